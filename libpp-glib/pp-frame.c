@@ -1,0 +1,293 @@
+/* pp-frame.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pp-error.h"
+#include "pp-frame-private.h"
+
+/* The frame codec shared by worker pipes and TCP: an 8-byte prefix with the
+ * big-endian lengths of a JSON header and a binary body. Lengths are checked
+ * before any buffer grows to hold them. */
+
+#define READ_CHUNK (64 * 1024)
+
+struct _PpFrameReader
+{
+  GByteArray *buffer;
+  gsize       pos;
+  gsize       max_body;
+  JsonParser *parser;
+};
+
+void
+_pp_frame_free (PpFrame *frame)
+{
+  if (frame == NULL)
+    return;
+  g_clear_pointer (&frame->header, json_object_unref);
+  g_clear_pointer (&frame->body, g_bytes_unref);
+  g_free (frame);
+}
+
+const char *
+_pp_frame_get_string (PpFrame    *frame,
+                      const char *member)
+{
+  JsonNode *node = json_object_get_member (frame->header, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+const char *
+_pp_frame_get_type (PpFrame *frame)
+{
+  return _pp_frame_get_string (frame, "t");
+}
+
+gint64
+_pp_frame_get_int (PpFrame    *frame,
+                   const char *member,
+                   gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (frame->header, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    return (gint64) json_node_get_double (node);
+  return fallback;
+}
+
+static void
+put_be32 (guint8  *p,
+          guint32  v)
+{
+  p[0] = v >> 24;
+  p[1] = v >> 16;
+  p[2] = v >> 8;
+  p[3] = v;
+}
+
+static guint32
+get_be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
+}
+
+/* Appends one whole frame to @out, so that it can go out in one write. */
+void
+_pp_frame_append (GByteArray *out,
+                  const char *header,
+                  gsize       header_len,
+                  const void *body,
+                  gsize       body_len)
+{
+  guint8 prefix[PP_FRAME_PREFIX_SIZE];
+
+  g_assert (header_len >= PP_FRAME_MIN_HEADER && header_len <= PP_FRAME_MAX_HEADER);
+  g_assert (body_len <= G_MAXUINT32);
+
+  put_be32 (prefix, header_len);
+  put_be32 (prefix + 4, body_len);
+  g_byte_array_append (out, prefix, sizeof prefix);
+  g_byte_array_append (out, (const guint8 *) header, header_len);
+  if (body_len > 0)
+    g_byte_array_append (out, body, body_len);
+}
+
+void
+_pp_frame_append_json (GByteArray *out,
+                       JsonObject *header,
+                       const void *body,
+                       gsize       body_len)
+{
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), header);
+  gsize len = 0;
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  len = strlen (text);
+  _pp_frame_append (out, text, len, body, body_len);
+}
+
+PpFrameReader *
+_pp_frame_reader_new (gsize max_body)
+{
+  PpFrameReader *reader = g_new0 (PpFrameReader, 1);
+
+  reader->buffer = g_byte_array_sized_new (READ_CHUNK);
+  reader->max_body = MIN (max_body, G_MAXUINT32);
+  reader->parser = json_parser_new_immutable ();
+
+  return reader;
+}
+
+void
+_pp_frame_reader_free (PpFrameReader *reader)
+{
+  if (reader == NULL)
+    return;
+  g_byte_array_unref (reader->buffer);
+  g_object_unref (reader->parser);
+  g_free (reader);
+}
+
+static void
+compact (PpFrameReader *reader)
+{
+  if (reader->pos == 0)
+    return;
+  g_byte_array_remove_range (reader->buffer, 0, reader->pos);
+  reader->pos = 0;
+}
+
+/* Space to read() into; call _pp_frame_reader_commit() with what was read. */
+guint8 *
+_pp_frame_reader_get_space (PpFrameReader *reader,
+                            gsize         *size)
+{
+  gsize used;
+
+  if (reader->pos > 0 && reader->pos * 2 >= reader->buffer->len)
+    compact (reader);
+  used = reader->buffer->len;
+  g_byte_array_set_size (reader->buffer, used + READ_CHUNK);
+  reader->buffer->len = used;
+  *size = READ_CHUNK;
+
+  return reader->buffer->data + used;
+}
+
+void
+_pp_frame_reader_commit (PpFrameReader *reader,
+                         gsize          n_read)
+{
+  g_assert (n_read <= READ_CHUNK);
+  reader->buffer->len += n_read;
+}
+
+void
+_pp_frame_reader_push (PpFrameReader *reader,
+                       const void    *data,
+                       gsize          len)
+{
+  g_byte_array_append (reader->buffer, data, len);
+}
+
+gsize
+_pp_frame_reader_get_pending (PpFrameReader *reader)
+{
+  return reader->buffer->len - reader->pos;
+}
+
+static gboolean
+check_lengths (PpFrameReader  *reader,
+               guint32         header_len,
+               guint32         body_len,
+               GError        **error)
+{
+  if (header_len < PP_FRAME_MIN_HEADER)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                   "Malformed frame: header length %u is too short", header_len);
+      return FALSE;
+    }
+  if (header_len > PP_FRAME_MAX_HEADER)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_TOO_LARGE,
+                   "Frame header of %u bytes exceeds the limit of %u bytes",
+                   header_len, PP_FRAME_MAX_HEADER);
+      return FALSE;
+    }
+  if (body_len > reader->max_body)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_TOO_LARGE,
+                   "Frame body of %u bytes exceeds the limit of %" G_GSIZE_FORMAT " bytes",
+                   body_len, reader->max_body);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+parse_header (PpFrameReader  *reader,
+              const guint8   *data,
+              guint32         len,
+              GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (data[0] != '{' ||
+      !json_parser_load_from_data (reader->parser, (const char *) data, len, &local_error))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "Malformed frame header: %s",
+                   local_error ? local_error->message : "not a JSON object");
+      return NULL;
+    }
+  root = json_parser_get_root (reader->parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                   "Malformed frame header: not a JSON object");
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* Returns the next complete frame, or %NULL: with @error set when the stream
+ * is malformed (the stream is then unusable), unset when more bytes are
+ * needed. */
+PpFrame *
+_pp_frame_reader_pop (PpFrameReader  *reader,
+                      GError        **error)
+{
+  const guint8 *p = reader->buffer->data + reader->pos;
+  gsize avail = _pp_frame_reader_get_pending (reader);
+  guint32 header_len, body_len;
+  JsonObject *header;
+  PpFrame *frame;
+
+  if (avail < PP_FRAME_PREFIX_SIZE)
+    return NULL;
+  header_len = get_be32 (p);
+  body_len = get_be32 (p + 4);
+  if (!check_lengths (reader, header_len, body_len, error))
+    return NULL;
+  if (avail - PP_FRAME_PREFIX_SIZE < (gsize) header_len + body_len)
+    return NULL;
+
+  p += PP_FRAME_PREFIX_SIZE;
+  header = parse_header (reader, p, header_len, error);
+  if (header == NULL)
+    return NULL;
+  if (!json_object_has_member (header, "t"))
+    {
+      json_object_unref (header);
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "Malformed frame header: no type");
+      return NULL;
+    }
+
+  frame = g_new0 (PpFrame, 1);
+  frame->header = header;
+  frame->body = g_bytes_new (p + header_len, body_len);
+  reader->pos += PP_FRAME_PREFIX_SIZE + header_len + body_len;
+  if (reader->pos == reader->buffer->len)
+    {
+      reader->pos = 0;
+      reader->buffer->len = 0;
+    }
+
+  return frame;
+}

@@ -1,0 +1,42 @@
+/* pp-job-private.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "pp-job.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PpServer PpServer;
+
+PpJob    *_pp_job_new          (PpServer        *server,
+                                guint64          id,
+                                PpFunction      *function,
+                                GBytes          *args,
+                                PpPayloadFormat  format,
+                                const char      *group);
+GBytes   *_pp_job_get_args     (PpJob           *self);
+void      _pp_job_set_running  (PpJob           *self,
+                                const char      *node);
+void      _pp_job_set_queued   (PpJob           *self);
+guint     _pp_job_add_attempt  (PpJob           *self);
+gpointer  _pp_job_get_slot     (PpJob           *self);
+void      _pp_job_set_slot     (PpJob           *self,
+                                gpointer         slot);
+gboolean  _pp_job_succeed      (PpJob           *self,
+                                GBytes          *result,
+                                char            *output,
+                                double           run_time);
+gboolean  _pp_job_fail         (PpJob           *self,
+                                GError          *error,
+                                const char      *exception_type,
+                                const char      *traceback,
+                                GBytes          *payload,
+                                char            *output,
+                                double           run_time);
+
+G_END_DECLS

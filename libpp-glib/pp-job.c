@@ -1,0 +1,806 @@
+/* pp-job.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "pp-error.h"
+#include "pp-job-private.h"
+#include "pp-server-private.h"
+
+/**
+ * PpJob:
+ *
+ * One call of a [class@Pp.Function] submitted to a [class@Pp.Server].
+ *
+ * A job goes from %PP_JOB_STATE_QUEUED to %PP_JOB_STATE_RUNNING and ends
+ * %PP_JOB_STATE_DONE, %PP_JOB_STATE_FAILED or %PP_JOB_STATE_CANCELLED. Wait
+ * for it with [method@Pp.Job.wait] (blocking, no main loop needed) or
+ * [method@Pp.Job.wait_async], then read [method@Pp.Job.dup_result].
+ *
+ * All methods are thread-safe.
+ */
+
+struct _PpJob
+{
+  GObject          parent_instance;
+
+  GMutex           lock;
+  GCond            cond;
+
+  /* Immutable after creation */
+  guint64          id;
+  char            *group;
+  PpFunction      *function;
+  PpPayloadFormat  format;
+  GWeakRef         server;
+  GMainContext    *context;
+  gint64           submit_time;
+
+  /* Protected by @lock */
+  GBytes          *args;
+  PpJobState       state;
+  const char      *node;
+  GBytes          *result;
+  GError          *error;
+  char            *exception_type;
+  char            *traceback;
+  char            *output;
+  gint64           start_time;
+  gint64           end_time;
+  double           run_time;
+  guint            attempts;
+  GSList          *wait_tasks;
+
+  /* Protected by the server's lock */
+  gpointer         slot;
+};
+
+enum {
+  FINISHED,
+  N_SIGNALS
+};
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_GROUP,
+  PROP_STATE,
+  N_PROPS
+};
+
+G_DEFINE_FINAL_TYPE (PpJob, pp_job, G_TYPE_OBJECT)
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+pp_job_finalize (GObject *object)
+{
+  PpJob *self = PP_JOB (object);
+
+  g_assert (self->wait_tasks == NULL);
+
+  g_clear_pointer (&self->group, g_free);
+  g_clear_object (&self->function);
+  g_weak_ref_clear (&self->server);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->args, g_bytes_unref);
+  g_clear_pointer (&self->result, g_bytes_unref);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->exception_type, g_free);
+  g_clear_pointer (&self->traceback, g_free);
+  g_clear_pointer (&self->output, g_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (pp_job_parent_class)->finalize (object);
+}
+
+static void
+pp_job_get_property (GObject    *object,
+                     guint       prop_id,
+                     GValue     *value,
+                     GParamSpec *pspec)
+{
+  PpJob *self = PP_JOB (object);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_uint64 (value, self->id);
+      break;
+    case PROP_GROUP:
+      g_value_set_string (value, self->group);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, pp_job_get_state (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pp_job_class_init (PpJobClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = pp_job_finalize;
+  object_class->get_property = pp_job_get_property;
+
+  /**
+   * PpJob:id:
+   *
+   * The job's number, unique within its server.
+   */
+  properties[PROP_ID] =
+    g_param_spec_uint64 ("id", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpJob:group:
+   *
+   * The group the job was submitted in.
+   */
+  properties[PROP_GROUP] =
+    g_param_spec_string ("group", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpJob:state:
+   *
+   * The current state. It changes on the server's I/O thread, so no
+   * notification is emitted; use [signal@Pp.Job::finished].
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, PP_TYPE_JOB_STATE, PP_JOB_STATE_QUEUED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * PpJob::finished:
+   * @self: the job
+   *
+   * Emitted once the job has finished, in the thread-default main context
+   * of the thread that submitted it. A handler connected after the job has
+   * finished is not called: check [method@Pp.Job.is_finished] first, or use
+   * [method@Pp.Job.wait_async].
+   */
+  signals[FINISHED] =
+    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+pp_job_init (PpJob *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_weak_ref_init (&self->server, NULL);
+}
+
+PpJob *
+_pp_job_new (PpServer        *server,
+             guint64          id,
+             PpFunction      *function,
+             GBytes          *args,
+             PpPayloadFormat  format,
+             const char      *group)
+{
+  PpJob *self = g_object_new (PP_TYPE_JOB, NULL);
+
+  self->id = id;
+  self->function = g_object_ref (function);
+  self->args = g_bytes_ref (args);
+  self->format = format;
+  self->group = g_strdup (group);
+  self->context = g_main_context_ref_thread_default ();
+  self->submit_time = g_get_monotonic_time ();
+  g_weak_ref_set (&self->server, server);
+
+  return self;
+}
+
+GBytes *
+_pp_job_get_args (PpJob *self)
+{
+  GBytes *args;
+
+  g_mutex_lock (&self->lock);
+  args = self->args ? g_bytes_ref (self->args) : NULL;
+  g_mutex_unlock (&self->lock);
+
+  return args;
+}
+
+void
+_pp_job_set_running (PpJob      *self,
+                     const char *node)
+{
+  g_mutex_lock (&self->lock);
+  if (self->state == PP_JOB_STATE_QUEUED)
+    {
+      self->state = PP_JOB_STATE_RUNNING;
+      self->node = g_intern_string (node);
+      self->start_time = g_get_monotonic_time ();
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+_pp_job_set_queued (PpJob *self)
+{
+  g_mutex_lock (&self->lock);
+  if (self->state == PP_JOB_STATE_RUNNING)
+    self->state = PP_JOB_STATE_QUEUED;
+  g_mutex_unlock (&self->lock);
+}
+
+guint
+_pp_job_add_attempt (PpJob *self)
+{
+  guint attempts;
+
+  g_mutex_lock (&self->lock);
+  attempts = ++self->attempts;
+  g_mutex_unlock (&self->lock);
+
+  return attempts;
+}
+
+gpointer
+_pp_job_get_slot (PpJob *self)
+{
+  return self->slot;
+}
+
+void
+_pp_job_set_slot (PpJob    *self,
+                  gpointer  slot)
+{
+  self->slot = slot;
+}
+
+static gboolean
+emit_finished_cb (gpointer data)
+{
+  g_signal_emit (data, signals[FINISHED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+return_wait_tasks (GSList *tasks,
+                   GError *error)
+{
+  for (GSList *l = tasks; l != NULL; l = l->next)
+    {
+      g_autoptr(GTask) task = l->data;
+
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
+    }
+  g_slist_free (tasks);
+}
+
+/* Ends the job once: the first call wins and returns %TRUE; later results
+ * (a cancelled job's late result, say) are dropped and return %FALSE. Takes
+ * @output and @error. */
+static gboolean
+finish (PpJob      *self,
+        PpJobState  state,
+        GBytes     *result,
+        GError     *error,
+        char       *output,
+        double      run_time)
+{
+  g_autoptr(GError) task_error = NULL;
+  GSList *tasks;
+
+  g_mutex_lock (&self->lock);
+  if (self->state >= PP_JOB_STATE_DONE)
+    {
+      g_mutex_unlock (&self->lock);
+      g_clear_error (&error);
+      g_free (output);
+      return FALSE;
+    }
+  self->state = state;
+  self->result = result ? g_bytes_ref (result) : NULL;
+  self->error = error;
+  self->output = output;
+  self->end_time = g_get_monotonic_time ();
+  if (self->start_time == 0)
+    self->start_time = self->end_time;
+  self->run_time = run_time >= 0 ? run_time : (self->end_time - self->start_time) / (double) G_USEC_PER_SEC;
+  g_clear_pointer (&self->args, g_bytes_unref);
+  tasks = g_steal_pointer (&self->wait_tasks);
+  task_error = error ? g_error_copy (error) : NULL;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+
+  return_wait_tasks (tasks, task_error);
+  if (g_signal_has_handler_pending (self, signals[FINISHED], 0, TRUE))
+    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_finished_cb,
+                                g_object_ref (self), g_object_unref);
+
+  return TRUE;
+}
+
+gboolean
+_pp_job_succeed (PpJob  *self,
+                 GBytes *result,
+                 char   *output,
+                 double  run_time)
+{
+  return finish (self, PP_JOB_STATE_DONE, result, NULL, output, run_time);
+}
+
+gboolean
+_pp_job_fail (PpJob      *self,
+              GError     *error,
+              const char *exception_type,
+              const char *traceback,
+              GBytes     *payload,
+              char       *output,
+              double      run_time)
+{
+  PpJobState state = g_error_matches (error, PP_ERROR, PP_ERROR_CANCELLED)
+                     ? PP_JOB_STATE_CANCELLED : PP_JOB_STATE_FAILED;
+
+  g_mutex_lock (&self->lock);
+  if (self->state < PP_JOB_STATE_DONE)
+    {
+      g_free (self->exception_type);
+      self->exception_type = g_strdup (exception_type);
+      g_free (self->traceback);
+      self->traceback = g_strdup (traceback);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return finish (self, state, payload, error, output, run_time);
+}
+
+/**
+ * pp_job_get_id:
+ * @self: a #PpJob
+ *
+ * Returns: the job's number, unique within its server
+ */
+guint64
+pp_job_get_id (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), 0);
+  return self->id;
+}
+
+/**
+ * pp_job_get_group:
+ * @self: a #PpJob
+ *
+ * Returns: (transfer none): the group the job belongs to
+ */
+const char *
+pp_job_get_group (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+  return self->group;
+}
+
+/**
+ * pp_job_get_function:
+ * @self: a #PpJob
+ *
+ * Returns: (transfer none): the function the job runs
+ */
+PpFunction *
+pp_job_get_function (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+  return self->function;
+}
+
+/**
+ * pp_job_get_state:
+ * @self: a #PpJob
+ *
+ * Returns: the job's state at the time of the call
+ */
+PpJobState
+pp_job_get_state (PpJob *self)
+{
+  PpJobState state;
+
+  g_return_val_if_fail (PP_IS_JOB (self), PP_JOB_STATE_QUEUED);
+
+  g_mutex_lock (&self->lock);
+  state = self->state;
+  g_mutex_unlock (&self->lock);
+
+  return state;
+}
+
+/**
+ * pp_job_is_finished:
+ * @self: a #PpJob
+ *
+ * Returns: %TRUE once the job is done, failed or cancelled
+ */
+gboolean
+pp_job_is_finished (PpJob *self)
+{
+  return pp_job_get_state (self) >= PP_JOB_STATE_DONE;
+}
+
+/**
+ * pp_job_dup_node:
+ * @self: a #PpJob
+ *
+ * Gets the node that ran (or runs) the job: `"local"` for the local pool.
+ *
+ * Returns: (transfer full) (nullable): the node's name, %NULL while queued
+ */
+char *
+pp_job_dup_node (PpJob *self)
+{
+  char *node;
+
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  node = g_strdup (self->node);
+  g_mutex_unlock (&self->lock);
+
+  return node;
+}
+
+static void
+wake_waiter_cb (GCancellable *cancellable,
+                PpJob        *self)
+{
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * pp_job_propagate_error:
+ * @self: a #PpJob
+ * @error: return location for the job's error
+ *
+ * Copies the job's error, if it finished with one, into @error.
+ *
+ * Returns: %TRUE if the job has not failed (it may still be running)
+ */
+gboolean
+pp_job_propagate_error (PpJob   *self,
+                        GError **error)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (PP_IS_JOB (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  ok = self->error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_error_copy (self->error));
+  g_mutex_unlock (&self->lock);
+
+  return ok;
+}
+
+/**
+ * pp_job_wait:
+ * @self: a #PpJob
+ * @cancellable: (nullable): a #GCancellable to stop waiting (not the job)
+ * @error: return location for a #GError
+ *
+ * Blocks until the job has finished. Needs no main loop; any thread may
+ * call it. The error is the job's error (%PP_ERROR_JOB_RAISED when its
+ * function raised, %PP_ERROR_WORKER_CRASHED, %PP_ERROR_CANCELLED,
+ * %PP_ERROR_DESTROYED, ...), or %G_IO_ERROR_CANCELLED when @cancellable
+ * stopped the wait.
+ *
+ * Returns: %TRUE if the job finished successfully
+ */
+gboolean
+pp_job_wait (PpJob         *self,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gulong handler = 0;
+
+  g_return_val_if_fail (PP_IS_JOB (self), FALSE);
+  g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), FALSE);
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiter_cb), self, NULL);
+
+  g_mutex_lock (&self->lock);
+  while (self->state < PP_JOB_STATE_DONE && !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&self->cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  return pp_job_propagate_error (self, error);
+}
+
+static void
+wait_async_cancelled_cb (GCancellable *cancellable,
+                         GTask        *task)
+{
+  PpJob *self = g_task_get_source_object (task);
+  gboolean found;
+
+  g_mutex_lock (&self->lock);
+  found = g_slist_find (self->wait_tasks, task) != NULL;
+  self->wait_tasks = g_slist_remove (self->wait_tasks, task);
+  g_mutex_unlock (&self->lock);
+
+  if (found)
+    {
+      g_task_return_error_if_cancelled (task);
+      g_object_unref (task);
+    }
+}
+
+/**
+ * pp_job_wait_async:
+ * @self: a #PpJob
+ * @cancellable: (nullable): a #GCancellable to stop waiting (not the job)
+ * @callback: (scope async): called when the job has finished
+ * @user_data: data for @callback
+ *
+ * Waits for the job without blocking. @callback is called in the
+ * thread-default main context of the caller; finish with
+ * [method@Pp.Job.wait_finish].
+ */
+void
+pp_job_wait_async (PpJob               *self,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gboolean queued = FALSE;
+
+  g_return_if_fail (PP_IS_JOB (self));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pp_job_wait_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  g_mutex_lock (&self->lock);
+  if (self->state < PP_JOB_STATE_DONE)
+    {
+      self->wait_tasks = g_slist_prepend (self->wait_tasks, g_object_ref (task));
+      queued = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (!queued)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (pp_job_propagate_error (self, &error))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (cancellable != NULL)
+    g_cancellable_connect (cancellable, G_CALLBACK (wait_async_cancelled_cb),
+                           g_object_ref (task), g_object_unref);
+}
+
+/**
+ * pp_job_wait_finish:
+ * @self: a #PpJob
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Pp.Job.wait_async].
+ *
+ * Returns: %TRUE if the job finished successfully
+ */
+gboolean
+pp_job_wait_finish (PpJob         *self,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * pp_job_cancel:
+ * @self: a #PpJob
+ *
+ * Cancels the job. A queued job is taken off the queue; a running job's
+ * worker is stopped (and replaced) so the core is free at once. The job
+ * fails with %PP_ERROR_CANCELLED.
+ *
+ * Returns: %TRUE if the job was cancelled, %FALSE if it had already finished
+ */
+gboolean
+pp_job_cancel (PpJob *self)
+{
+  g_autoptr(PpServer) server = NULL;
+
+  g_return_val_if_fail (PP_IS_JOB (self), FALSE);
+
+  if (pp_job_is_finished (self))
+    return FALSE;
+  server = g_weak_ref_get (&self->server);
+  if (server == NULL)
+    return FALSE;
+
+  return _pp_server_cancel_job (server, self);
+}
+
+/**
+ * pp_job_dup_result:
+ * @self: a #PpJob
+ *
+ * Gets the job's result, encoded in [method@Pp.Job.get_format]. When the
+ * job failed with %PP_ERROR_JOB_RAISED these are the bytes of the exception
+ * (pickled, for pickle jobs) when the worker could encode it.
+ *
+ * Returns: (transfer full) (nullable): the result, %NULL while the job runs
+ */
+GBytes *
+pp_job_dup_result (PpJob *self)
+{
+  GBytes *result;
+
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  result = self->result ? g_bytes_ref (self->result) : NULL;
+  g_mutex_unlock (&self->lock);
+
+  return result;
+}
+
+/**
+ * pp_job_get_format:
+ * @self: a #PpJob
+ *
+ * Returns: how the job's arguments and result are encoded
+ */
+PpPayloadFormat
+pp_job_get_format (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), PP_PAYLOAD_FORMAT_PICKLE);
+  return self->format;
+}
+
+static char *
+dup_string_locked (PpJob       *self,
+                   char *const *field)
+{
+  char *copy;
+
+  g_mutex_lock (&self->lock);
+  copy = g_strdup (*field);
+  g_mutex_unlock (&self->lock);
+
+  return copy;
+}
+
+/**
+ * pp_job_dup_exception_type:
+ * @self: a #PpJob
+ *
+ * Returns: (transfer full) (nullable): the name of the exception the job's
+ *   function raised (`"ValueError"`), or %NULL
+ */
+char *
+pp_job_dup_exception_type (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+  return dup_string_locked (self, &self->exception_type);
+}
+
+/**
+ * pp_job_dup_traceback:
+ * @self: a #PpJob
+ *
+ * Returns: (transfer full) (nullable): the formatted remote traceback of the
+ *   exception the job raised, or %NULL
+ */
+char *
+pp_job_dup_traceback (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+  return dup_string_locked (self, &self->traceback);
+}
+
+/**
+ * pp_job_dup_output:
+ * @self: a #PpJob
+ *
+ * Gets what the job printed to `sys.stdout` and `sys.stderr`, captured on
+ * the worker.
+ *
+ * Returns: (transfer full) (nullable): the output, %NULL when there was none
+ */
+char *
+pp_job_dup_output (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+  return dup_string_locked (self, &self->output);
+}
+
+/**
+ * pp_job_get_wait_time:
+ * @self: a #PpJob
+ *
+ * Returns: seconds the job spent queued (so far, if it still is)
+ */
+double
+pp_job_get_wait_time (PpJob *self)
+{
+  gint64 start;
+
+  g_return_val_if_fail (PP_IS_JOB (self), 0);
+
+  g_mutex_lock (&self->lock);
+  start = self->start_time ? self->start_time : g_get_monotonic_time ();
+  g_mutex_unlock (&self->lock);
+
+  return (start - self->submit_time) / (double) G_USEC_PER_SEC;
+}
+
+/**
+ * pp_job_get_run_time:
+ * @self: a #PpJob
+ *
+ * Returns: seconds the job's function ran on its worker, 0 until it finished
+ */
+double
+pp_job_get_run_time (PpJob *self)
+{
+  double run_time;
+
+  g_return_val_if_fail (PP_IS_JOB (self), 0);
+
+  g_mutex_lock (&self->lock);
+  run_time = self->run_time;
+  g_mutex_unlock (&self->lock);
+
+  return run_time;
+}
+
+/**
+ * pp_job_get_attempts:
+ * @self: a #PpJob
+ *
+ * Returns: how many workers started the job (more than 1 after a crash)
+ */
+guint
+pp_job_get_attempts (PpJob *self)
+{
+  guint attempts;
+
+  g_return_val_if_fail (PP_IS_JOB (self), 0);
+
+  g_mutex_lock (&self->lock);
+  attempts = self->attempts;
+  g_mutex_unlock (&self->lock);
+
+  return attempts;
+}

@@ -1,0 +1,572 @@
+# pp-runner.py
+#
+# Copyright 2026 The pp-glib developers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+"""The persistent pp-glib worker process.
+
+A PpServer starts one of these per local worker as
+
+    /usr/bin/python3 -u pp-runner.py [--max-body BYTES]
+
+with pipes on stdin and stdout (stderr is inherited) and talks to it with
+the frames described in docs/protocol.md:
+
+    u32 BE header_len | u32 BE body_len | JSON header | body
+
+The runner answers with a "hello" frame, then reads "env", "def" and "job"
+frames and sends exactly one "res" frame per "job", in order.  It uses only
+the standard library and runs on Python 3.9 or later.
+
+Behaviour worth knowing on the server side:
+
+- Start-up moves the protocol to private, close-on-exec descriptors and
+  points fd 0 at /dev/null and fd 1 at fd 2, so nothing a job writes (print,
+  os.write(1, ...), C extensions, child processes) can corrupt the stream.
+- Everything a job writes to sys.stdout or sys.stderr while it runs is
+  captured and returned at the front of the result body ("olen" bytes).
+- All definitions share one namespace, installed as sys.modules["__main__"],
+  so pickles that refer to "__main__.X" resolve against the sent sources.
+- Any failure (bad arguments, a raising function, an unencodable result, an
+  unknown key) becomes a failed "res"; only a malformed frame ends the
+  process, with a message on stderr and exit status 3.  End of file on the
+  input ends it with status 0.  SIGINT is ignored: the terminal's Ctrl-C is
+  meant for the client, and the library stops its workers itself.
+- --max-body (default 512 MiB) bounds incoming bodies; a result whose body
+  would exceed it is reported as a failed job ("OverflowError") instead of
+  being sent, since the server would reject the frame and kill the worker.
+"""
+
+import atexit
+import builtins
+import importlib
+import io
+import json
+import json.scanner
+import linecache
+import os
+import pickle
+import signal
+import struct
+import sys
+import time
+import traceback
+import types
+
+MAX_HEADER = 1 << 20            # PP_FRAME_MAX_HEADER
+DEFAULT_MAX_BODY = 512 << 20    # PP_FRAME_DEFAULT_MAX_BODY
+READ_CHUNK = 1 << 20
+# Protocol 5 is readable by every supported Python (3.8+); a fixed value
+# keeps results loadable by an older client when a newer Python runs here.
+PICKLE_PROTOCOL = min(5, pickle.HIGHEST_PROTOCOL)
+MAX_TEXT = 32 * 1024            # characters kept of emsg / tb
+
+# Result batching.  serve() processes every complete frame it has read
+# before reading again, and jobs queue their "res" frames instead of writing
+# them; the queue goes out in one write() once the read buffer is drained
+# (and before a "def", which may import for a while).  So one job costs one
+# write, and a burst of pipelined jobs costs one write per read.  To keep a
+# finished result from waiting behind a slow job, job() writes the queue out
+# before running a job when any of these holds:
+FLUSH_SLOW_CALL = 0.001         # the function's previous call took longer
+                                # than this, or it has not run here yet;
+FLUSH_MAX_WAIT = 0.001          # the oldest queued result is older;
+FLUSH_MAX_BYTES = 256 * 1024    # the queue is larger;
+FLUSH_BIG_ARGS = 64 * 1024      # the job's own body is larger.
+# A result therefore waits at most about 1 ms plus the one job that follows
+# it, and only when that job was fast the previous time it ran.
+
+PREFIX = struct.Struct(">II")
+PID = os.getpid()
+PYTHON_VERSION = "%d.%d.%d" % sys.version_info[:3]
+
+RES_OK = {
+    fmt: (b'{"t":"res","id":%d,"ok":true,"fmt":"' + fmt.encode() +
+          b'","time":%.9f}',
+          b'{"t":"res","id":%d,"ok":true,"fmt":"' + fmt.encode() +
+          b'","time":%.9f,"olen":%d}')
+    for fmt in ("pickle", "json")
+}
+
+_json_loads = json.loads
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())
+_json_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False,
+                                separators=(",", ":")).encode
+_pickle_loads = pickle.loads
+_pickle_dumps = pickle.dumps
+_perf_counter = time.perf_counter
+_pack = PREFIX.pack
+
+
+class ProtocolError(Exception):
+    """The server sent something that is not a valid frame."""
+
+
+def _protocol_error(message):
+    """Reports a malformed frame on stderr and exits with status 3."""
+    try:
+        sys.__stderr__.write("pp-runner[%d]: protocol error: %s; exiting\n"
+                             % (PID, message))
+        sys.__stderr__.flush()
+    finally:
+        os._exit(3)
+
+
+def _shutdown(status):
+    """Exits without waiting for threads a job may have left running."""
+    try:
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr, sys.__stderr__):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+    finally:
+        os._exit(status)
+
+
+def _setup_fds():
+    """Moves the protocol to private fds; returns (read_fd, write_fd)."""
+    rfd = os.dup(0)             # os.dup() results are close-on-exec
+    wfd = os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr     # outside jobs, print() goes to stderr
+    return rfd, wfd
+
+
+def _parse_header(data):
+    """Decodes a frame header: a JSON object in UTF-8."""
+    try:
+        text = data.decode("utf-8")
+        try:
+            # The C scanner alone is twice as fast as json.loads().
+            header, end = _scan_json(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            header = _json_loads(text)   # whitespace, or a precise error
+    except Exception as exc:
+        _protocol_error("header is not UTF-8 JSON (%s)" % exc)
+    if type(header) is not dict:
+        _protocol_error("header is not a JSON object")
+    return header
+
+
+def _frame(header, body=b""):
+    """Serialises one frame; header is a dict or encoded JSON bytes."""
+    if not isinstance(header, bytes):
+        header = json.dumps(header, ensure_ascii=False).encode("utf-8",
+                                                               "replace")
+    return _pack(len(header), len(body)) + header + body
+
+
+def _clip(text, limit=MAX_TEXT, keep_tail=False):
+    """Bounds a string so that result headers stay far below 1 MiB."""
+    if len(text) <= limit:
+        return text
+    omitted = "\n[... %d characters omitted ...]\n" % (len(text) - limit)
+    if keep_tail:
+        return text[:limit // 4] + omitted + text[-(limit - limit // 4):]
+    return text[:limit] + omitted
+
+
+def _strip_runner_frames(tb):
+    """Drops the leading traceback entries that belong to this file."""
+    here = _strip_runner_frames.__code__.co_filename
+    while tb is not None and tb.tb_frame.f_code.co_filename == here:
+        tb = tb.tb_next
+    return tb
+
+
+def _pickle_exception(exc):
+    """Pickles exc, or returns b"" when it would not load again."""
+    try:
+        data = _pickle_dumps(exc, PICKLE_PROTOCOL)
+        _pickle_loads(data)
+        return data
+    except Exception:
+        return b""
+
+
+class _Failure:
+    """A remembered error: what a failed "res" frame reports."""
+
+    __slots__ = ("etype", "emsg", "tb", "pickled", "compile")
+
+    def __init__(self, exc, tb=None, prefix="", compile_=False):
+        self.etype = _clip(type(exc).__qualname__, 1024)
+        try:
+            self.emsg = _clip(str(exc))
+        except Exception:
+            self.emsg = "<exception str() failed>"
+        try:
+            text = "".join(traceback.format_exception(type(exc), exc, tb))
+        except Exception:
+            text = "%s: %s\n" % (self.etype, self.emsg)
+        self.tb = _clip(prefix + text, keep_tail=True)
+        self.pickled = _pickle_exception(exc)
+        self.compile = compile_
+
+    def header(self, jid, fmt, elapsed, olen):
+        header = {"t": "res", "id": jid, "ok": False, "fmt": fmt,
+                  "time": elapsed, "etype": self.etype, "emsg": self.emsg,
+                  "tb": self.tb}
+        if self.compile:
+            header["compile"] = True
+        if olen:
+            header["olen"] = olen
+        return json.dumps(header, ensure_ascii=False).encode("utf-8",
+                                                             "replace")
+
+    def frame(self, jid, fmt, elapsed, output):
+        payload = self.pickled if fmt == "pickle" else b""
+        header = self.header(jid, fmt, elapsed, len(output))
+        return _pack(len(header), len(output) + len(payload)) + header + \
+            output + payload
+
+
+class _Function:
+    """A defined key: the callable, or the failure that replaced it."""
+
+    __slots__ = ("fn", "name", "failure", "last_call")
+
+    def __init__(self, fn, name, failure=None):
+        self.fn = fn
+        self.name = name
+        self.failure = failure
+        # Duration of the previous call; None until it has run once.
+        self.last_call = None if failure is None else 0.0
+
+
+def _check_args(args, kind):
+    if type(args) is tuple:
+        return args
+    if type(args) is list:
+        return tuple(args)
+    raise TypeError("job arguments must be %s, not %s"
+                    % (kind, type(args).__name__))
+
+
+def _decode_args(fmt, body):
+    """Decodes a job body; an empty body means no arguments."""
+    if not body:
+        return ()
+    if fmt == "pickle":
+        return _check_args(_pickle_loads(body), "a pickled tuple")
+    return _check_args(_json_loads(body), "a JSON array")
+
+
+class _Runner:
+    """The worker state and the frame loop."""
+
+    def __init__(self, rfd, wfd, max_body):
+        self.rfd = rfd
+        self.wfd = wfd
+        self.max_body = max_body
+        self.functions = {}
+        self.namespace = self._make_main()
+        self.capture = io.StringIO()
+        self.pending = []           # result frames not yet written
+        self.pending_bytes = 0
+        self.pending_since = 0.0    # end time of the oldest pending job
+        self.last_end = 0.0         # end time of the latest job
+
+    @staticmethod
+    def _make_main():
+        module = types.ModuleType("__main__")
+        module.__dict__["__builtins__"] = builtins
+        sys.modules["__main__"] = module
+        return module.__dict__
+
+    # -- output ----------------------------------------------------------
+
+    def write_all(self, data):
+        try:
+            written = os.write(self.wfd, data)
+            if written < len(data):
+                view = memoryview(data)
+                while written < len(data):
+                    written += os.write(self.wfd, view[written:])
+        except BrokenPipeError:
+            # The server closed our output: it is gone, like end of file.
+            _shutdown(0)
+
+    def flush(self):
+        pending = self.pending
+        if pending:
+            data = pending[0] if len(pending) == 1 else b"".join(pending)
+            pending.clear()
+            self.pending_bytes = 0
+            self.write_all(data)
+
+    def queue(self, data):
+        if not self.pending:
+            self.pending_since = self.last_end
+        self.pending.append(data)
+        self.pending_bytes += len(data)
+
+    # -- frames ----------------------------------------------------------
+
+    def serve(self):
+        """Reads frames until end of file, never returns."""
+        self.write_all(_frame({"t": "hello", "pid": PID,
+                               "python": PYTHON_VERSION}))
+        rfd = self.rfd
+        max_body = self.max_body
+        unpack_from = PREFIX.unpack_from
+        buf = bytearray()
+        while True:
+            chunk = os.read(rfd, READ_CHUNK)
+            if not chunk:
+                self.flush()
+                if buf:
+                    _protocol_error("end of file inside a frame (%d bytes "
+                                    "of a partial frame pending)" % len(buf))
+                _shutdown(0)
+            buf += chunk
+            size = len(buf)
+            pos = 0
+            while size - pos >= 8:
+                hlen, blen = unpack_from(buf, pos)
+                if hlen < 2 or hlen > MAX_HEADER:
+                    _protocol_error("header length %d is outside [2, %d]"
+                                    % (hlen, MAX_HEADER))
+                if blen > max_body:
+                    _protocol_error("body length %d exceeds the limit of %d "
+                                    "bytes" % (blen, max_body))
+                start = pos + 8 + hlen
+                end = start + blen
+                if end > size:
+                    break
+                header = _parse_header(buf[pos + 8:start])
+                body = buf[start:end] if blen else b""
+                if header.get("t") == "job":
+                    self.job(header, body)
+                else:
+                    self.dispatch(header, body)
+                pos = end
+            if pos:
+                del buf[:pos]
+            self.flush()
+
+    def dispatch(self, header, body):
+        kind = header.get("t")
+        if kind == "def":
+            self.flush()            # a definition may import for a while
+            self.define(header, body)
+        elif kind == "env":
+            self.env(header)
+        elif type(kind) is str:
+            sys.__stderr__.write("pp-runner[%d]: ignoring unknown frame "
+                                 "type %r\n" % (PID, kind))
+        else:
+            _protocol_error("header has no string member \"t\"")
+
+    def env(self, header):
+        cwd = header.get("cwd")
+        path = header.get("path", [])
+        if cwd is not None and type(cwd) is not str:
+            _protocol_error("env: \"cwd\" is not a string")
+        if type(path) is not list or \
+                not all(type(entry) is str for entry in path):
+            _protocol_error("env: \"path\" is not an array of strings")
+        if cwd and os.path.isdir(cwd):
+            os.chdir(cwd)
+        missing = []
+        for entry in path:
+            if entry not in sys.path and entry not in missing:
+                missing.append(entry)
+        sys.path[0:0] = missing
+        importlib.invalidate_caches()
+
+    def define(self, header, body):
+        key = header.get("key")
+        name = header.get("name")
+        modules = header.get("modules", [])
+        if type(key) is not str:
+            _protocol_error("def: \"key\" is not a string")
+        if type(name) is not str:
+            _protocol_error("def: \"name\" is not a string")
+        if type(modules) is not list or \
+                not all(type(entry) is str for entry in modules):
+            _protocol_error("def: \"modules\" is not an array of strings")
+        try:
+            fn = self._define(key, name, modules, body)
+            self.functions[key] = _Function(fn, name)
+        except BaseException as exc:
+            tb = _strip_runner_frames(exc.__traceback__)
+            failure = _Failure(exc, tb, compile_=True)
+            self.functions[key] = _Function(None, name, failure)
+
+    def _define(self, key, name, modules, body):
+        ns = self.namespace
+        for entry in modules:
+            statement = entry.strip()
+            if statement.split(None, 1)[0:1] not in (["import"], ["from"]):
+                statement = "import " + statement
+            exec(compile(statement, "<pp modules of %s>" % name, "exec",
+                         dont_inherit=True), ns)
+        source = bytes(body).decode("utf-8")
+        filename = "<pp function %s %s>" % (name, key[:12])
+        code = compile(source, filename, "exec", dont_inherit=True)
+        # Lets tracebacks quote the source lines.
+        linecache.cache[filename] = (len(source), None,
+                                     source.splitlines(True), filename)
+        exec(code, ns)
+        try:
+            fn = ns[name]
+        except KeyError:
+            raise NameError("the source does not define %r" % name) from None
+        if not callable(fn):
+            raise TypeError("%r is a %s, not a function"
+                            % (name, type(fn).__name__))
+        return fn
+
+    def job(self, header, body):
+        """Runs one job and queues its "res" frame."""
+        jid = header.get("id")
+        key = header.get("key")
+        fmt = header.get("fmt")
+        if type(jid) is not int:
+            _protocol_error("job: \"id\" is not an integer")
+        if type(key) is not str:
+            _protocol_error("job: \"key\" is not a string")
+        func = self.functions.get(key)
+        if func is None or func.failure is not None or \
+                (fmt != "pickle" and fmt != "json"):
+            self.queue(self.refuse(jid, key, fmt, func))
+            return
+        if self.pending:
+            last = func.last_call
+            if last is None or last > FLUSH_SLOW_CALL or \
+                    self.pending_bytes > FLUSH_MAX_BYTES or \
+                    len(body) > FLUSH_BIG_ARGS or \
+                    self.last_end - self.pending_since > FLUSH_MAX_WAIT:
+                self.flush()
+        # Inlined call: this is the hot path of the whole runner.
+        capture = self.capture
+        stdout = sys.stdout
+        stderr = sys.stderr
+        elapsed = 0.0
+        sys.stdout = sys.stderr = capture
+        try:
+            if fmt == "pickle" and body:
+                args = _pickle_loads(body)
+                if type(args) is not tuple:
+                    args = _check_args(args, "a pickled tuple")
+            else:
+                args = _decode_args(fmt, body)
+            start = _perf_counter()
+            try:
+                value = func.fn(*args)
+            finally:
+                end = _perf_counter()
+                elapsed = end - start
+                self.last_end = end
+                func.last_call = elapsed
+            payload = None
+        except BaseException as exc:
+            payload = _Failure(exc, _strip_runner_frames(exc.__traceback__))
+            exc = None
+        finally:
+            sys.stdout = stdout
+            sys.stderr = stderr
+        output = self.take_output() \
+            if capture.closed or capture.tell() else b""
+        if payload is None:
+            payload = self.encode(func, fmt, value, len(output))
+            value = None
+        if type(payload) is bytes:
+            if output:
+                head = RES_OK[fmt][1] % (jid, elapsed, len(output))
+                payload = output + payload
+            else:
+                head = RES_OK[fmt][0] % (jid, elapsed)
+            frame = _pack(len(head), len(payload)) + head + payload
+        else:
+            frame = payload.frame(jid, fmt, elapsed, output)
+        self.queue(frame)
+
+    def refuse(self, jid, key, fmt, func):
+        """Returns the failed "res" frame of a job that cannot run."""
+        if fmt != "pickle" and fmt != "json":
+            exc = ValueError("unknown job format %r (expected \"pickle\" or "
+                             "\"json\")" % (fmt,))
+            return _Failure(exc).frame(jid, str(fmt), 0.0, b"")
+        if func is None:
+            exc = LookupError("no function with key %r was defined on this "
+                              "worker (pid %d): a \"def\" frame must come "
+                              "before the first job that uses it"
+                              % (key, PID))
+            return _Failure(exc).frame(jid, fmt, 0.0, b"")
+        return func.failure.frame(jid, fmt, 0.0, b"")
+
+    def encode(self, func, fmt, value, olen):
+        """Encodes a return value, or returns the _Failure explaining why
+        it cannot be sent."""
+        try:
+            if fmt == "pickle":
+                payload = _pickle_dumps(value, PICKLE_PROTOCOL)
+            else:
+                payload = _json_encode(value).encode("utf-8")
+            if olen + len(payload) > self.max_body:
+                raise OverflowError(
+                    "the result is %d bytes, more than the %d byte limit"
+                    % (olen + len(payload), self.max_body))
+            return payload
+        except BaseException as exc:
+            prefix = "the value returned by %s() cannot be encoded as %s:\n" \
+                % (func.name, fmt)
+            return _Failure(exc, None, prefix)
+
+    def take_output(self):
+        """Returns and clears what the last job wrote, as UTF-8."""
+        capture = self.capture
+        try:
+            text = capture.getvalue()
+            capture.seek(0)
+            capture.truncate()
+        except ValueError:          # the job closed sys.stdout
+            self.capture = io.StringIO()
+            return b""
+        return text.encode("utf-8", "backslashreplace")
+
+
+def _parse_max_body(argv):
+    max_body = DEFAULT_MAX_BODY
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg.startswith("--max-body="):
+            value = arg.split("=", 1)[1]
+        elif arg == "--max-body" and args:
+            value = args.pop(0)
+        else:
+            sys.stderr.write("pp-runner: unknown argument %r\n" % arg)
+            sys.exit(2)
+        try:
+            max_body = int(value)
+        except ValueError:
+            sys.stderr.write("pp-runner: bad --max-body value %r\n" % value)
+            sys.exit(2)
+    return max_body
+
+
+def main():
+    max_body = _parse_max_body(sys.argv[1:])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The runner's own directory is never useful on sys.path, and could
+    # shadow the caller's modules.
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == here:
+        del sys.path[0]
+    rfd, wfd = _setup_fds()
+    _Runner(rfd, wfd, max_body).serve()
+
+
+if __name__ == "__main__":
+    main()

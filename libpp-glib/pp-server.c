@@ -1,0 +1,1413 @@
+/* pp-server.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pp-error.h"
+#include "pp-function-private.h"
+#include "pp-io-thread-private.h"
+#include "pp-job-private.h"
+#include "pp-node-stats-private.h"
+#include "pp-server-private.h"
+#include "pp-worker-private.h"
+
+/**
+ * PpServer:
+ *
+ * A job server: it runs [class@Pp.Job]s on a pool of persistent Python
+ * worker processes, one per processor by default, like pp's `pp.Server`.
+ *
+ * Jobs wait in one queue; whenever a worker is free it takes the next one.
+ * Short jobs are pipelined (a worker gets the next few before it answers
+ * the last) so that no worker idles waiting for a round trip, and long
+ * jobs are handed out one at a time so that they spread evenly.
+ *
+ * All I/O happens on a private thread with its own #GMainContext. Every
+ * method is thread-safe, and waiting needs no main loop.
+ *
+ * ```c
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(PpServer) server = pp_server_new (PP_NCPUS_AUTODETECT, &error);
+ * g_autoptr(PpFunction) add = pp_function_new ("add", "def add(a, b):\n    return a + b\n", NULL);
+ * g_autoptr(PpJob) job = pp_server_submit_json (server, add, "[1, 2]", NULL, &error);
+ *
+ * if (pp_job_wait (job, NULL, &error))
+ *   {
+ *     g_autoptr(GBytes) result = pp_job_dup_result (job);  // "3"
+ *   }
+ * ```
+ */
+
+#define LOCAL_NODE        "local"
+#define MAX_SPAWN_FAILURES 3
+#define MAX_ATTEMPTS       2
+/* Pipelining: a worker may hold jobs worth this many seconds, as estimated
+ * from their function's average run time, up to PREFETCH_MAX jobs. */
+#define PREFETCH_SECONDS   0.002
+#define PREFETCH_MAX       64
+
+struct _PpServer
+{
+  GObject       parent_instance;
+
+  /* Construct-only */
+  char         *python;
+  char         *runner;
+  char         *working_directory;
+  char        **python_path;
+  guint64       max_payload_size;
+  gboolean      restart;
+  int           requested_ncpus;
+  gint64        creation_time;
+
+  PpIoThread   *io;
+  GSource      *kick_source;
+  gint          kick_pending;
+
+  GMutex        lock;
+  GCond         idle_cond;
+  guint         target_workers;
+  GQueue        queue;
+  GPtrArray    *workers;
+  GHashTable   *groups;
+  guint         active_jobs;
+  guint64       next_job_id;
+  guint         next_worker_number;
+  guint64       njobs;
+  double        time_sum;
+  guint         spawn_failures;
+  gboolean      destroyed;
+};
+
+enum {
+  PROP_0,
+  PROP_NCPUS,
+  PROP_PYTHON,
+  PROP_RUNNER,
+  PROP_RESTART,
+  PROP_WORKING_DIRECTORY,
+  PROP_PYTHON_PATH,
+  PROP_MAX_PAYLOAD_SIZE,
+  N_PROPS
+};
+
+static void pp_server_initable_iface_init (GInitableIface *iface);
+static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
+static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, pp_server_initable_iface_init))
+
+static GParamSpec *properties[N_PROPS];
+
+static const PpWorkerCallbacks worker_callbacks = {
+  worker_frame_cb,
+  worker_died_cb,
+};
+
+static guint
+resolve_ncpus (int ncpus)
+{
+  return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
+}
+
+/* Group bookkeeping ------------------------------------------------------ */
+
+static void
+count_job_locked (PpServer   *self,
+                  const char *group)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->groups, group));
+
+  g_hash_table_insert (self->groups, g_strdup (group), GUINT_TO_POINTER (n + 1));
+  self->active_jobs++;
+}
+
+static void
+uncount_job_locked (PpServer   *self,
+                    const char *group)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->groups, group));
+
+  g_assert (n > 0 && self->active_jobs > 0);
+  if (n == 1)
+    g_hash_table_remove (self->groups, group);
+  else
+    g_hash_table_insert (self->groups, g_strdup (group), GUINT_TO_POINTER (n - 1));
+  self->active_jobs--;
+  if (n == 1 || self->active_jobs == 0)
+    g_cond_broadcast (&self->idle_cond);
+}
+
+/* Fails @job with @error (taken) unless it already finished. Finishing and
+ * counting happen under the lock together, so pp_server_wait() never
+ * returns before its jobs are finished, nor a job before the counts. */
+static void
+fail_job_locked (PpServer *self,
+                 PpJob    *job,
+                 GError   *error)
+{
+  if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, -1))
+    uncount_job_locked (self, pp_job_get_group (job));
+}
+
+static void
+fail_job (PpServer *self,
+          PpJob    *job,
+          GError   *error)
+{
+  g_mutex_lock (&self->lock);
+  fail_job_locked (self, job, error);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The kick: wakes the I/O thread to hand out jobs and resize the pool ---- */
+
+static void
+kick (PpServer *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->kick_pending, FALSE, TRUE))
+    g_source_set_ready_time (self->kick_source, 0);
+}
+
+static gboolean
+kick_source_dispatch (GSource     *source,
+                      GSourceFunc  callback,
+                      gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs kick_source_funcs = {
+  .dispatch = kick_source_dispatch,
+};
+
+/* Pool ------------------------------------------------------------------- */
+
+static void
+send_env (PpServer *self,
+          PpWorker *worker)
+{
+  g_autoptr(JsonObject) header = json_object_new ();
+  JsonArray *path = json_array_new ();
+
+  json_object_set_string_member (header, "t", "env");
+  if (self->working_directory != NULL)
+    json_object_set_string_member (header, "cwd", self->working_directory);
+  for (guint i = 0; self->python_path != NULL && self->python_path[i] != NULL; i++)
+    json_array_add_string_element (path, self->python_path[i]);
+  json_object_set_array_member (header, "path", path);
+  _pp_frame_append_json (_pp_worker_get_out (worker), header, NULL, 0);
+}
+
+static gboolean
+spawn_worker_locked (PpServer *self)
+{
+  g_autoptr(GError) error = NULL;
+  PpWorker *worker;
+
+  worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
+                             self->working_directory, self->max_payload_size,
+                             _pp_io_thread_get_context (self->io),
+                             &worker_callbacks, self, &error);
+  if (worker == NULL)
+    {
+      g_warning ("Cannot start a worker: %s", error->message);
+      self->spawn_failures++;
+      return FALSE;
+    }
+  send_env (self, worker);
+  g_ptr_array_add (self->workers, worker);
+  return TRUE;
+}
+
+static guint
+count_live_workers_locked (PpServer *self)
+{
+  guint live = 0;
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (self->workers, i);
+
+      if (!worker->dead && !worker->retiring)
+        live++;
+    }
+  return live;
+}
+
+static void
+retire_worker_locked (PpWorker *worker)
+{
+  worker->retiring = TRUE;
+  if (g_queue_is_empty (&worker->in_flight))
+    _pp_worker_close (worker);
+}
+
+/* Grows or shrinks the pool to its target. Shrinking retires idle workers
+ * first; a busy one finishes what it holds before it exits. */
+static void
+reconcile_pool_locked (PpServer *self)
+{
+  guint live = count_live_workers_locked (self);
+
+  while (live < self->target_workers && self->spawn_failures < MAX_SPAWN_FAILURES &&
+         spawn_worker_locked (self))
+    live++;
+
+  for (guint pass = 0; pass < 2 && live > self->target_workers; pass++)
+    for (guint i = self->workers->len; i > 0 && live > self->target_workers; i--)
+      {
+        PpWorker *worker = g_ptr_array_index (self->workers, i - 1);
+        gboolean idle = g_queue_is_empty (&worker->in_flight);
+
+        if (worker->dead || worker->retiring || (pass == 0 && !idle))
+          continue;
+        retire_worker_locked (worker);
+        live--;
+      }
+}
+
+/* Scheduling ------------------------------------------------------------- */
+
+static gboolean
+worker_can_take (PpServer *self,
+                 PpWorker *worker,
+                 PpJob    *job)
+{
+  guint held = worker->in_flight.length;
+  double avg;
+
+  if (worker->dead || worker->retiring)
+    return FALSE;
+  if (held == 0)
+    return TRUE;
+  if (self->restart)
+    return FALSE;
+  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
+  if (avg < 0)
+    return FALSE;
+  return held < PREFETCH_MAX && held * avg < PREFETCH_SECONDS;
+}
+
+static void
+encode_job (PpWorker *worker,
+            PpJob    *job)
+{
+  PpFunction *function = pp_job_get_function (job);
+  const char *key = pp_function_get_key (function);
+  g_autoptr(GBytes) args = _pp_job_get_args (job);
+  GByteArray *out = _pp_worker_get_out (worker);
+  char header[160];
+  int len;
+
+  if (!g_hash_table_contains (worker->defined, key))
+    {
+      g_autoptr(JsonObject) def = json_object_new ();
+      JsonArray *modules = json_array_new ();
+      const char * const *names = pp_function_get_modules (function);
+      const char *source = pp_function_get_source (function);
+
+      for (guint i = 0; names[i] != NULL; i++)
+        json_array_add_string_element (modules, names[i]);
+      json_object_set_string_member (def, "t", "def");
+      json_object_set_string_member (def, "key", key);
+      json_object_set_string_member (def, "name", pp_function_get_name (function));
+      json_object_set_array_member (def, "modules", modules);
+      _pp_frame_append_json (out, def, source, strlen (source));
+      g_hash_table_add (worker->defined, g_strdup (key));
+    }
+
+  len = g_snprintf (header, sizeof header,
+                    "{\"t\":\"job\",\"id\":%" G_GUINT64_FORMAT ",\"key\":\"%s\",\"fmt\":\"%s\"}",
+                    pp_job_get_id (job), key,
+                    pp_payload_format_to_string (pp_job_get_format (job)));
+  g_assert (len > 0 && (gsize) len < sizeof header);
+  _pp_frame_append (out, header, len,
+                    args ? g_bytes_get_data (args, NULL) : NULL,
+                    args ? g_bytes_get_size (args) : 0);
+}
+
+static gboolean
+assign_next_locked (PpServer *self,
+                    PpWorker *worker)
+{
+  PpJob *job;
+
+  while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
+    g_object_unref (g_queue_pop_head (&self->queue));
+  if (job == NULL || !worker_can_take (self, worker, job))
+    return FALSE;
+
+  g_queue_pop_head (&self->queue);
+  _pp_job_set_slot (job, worker);
+  _pp_job_set_running (job, LOCAL_NODE);
+  g_queue_push_tail (&worker->in_flight, job);
+  encode_job (worker, job);
+  return TRUE;
+}
+
+/* Hands queued jobs to workers, one per worker per round so they spread. */
+static void
+dispatch_locked (PpServer *self)
+{
+  gboolean progress = TRUE;
+
+  while (progress && !g_queue_is_empty (&self->queue))
+    {
+      progress = FALSE;
+      for (guint i = 0; i < self->workers->len; i++)
+        progress |= assign_next_locked (self, g_ptr_array_index (self->workers, i));
+    }
+}
+
+static void
+flush_workers (PpServer *self)
+{
+  g_autoptr(GPtrArray) workers = NULL;
+
+  g_mutex_lock (&self->lock);
+  workers = g_ptr_array_copy (self->workers, NULL, NULL);
+  g_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < workers->len; i++)
+    _pp_worker_flush (g_ptr_array_index (workers, i));
+}
+
+static gboolean
+kick_cb (gpointer data)
+{
+  PpServer *self = data;
+
+  g_atomic_int_set (&self->kick_pending, FALSE);
+  g_mutex_lock (&self->lock);
+  if (!self->destroyed)
+    {
+      reconcile_pool_locked (self);
+      dispatch_locked (self);
+    }
+  g_mutex_unlock (&self->lock);
+  flush_workers (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Results ---------------------------------------------------------------- */
+
+static GError *
+job_error_from_frame (PpJob   *job,
+                      PpFrame *frame)
+{
+  const char *type = _pp_frame_get_string (frame, "etype");
+  const char *message = _pp_frame_get_string (frame, "emsg");
+  JsonNode *compile = json_object_get_member (frame->header, "compile");
+  gboolean compile_error = compile != NULL && JSON_NODE_HOLDS_VALUE (compile) &&
+                           json_node_get_boolean (compile);
+
+  return g_error_new (PP_ERROR, compile_error ? PP_ERROR_COMPILE : PP_ERROR_JOB_RAISED,
+                      "%s in job %" G_GUINT64_FORMAT " (%s): %s",
+                      type ? type : "Exception", pp_job_get_id (job),
+                      pp_function_get_name (pp_job_get_function (job)),
+                      message ? message : "");
+}
+
+static double
+frame_double (PpFrame    *frame,
+              const char *member)
+{
+  JsonNode *node = json_object_get_member (frame->header, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return -1;
+  return json_node_get_double (node);
+}
+
+/* Splits a result body into the captured output and the payload. */
+static GBytes *
+split_body (PpFrame  *frame,
+            char    **output)
+{
+  gsize size = g_bytes_get_size (frame->body);
+  gint64 olen = _pp_frame_get_int (frame, "olen", 0);
+
+  *output = NULL;
+  if (olen <= 0 || (guint64) olen > size)
+    return g_bytes_ref (frame->body);
+  *output = g_utf8_make_valid (g_bytes_get_data (frame->body, NULL), olen);
+  return g_bytes_new_from_bytes (frame->body, olen, size - olen);
+}
+
+static gboolean
+complete_job (PpServer *self,
+              PpJob    *job,
+              PpFrame  *frame)
+{
+  JsonNode *ok = json_object_get_member (frame->header, "ok");
+  double run_time = frame_double (frame, "time");
+  char *output = NULL;
+  g_autoptr(GBytes) payload = split_body (frame, &output);
+
+  _pp_job_add_attempt (job);
+  if (run_time >= 0)
+    _pp_function_add_run_time (pp_job_get_function (job), run_time);
+  if (ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok))
+    return _pp_job_succeed (job, payload, output, run_time);
+
+  return _pp_job_fail (job, job_error_from_frame (job, frame),
+                       _pp_frame_get_string (frame, "etype"),
+                       _pp_frame_get_string (frame, "tb"),
+                       g_bytes_get_size (payload) > 0 ? payload : NULL,
+                       output, run_time);
+}
+
+static void
+handle_result (PpServer *self,
+               PpWorker *worker,
+               PpFrame  *frame)
+{
+  PpJob *job = g_queue_peek_head (&worker->in_flight);
+  double run_time = MAX (frame_double (frame, "time"), 0);
+  gboolean finished_now;
+
+  if (job == NULL || _pp_frame_get_int (frame, "id", -1) != (gint64) pp_job_get_id (job))
+    {
+      _pp_worker_kill (worker, "answered a job it was not given");
+      return;
+    }
+  g_mutex_lock (&self->lock);
+  finished_now = complete_job (self, job, frame);
+  g_queue_pop_head (&worker->in_flight);
+  _pp_job_set_slot (job, NULL);
+  worker->jobs_done++;
+  self->njobs++;
+  self->time_sum += run_time;
+  if (finished_now)
+    uncount_job_locked (self, pp_job_get_group (job));
+  if (self->restart)
+    worker->retiring = TRUE;
+  if (worker->retiring && g_queue_is_empty (&worker->in_flight))
+    _pp_worker_close (worker);
+  g_mutex_unlock (&self->lock);
+
+  g_object_unref (job);
+  kick (self);
+}
+
+static void
+worker_frame_cb (PpWorker *worker,
+                 PpFrame  *frame,
+                 gpointer  data)
+{
+  PpServer *self = data;
+  g_autoptr(PpFrame) owned = frame;
+  const char *type = _pp_frame_get_type (frame);
+
+  if (g_strcmp0 (type, "res") == 0)
+    handle_result (self, worker, frame);
+  else if (g_strcmp0 (type, "hello") == 0)
+    {
+      g_mutex_lock (&self->lock);
+      worker->said_hello = TRUE;
+      self->spawn_failures = 0;
+      g_mutex_unlock (&self->lock);
+    }
+  else
+    _pp_worker_kill (worker, "sent a frame of unknown type");
+}
+
+/* Worker death ----------------------------------------------------------- */
+
+static GError *
+crash_error (PpWorker   *worker,
+             PpJob      *job,
+             const char *reason)
+{
+  return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED,
+                      "Worker process %d %s while running job %" G_GUINT64_FORMAT
+                      " (%s); it was retried on a fresh worker, which died too",
+                      worker->pid, reason, pp_job_get_id (job),
+                      pp_function_get_name (pp_job_get_function (job)));
+}
+
+/* Puts a dead worker's jobs back at the front of the queue, in order. The
+ * one it was running (the oldest, if the worker ever started) uses up one
+ * attempt; after the last it fails. */
+static void
+requeue_jobs_locked (PpServer   *self,
+                     PpWorker   *worker,
+                     const char *reason)
+{
+  PpJob *job;
+
+  while ((job = g_queue_pop_tail (&worker->in_flight)) != NULL)
+    {
+      gboolean running = worker->said_hello && g_queue_is_empty (&worker->in_flight);
+
+      _pp_job_set_slot (job, NULL);
+      if (pp_job_is_finished (job))
+        g_object_unref (job);
+      else if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
+        {
+          fail_job_locked (self, job, crash_error (worker, job, reason));
+          g_object_unref (job);
+        }
+      else
+        {
+          _pp_job_set_queued (job);
+          g_queue_push_head (&self->queue, job);
+        }
+    }
+}
+
+static GError *
+spawn_failure_error (PpServer   *self,
+                     const char *reason)
+{
+  return g_error_new (PP_ERROR, PP_ERROR_NO_INTERPRETER,
+                      "Workers exit at start-up (%s -u %s): the last one %s",
+                      self->python, self->runner, reason);
+}
+
+static gboolean
+nothing_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static void
+worker_died_cb (PpWorker   *worker,
+                const char *reason,
+                gpointer    data)
+{
+  PpServer *self = data;
+  GQueue doomed = G_QUEUE_INIT;
+  gboolean expected;
+
+  g_mutex_lock (&self->lock);
+  expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
+  if (!worker->said_hello && !expected)
+    self->spawn_failures++;
+  requeue_jobs_locked (self, worker, reason);
+  if (self->spawn_failures >= MAX_SPAWN_FAILURES)
+    doomed = self->queue, g_queue_init (&self->queue);
+  g_ptr_array_remove (self->workers, worker);
+  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; g_object_unref (job))
+    fail_job_locked (self, job, spawn_failure_error (self, reason));
+  g_mutex_unlock (&self->lock);
+
+  if (!expected)
+    g_debug ("Worker %d %s", worker->pid, reason);
+  /* Freed once the frame that reported the death is unwound (or with the
+   * context, if the thread stops first). */
+  g_main_context_invoke_full (_pp_io_thread_get_context (self->io), G_PRIORITY_DEFAULT,
+                              nothing_cb, worker, (GDestroyNotify) _pp_worker_free);
+  kick (self);
+}
+
+/* Cancellation ----------------------------------------------------------- */
+
+typedef struct
+{
+  PpServer *server;
+  PpJob    *job;
+} CancelRunning;
+
+static void
+cancel_running_free (CancelRunning *cancel)
+{
+  g_object_unref (cancel->job);
+  g_free (cancel);
+}
+
+/* On the I/O thread: stops the worker still holding a cancelled job. */
+static gboolean
+kill_worker_of_cb (gpointer data)
+{
+  CancelRunning *cancel = data;
+  PpServer *self = cancel->server;
+  PpWorker *worker = NULL;
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->workers->len && worker == NULL; i++)
+    {
+      PpWorker *candidate = g_ptr_array_index (self->workers, i);
+
+      if (g_queue_find (&candidate->in_flight, cancel->job) != NULL)
+        worker = candidate;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (worker != NULL)
+    _pp_worker_kill (worker, "was stopped to cancel its job");
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+_pp_server_cancel_job (PpServer *self,
+                       PpJob    *job)
+{
+  gpointer slot;
+  gboolean cancelled, queued;
+
+  g_mutex_lock (&self->lock);
+  slot = _pp_job_get_slot (job);
+  cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
+                                              "Job %" G_GUINT64_FORMAT " was cancelled",
+                                              pp_job_get_id (job)),
+                            NULL, NULL, NULL, NULL, -1);
+  queued = cancelled && g_queue_remove (&self->queue, job);
+  if (cancelled)
+    uncount_job_locked (self, pp_job_get_group (job));
+  g_mutex_unlock (&self->lock);
+
+  if (!cancelled)
+    return FALSE;
+  if (queued)
+    g_object_unref (job);
+  else if (slot != NULL)
+    {
+      /* A running Python function cannot be interrupted: replace its worker. */
+      CancelRunning *cancel = g_new0 (CancelRunning, 1);
+      GSource *source = g_idle_source_new ();
+
+      cancel->server = self;
+      cancel->job = g_object_ref (job);
+      g_source_set_callback (source, kill_worker_of_cb, cancel,
+                             (GDestroyNotify) cancel_running_free);
+      g_source_attach (source, _pp_io_thread_get_context (self->io));
+      g_source_unref (source);
+    }
+  return TRUE;
+}
+
+/* GObject ---------------------------------------------------------------- */
+
+static void
+pp_server_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  PpServer *self = PP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NCPUS:
+      g_value_set_int (value, pp_server_get_ncpus (self));
+      break;
+    case PROP_PYTHON:
+      g_value_set_string (value, self->python);
+      break;
+    case PROP_RUNNER:
+      g_value_set_string (value, self->runner);
+      break;
+    case PROP_RESTART:
+      g_value_set_boolean (value, self->restart);
+      break;
+    case PROP_WORKING_DIRECTORY:
+      g_value_set_string (value, self->working_directory);
+      break;
+    case PROP_PYTHON_PATH:
+      g_value_set_boxed (value, self->python_path);
+      break;
+    case PROP_MAX_PAYLOAD_SIZE:
+      g_value_set_uint64 (value, self->max_payload_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pp_server_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  PpServer *self = PP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NCPUS:
+      if (self->io == NULL)
+        self->requested_ncpus = g_value_get_int (value);
+      else
+        pp_server_set_ncpus (self, g_value_get_int (value));
+      break;
+    case PROP_PYTHON:
+      self->python = g_value_dup_string (value);
+      break;
+    case PROP_RUNNER:
+      self->runner = g_value_dup_string (value);
+      break;
+    case PROP_RESTART:
+      self->restart = g_value_get_boolean (value);
+      break;
+    case PROP_WORKING_DIRECTORY:
+      self->working_directory = g_value_dup_string (value);
+      break;
+    case PROP_PYTHON_PATH:
+      self->python_path = g_value_dup_boxed (value);
+      break;
+    case PROP_MAX_PAYLOAD_SIZE:
+      self->max_payload_size = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+pp_server_dispose (GObject *object)
+{
+  pp_server_destroy (PP_SERVER (object));
+
+  G_OBJECT_CLASS (pp_server_parent_class)->dispose (object);
+}
+
+static void
+pp_server_finalize (GObject *object)
+{
+  PpServer *self = PP_SERVER (object);
+
+  g_assert (self->io == NULL);
+  g_assert (g_queue_is_empty (&self->queue));
+
+  g_clear_pointer (&self->python, g_free);
+  g_clear_pointer (&self->runner, g_free);
+  g_clear_pointer (&self->working_directory, g_free);
+  g_clear_pointer (&self->python_path, g_strfreev);
+  g_clear_pointer (&self->workers, g_ptr_array_unref);
+  g_clear_pointer (&self->groups, g_hash_table_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->idle_cond);
+
+  G_OBJECT_CLASS (pp_server_parent_class)->finalize (object);
+}
+
+static void
+pp_server_class_init (PpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = pp_server_get_property;
+  object_class->set_property = pp_server_set_property;
+  object_class->dispose = pp_server_dispose;
+  object_class->finalize = pp_server_finalize;
+
+  /**
+   * PpServer:ncpus:
+   *
+   * The number of local workers; -1 (%PP_NCPUS_AUTODETECT) means one per
+   * processor. Changing it at run time grows or shrinks the pool without
+   * stopping a running job.
+   */
+  properties[PROP_NCPUS] =
+    g_param_spec_int ("ncpus", NULL, NULL, -1, 4096, PP_NCPUS_AUTODETECT,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY |
+                      G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:python:
+   *
+   * The Python interpreter the workers run, a path or a name looked up in
+   * `PATH`. The environment variable `PP_PYTHON` overrides it; without
+   * either it is `python3`.
+   */
+  properties[PROP_PYTHON] =
+    g_param_spec_string ("python", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:runner:
+   *
+   * The worker script. Defaults to `PP_RUNNER` from the environment, then
+   * the installed `pp-runner.py`.
+   */
+  properties[PROP_RUNNER] =
+    g_param_spec_string ("runner", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:restart:
+   *
+   * Whether every job runs in a fresh worker (pp's `restart` option).
+   */
+  properties[PROP_RESTART] =
+    g_param_spec_boolean ("restart", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:working-directory:
+   *
+   * The directory workers start in; defaults to the current directory.
+   */
+  properties[PROP_WORKING_DIRECTORY] =
+    g_param_spec_string ("working-directory", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:python-path:
+   *
+   * Entries put in front of the workers' `sys.path`, so that jobs import
+   * the caller's own modules.
+   */
+  properties[PROP_PYTHON_PATH] =
+    g_param_spec_boxed ("python-path", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:max-payload-size:
+   *
+   * The largest arguments or result, in bytes, a job may carry.
+   */
+  properties[PROP_MAX_PAYLOAD_SIZE] =
+    g_param_spec_uint64 ("max-payload-size", NULL, NULL, 1, G_MAXUINT32,
+                         PP_FRAME_DEFAULT_MAX_BODY,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+pp_server_init (PpServer *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->idle_cond);
+  g_queue_init (&self->queue);
+  self->workers = g_ptr_array_new ();
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->creation_time = g_get_monotonic_time ();
+  self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
+}
+
+static gboolean
+resolve_python (PpServer  *self,
+                GError   **error)
+{
+  const char *wanted = g_getenv ("PP_PYTHON");
+  g_autofree char *path = NULL;
+
+  if (wanted == NULL || *wanted == '\0')
+    wanted = self->python ? self->python : "python3";
+  path = g_find_program_in_path (wanted);
+  if (path == NULL)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_NO_INTERPRETER,
+                   "Python interpreter “%s” not found or not executable "
+                   "(set PP_PYTHON or the “python” property)", wanted);
+      return FALSE;
+    }
+  g_free (self->python);
+  self->python = g_steal_pointer (&path);
+  return TRUE;
+}
+
+static gboolean
+resolve_runner (PpServer  *self,
+                GError   **error)
+{
+  const char *candidates[] = {
+    self->runner, g_getenv ("PP_RUNNER"), PP_RUNNER_PATH, PP_RUNNER_SOURCE_PATH,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
+    {
+      if (candidates[i] == NULL || *candidates[i] == '\0')
+        continue;
+      if (!g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
+        {
+          if (i < 2)
+            break;
+          continue;
+        }
+      g_autofree char *runner = g_strdup (candidates[i]);
+      g_free (self->runner);
+      self->runner = g_steal_pointer (&runner);
+      return TRUE;
+    }
+  g_set_error (error, PP_ERROR, PP_ERROR_NO_INTERPRETER,
+               "The pp-glib worker runner “%s” does not exist (set PP_RUNNER or the “runner” property)",
+               self->runner ? self->runner : g_getenv ("PP_RUNNER") ? g_getenv ("PP_RUNNER")
+                                                                     : PP_RUNNER_PATH);
+  return FALSE;
+}
+
+static gboolean
+pp_server_initable_init (GInitable     *initable,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  PpServer *self = PP_SERVER (initable);
+
+  if (self->io != NULL)
+    return TRUE;
+  if (!resolve_python (self, error) || !resolve_runner (self, error))
+    return FALSE;
+  if (self->working_directory == NULL)
+    self->working_directory = g_get_current_dir ();
+
+  self->target_workers = resolve_ncpus (self->requested_ncpus);
+  self->io = _pp_io_thread_new ("pp-server-io");
+  self->kick_source = g_source_new (&kick_source_funcs, sizeof (GSource));
+  g_source_set_callback (self->kick_source, kick_cb, self, NULL);
+  g_source_set_static_name (self->kick_source, "[pp-glib] dispatch");
+  g_source_attach (self->kick_source, _pp_io_thread_get_context (self->io));
+  kick (self);
+
+  return TRUE;
+}
+
+static void
+pp_server_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = pp_server_initable_init;
+}
+
+/* Public API ------------------------------------------------------------- */
+
+/**
+ * pp_server_new:
+ * @ncpus: the number of local workers, or %PP_NCPUS_AUTODETECT
+ * @error: return location for a #GError
+ *
+ * Creates a job server with @ncpus local workers running `python3` (or
+ * `PP_PYTHON`). Use g_initable_new() to set more properties.
+ *
+ * Returns: (transfer full): a new #PpServer, or %NULL when the interpreter
+ *   or the runner cannot be found
+ */
+PpServer *
+pp_server_new (int      ncpus,
+               GError **error)
+{
+  g_return_val_if_fail (ncpus >= -1, NULL);
+
+  return g_initable_new (PP_TYPE_SERVER, NULL, error, "ncpus", ncpus, NULL);
+}
+
+/**
+ * pp_server_set_ncpus:
+ * @self: a #PpServer
+ * @ncpus: the number of local workers, or %PP_NCPUS_AUTODETECT
+ *
+ * Resizes the local pool. New workers start at once; surplus workers stop
+ * once the job they run is done.
+ */
+void
+pp_server_set_ncpus (PpServer *self,
+                     int       ncpus)
+{
+  guint target;
+  gboolean changed;
+
+  g_return_if_fail (PP_IS_SERVER (self));
+  g_return_if_fail (ncpus >= -1);
+
+  target = resolve_ncpus (ncpus);
+  g_mutex_lock (&self->lock);
+  changed = target != self->target_workers;
+  self->target_workers = target;
+  self->spawn_failures = 0;
+  g_mutex_unlock (&self->lock);
+
+  if (!changed)
+    return;
+  kick (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NCPUS]);
+}
+
+/**
+ * pp_server_get_ncpus:
+ * @self: a #PpServer
+ *
+ * Returns: the number of local workers the pool is sized for
+ */
+guint
+pp_server_get_ncpus (PpServer *self)
+{
+  guint ncpus;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  ncpus = self->io ? self->target_workers : resolve_ncpus (self->requested_ncpus);
+  g_mutex_unlock (&self->lock);
+
+  return ncpus;
+}
+
+/**
+ * pp_server_get_python:
+ * @self: a #PpServer
+ *
+ * Returns: (transfer none) (nullable): the full path of the workers'
+ *   interpreter
+ */
+const char *
+pp_server_get_python (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  return self->python;
+}
+
+/**
+ * pp_server_get_restart:
+ * @self: a #PpServer
+ *
+ * Returns: whether each job runs in a fresh worker
+ */
+gboolean
+pp_server_get_restart (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+  return self->restart;
+}
+
+/**
+ * pp_server_submit:
+ * @self: a #PpServer
+ * @function: the function to run
+ * @args: the arguments, encoded in @format (a pickled tuple, or a JSON array)
+ * @format: how @args and the result are encoded
+ * @group: (nullable): the job's group, `"default"` when %NULL
+ * @error: return location for a #GError
+ *
+ * Queues a call of @function. The job starts as soon as a worker is free.
+ *
+ * Returns: (transfer full): the new job, or %NULL if the server was
+ *   destroyed or @args is larger than [property@Pp.Server:max-payload-size]
+ */
+PpJob *
+pp_server_submit (PpServer         *self,
+                  PpFunction       *function,
+                  GBytes           *args,
+                  PpPayloadFormat   format,
+                  const char       *group,
+                  GError          **error)
+{
+  PpJob *job;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (PP_IS_FUNCTION (function), NULL);
+  g_return_val_if_fail (args != NULL, NULL);
+  g_return_val_if_fail (format == PP_PAYLOAD_FORMAT_PICKLE || format == PP_PAYLOAD_FORMAT_JSON, NULL);
+
+  if (g_bytes_get_size (args) > self->max_payload_size)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_TOO_LARGE,
+                   "Job arguments of %" G_GSIZE_FORMAT " bytes exceed the limit of %"
+                   G_GUINT64_FORMAT " bytes", g_bytes_get_size (args), self->max_payload_size);
+      return NULL;
+    }
+  if (group == NULL)
+    group = "default";
+
+  g_mutex_lock (&self->lock);
+  if (self->destroyed || self->io == NULL)
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
+      return NULL;
+    }
+  job = _pp_job_new (self, ++self->next_job_id, function, args, format, group);
+  count_job_locked (self, group);
+  g_queue_push_tail (&self->queue, g_object_ref (job));
+  if (self->spawn_failures >= MAX_SPAWN_FAILURES)
+    self->spawn_failures = 0;
+  g_mutex_unlock (&self->lock);
+
+  kick (self);
+  return job;
+}
+
+/**
+ * pp_server_submit_json:
+ * @self: a #PpServer
+ * @function: the function to run
+ * @args_json: the arguments as a JSON array, such as `"[1, 2]"`
+ * @group: (nullable): the job's group, `"default"` when %NULL
+ * @error: return location for a #GError
+ *
+ * Queues a call of @function with JSON arguments; its result will be JSON
+ * too. Meant for C, GJS and scripting.
+ *
+ * Returns: (transfer full): the new job, or %NULL if @args_json is not a
+ *   JSON array
+ */
+PpJob *
+pp_server_submit_json (PpServer    *self,
+                       PpFunction  *function,
+                       const char  *args_json,
+                       const char  *group,
+                       GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GBytes) args = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (args_json != NULL, NULL);
+
+  if (!json_parser_load_from_data (parser, args_json, -1, &parse_error))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments are not valid JSON: %s", parse_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments must be a JSON array, such as [1, 2]");
+      return NULL;
+    }
+  args = g_bytes_new (args_json, strlen (args_json));
+  return pp_server_submit (self, function, args, PP_PAYLOAD_FORMAT_JSON, group, error);
+}
+
+static guint
+count_active_locked (PpServer   *self,
+                     const char *group)
+{
+  if (group == NULL)
+    return self->active_jobs;
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->groups, group));
+}
+
+static void
+wake_waiters_cb (GCancellable *cancellable,
+                 PpServer     *self)
+{
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->idle_cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * pp_server_wait:
+ * @self: a #PpServer
+ * @group: (nullable): a group, or %NULL for all jobs
+ * @cancellable: (nullable): a #GCancellable to stop waiting
+ * @error: return location for a #GError
+ *
+ * Blocks until every job of @group (of the server, when %NULL) submitted so
+ * far has finished, like pp's `wait()`. Needs no main loop.
+ *
+ * Returns: %TRUE, or %FALSE if @cancellable stopped the wait
+ */
+gboolean
+pp_server_wait (PpServer      *self,
+                const char    *group,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  gulong handler = 0;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiters_cb), self, NULL);
+
+  g_mutex_lock (&self->lock);
+  while (count_active_locked (self, group) > 0 && !g_cancellable_is_cancelled (cancellable))
+    g_cond_wait (&self->idle_cond, &self->lock);
+  g_mutex_unlock (&self->lock);
+
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/**
+ * pp_server_get_active_jobs:
+ * @self: a #PpServer
+ * @group: (nullable): a group, or %NULL for all jobs
+ *
+ * Returns: the number of jobs of @group queued or running
+ */
+guint
+pp_server_get_active_jobs (PpServer   *self,
+                           const char *group)
+{
+  guint n;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = count_active_locked (self, group);
+  g_mutex_unlock (&self->lock);
+
+  return n;
+}
+
+static guint
+count_running_locked (PpServer *self)
+{
+  guint running = 0;
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (self->workers, i);
+
+      running += MIN (worker->in_flight.length, 1);
+    }
+  return running;
+}
+
+/**
+ * pp_server_list_stats:
+ * @self: a #PpServer
+ *
+ * Gets the statistics of every node, the local pool first.
+ *
+ * Returns: (transfer container) (element-type PpNodeStats): the statistics
+ */
+GPtrArray *
+pp_server_list_stats (PpServer *self)
+{
+  GPtrArray *stats = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (PP_IS_SERVER (self), stats);
+
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (stats, _pp_node_stats_new (LOCAL_NODE, TRUE, self->target_workers,
+                                              self->njobs, self->time_sum,
+                                              count_running_locked (self)));
+  g_mutex_unlock (&self->lock);
+
+  return stats;
+}
+
+/**
+ * pp_server_get_uptime:
+ * @self: a #PpServer
+ *
+ * Returns: seconds since the server was created
+ */
+double
+pp_server_get_uptime (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), 0);
+  return (g_get_monotonic_time () - self->creation_time) / (double) G_USEC_PER_SEC;
+}
+
+/**
+ * pp_server_format_stats:
+ * @self: a #PpServer
+ *
+ * Formats the statistics as pp's `print_stats()` prints them:
+ *
+ * ```
+ * Job execution statistics:
+ *  job count | % of all jobs | job time sum | time per job | job server
+ *          8 |        100.00 |       6.5043 |     0.813038 | local
+ * Time elapsed since server creation 3.3217
+ * 0 active tasks, 2 cores
+ * ```
+ *
+ * Returns: (transfer full): the table, ending with an empty line
+ */
+char *
+pp_server_format_stats (PpServer *self)
+{
+  g_autoptr(GPtrArray) stats = pp_server_list_stats (self);
+  GString *out = g_string_new ("Job execution statistics:\n");
+  char uptime[G_ASCII_DTOSTR_BUF_SIZE];
+  guint64 total = 0;
+
+  for (guint i = 0; i < stats->len; i++)
+    total += pp_node_stats_get_njobs (g_ptr_array_index (stats, i));
+  g_string_append (out, " job count | % of all jobs | job time sum | time per job | job server\n");
+  for (guint i = 0; i < stats->len; i++)
+    {
+      PpNodeStats *node = g_ptr_array_index (stats, i);
+      guint64 njobs = pp_node_stats_get_njobs (node);
+
+      if (njobs == 0)
+        continue;
+      g_string_append_printf (out, "    %6" G_GUINT64_FORMAT " |        %6.2f |     %8.4f |  %11.6f | %s\n",
+                              njobs, 100.0 * njobs / total, pp_node_stats_get_time (node),
+                              pp_node_stats_get_time_per_job (node), pp_node_stats_get_name (node));
+    }
+  g_ascii_dtostr (uptime, sizeof uptime, pp_server_get_uptime (self));
+  g_string_append_printf (out, "Time elapsed since server creation %s\n", uptime);
+  g_string_append_printf (out, "%u active tasks, %u cores\n\n",
+                          pp_server_get_active_jobs (self, NULL), pp_server_get_ncpus (self));
+
+  return g_string_free (out, FALSE);
+}
+
+static GError *
+destroyed_error (PpJob *job)
+{
+  return g_error_new (PP_ERROR, PP_ERROR_DESTROYED,
+                      "The job server was destroyed before job %" G_GUINT64_FORMAT " finished",
+                      pp_job_get_id (job));
+}
+
+/* On the I/O thread: stops every worker and fails what they held. */
+static gboolean
+stop_workers_cb (gpointer data)
+{
+  PpServer *self = data;
+  g_autoptr(GPtrArray) workers = NULL;
+
+  g_mutex_lock (&self->lock);
+  workers = g_steal_pointer (&self->workers);
+  self->workers = g_ptr_array_new ();
+  g_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (workers, i);
+
+      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; g_object_unref (job))
+        fail_job (self, job, destroyed_error (job));
+      _pp_worker_free (worker);
+    }
+  g_source_destroy (self->kick_source);
+  g_clear_pointer (&self->kick_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * pp_server_destroy:
+ * @self: a #PpServer
+ *
+ * Stops the server: every job not finished yet fails with
+ * %PP_ERROR_DESTROYED, the workers are stopped and reaped, and later
+ * submissions fail. Safe to call more than once.
+ */
+void
+pp_server_destroy (PpServer *self)
+{
+  GQueue queued = G_QUEUE_INIT;
+
+  g_return_if_fail (PP_IS_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  if (self->destroyed || self->io == NULL)
+    {
+      self->destroyed = TRUE;
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  self->destroyed = TRUE;
+  queued = self->queue;
+  g_queue_init (&self->queue);
+  g_mutex_unlock (&self->lock);
+
+  for (PpJob *job; (job = g_queue_pop_head (&queued)) != NULL; g_object_unref (job))
+    fail_job (self, job, destroyed_error (job));
+  _pp_io_thread_invoke_sync (self->io, stop_workers_cb, self);
+  g_clear_pointer (&self->io, _pp_io_thread_free);
+}

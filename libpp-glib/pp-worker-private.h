@@ -1,0 +1,73 @@
+/* pp-worker-private.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pp-frame-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct _PpWorker PpWorker;
+
+typedef struct
+{
+  /* A frame arrived; the callee owns @frame. */
+  void (*frame) (PpWorker   *worker,
+                 PpFrame    *frame,
+                 gpointer    user_data);
+  /* The process is gone (and reaped); @reason says how. */
+  void (*died)  (PpWorker   *worker,
+                 const char *reason,
+                 gpointer    user_data);
+} PpWorkerCallbacks;
+
+/* A persistent Python runner process with a socket to talk frames over.
+ * All calls happen on the thread that runs @context. The scheduling fields
+ * belong to the server. */
+struct _PpWorker
+{
+  guint                    number;
+  GPid                     pid;
+  GSubprocess             *process;
+  int                      fd;
+  GSource                 *read_source;
+  GSource                 *write_source;
+  GMainContext            *context;
+  GByteArray              *out;
+  gsize                    out_pos;
+  PpFrameReader           *reader;
+  const PpWorkerCallbacks *callbacks;
+  gpointer                 user_data;
+
+  /* Scheduling state, owned by the server */
+  GQueue                   in_flight;
+  GHashTable              *defined;
+  gboolean                 said_hello;
+  gboolean                 retiring;
+  gboolean                 dead;
+  guint64                  jobs_done;
+};
+
+PpWorker   *_pp_worker_spawn  (guint                     number,
+                               const char               *python,
+                               const char               *runner,
+                               const char               *cwd,
+                               gsize                     max_body,
+                               GMainContext             *context,
+                               const PpWorkerCallbacks  *callbacks,
+                               gpointer                  user_data,
+                               GError                  **error);
+GByteArray *_pp_worker_get_out (PpWorker                *self);
+void        _pp_worker_flush  (PpWorker                 *self);
+void        _pp_worker_close  (PpWorker                 *self);
+void        _pp_worker_kill   (PpWorker                 *self,
+                               const char               *reason);
+void        _pp_worker_free   (PpWorker                 *self);
+
+G_END_DECLS

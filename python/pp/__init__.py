@@ -1,0 +1,788 @@
+# pp/__init__.py
+#
+# Copyright 2026 The pp-glib developers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Parallel Python on pp-glib.
+
+``pp`` runs Python functions in parallel in persistent worker processes,
+with the API of the classic Parallel Python module::
+
+    import math, pp
+
+    def isprime(n):
+        ...
+
+    def sum_primes(n):
+        return sum(x for x in range(2, n) if isprime(x))
+
+    job_server = pp.Server()                  # one worker per processor
+    jobs = [job_server.submit(sum_primes, (n,), (isprime,), ("math",))
+            for n in (100000, 100100, 100200)]
+    print([job() for job in jobs])            # job() waits for the result
+    job_server.print_stats()
+
+How it works: :meth:`Server.submit` sends the *source code* of the
+function, of the functions it depends on and of the classes of the objects
+passed as arguments to a worker process (each worker compiles it once),
+together with the pickled arguments.  The worker runs the function and
+sends back the pickled result, which ``job()`` returns.
+
+What differs from the original pp:
+
+* an exception raised by a job is raised again by ``job()`` with its
+  original type, the remote traceback attached as ``__cause__``
+  (:class:`RemoteTraceback`); see also :class:`JobError`,
+  :class:`WorkerCrashedError`, :class:`CancelledError` and
+  :class:`DestroyedError`;
+* functions, classes and modules used by the submitted function and defined
+  in the same module (or ``__main__``) are found and sent automatically;
+* jobs can be cancelled with :meth:`Job.cancel`;
+* remote nodes (``ppservers``) arrive with the ``ppd`` cluster release; this
+  version runs every job on the local computer.
+
+The engine is libpp-glib (GObject-Introspection namespace ``Pp`` 1.0),
+used here through PyGObject.
+"""
+
+import atexit
+import collections
+import inspect as _inspect
+import logging
+import os
+import sys
+import threading
+import traceback
+import types
+import weakref
+
+from . import _source
+from ._gi import GLib, Pp, PP_ERROR_DOMAIN
+
+__all__ = [
+    "Server",
+    "Template",
+    "Job",
+    "PPError",
+    "JobError",
+    "RemoteTraceback",
+    "WorkerCrashedError",
+    "CancelledError",
+    "DestroyedError",
+    "DestroyedServerError",
+    "version",
+]
+
+version = __version__ = getattr(Pp, "VERSION_S", None) or "0.1.0"
+
+copyright = "Copyright 2026 The pp-glib developers"
+
+logger = logging.getLogger("pp")
+
+_FunctionType = types.FunctionType
+_GlobalKinds = (types.ModuleType, types.FunctionType, type)
+_MethodType = types.MethodType
+_ATOMIC = _source.ATOMIC_TYPES
+_PICKLE = Pp.PayloadFormat.PICKLE
+_PROTOCOL = _source.PICKLE_PROTOCOL
+_dumps = __import__("pickle").dumps
+_Bytes_new = GLib.Bytes.new
+
+
+# ---------------------------------------------------------------------------
+# Exceptions
+
+
+class PPError(Exception):
+    """Base class of the errors raised by pp.
+
+    ``code`` is the ``Pp.Error`` code of the underlying libpp-glib error,
+    or ``None``.
+    """
+
+    code = None
+
+
+class JobError(PPError):
+    """A job raised an exception that could not be sent back as itself
+    (it could not be pickled or unpickled).
+
+    ``etype`` is the name of the remote exception's type, ``message`` its
+    message and ``traceback`` the remote traceback as text.
+    """
+
+    def __init__(self, etype, message, traceback):
+        super().__init__(etype, message, traceback)
+        self.etype = etype
+        self.message = message
+        self.traceback = traceback
+
+    def __str__(self):
+        if self.message:
+            return "%s: %s" % (self.etype, self.message)
+        return str(self.etype)
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker.
+
+    Attached as ``__cause__`` to the exceptions ``job()`` raises again, so
+    a printed traceback shows where the job failed in the worker (like
+    :mod:`concurrent.futures`).  ``tb`` is the traceback text.
+    """
+
+    def __init__(self, tb):
+        super().__init__(tb)
+        self.tb = tb
+
+    def __str__(self):
+        return '\n"""\n%s"""' % (self.tb if self.tb.endswith("\n") else self.tb + "\n")
+
+
+class WorkerCrashedError(PPError):
+    """The worker process running the job died (``os._exit()``, a signal,
+    a crash in a C extension ...), and so did the fresh worker the job was
+    retried on."""
+
+
+class CancelledError(PPError):
+    """The job was cancelled (:meth:`Job.cancel`) before it finished."""
+
+
+class DestroyedError(PPError):
+    """The server was destroyed before the job finished, or a job was
+    submitted to a destroyed server."""
+
+
+#: The name pp 1.6 used for :class:`DestroyedError`.
+DestroyedServerError = DestroyedError
+
+
+def _pp_error(code, message):
+    E = Pp.Error
+    if code == E.WORKER_CRASHED:
+        exc = WorkerCrashedError(message)
+    elif code == E.DESTROYED:
+        exc = DestroyedError(message)
+    elif code == E.CANCELLED:
+        exc = CancelledError(message)
+    else:
+        exc = PPError(message)
+    exc.code = code
+    return exc
+
+
+def _raised(job, err, registry):
+    """The exception to raise for a job that raised *err* in the worker."""
+    etype = job.dup_exception_type() or "Exception"
+    tb = job.dup_traceback() or ""
+    message = err.message or ""
+    prefix = etype + ": "
+    if message.startswith(prefix):
+        message = message[len(prefix):]
+    exc = None
+    data = job.dup_result()
+    if data is not None and data.get_size():
+        try:
+            exc = _source.loads_result(data.get_data(), registry)
+        except Exception:
+            exc = None
+    if not isinstance(exc, BaseException):
+        exc = JobError(etype, message, tb)
+        exc.code = err.code
+    if tb:
+        exc.__cause__ = RemoteTraceback(tb)
+    return exc
+
+
+# ---------------------------------------------------------------------------
+# Jobs
+
+_NOT_READY, _VALUE, _EXCEPTION = 0, 1, 2
+_final_lock = threading.Lock()
+
+
+class Job:
+    """A submitted job (pp's ``_Task``); :meth:`Server.submit` returns it.
+
+    Call it to get the result: ``result = job()``.  ``id`` (also ``tid``)
+    and ``group`` identify it, ``finished`` tells whether it is done.
+    """
+
+    __slots__ = ("server", "_job", "id", "group", "callback", "callbackargs",
+                 "_state", "_value", "_registry", "__weakref__")
+
+    def __init__(self, server, pjob, group, callback, callbackargs, registry):
+        self.server = server
+        self._job = pjob
+        self.id = pjob.get_id()
+        self.group = group
+        self.callback = callback
+        self.callbackargs = callbackargs
+        self._state = _NOT_READY
+        self._value = None
+        self._registry = registry
+
+    @property
+    def tid(self):
+        """The job id (pp's name for :attr:`id`)."""
+        return self.id
+
+    @property
+    def finished(self):
+        """True once the job has finished (successfully or not)."""
+        return self._state != _NOT_READY or self._job.is_finished()
+
+    @property
+    def state(self):
+        """The job's ``Pp.JobState`` (QUEUED, RUNNING, DONE, FAILED, CANCELLED)."""
+        return self._job.get_state()
+
+    def __call__(self, raw_result=False):
+        """Wait for the job and return its result.
+
+        Output the job printed is written to ``sys.stdout`` the first time.
+        If the job raised an exception, it is raised here again (see the
+        module documentation).  The result is kept: calling again returns
+        the same object.  ``raw_result=True`` returns the pickled result.
+        """
+        if self._state == _NOT_READY:
+            self._finalize()
+        if raw_result:
+            data = self._job.dup_result()
+            return data.get_data() if data is not None else None
+        if self._state == _VALUE:
+            return self._value
+        raise self._value
+
+    def wait(self):
+        """Wait until the job has finished, without raising its error."""
+        if self._state == _NOT_READY:
+            try:
+                self._job.wait(None)
+            except GLib.Error:
+                pass
+
+    def cancel(self):
+        """Cancel the job if it has not finished yet.
+
+        Returns True when it was cancelled; ``job()`` then raises
+        :class:`CancelledError`.
+        """
+        return bool(self._job.cancel())
+
+    def _finalize(self):
+        job = self._job
+        try:
+            job.wait(None)
+            err = None
+        except GLib.Error as e:
+            err = e
+        output = job.dup_output()
+        if err is None:
+            try:
+                data = job.dup_result()
+                raw = data.get_data() if data is not None else b""
+                registry = self._registry
+                if registry:
+                    value = _source.loads_result(raw, registry)
+                else:
+                    value = _loads(raw)
+                state = _VALUE
+            except Exception as e:
+                value, state = e, _EXCEPTION
+        else:
+            state = _EXCEPTION
+            if err.domain != PP_ERROR_DOMAIN:
+                value = PPError(err.message)
+            elif err.code in (Pp.Error.JOB_RAISED, Pp.Error.COMPILE):
+                value = _raised(job, err, self._registry)
+            else:
+                value = _pp_error(err.code, err.message)
+        with _final_lock:
+            if self._state != _NOT_READY:
+                return
+            self._value = value
+            self._state = state
+        if output:
+            sys.stdout.write(output)
+
+    def __repr__(self):
+        state = self._job.get_state().value_nick
+        return "<pp.Job %d group=%r %s>" % (self.id, self.group, state)
+
+
+_loads = __import__("pickle").loads
+
+
+# ---------------------------------------------------------------------------
+# Callbacks
+
+
+class _Dispatcher:
+    """Runs job callbacks in one thread with its own GLib main context.
+
+    ``Pp.Job.wait_async()`` is started from that context (through
+    ``g_main_context_invoke``) so its completion, and the callback, run in
+    the dispatcher thread as soon as the job finishes.
+    """
+
+    def __init__(self):
+        self.ctx = GLib.MainContext.new()
+        self.loop = GLib.MainLoop.new(self.ctx, False)
+        self.cond = threading.Condition(threading.Lock())
+        self.incoming = collections.deque()
+        self.scheduled = False
+        self.pending = collections.Counter()
+        self.total = 0
+        started = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(started,),
+                                       name="pp-callbacks", daemon=True)
+        self.thread.start()
+        started.wait()
+
+    def _run(self, started):
+        self.ctx.push_thread_default()
+        try:
+            started.set()
+            self.loop.run()
+        finally:
+            self.ctx.pop_thread_default()
+
+    def add(self, job):
+        with self.cond:
+            self.pending[job.group] += 1
+            self.total += 1
+            self.incoming.append(job)
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
+
+    def _drain(self, *unused):
+        with self.cond:
+            jobs = list(self.incoming)
+            self.incoming.clear()
+            self.scheduled = False
+        for job in jobs:
+            job._job.wait_async(None, self._done, job)
+        return False
+
+    def _done(self, pjob, result, job):
+        try:
+            try:
+                pjob.wait_finish(result)
+            except GLib.Error:
+                pass
+            _run_callback(job)
+        finally:
+            with self.cond:
+                self.pending[job.group] -= 1
+                if not self.pending[job.group]:
+                    del self.pending[job.group]
+                self.total -= 1
+                self.cond.notify_all()
+
+    def wait_idle(self, group=None, timeout=None):
+        """Wait until the callbacks of *group* (or all) have run."""
+        if threading.current_thread() is self.thread:
+            return True
+        with self.cond:
+            if group is None:
+                return self.cond.wait_for(lambda: self.total == 0, timeout)
+            return self.cond.wait_for(lambda: not self.pending.get(group), timeout)
+
+    def stop(self, timeout=2.0):
+        self.wait_idle(None, timeout)
+        self.ctx.invoke_full(GLib.PRIORITY_LOW, lambda *a: self.loop.quit() or False)
+        if threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
+
+
+def _run_callback(job):
+    try:
+        job._finalize()
+        if job._state == _VALUE:
+            job.callback(*(job.callbackargs + (job._value,)))
+            return
+        exc = job._value
+        if isinstance(exc, (CancelledError, DestroyedError)):
+            return
+        sys.stderr.write("pp: job %d failed, its callback %r was not called:\n"
+                         % (job.id, job.callback))
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+    except Exception:
+        sys.stderr.write("pp: exception in the callback %r of job %d:\n"
+                         % (job.callback, job.id))
+        traceback.print_exc()
+
+
+# ---------------------------------------------------------------------------
+# Server
+
+
+class _Statistics:
+    """Execution statistics of one node (pp's ``_Statistics``)."""
+
+    __slots__ = ("ncpus", "time", "njobs", "rworker")
+
+    def __init__(self, ncpus, time=0.0, njobs=0, rworker=None):
+        self.ncpus = ncpus
+        self.time = time
+        self.njobs = njobs
+        self.rworker = rworker
+
+    def __repr__(self):
+        return "<pp._Statistics ncpus=%d njobs=%d time=%.4f>" % (
+            self.ncpus, self.njobs, self.time)
+
+
+def _ncpus_value(ncpus):
+    if isinstance(ncpus, str) and ncpus == "autodetect":
+        return Pp.NCPUS_AUTODETECT if hasattr(Pp, "NCPUS_AUTODETECT") else -1
+    if not isinstance(ncpus, int) or isinstance(ncpus, bool):
+        raise TypeError("ncpus must have 'int' type or be \"autodetect\", not %r"
+                        % (ncpus,))
+    if ncpus < 0:
+        raise ValueError("ncpus must be an integer >= 0")
+    return ncpus
+
+
+def _python_path():
+    cwd = os.getcwd()
+    seen = set()
+    path = []
+    for p in sys.path + [cwd]:
+        if not isinstance(p, str):
+            continue
+        p = os.path.abspath(p) if p else cwd
+        if p not in seen:
+            seen.add(p)
+            path.append(p)
+    return path
+
+
+def _shutdown(srv, holder):
+    try:
+        srv.destroy()
+    finally:
+        dispatcher = holder[0]
+        if dispatcher is not None:
+            dispatcher.stop()
+
+
+_warned_ppservers = False
+_log_handler = None
+
+
+class Server:
+    """A Parallel Python job server: runs submitted jobs in worker processes.
+
+    ``ncpus`` is the number of local worker processes, ``"autodetect"`` for
+    one per processor.  ``ppservers`` lists remote ``ppd`` nodes
+    (``"host:port"``); remote nodes arrive with the cluster release, and
+    this version runs every job locally.  ``secret`` (the nodes' shared
+    secret), ``proto`` (pickle protocol) and ``socket_timeout`` are kept
+    for those nodes.  With ``restart=True`` every job runs in a fresh
+    worker process.
+
+    Workers use this interpreter (``sys.executable``), start in the current
+    directory and see this process's ``sys.path``, so they import the same
+    modules.  The server is destroyed by :meth:`destroy`, when used as a
+    context manager, or at interpreter exit.
+    """
+
+    default_port = 60000
+    default_secret = None
+
+    def __init__(self, ncpus="autodetect", ppservers=(), secret=None,
+                 restart=False, proto=2, socket_timeout=3600,
+                 loglevel=logging.WARNING, logstream=sys.stderr):
+        if not isinstance(ppservers, (tuple, list)):
+            raise TypeError("ppservers argument must be a tuple")
+        if secret is not None and not isinstance(secret, str):
+            raise TypeError("secret must be of a string type")
+        ncpus = _ncpus_value(ncpus)
+        self._setup_logging(loglevel, logstream)
+
+        self.secret = secret
+        self.proto = proto
+        self.socket_timeout = socket_timeout
+        self.restart = bool(restart)
+        self.ppservers = []
+        for entry in ppservers:
+            host, _, port = str(entry).partition(":")
+            if host:
+                self.ppservers.append((host, int(port) if port else self.default_port))
+        if self.ppservers:
+            self._warn_remote()
+
+        props = dict(ncpus=ncpus, restart=self.restart,
+                     working_directory=os.getcwd(), python_path=_python_path())
+        if sys.executable:
+            props["python"] = sys.executable
+        srv = Pp.Server(**props)
+        try:
+            srv.init(None)
+        except GLib.Error as e:
+            raise PPError("cannot start the pp server: %s" % e.message) from None
+
+        self._srv = srv
+        self._builder = _source.FunctionBuilder()
+        self._registry = self._builder.registry
+        self._functions = {}
+        self._destroyed = False
+        self._dispatcher_lock = threading.Lock()
+        self._holder = [None]
+        self._finalizer = weakref.finalize(self, _shutdown, srv, self._holder)
+        logger.debug("pp server started with %d workers", srv.get_ncpus())
+
+    @staticmethod
+    def _setup_logging(loglevel, logstream):
+        global _log_handler
+        if _log_handler is None and not logger.handlers and logstream is not None:
+            _log_handler = logging.StreamHandler(logstream)
+            _log_handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+            logger.addHandler(_log_handler)
+            logger.propagate = False
+        logger.setLevel(loglevel)
+
+    def _warn_remote(self):
+        global _warned_ppservers
+        if _warned_ppservers:
+            return
+        _warned_ppservers = True
+        sys.stderr.write(
+            "pp: warning: remote nodes (ppservers=%s) are not available in "
+            "this version of pp-glib; they arrive with the ppd cluster "
+            "release. All jobs run on this computer.\n"
+            % ", ".join("%s:%d" % hp for hp in self.ppservers))
+
+    # -- jobs --------------------------------------------------------------
+
+    def submit(self, func, args=(), depfuncs=(), modules=(), callback=None,
+               callbackargs=(), group="default", globals=None):
+        """Submit ``func(*args)`` for execution and return a :class:`Job`.
+
+        func         -- function or method to run (methods run with their
+                        instance, which is pickled)
+        args         -- tuple of arguments for func
+        depfuncs     -- tuple of functions and classes func uses (those of
+                        func's own module are found automatically)
+        modules      -- tuple of module names (``"math"``) or import
+                        statements (``"import numpy as np"``) to run first
+        callback     -- called as ``callback(*callbackargs, result)`` in a
+                        pp thread as soon as the job finishes (not called
+                        when the job fails; the error is printed)
+        callbackargs -- tuple of extra arguments for callback
+        group        -- job group, for :meth:`wait` (group)
+        globals      -- dict (e.g. ``globals()``) whose modules are imported
+                        and whose functions and classes are sent along
+        """
+        if self._destroyed:
+            raise DestroyedError("cannot submit jobs: the server has been destroyed")
+        targs = type(args)
+        if targs is not tuple:
+            if targs is list:
+                args = tuple(args)
+            else:
+                raise TypeError("args argument must be a tuple")
+        if type(depfuncs) is not tuple:
+            if not isinstance(depfuncs, (tuple, list)):
+                raise TypeError("depfuncs argument must be a tuple")
+            depfuncs = tuple(depfuncs)
+        if type(modules) is not tuple:
+            if not isinstance(modules, (tuple, list)):
+                raise TypeError("modules argument must be a tuple")
+            modules = tuple(modules)
+        for m in modules:
+            if not isinstance(m, str):
+                raise TypeError("modules argument must be a tuple of strings")
+        if not isinstance(callbackargs, tuple):
+            raise TypeError("callbackargs argument must be a tuple")
+        if callback is not None and not callable(callback):
+            raise TypeError("callback must be callable")
+        if not isinstance(group, str):
+            raise TypeError("group must be a string")
+        if globals is not None and not isinstance(globals, dict):
+            raise TypeError("globals argument must be a dictionary")
+
+        tfunc = type(func)
+        if tfunc is _FunctionType:
+            fkey = func
+            home = func.__module__
+        elif tfunc is _MethodType:
+            inner = func.__func__
+            owner = func.__self__
+            fkey = (inner, owner if isinstance(owner, type) else type(owner))
+            home = getattr(inner, "__module__", None)
+            args = (owner,) + args
+        elif (callable(func) and hasattr(func, "__wrapped__")
+              and type(_inspect.unwrap(func)) is _FunctionType):
+            fkey = func  # e.g. a functools.lru_cache-decorated function
+            home = _inspect.unwrap(func).__module__
+        else:
+            raise TypeError(
+                "func must be a function or a method written in Python, not %s"
+                % (_source.describe(func),))
+
+        for a in args:
+            if type(a) not in _ATOMIC:
+                data, found = _source.dumps_args(
+                    args, home, _source.module_names(modules) if modules else ())
+                break
+        else:
+            data, found = _dumps(args, _PROTOCOL), ()
+
+        if globals is not None:
+            gkey = tuple((k, id(v)) for k, v in globals.items()
+                         if isinstance(v, _GlobalKinds))
+        else:
+            gkey = None
+        key = (fkey, depfuncs, modules, gkey, found)
+        try:
+            function = self._functions[key]
+        except KeyError:
+            function = self._function(func, depfuncs, modules, globals, found, key)
+        except TypeError:  # unhashable in depfuncs
+            function = self._function(func, depfuncs, modules, globals, found, None)
+
+        try:
+            pjob = self._srv.submit(function, _Bytes_new(data), _PICKLE, group)
+        except GLib.Error as e:
+            if e.domain == PP_ERROR_DOMAIN:
+                raise _pp_error(e.code, e.message) from None
+            raise PPError(e.message) from None
+        registry = self._registry
+        job = Job(self, pjob, group, callback, callbackargs, registry)
+        if callback is not None:
+            self._callbacks().add(job)
+        return job
+
+    def _function(self, func, depfuncs, modules, globs, found, key):
+        bundle = self._builder.bundle(func, depfuncs, modules, globs, found)
+        function = Pp.Function.new(bundle.name, bundle.source, list(bundle.modules))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("function %s (key %s):\n%s", bundle.name,
+                         function.get_key(), bundle.source)
+        if key is not None:
+            self._functions[key] = function
+        return function
+
+    def _callbacks(self):
+        dispatcher = self._holder[0]
+        if dispatcher is None:
+            with self._dispatcher_lock:
+                dispatcher = self._holder[0]
+                if dispatcher is None:
+                    dispatcher = self._holder[0] = _Dispatcher()
+        return dispatcher
+
+    def wait(self, group=None):
+        """Wait until all jobs of *group* (all jobs if omitted) have
+        finished and their callbacks have run."""
+        if self._destroyed:
+            return
+        try:
+            self._srv.wait(group, None)
+        except GLib.Error as e:
+            raise PPError(e.message) from None
+        dispatcher = self._holder[0]
+        if dispatcher is not None:
+            dispatcher.wait_idle(group)
+
+    # -- workers and statistics ---------------------------------------------
+
+    def get_ncpus(self):
+        """Return the number of local worker processes."""
+        return self._srv.get_ncpus()
+
+    def set_ncpus(self, ncpus="autodetect"):
+        """Set the number of local worker processes (``"autodetect"``: one
+        per processor).  Can be changed while jobs run."""
+        self._srv.set_ncpus(_ncpus_value(ncpus))
+
+    def get_active_nodes(self):
+        """Return the active nodes as a dict {node: ncpus}; the local
+        computer is ``"local"``."""
+        nodes = {"local": self.get_ncpus()}
+        for st in self._srv.list_stats():
+            if not st.get_is_local():
+                nodes[st.get_name()] = st.get_ncpus()
+        return nodes
+
+    def get_stats(self):
+        """Return the execution statistics as a dict {node: stats}; each
+        stats object has ``njobs``, ``time`` (job time sum, seconds),
+        ``ncpus`` and ``rworker``."""
+        stats = {}
+        for st in self._srv.list_stats():
+            name = "local" if st.get_is_local() else st.get_name()
+            stats[name] = _Statistics(st.get_ncpus(), st.get_time(), st.get_njobs())
+        if "local" not in stats:
+            stats["local"] = _Statistics(self.get_ncpus())
+        return stats
+
+    def print_stats(self):
+        """Print the job execution statistics (pp's table)."""
+        sys.stdout.write(self._srv.format_stats())
+
+    def get_uptime(self):
+        """Seconds since the server was created."""
+        return self._srv.get_uptime()
+
+    def get_active_jobs(self, group=None):
+        """The number of jobs of *group* (all if omitted) not finished yet."""
+        return self._srv.get_active_jobs(group)
+
+    # -- life cycle ----------------------------------------------------------
+
+    def destroy(self):
+        """Stop the workers.  Jobs that have not finished fail with
+        :class:`DestroyedError`.  Called at interpreter exit too."""
+        if self._destroyed:
+            return
+        self._destroyed = True
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.destroy()
+
+    def __repr__(self):
+        state = "destroyed" if self._destroyed else "%d workers" % self.get_ncpus()
+        return "<pp.Server %s>" % state
+
+
+class Template:
+    """Submit the same function with the same settings many times.
+
+    ``Template(job_server, func, depfuncs, modules, callback, callbackargs,
+    group, globals)`` keeps everything but the arguments;
+    ``template.submit(*args)`` submits ``func(*args)``.
+    """
+
+    def __init__(self, job_server, func, depfuncs=(), modules=(),
+                 callback=None, callbackargs=(), group="default", globals=None):
+        self.job_server = job_server
+        self.func = func
+        self.depfuncs = depfuncs
+        self.modules = modules
+        self.callback = callback
+        self.callbackargs = callbackargs
+        self.group = group
+        self.globals = globals
+
+    def submit(self, *args):
+        """Submit ``func(*args)``; returns a :class:`Job`."""
+        return self.job_server.submit(self.func, args, self.depfuncs,
+                                      self.modules, self.callback,
+                                      self.callbackargs, self.group,
+                                      self.globals)
+
+
+# The finalizers of live servers run at exit (weakref.finalize registers
+# itself with atexit); nothing else to do here.
+del atexit

@@ -1,0 +1,649 @@
+/* test-server.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include <pp-glib.h>
+
+/* Real worker processes throughout: these tests start the Python runner. */
+
+typedef struct
+{
+  PpServer *server;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = pp_server_new (GPOINTER_TO_INT (data), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (fixture->server);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  pp_server_destroy (fixture->server);
+  g_clear_object (&fixture->server);
+}
+
+static PpFunction *
+function_new (const char *name,
+              const char *source)
+{
+  return pp_function_new (name, source, NULL);
+}
+
+static PpJob *
+submit (PpServer   *server,
+        PpFunction *function,
+        const char *args)
+{
+  g_autoptr(GError) error = NULL;
+  PpJob *job = pp_server_submit_json (server, function, args, NULL, &error);
+
+  g_assert_no_error (error);
+  return job;
+}
+
+static char *
+wait_result (PpJob *job)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) result = NULL;
+
+  pp_job_wait (job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pp_job_get_state (job), ==, PP_JOB_STATE_DONE);
+  result = pp_job_dup_result (job);
+  return g_strndup (g_bytes_get_data (result, NULL), g_bytes_get_size (result));
+}
+
+static void
+test_server_results (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(PpFunction) add = function_new ("add", "def add(a, b):\n    return a + b\n");
+  g_autoptr(PpFunction) pid = pp_function_new ("pid", "def pid(x):\n    return [x, os.getpid()]\n",
+                                               (const char *[]) { "os", NULL });
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) pids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u, 1000]", i);
+      g_ptr_array_add (jobs, submit (fixture->server, add, args));
+    }
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *result = wait_result (g_ptr_array_index (jobs, i));
+      g_autofree char *expected = g_strdup_printf ("%u", i + 1000);
+      g_assert_cmpstr (result, ==, expected);
+    }
+
+  /* Long-ish jobs spread over both workers. */
+  g_ptr_array_set_size (jobs, 0);
+  for (guint i = 0; i < 20; i++)
+    g_ptr_array_add (jobs, submit (fixture->server, pid, "[0]"));
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *result = wait_result (g_ptr_array_index (jobs, i));
+      g_autofree char *node = pp_job_dup_node (g_ptr_array_index (jobs, i));
+
+      g_assert_cmpstr (node, ==, "local");
+      g_hash_table_add (pids, g_strdup (strchr (result, ',')));
+    }
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
+}
+
+static void
+test_server_pipelined (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(PpFunction) ident = function_new ("ident", "def ident(x):\n    return x\n");
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < 5000; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u]", i);
+      g_ptr_array_add (jobs, submit (fixture->server, ident, args));
+    }
+  g_assert_true (pp_server_wait (fixture->server, NULL, NULL, NULL));
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      g_autofree char *result = wait_result (g_ptr_array_index (jobs, i));
+      g_autofree char *expected = g_strdup_printf ("%u", i);
+      g_assert_cmpstr (result, ==, expected);
+    }
+}
+
+static void
+test_server_raises (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(PpFunction) boom = function_new ("boom",
+                                             "def boom(x):\n"
+                                             "    print('about to fail')\n"
+                                             "    raise ValueError('bad value %d' % x)\n");
+  g_autoptr(PpFunction) ok = function_new ("ok", "def ok():\n    return 'fine'\n");
+  g_autoptr(PpJob) job = submit (fixture->server, boom, "[7]");
+  g_autoptr(PpJob) after = submit (fixture->server, ok, "[]");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *traceback = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *result = NULL;
+
+  g_assert_false (pp_job_wait (job, NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_JOB_RAISED);
+  g_assert_nonnull (strstr (error->message, "ValueError"));
+  g_assert_nonnull (strstr (error->message, "bad value 7"));
+  g_assert_cmpint (pp_job_get_state (job), ==, PP_JOB_STATE_FAILED);
+  type = pp_job_dup_exception_type (job);
+  g_assert_cmpstr (type, ==, "ValueError");
+  traceback = pp_job_dup_traceback (job);
+  g_assert_nonnull (strstr (traceback, "in boom"));
+  g_assert_nonnull (strstr (traceback, "raise ValueError"));
+  output = pp_job_dup_output (job);
+  g_assert_cmpstr (output, ==, "about to fail\n");
+
+  result = wait_result (after);
+  g_assert_cmpstr (result, ==, "\"fine\"");
+}
+
+static void
+test_server_compile_error (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(PpFunction) broken = function_new ("broken", "def broken(:\n    pass\n");
+  g_autoptr(PpFunction) nomod = pp_function_new ("f", "def f():\n    return 1\n",
+                                                 (const char *[]) { "no_such_module_xyz", NULL });
+  g_autoptr(PpJob) job = submit (fixture->server, broken, "[]");
+  g_autoptr(PpJob) job2 = submit (fixture->server, nomod, "[]");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *type2 = NULL;
+
+  g_assert_false (pp_job_wait (job, NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_COMPILE);
+  type = pp_job_dup_exception_type (job);
+  g_assert_cmpstr (type, ==, "SyntaxError");
+
+  g_assert_false (pp_job_wait (job2, NULL, &error2));
+  g_assert_error (error2, PP_ERROR, PP_ERROR_COMPILE);
+  type2 = pp_job_dup_exception_type (job2);
+  g_assert_cmpstr (type2, ==, "ModuleNotFoundError");
+}
+
+static void
+test_server_invalid_args (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autoptr(PpJob) job = pp_server_submit_json (fixture->server, f, "{not json", NULL, &error);
+  g_autoptr(PpJob) job2 = pp_server_submit_json (fixture->server, f, "{\"a\": 1}", NULL, &error2);
+
+  g_assert_null (job);
+  g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+  g_assert_null (job2);
+  g_assert_error (error2, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_server_too_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                               "ncpus", 1, "max-payload-size", (guint64) 100,
+                                               NULL);
+  g_autoptr(PpFunction) f = function_new ("f", "def f(s):\n    return len(s)\n");
+  g_autofree char *big = g_strdup_printf ("[\"%0200d\"]", 0);
+  g_autoptr(PpJob) job = NULL;
+
+  g_assert_no_error (error);
+  job = pp_server_submit_json (server, f, big, NULL, &error);
+  g_assert_null (job);
+  g_assert_error (error, PP_ERROR, PP_ERROR_TOO_LARGE);
+}
+
+/* A worker that dies mid-job is replaced; its job runs again once, then
+ * fails with a clear error; other jobs are not affected. */
+static void
+test_server_worker_crash (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PpFunction) die = pp_function_new ("die", "def die():\n    os._exit(3)\n",
+                                               (const char *[]) { "os", NULL });
+  g_autoptr(PpFunction) segv = pp_function_new ("segv", "def segv():\n    os.kill(os.getpid(), 11)\n",
+                                                (const char *[]) { "os", NULL });
+  g_autoptr(PpFunction) slow = pp_function_new ("slow", "def slow(x):\n    time.sleep(0.01)\n    return x\n",
+                                                (const char *[]) { "time", NULL });
+  g_autoptr(GPtrArray) others = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PpJob) job = NULL;
+  g_autoptr(PpJob) job2 = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (others, submit (fixture->server, slow, "[5]"));
+  job = submit (fixture->server, die, "[]");
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (others, submit (fixture->server, slow, "[6]"));
+  job2 = submit (fixture->server, segv, "[]");
+
+  g_assert_false (pp_job_wait (job, NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_WORKER_CRASHED);
+  g_assert_nonnull (strstr (error->message, "exited with status 3"));
+  g_assert_cmpuint (pp_job_get_attempts (job), ==, 2);
+
+  g_assert_false (pp_job_wait (job2, NULL, &error2));
+  g_assert_error (error2, PP_ERROR, PP_ERROR_WORKER_CRASHED);
+  g_assert_nonnull (strstr (error2->message, "signal 11"));
+
+  for (guint i = 0; i < others->len; i++)
+    {
+      g_autofree char *result = wait_result (g_ptr_array_index (others, i));
+      g_assert_cmpstr (result, ==, i < 10 ? "5" : "6");
+    }
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
+}
+
+/* A crash that does not happen again: the retry succeeds. */
+static void
+test_server_crash_retry (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pp-test-XXXXXX", NULL);
+  g_autofree char *marker = g_build_filename (dir, "crashed-once", NULL);
+  g_autofree char *args = g_strdup_printf ("[\"%s\"]", marker);
+  g_autoptr(PpFunction) once = pp_function_new ("once",
+                                                "def once(marker):\n"
+                                                "    if not os.path.exists(marker):\n"
+                                                "        open(marker, 'w').close()\n"
+                                                "        os._exit(1)\n"
+                                                "    return 42\n",
+                                                (const char *[]) { "os", NULL });
+  g_autoptr(PpJob) job = submit (fixture->server, once, args);
+  g_autofree char *result = wait_result (job);
+
+  g_assert_cmpstr (result, ==, "42");
+  g_assert_cmpuint (pp_job_get_attempts (job), ==, 2);
+  g_unlink (marker);
+  g_rmdir (dir);
+}
+
+static void
+test_server_set_ncpus (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(PpFunction) slow = pp_function_new ("slow", "def slow(x):\n    time.sleep(0.02)\n    return x\n",
+                                                (const char *[]) { "time", NULL });
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  guint sizes[] = { 1, 4, 0, 3, 2 };
+
+  for (guint round = 0; round < G_N_ELEMENTS (sizes); round++)
+    {
+      for (guint i = 0; i < 10; i++)
+        {
+          g_autofree char *args = g_strdup_printf ("[%u]", jobs->len);
+          g_ptr_array_add (jobs, submit (fixture->server, slow, args));
+        }
+      g_usleep (30 * 1000);
+      pp_server_set_ncpus (fixture->server, sizes[round]);
+      g_assert_cmpuint (pp_server_get_ncpus (fixture->server), ==, sizes[round]);
+    }
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      g_autofree char *result = wait_result (g_ptr_array_index (jobs, i));
+      g_autofree char *expected = g_strdup_printf ("%u", i);
+      g_assert_cmpstr (result, ==, expected);
+    }
+  pp_server_set_ncpus (fixture->server, PP_NCPUS_AUTODETECT);
+  g_assert_cmpuint (pp_server_get_ncpus (fixture->server), ==, g_get_num_processors ());
+}
+
+static void
+test_server_cancel (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(PpFunction) sleeper = pp_function_new ("sleeper", "def sleeper(s):\n    time.sleep(s)\n    return s\n",
+                                                   (const char *[]) { "time", NULL });
+  g_autoptr(PpJob) running = submit (fixture->server, sleeper, "[60]");
+  g_autoptr(PpJob) queued = submit (fixture->server, sleeper, "[60]");
+  g_autoptr(PpJob) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autofree char *result = NULL;
+  gint64 start;
+
+  while (pp_job_get_state (running) != PP_JOB_STATE_RUNNING)
+    g_usleep (1000);
+  g_assert_cmpint (pp_job_get_state (queued), ==, PP_JOB_STATE_QUEUED);
+
+  start = g_get_monotonic_time ();
+  g_assert_true (pp_job_cancel (queued));
+  g_assert_true (pp_job_cancel (running));
+  g_assert_false (pp_job_cancel (running));
+  g_assert_false (pp_job_wait (running, NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_CANCELLED);
+  g_assert_false (pp_job_wait (queued, NULL, &error2));
+  g_assert_error (error2, PP_ERROR, PP_ERROR_CANCELLED);
+  g_assert_cmpint (pp_job_get_state (queued), ==, PP_JOB_STATE_CANCELLED);
+
+  /* The worker is replaced: the pool still runs jobs, and soon. */
+  after = submit (fixture->server, sleeper, "[0]");
+  result = wait_result (after);
+  g_assert_cmpstr (result, ==, "0");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_USEC_PER_SEC);
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
+}
+
+static void
+test_server_destroy_pending (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(PpFunction) sleeper = pp_function_new ("sleeper", "def sleeper(s):\n    time.sleep(s)\n",
+                                                   (const char *[]) { "time", NULL });
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpJob) late = NULL;
+
+  for (guint i = 0; i < 6; i++)
+    g_ptr_array_add (jobs, submit (fixture->server, sleeper, "[60]"));
+  g_usleep (100 * 1000);
+  pp_server_destroy (fixture->server);
+
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      g_autoptr(GError) job_error = NULL;
+
+      g_assert_false (pp_job_wait (g_ptr_array_index (jobs, i), NULL, &job_error));
+      g_assert_error (job_error, PP_ERROR, PP_ERROR_DESTROYED);
+    }
+  late = pp_server_submit_json (fixture->server, sleeper, "[0]", NULL, &error);
+  g_assert_null (late);
+  g_assert_error (error, PP_ERROR, PP_ERROR_DESTROYED);
+  g_assert_true (pp_server_wait (fixture->server, NULL, NULL, NULL));
+}
+
+static void
+test_server_groups (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(PpFunction) sleeper = pp_function_new ("sleeper", "def sleeper(s):\n    time.sleep(s)\n    return s\n",
+                                                   (const char *[]) { "time", NULL });
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpJob) slow = pp_server_submit_json (fixture->server, sleeper, "[60]", "slow", &error);
+  g_autoptr(GPtrArray) fast = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < 5; i++)
+    g_ptr_array_add (fast, pp_server_submit_json (fixture->server, sleeper, "[0.01]", "fast", &error));
+  g_assert_true (pp_server_wait (fixture->server, "fast", NULL, &error));
+  for (guint i = 0; i < fast->len; i++)
+    g_assert_true (pp_job_is_finished (g_ptr_array_index (fast, i)));
+  g_assert_false (pp_job_is_finished (slow));
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, "slow"), ==, 1);
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, "fast"), ==, 0);
+  g_assert_cmpstr (pp_job_get_group (slow), ==, "slow");
+  pp_job_cancel (slow);
+  g_assert_true (pp_server_wait (fixture->server, NULL, NULL, &error));
+}
+
+static void
+test_server_stats (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(PpFunction) f = function_new ("f", "def f(x):\n    return x * 2\n");
+  g_autoptr(GPtrArray) stats = NULL;
+  g_autofree char *table = NULL;
+  PpNodeStats *local;
+
+  for (guint i = 0; i < 30; i++)
+    g_object_unref (submit (fixture->server, f, "[1]"));
+  pp_server_wait (fixture->server, NULL, NULL, NULL);
+
+  stats = pp_server_list_stats (fixture->server);
+  g_assert_cmpuint (stats->len, ==, 1);
+  local = g_ptr_array_index (stats, 0);
+  g_assert_cmpstr (pp_node_stats_get_name (local), ==, "local");
+  g_assert_true (pp_node_stats_get_is_local (local));
+  g_assert_cmpuint (pp_node_stats_get_njobs (local), ==, 30);
+  g_assert_cmpuint (pp_node_stats_get_ncpus (local), ==, 2);
+  g_assert_cmpfloat (pp_node_stats_get_time (local), >=, 0);
+  g_assert_cmpuint (pp_node_stats_get_active_jobs (local), ==, 0);
+
+  table = pp_server_format_stats (fixture->server);
+  g_assert_true (g_str_has_prefix (table, "Job execution statistics:\n"
+                                          " job count | % of all jobs | job time sum | time per job | job server\n"
+                                          "        30 |        100.00 |"));
+  g_assert_nonnull (strstr (table, "| local\nTime elapsed since server creation "));
+  g_assert_true (g_str_has_suffix (table, "\n0 active tasks, 2 cores\n\n"));
+}
+
+static void
+test_server_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                               "ncpus", 1, "restart", TRUE, NULL);
+  g_autoptr(PpFunction) pid = pp_function_new ("pid", "def pid():\n    return os.getpid()\n",
+                                               (const char *[]) { "os", NULL });
+  g_autoptr(GHashTable) pids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(PpJob) job = submit (server, pid, "[]");
+      g_hash_table_add (pids, wait_result (job));
+    }
+  g_assert_cmpuint (g_hash_table_size (pids), ==, 4);
+}
+
+static void
+test_server_no_interpreter (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+  g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                               "python", "/nonexistent/python3", NULL);
+  g_autoptr(PpServer) server2 = g_initable_new (PP_TYPE_SERVER, NULL, &error2,
+                                                "runner", "/nonexistent/pp-runner.py", NULL);
+
+  g_assert_null (server);
+  g_assert_error (error, PP_ERROR, PP_ERROR_NO_INTERPRETER);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/python3"));
+  g_assert_null (server2);
+  g_assert_error (error2, PP_ERROR, PP_ERROR_NO_INTERPRETER);
+  g_assert_nonnull (strstr (error2->message, "/nonexistent/pp-runner.py"));
+}
+
+static char *
+write_script (const char *dir,
+              const char *name,
+              const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+/* Runners that exit at once, or talk garbage: jobs fail clearly, no hang. */
+static void
+test_server_broken_runner (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pp-test-XXXXXX", NULL);
+  g_autofree char *exits = write_script (dir, "exits.py", "import sys\nsys.exit(5)\n");
+  g_autofree char *garbage = write_script (dir, "garbage.py",
+                                           "import os, sys\n"
+                                           "sys.stdin.buffer.read(8)\n"
+                                           "os.write(1, b'\\x00\\x00\\x00\\x05\\x00\\x00\\x00\\x00hello')\n"
+                                           "import time; time.sleep(30)\n");
+  const char *runners[] = { exits, garbage };
+  const char *expected[] = { "exited with status 5", "malformed frame" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (runners); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                                   "ncpus", 1, "runner", runners[i], NULL);
+      g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
+      g_autoptr(PpJob) job = NULL;
+
+      g_assert_no_error (error);
+      job = submit (server, f, "[]");
+      g_assert_false (pp_job_wait (job, NULL, &error));
+      g_assert_error (error, PP_ERROR, PP_ERROR_NO_INTERPRETER);
+      g_assert_nonnull (strstr (error->message, expected[i]));
+      pp_server_destroy (server);
+    }
+  g_unlink (exits);
+  g_unlink (garbage);
+  g_rmdir (dir);
+}
+
+typedef struct
+{
+  GMainLoop *loop;
+  GThread   *thread;
+  gboolean   ok;
+  guint      finished;
+} AsyncState;
+
+static void
+wait_async_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  AsyncState *state = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_thread_self () == state->thread);
+  state->ok = pp_job_wait_finish (PP_JOB (object), result, &error);
+  g_assert_no_error (error);
+  if (state->finished > 0)
+    g_main_loop_quit (state->loop);
+}
+
+static void
+finished_cb (PpJob      *job,
+             AsyncState *state)
+{
+  g_assert_true (g_thread_self () == state->thread);
+  state->finished++;
+  if (state->ok)
+    g_main_loop_quit (state->loop);
+}
+
+static void
+test_server_wait_async (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PpJob) job = NULL;
+  g_autoptr(PpJob) done = NULL;
+  g_autoptr(GError) error = NULL;
+  AsyncState state = { 0 };
+
+  g_main_context_push_thread_default (context);
+  state.loop = g_main_loop_new (context, FALSE);
+  state.thread = g_thread_self ();
+  job = submit (fixture->server, f, "[]");
+  g_signal_connect (job, "finished", G_CALLBACK (finished_cb), &state);
+  pp_job_wait_async (job, NULL, wait_async_cb, &state);
+  g_main_loop_run (state.loop);
+  g_assert_true (state.ok);
+  g_assert_cmpuint (state.finished, ==, 1);
+
+  /* On a finished job the callback still comes through the main loop. */
+  state.ok = FALSE;
+  pp_job_wait_async (job, NULL, wait_async_cb, &state);
+  g_assert_false (state.ok);
+  g_main_loop_run (state.loop);
+  g_assert_true (state.ok);
+
+  g_main_loop_unref (state.loop);
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_server_wait_cancellable (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(PpFunction) sleeper = pp_function_new ("sleeper", "def sleeper(s):\n    time.sleep(s)\n",
+                                                   (const char *[]) { "time", NULL });
+  g_autoptr(PpJob) job = submit (fixture->server, sleeper, "[60]");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error2 = NULL;
+
+  g_cancellable_cancel (cancellable);
+  g_assert_false (pp_job_wait (job, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (pp_job_is_finished (job));
+  g_assert_false (pp_server_wait (fixture->server, NULL, cancellable, &error2));
+  g_assert_error (error2, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  pp_job_cancel (job);
+}
+
+static void
+test_server_function_key (void)
+{
+  g_autoptr(PpFunction) a = pp_function_new ("f", "def f(): pass", NULL);
+  g_autoptr(PpFunction) b = pp_function_new ("f", "def f(): pass", (const char *[]) { NULL });
+  g_autoptr(PpFunction) c = pp_function_new ("f", "def f(): pass", (const char *[]) { "math", NULL });
+  g_autoptr(PpFunction) d = pp_function_new ("f", "def f():  pass", NULL);
+
+  g_assert_cmpuint (strlen (pp_function_get_key (a)), ==, 64);
+  g_assert_cmpstr (pp_function_get_key (a), ==, pp_function_get_key (b));
+  g_assert_cmpstr (pp_function_get_key (a), !=, pp_function_get_key (c));
+  g_assert_cmpstr (pp_function_get_key (a), !=, pp_function_get_key (d));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) ADD_N (path, func, 2)
+#define ADD_N(path, func, ncpus) \
+  g_test_add (path, Fixture, GINT_TO_POINTER (ncpus), fixture_setup, func, fixture_teardown)
+
+  ADD ("/server/results", test_server_results);
+  ADD ("/server/pipelined", test_server_pipelined);
+  ADD ("/server/raises", test_server_raises);
+  ADD ("/server/compile-error", test_server_compile_error);
+  ADD ("/server/invalid-args", test_server_invalid_args);
+  ADD ("/server/worker-crash", test_server_worker_crash);
+  ADD ("/server/crash-retry", test_server_crash_retry);
+  ADD ("/server/set-ncpus", test_server_set_ncpus);
+  ADD_N ("/server/cancel", test_server_cancel, 1);
+  ADD ("/server/destroy-pending", test_server_destroy_pending);
+  ADD ("/server/groups", test_server_groups);
+  ADD ("/server/stats", test_server_stats);
+  ADD ("/server/wait-async", test_server_wait_async);
+  ADD ("/server/wait-cancellable", test_server_wait_cancellable);
+  g_test_add_func ("/server/too-large", test_server_too_large);
+  g_test_add_func ("/server/restart", test_server_restart);
+  g_test_add_func ("/server/no-interpreter", test_server_no_interpreter);
+  g_test_add_func ("/server/broken-runner", test_server_broken_runner);
+  g_test_add_func ("/server/function-key", test_server_function_key);
+
+  return g_test_run ();
+}
