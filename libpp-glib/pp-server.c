@@ -588,6 +588,7 @@ worker_died_cb (PpWorker   *worker,
 {
   PpServer *self = data;
   GQueue doomed = G_QUEUE_INIT;
+  GSource *free_later;
   gboolean expected;
 
   g_mutex_lock (&self->lock);
@@ -606,8 +607,10 @@ worker_died_cb (PpWorker   *worker,
     g_debug ("Worker %d %s", worker->pid, reason);
   /* Freed once the frame that reported the death is unwound (or with the
    * context, if the thread stops first). */
-  g_main_context_invoke_full (_pp_io_thread_get_context (self->io), G_PRIORITY_DEFAULT,
-                              nothing_cb, worker, (GDestroyNotify) _pp_worker_free);
+  free_later = g_idle_source_new ();
+  g_source_set_callback (free_later, nothing_cb, worker, (GDestroyNotify) _pp_worker_free);
+  g_source_attach (free_later, _pp_io_thread_get_context (self->io));
+  g_source_unref (free_later);
   kick (self);
 }
 
@@ -818,8 +821,8 @@ pp_server_class_init (PpServerClass *klass)
    * PpServer:python:
    *
    * The Python interpreter the workers run, a path or a name looked up in
-   * `PATH`. The environment variable `PP_PYTHON` overrides it; without
-   * either it is `python3`.
+   * `PATH`. When unset, the environment variable `PP_PYTHON` gives it, and
+   * without that it is `python3`.
    */
   properties[PROP_PYTHON] =
     g_param_spec_string ("python", NULL, NULL, NULL,
@@ -892,11 +895,13 @@ static gboolean
 resolve_python (PpServer  *self,
                 GError   **error)
 {
-  const char *wanted = g_getenv ("PP_PYTHON");
+  const char *wanted = self->python;
   g_autofree char *path = NULL;
 
+  if (wanted == NULL)
+    wanted = g_getenv ("PP_PYTHON");
   if (wanted == NULL || *wanted == '\0')
-    wanted = self->python ? self->python : "python3";
+    wanted = "python3";
   path = g_find_program_in_path (wanted);
   if (path == NULL)
     {

@@ -112,12 +112,15 @@ test_frame_truncated (void)
   g_autoptr(GByteArray) out = encode ("{\"t\":\"job\"}", "body");
   g_autoptr(PpFrameReader) reader = _pp_frame_reader_new (1024);
   g_autoptr(GError) error = NULL;
+  g_autoptr(PpFrame) frame = NULL;
 
   _pp_frame_reader_push (reader, out->data, out->len - 1);
   g_assert_null (_pp_frame_reader_pop (reader, &error));
   g_assert_no_error (error);
   _pp_frame_reader_push (reader, out->data + out->len - 1, 1);
-  g_assert_nonnull (_pp_frame_reader_pop (reader, &error));
+  frame = _pp_frame_reader_pop (reader, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (frame);
 }
 
 /* A huge length is refused from the prefix alone, before any body arrives
