@@ -56,13 +56,16 @@ import types
 
 MAX_HEADER = 1 << 20            # PP_FRAME_MAX_HEADER
 DEFAULT_MAX_BODY = 512 << 20    # PP_FRAME_DEFAULT_MAX_BODY
+# Reads go into one preallocated buffer: os.read(fd, 1 MiB) would allocate
+# (mmap, mremap, munmap) 1 MiB for every read, tripling the syscalls of a
+# lone job.
 READ_CHUNK = 1 << 20
 # Protocol 5 is readable by every supported Python (3.8+); a fixed value
 # keeps results loadable by an older client when a newer Python runs here.
 PICKLE_PROTOCOL = min(5, pickle.HIGHEST_PROTOCOL)
 MAX_TEXT = 32 * 1024            # characters kept of emsg / tb
 
-# Result batching.  serve() processes every complete frame it has read
+# Result batching.  read_frames() handles every complete frame it has read
 # before reading again, and jobs queue their "res" frames instead of writing
 # them; the queue goes out in one write() once the read buffer is drained
 # (and before a "def", which may import for a while).  So one job costs one
@@ -104,13 +107,7 @@ class ProtocolError(Exception):
 
 
 def _protocol_error(message):
-    """Reports a malformed frame on stderr and exits with status 3."""
-    try:
-        sys.__stderr__.write("pp-runner[%d]: protocol error: %s; exiting\n"
-                             % (PID, message))
-        sys.__stderr__.flush()
-    finally:
-        os._exit(3)
+    raise ProtocolError(message)
 
 
 def _shutdown(status):
@@ -274,6 +271,8 @@ class _Runner:
         self.pending_bytes = 0
         self.pending_since = 0.0    # end time of the oldest pending job
         self.last_end = 0.0         # end time of the latest job
+        self.forked = False
+        os.register_at_fork(after_in_child=self._after_fork_in_child)
 
     @staticmethod
     def _make_main():
@@ -281,6 +280,9 @@ class _Runner:
         module.__dict__["__builtins__"] = builtins
         sys.modules["__main__"] = module
         return module.__dict__
+
+    def _after_fork_in_child(self):
+        self.forked = True
 
     # -- output ----------------------------------------------------------
 
@@ -312,22 +314,36 @@ class _Runner:
     # -- frames ----------------------------------------------------------
 
     def serve(self):
-        """Reads frames until end of file, never returns."""
+        """Reads frames until end of file or a malformed frame; exits."""
         self.write_all(_frame({"t": "hello", "pid": PID,
                                "python": PYTHON_VERSION}))
+        try:
+            self.read_frames()
+        except ProtocolError as exc:
+            # Results of the jobs that did run still go out.
+            self.flush()
+            sys.__stderr__.write("pp-runner[%d]: protocol error: %s; "
+                                 "exiting\n" % (PID, exc))
+            _shutdown(3)
+
+    def read_frames(self):
+        """Serves frames until end of file; never returns normally."""
         rfd = self.rfd
         max_body = self.max_body
         unpack_from = PREFIX.unpack_from
+        scratch = bytearray(READ_CHUNK)
+        scratch_view = memoryview(scratch)
+        readv = os.readv
         buf = bytearray()
         while True:
-            chunk = os.read(rfd, READ_CHUNK)
-            if not chunk:
+            count = readv(rfd, (scratch,))
+            if not count:
                 self.flush()
                 if buf:
                     _protocol_error("end of file inside a frame (%d bytes "
                                     "of a partial frame pending)" % len(buf))
                 _shutdown(0)
-            buf += chunk
+            buf += scratch_view[:count]
             size = len(buf)
             pos = 0
             while size - pos >= 8:
@@ -475,6 +491,10 @@ class _Runner:
         finally:
             sys.stdout = stdout
             sys.stderr = stderr
+        if self.forked:
+            # A child the job forked came back here instead of exiting:
+            # it must not answer for its parent.
+            os._exit(0)
         output = self.take_output() \
             if capture.closed or capture.tell() else b""
         if payload is None:
@@ -496,7 +516,7 @@ class _Runner:
         if fmt != "pickle" and fmt != "json":
             exc = ValueError("unknown job format %r (expected \"pickle\" or "
                              "\"json\")" % (fmt,))
-            return _Failure(exc).frame(jid, str(fmt), 0.0, b"")
+            return _Failure(exc).frame(jid, str(fmt)[:64], 0.0, b"")
         if func is None:
             exc = LookupError("no function with key %r was defined on this "
                               "worker (pid %d): a \"def\" frame must come "

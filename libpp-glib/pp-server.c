@@ -99,6 +99,7 @@ enum {
 
 static void pp_server_initable_iface_init (GInitableIface *iface);
 static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
+static void worker_batch_done_cb (PpWorker *worker, gpointer data);
 static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
@@ -108,6 +109,7 @@ static GParamSpec *properties[N_PROPS];
 
 static const PpWorkerCallbacks worker_callbacks = {
   worker_frame_cb,
+  worker_batch_done_cb,
   worker_died_cb,
 };
 
@@ -215,7 +217,7 @@ spawn_worker_locked (PpServer *self)
 
   worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
                              self->working_directory, self->max_payload_size,
-                             _pp_io_thread_get_context (self->io),
+                             _pp_io_thread_get_context (self->io), &self->lock,
                              &worker_callbacks, self, &error);
   if (worker == NULL)
     {
@@ -369,16 +371,11 @@ dispatch_locked (PpServer *self)
 }
 
 static void
-flush_workers (PpServer *self)
+dispatch_and_flush_locked (PpServer *self)
 {
-  g_autoptr(GPtrArray) workers = NULL;
-
-  g_mutex_lock (&self->lock);
-  workers = g_ptr_array_copy (self->workers, NULL, NULL);
-  g_mutex_unlock (&self->lock);
-
-  for (guint i = 0; i < workers->len; i++)
-    _pp_worker_flush (g_ptr_array_index (workers, i));
+  dispatch_locked (self);
+  for (guint i = 0; i < self->workers->len; i++)
+    _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
 }
 
 static gboolean
@@ -391,12 +388,26 @@ kick_cb (gpointer data)
   if (!self->destroyed)
     {
       reconcile_pool_locked (self);
-      dispatch_locked (self);
+      dispatch_and_flush_locked (self);
     }
   g_mutex_unlock (&self->lock);
-  flush_workers (self);
 
   return G_SOURCE_CONTINUE;
+}
+
+/* Whether a worker sits idle, so that a new job can go to it at once from
+ * the submitting thread, saving the I/O thread a wake-up. */
+static gboolean
+has_idle_worker_locked (PpServer *self)
+{
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (self->workers, i);
+
+      if (!worker->dead && !worker->retiring && g_queue_is_empty (&worker->in_flight))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* Results ---------------------------------------------------------------- */
@@ -493,11 +504,26 @@ handle_result (PpServer *self,
   if (self->restart)
     worker->retiring = TRUE;
   if (worker->retiring && g_queue_is_empty (&worker->in_flight))
-    _pp_worker_close (worker);
+    {
+      _pp_worker_close (worker);
+      kick (self);
+    }
   g_mutex_unlock (&self->lock);
 
   g_object_unref (job);
-  kick (self);
+}
+
+/* After each read, hand out jobs to the workers that freed up. */
+static void
+worker_batch_done_cb (PpWorker *worker,
+                      gpointer  data)
+{
+  PpServer *self = data;
+
+  g_mutex_lock (&self->lock);
+  if (!self->destroyed)
+    dispatch_and_flush_locked (self);
+  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -1099,6 +1125,7 @@ pp_server_submit (PpServer         *self,
                   GError          **error)
 {
   PpJob *job;
+  gboolean direct;
 
   g_return_val_if_fail (PP_IS_SERVER (self), NULL);
   g_return_val_if_fail (PP_IS_FUNCTION (function), NULL);
@@ -1127,9 +1154,13 @@ pp_server_submit (PpServer         *self,
   g_queue_push_tail (&self->queue, g_object_ref (job));
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
     self->spawn_failures = 0;
+  direct = self->queue.length == 1 && has_idle_worker_locked (self);
+  if (direct)
+    dispatch_and_flush_locked (self);
   g_mutex_unlock (&self->lock);
 
-  kick (self);
+  if (!direct)
+    kick (self);
   return job;
 }
 

@@ -21,6 +21,9 @@ typedef struct
   void (*frame) (PpWorker   *worker,
                  PpFrame    *frame,
                  gpointer    user_data);
+  /* The frames of one read have been handled. */
+  void (*batch_done) (PpWorker *worker,
+                      gpointer  user_data);
   /* The process is gone (and reaped); @reason says how. */
   void (*died)  (PpWorker   *worker,
                  const char *reason,
@@ -28,8 +31,9 @@ typedef struct
 } PpWorkerCallbacks;
 
 /* A persistent Python runner process with a socket to talk frames over.
- * All calls happen on the thread that runs @context. The scheduling fields
- * belong to the server. */
+ * Reading and dying happen on the thread that runs @context. The output
+ * buffer may be filled and flushed from any thread holding @out_lock (the
+ * server's lock). The scheduling fields belong to the server. */
 struct _PpWorker
 {
   guint                    number;
@@ -39,6 +43,7 @@ struct _PpWorker
   GSource                 *read_source;
   GSource                 *write_source;
   GMainContext            *context;
+  GMutex                  *out_lock;
   GByteArray              *out;
   gsize                    out_pos;
   PpFrameReader           *reader;
@@ -60,11 +65,12 @@ PpWorker   *_pp_worker_spawn  (guint                     number,
                                const char               *cwd,
                                gsize                     max_body,
                                GMainContext             *context,
+                               GMutex                   *out_lock,
                                const PpWorkerCallbacks  *callbacks,
                                gpointer                  user_data,
                                GError                  **error);
 GByteArray *_pp_worker_get_out (PpWorker                *self);
-void        _pp_worker_flush  (PpWorker                 *self);
+void        _pp_worker_flush_locked (PpWorker           *self);
 void        _pp_worker_close  (PpWorker                 *self);
 void        _pp_worker_kill   (PpWorker                 *self,
                                const char               *reason);

@@ -64,6 +64,7 @@ _pp_worker_spawn (guint                     number,
                   const char               *cwd,
                   gsize                     max_body,
                   GMainContext             *context,
+                  GMutex                   *out_lock,
                   const PpWorkerCallbacks  *callbacks,
                   gpointer                  user_data,
                   GError                  **error)
@@ -87,6 +88,7 @@ _pp_worker_spawn (guint                     number,
   self->pid = atoi (g_subprocess_get_identifier (process));
   self->fd = fds[0];
   self->context = g_main_context_ref (context);
+  self->out_lock = out_lock;
   self->out = g_byte_array_new ();
   self->reader = _pp_frame_reader_new (max_body);
   self->callbacks = callbacks;
@@ -109,18 +111,22 @@ _pp_worker_get_out (PpWorker *self)
   return self->out;
 }
 
+/* Marks the worker dead; called on the I/O thread, without @out_lock. */
 static void
 detach_sources (PpWorker *self)
 {
-  if (self->read_source != NULL)
-    {
-      g_source_destroy (self->read_source);
-      g_clear_pointer (&self->read_source, g_source_unref);
-    }
+  g_mutex_lock (self->out_lock);
+  self->dead = TRUE;
   if (self->write_source != NULL)
     {
       g_source_destroy (self->write_source);
       g_clear_pointer (&self->write_source, g_source_unref);
+    }
+  g_mutex_unlock (self->out_lock);
+  if (self->read_source != NULL)
+    {
+      g_source_destroy (self->read_source);
+      g_clear_pointer (&self->read_source, g_source_unref);
     }
 }
 
@@ -147,7 +153,6 @@ die (PpWorker   *self,
 
   if (self->dead)
     return;
-  self->dead = TRUE;
   detach_sources (self);
   g_subprocess_force_exit (self->process);
   g_subprocess_wait (self->process, NULL, NULL);
@@ -207,7 +212,10 @@ worker_readable_cb (int           fd,
         break;
     }
 
-  return read_frames (self) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  if (!read_frames (self))
+    return G_SOURCE_REMOVE;
+  self->callbacks->batch_done (self, self->user_data);
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -217,7 +225,9 @@ worker_writable_cb (int           fd,
 {
   PpWorker *self = data;
 
-  _pp_worker_flush (self);
+  g_mutex_lock (self->out_lock);
+  _pp_worker_flush_locked (self);
+  g_mutex_unlock (self->out_lock);
   return G_SOURCE_CONTINUE;
 }
 
@@ -240,9 +250,9 @@ want_writable (PpWorker *self,
 }
 
 /* Writes what is buffered without blocking; the rest goes when the socket
- * is writable again. */
+ * is writable again. Any thread, with @out_lock held. */
 void
-_pp_worker_flush (PpWorker *self)
+_pp_worker_flush_locked (PpWorker *self)
 {
   while (!self->dead && self->out_pos < self->out->len)
     {
@@ -284,7 +294,6 @@ _pp_worker_free (PpWorker *self)
     return;
   if (!self->dead)
     {
-      self->dead = TRUE;
       detach_sources (self);
       g_subprocess_force_exit (self->process);
       g_subprocess_wait (self->process, NULL, NULL);
