@@ -36,10 +36,12 @@ static GSubprocess *
 spawn_process (const char  *python,
                const char  *runner,
                const char  *cwd,
+               gsize        max_body,
                int          child_fd,
                GError     **error)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *max_body_arg = g_strdup_printf ("%" G_GSIZE_FORMAT, max_body);
   int out_fd = dup (child_fd);
 
   if (out_fd < 0)
@@ -54,7 +56,8 @@ spawn_process (const char  *python,
   if (cwd != NULL && g_file_test (cwd, G_FILE_TEST_IS_DIR))
     g_subprocess_launcher_set_cwd (launcher, cwd);
 
-  return g_subprocess_launcher_spawn (launcher, error, python, "-u", runner, NULL);
+  return g_subprocess_launcher_spawn (launcher, error, python, "-u", runner,
+                                      "--max-body", max_body_arg, NULL);
 }
 
 PpWorker *
@@ -75,7 +78,7 @@ _pp_worker_spawn (guint                     number,
 
   if (!make_socketpair (fds, error))
     return NULL;
-  process = spawn_process (python, runner, cwd, fds[1], error);
+  process = spawn_process (python, runner, cwd, max_body, fds[1], error);
   if (process == NULL)
     {
       close (fds[0]);
