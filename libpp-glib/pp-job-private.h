@@ -11,9 +11,9 @@
 
 G_BEGIN_DECLS
 
-typedef struct _PpServer PpServer;
+typedef struct _PpServerLink PpServerLink;
 
-PpJob    *_pp_job_new          (PpServer        *server,
+PpJob    *_pp_job_new          (PpServerLink    *server,
                                 guint64          id,
                                 PpFunction      *function,
                                 GBytes          *args,

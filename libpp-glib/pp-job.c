@@ -36,7 +36,7 @@ struct _PpJob
   char            *group;
   PpFunction      *function;
   PpPayloadFormat  format;
-  GWeakRef         server;
+  PpServerLink    *server;
   GMainContext    *context;
   gint64           submit_time;
 
@@ -86,7 +86,7 @@ pp_job_finalize (GObject *object)
 
   g_clear_pointer (&self->group, g_free);
   g_clear_object (&self->function);
-  g_weak_ref_clear (&self->server);
+  g_clear_pointer (&self->server, _pp_server_link_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->args, g_bytes_unref);
   g_clear_pointer (&self->result, g_bytes_unref);
@@ -181,11 +181,10 @@ pp_job_init (PpJob *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  g_weak_ref_init (&self->server, NULL);
 }
 
 PpJob *
-_pp_job_new (PpServer        *server,
+_pp_job_new (PpServerLink    *server,
              guint64          id,
              PpFunction      *function,
              GBytes          *args,
@@ -201,7 +200,7 @@ _pp_job_new (PpServer        *server,
   self->group = g_strdup (group);
   self->context = g_main_context_ref_thread_default ();
   self->submit_time = g_get_monotonic_time ();
-  g_weak_ref_set (&self->server, server);
+  self->server = _pp_server_link_ref (server);
 
   return self;
 }
@@ -644,7 +643,7 @@ pp_job_cancel (PpJob *self)
 
   if (pp_job_is_finished (self))
     return FALSE;
-  server = g_weak_ref_get (&self->server);
+  server = _pp_server_link_dup_server (self->server);
   if (server == NULL)
     return FALSE;
 

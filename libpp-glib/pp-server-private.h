@@ -11,6 +11,14 @@
 
 G_BEGIN_DECLS
 
+/* What a job keeps of its server: a weak link shared by all its jobs
+ * (a GWeakRef per job would cost O(jobs) to drop). */
+typedef struct _PpServerLink PpServerLink;
+
+PpServerLink *_pp_server_link_ref        (PpServerLink *link);
+void          _pp_server_link_unref      (PpServerLink *link);
+PpServer     *_pp_server_link_dup_server (PpServerLink *link);
+
 gboolean _pp_server_cancel_job (PpServer *self,
                                 PpJob    *job);
 

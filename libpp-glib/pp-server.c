@@ -66,6 +66,7 @@ struct _PpServer
   int           requested_ncpus;
   gint64        creation_time;
 
+  PpServerLink *link;
   PpIoThread   *io;
   GSource      *kick_source;
   gint          kick_pending;
@@ -117,6 +118,62 @@ static guint
 resolve_ncpus (int ncpus)
 {
   return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
+}
+
+/* The link jobs keep ------------------------------------------------------ */
+
+struct _PpServerLink
+{
+  gatomicrefcount  ref_count;
+  GMutex           lock;
+  PpServer        *server;
+};
+
+static PpServerLink *
+server_link_new (PpServer *server)
+{
+  PpServerLink *link = g_new0 (PpServerLink, 1);
+
+  g_atomic_ref_count_init (&link->ref_count);
+  g_mutex_init (&link->lock);
+  link->server = server;
+  return link;
+}
+
+PpServerLink *
+_pp_server_link_ref (PpServerLink *link)
+{
+  g_atomic_ref_count_inc (&link->ref_count);
+  return link;
+}
+
+void
+_pp_server_link_unref (PpServerLink *link)
+{
+  if (!g_atomic_ref_count_dec (&link->ref_count))
+    return;
+  g_mutex_clear (&link->lock);
+  g_free (link);
+}
+
+/* Returns a new reference to the server, or %NULL once it is disposed. */
+PpServer *
+_pp_server_link_dup_server (PpServerLink *link)
+{
+  PpServer *server;
+
+  g_mutex_lock (&link->lock);
+  server = link->server ? g_object_ref (link->server) : NULL;
+  g_mutex_unlock (&link->lock);
+  return server;
+}
+
+static void
+server_link_clear (PpServerLink *link)
+{
+  g_mutex_lock (&link->lock);
+  link->server = NULL;
+  g_mutex_unlock (&link->lock);
 }
 
 /* Group bookkeeping ------------------------------------------------------ */
@@ -796,7 +853,10 @@ pp_server_set_property (GObject      *object,
 static void
 pp_server_dispose (GObject *object)
 {
-  pp_server_destroy (PP_SERVER (object));
+  PpServer *self = PP_SERVER (object);
+
+  server_link_clear (self->link);
+  pp_server_destroy (self);
 
   G_OBJECT_CLASS (pp_server_parent_class)->dispose (object);
 }
@@ -809,6 +869,7 @@ pp_server_finalize (GObject *object)
   g_assert (self->io == NULL);
   g_assert (g_queue_is_empty (&self->queue));
 
+  g_clear_pointer (&self->link, _pp_server_link_unref);
   g_clear_pointer (&self->python, g_free);
   g_clear_pointer (&self->runner, g_free);
   g_clear_pointer (&self->working_directory, g_free);
@@ -915,6 +976,7 @@ pp_server_init (PpServer *self)
   self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
+  self->link = server_link_new (self);
 }
 
 static gboolean
@@ -1149,7 +1211,7 @@ pp_server_submit (PpServer         *self,
       g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
       return NULL;
     }
-  job = _pp_job_new (self, ++self->next_job_id, function, args, format, group);
+  job = _pp_job_new (self->link, ++self->next_job_id, function, args, format, group);
   count_job_locked (self, group);
   g_queue_push_tail (&self->queue, g_object_ref (job));
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
