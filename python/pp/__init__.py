@@ -37,6 +37,10 @@ What differs from the original pp:
   :class:`DestroyedError`;
 * functions, classes and modules used by the submitted function and defined
   in the same module (or ``__main__``) are found and sent automatically;
+* functions without a source file (typed at the interactive prompt, read
+  from stdin, made with ``exec``) are sent as compiled code, which works
+  because the workers run the same interpreter; lambdas and built-in
+  functions cannot be submitted (``TypeError``);
 * jobs can be cancelled with :meth:`Job.cancel`;
 * remote nodes (``ppservers``) arrive with the ``ppd`` cluster release; this
   version runs every job on the local computer.
@@ -45,11 +49,12 @@ The engine is libpp-glib (GObject-Introspection namespace ``Pp`` 1.0),
 used here through PyGObject.
 """
 
-import atexit
 import collections
 import inspect as _inspect
 import logging
 import os
+import pickle as _pickle
+import re as _re
 import sys
 import threading
 import traceback
@@ -85,7 +90,8 @@ _MethodType = types.MethodType
 _ATOMIC = _source.ATOMIC_TYPES
 _PICKLE = Pp.PayloadFormat.PICKLE
 _PROTOCOL = _source.PICKLE_PROTOCOL
-_dumps = __import__("pickle").dumps
+_dumps = _pickle.dumps
+_loads = _pickle.loads
 _Bytes_new = GLib.Bytes.new
 
 
@@ -177,9 +183,10 @@ def _raised(job, err, registry):
     etype = job.dup_exception_type() or "Exception"
     tb = job.dup_traceback() or ""
     message = err.message or ""
-    prefix = etype + ": "
-    if message.startswith(prefix):
-        message = message[len(prefix):]
+    # libpp-glib's message is "<etype> in job <id> (<function>): <message>"
+    m = _re.match(r"(?s)\S+ in job \d+ \(.*?\): (.*)\Z", message)
+    if m:
+        message = m.group(1)
     exc = None
     data = job.dup_result()
     if data is not None and data.get_size():
@@ -209,13 +216,13 @@ class Job:
     and ``group`` identify it, ``finished`` tells whether it is done.
     """
 
-    __slots__ = ("server", "_job", "id", "group", "callback", "callbackargs",
+    __slots__ = ("server", "_job", "_id", "group", "callback", "callbackargs",
                  "_state", "_value", "_registry", "__weakref__")
 
     def __init__(self, server, pjob, group, callback, callbackargs, registry):
         self.server = server
         self._job = pjob
-        self.id = pjob.get_id()
+        self._id = None
         self.group = group
         self.callback = callback
         self.callbackargs = callbackargs
@@ -224,9 +231,13 @@ class Job:
         self._registry = registry
 
     @property
-    def tid(self):
-        """The job id (pp's name for :attr:`id`)."""
-        return self.id
+    def id(self):
+        """The job's number, unique within its server."""
+        if self._id is None:
+            self._id = self._job.get_id()
+        return self._id
+
+    tid = id
 
     @property
     def finished(self):
@@ -310,9 +321,6 @@ class Job:
     def __repr__(self):
         state = self._job.get_state().value_nick
         return "<pp.Job %d group=%r %s>" % (self.id, self.group, state)
-
-
-_loads = __import__("pickle").loads
 
 
 # ---------------------------------------------------------------------------
@@ -484,7 +492,8 @@ class Server:
     this version runs every job locally.  ``secret`` (the nodes' shared
     secret), ``proto`` (pickle protocol) and ``socket_timeout`` are kept
     for those nodes.  With ``restart=True`` every job runs in a fresh
-    worker process.
+    worker process.  ``loglevel`` and ``logstream`` (pp 1.5) set the level
+    and the stream of the ``"pp"`` logger.
 
     Workers use this interpreter (``sys.executable``), start in the current
     directory and see this process's ``sys.path``, so they import the same
@@ -497,7 +506,7 @@ class Server:
 
     def __init__(self, ncpus="autodetect", ppservers=(), secret=None,
                  restart=False, proto=2, socket_timeout=3600,
-                 loglevel=logging.WARNING, logstream=sys.stderr):
+                 loglevel=None, logstream=None):
         if not isinstance(ppservers, (tuple, list)):
             raise TypeError("ppservers argument must be a tuple")
         if secret is not None and not isinstance(secret, str):
@@ -525,7 +534,10 @@ class Server:
         try:
             srv.init(None)
         except GLib.Error as e:
-            raise PPError("cannot start the pp server: %s" % e.message) from None
+            msg = "cannot start the pp server: %s" % e.message
+            if e.domain == PP_ERROR_DOMAIN:
+                raise _pp_error(e.code, msg) from None
+            raise PPError(msg) from None
 
         self._srv = srv
         self._builder = _source.FunctionBuilder()
@@ -539,13 +551,20 @@ class Server:
 
     @staticmethod
     def _setup_logging(loglevel, logstream):
+        # Like pp 1.5: loglevel/logstream configure the "pp" logger.  Left
+        # alone when neither is given, so the application's logging
+        # configuration applies.
         global _log_handler
-        if _log_handler is None and not logger.handlers and logstream is not None:
-            _log_handler = logging.StreamHandler(logstream)
+        if loglevel is None and logstream is None:
+            return
+        if _log_handler is None:
+            _log_handler = logging.StreamHandler(logstream or sys.stderr)
             _log_handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
             logger.addHandler(_log_handler)
             logger.propagate = False
-        logger.setLevel(loglevel)
+        elif logstream is not None:
+            _log_handler.setStream(logstream)
+        logger.setLevel(logging.WARNING if loglevel is None else loglevel)
 
     def _warn_remote(self):
         global _warned_ppservers
@@ -783,6 +802,5 @@ class Template:
                                       self.globals)
 
 
-# The finalizers of live servers run at exit (weakref.finalize registers
-# itself with atexit); nothing else to do here.
-del atexit
+# Live servers are destroyed at exit by their weakref.finalize (which runs
+# at interpreter exit through atexit).

@@ -1,0 +1,791 @@
+# tests/python/test_pp_api.py
+#
+# Copyright 2026 The pp-glib developers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Tests of the pp-compatible Python API.
+
+The first part tests source extraction, dependency discovery and argument
+pickling (pure Python).  The rest runs real jobs in real worker processes
+through libpp-glib and is skipped when the Pp-1.0 typelib is not available.
+"""
+
+import dataclasses
+import functools
+import math
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from conftest import PP, load_source_module, needs_pp
+
+S = load_source_module()
+
+if PP is not None:
+    import pp
+    from gi.repository import Pp
+
+
+# ---------------------------------------------------------------------------
+# Functions and classes the jobs use (shipped to the workers as source)
+
+def square(x):
+    return x * x
+
+
+def isprime(n):
+    if n < 2:
+        return False
+    for i in range(2, int(math.sqrt(n)) + 1):
+        if n % i == 0:
+            return False
+    return True
+
+
+def sum_primes(n):
+    return sum(x for x in range(2, n) if isprime(x))
+
+
+def twice(x):
+    return 2 * x
+
+
+def apply(fn, x):
+    return fn(x)
+
+
+def uses_listed_modules(x):
+    # "lm" and "lp" are not module globals here: they come from modules=
+    return lm.sqrt(x), lp.join("a", "b")  # noqa: F821
+
+
+def uses_globals(x):
+    return gmath.floor(x) + gtwice(x)  # noqa: F821
+
+
+def whoami(delay=0.0):
+    time.sleep(delay)
+    return os.getpid()
+
+
+def sleepy(delay, value=None):
+    time.sleep(delay)
+    return value
+
+
+def divide(a, b):
+    return a / b
+
+
+def chatty(x):
+    print("hello from job", x)
+    print("on stderr", file=sys.stderr)
+    return x
+
+
+def crash(code):
+    os._exit(code)
+
+
+def kill_self():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+class AppError(Exception):
+    pass
+
+
+def raise_app_error(msg):
+    raise AppError(msg)
+
+
+class Unpicklable(Exception):
+    def __init__(self, msg):
+        super().__init__(msg)
+        self.lock = threading.Lock()
+
+
+def raise_unpicklable():
+    raise Unpicklable("cannot travel")
+
+
+def returns_list(n):
+    return list(range(n))
+
+
+class Shape:
+    def __init__(self, name):
+        self.name = name
+
+    def describe(self):
+        return "shape " + self.name
+
+
+class Rect(Shape):
+    def __init__(self, w, h):
+        super().__init__("rect")
+        self.w = w
+        self.h = h
+
+    def area(self):
+        return self.w * self.h
+
+    def scaled(self, k):
+        return Rect(self.w * k, self.h * k)
+
+    @classmethod
+    def unit(cls):
+        return cls(1, 1).area()
+
+
+@dataclasses.dataclass
+class Point:
+    x: float
+    y: float = 0.0
+
+    def norm(self):
+        return math.hypot(self.x, self.y)
+
+
+def total_area(shapes):
+    return sum(s.area() for s in shapes)
+
+
+def norms(points):
+    return [p.norm() for p in points]
+
+
+def timer(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return ("timed", fn(*args))
+    return wrapper
+
+
+@timer
+def timed_square(x):
+    return x * x
+
+
+# ---------------------------------------------------------------------------
+# Pure Python: sources, dependencies, arguments
+
+
+def _run_bundle(bundle, args):
+    ns = {"__name__": "__main__"}
+    for entry in bundle.modules:
+        if entry.startswith(("import ", "from ")):
+            exec(entry, ns)
+        else:
+            ns[entry.partition(".")[0]] = __import__(entry)
+    exec(compile(bundle.source, "<bundle>", "exec"), ns)
+    return ns[bundle.name](*args)
+
+
+def test_source_of_function_and_discovered_dependencies():
+    b = S.FunctionBuilder()
+    bundle = b.bundle(sum_primes)
+    assert bundle.name == "sum_primes"
+    # isprime is found without depfuncs, math is imported best-effort
+    assert "def isprime(n):" in bundle.source
+    assert "import math" in bundle.source
+    assert bundle.source.index("def isprime") < bundle.source.index("def sum_primes")
+    assert _run_bundle(bundle, (100,)) == 1060
+
+
+def test_explicit_depfuncs_and_modules():
+    b = S.FunctionBuilder()
+    bundle = b.bundle(sum_primes, (isprime,), ("math",))
+    assert bundle.modules == ["math"]
+    assert bundle.source.count("def isprime") == 1
+    assert _run_bundle(bundle, (30,)) == 129
+
+
+def test_modules_may_be_import_statements():
+    assert S.module_names(("math", "import numpy as np", "from os import path as p",
+                           "os.path")) == ["math", "numpy", "os", "os.path"]
+    b = S.FunctionBuilder()
+    bundle = b.bundle(uses_listed_modules, (), ("import math as lm", "from os import path as lp"))
+    assert _run_bundle(bundle, (16,)) == (4.0, os.path.join("a", "b"))
+
+
+def test_globals_bring_modules_and_functions():
+    b = S.FunctionBuilder()
+    bundle = b.bundle(uses_globals, globs={"gmath": math, "gtwice": twice, "N": 3,
+                                           "__name__": __name__})
+    assert "import math as gmath" in bundle.source
+    assert "gtwice = twice" in bundle.source
+    assert _run_bundle(bundle, (2.5,)) == 2 + 5.0
+
+
+def test_decorators_kept_when_still_bound():
+    b = S.FunctionBuilder()
+    bundle = b.bundle(timed_square)
+    assert "@timer" in bundle.source and "def timer" in bundle.source
+    assert _run_bundle(bundle, (3,)) == ("timed", 9)
+
+
+def test_decorators_stripped_when_name_bound_elsewhere():
+    b = S.FunctionBuilder()
+    bundle = b.bundle(timed_square.__wrapped__)
+    assert "@timer" not in bundle.source
+    assert _run_bundle(bundle, (3,)) == 9
+
+
+def test_bound_method_wrapper_and_class_hierarchy():
+    r = Rect(2, 3)
+    data, found = S.dumps_args((r, 2), __name__)
+    assert Rect in found
+    bundle = S.FunctionBuilder().bundle(r.scaled, found=found)
+    assert bundle.name.startswith("__pp_method__")
+    src = bundle.source
+    assert src.index("class Shape") < src.index("class Rect")
+    ns = {"__name__": "__main__"}
+    exec(src, ns)
+    # the instance is pickled as __main__.Rect for the worker
+    saved = sys.modules["__main__"]
+    fake = type(sys)("__main__")
+    fake.__dict__.update(ns)
+    sys.modules["__main__"] = fake
+    try:
+        args = pickle.loads(data)
+        result = ns[bundle.name](*args)
+    finally:
+        sys.modules["__main__"] = saved
+    assert type(result).__name__ == "Rect" and result.area() == 24
+
+
+def test_argument_scan_finds_nested_classes_and_functions():
+    data, found = S.dumps_args(([Point(1, 2)], {"f": twice}), __name__)
+    assert set(found) == {Point, twice}
+    # fast path: atomic arguments are not scanned
+    data, found = S.dumps_args((1, 2.5, "s", b"b", None, True), __name__)
+    assert found == () and pickle.loads(data) == (1, 2.5, "s", b"b", None, True)
+    # classes and functions of importable modules travel by reference
+    data, found = S.dumps_args((functools.partial(max, 1), dataclasses.Field), __name__)
+    assert found == ()
+
+
+def test_dataclass_source_keeps_decorator():
+    bundle = S.FunctionBuilder().bundle(norms, found=(Point,))
+    assert "from dataclasses import dataclass" in bundle.source or \
+        "import dataclasses" in bundle.source
+    assert "@dataclasses.dataclass" in bundle.source
+
+
+def test_unsupported_functions_give_clear_errors():
+    b = S.FunctionBuilder()
+    with pytest.raises(TypeError, match="lambda"):
+        b.bundle(lambda x: x)
+    with pytest.raises(TypeError, match="not a Python function"):
+        b.bundle(len)
+
+    def outer():
+        k = 3
+
+        def inner(x):
+            return x + k
+        return inner
+    with pytest.raises(TypeError, match="closure"):
+        b.bundle(outer())
+    ns = {"__name__": "ppt_exec_ns"}
+    exec("class NoSource:\n    pass\n", ns)
+    with pytest.raises(TypeError, match="source code"):
+        b.bundle(square, found=(ns["NoSource"],))
+
+
+def test_function_without_source_file_travels_as_code():
+    ns = {"__name__": "__main__", "math": math}
+    exec("def made_by_exec(x, k=2, *, j=1):\n"
+         "    return math.floor(x) * k + j\n", ns)
+    bundle = S.FunctionBuilder().bundle(ns["made_by_exec"])
+    assert bundle.name == "made_by_exec" and "marshal" in bundle.source
+    assert "import math" in bundle.source
+    assert _run_bundle(bundle, (3.5,)) == 7
+
+
+def test_module_importable():
+    assert S.module_importable("os")
+    assert S.module_importable("math")
+    assert not S.module_importable("__main__")
+    assert not S.module_importable("no_such_module_xyz")
+
+
+# ---------------------------------------------------------------------------
+# Real jobs
+
+@pytest.fixture(scope="module")
+def server():
+    if PP is None:
+        pytest.skip("libpp-glib not available")
+    srv = pp.Server(2)
+    yield srv
+    srv.destroy()
+
+
+@pytest.fixture
+def fresh():
+    """A private server, for tests that break, resize or destroy it."""
+    servers = []
+
+    def make(*args, **kwargs):
+        srv = pp.Server(*args, **kwargs)
+        servers.append(srv)
+        return srv
+    yield make
+    for srv in servers:
+        srv.destroy()
+
+
+@needs_pp
+def test_200_results(server):
+    jobs = [server.submit(square, (i,)) for i in range(200)]
+    assert [job() for job in jobs] == [i * i for i in range(200)]
+
+
+@needs_pp
+def test_sum_primes_with_depfuncs_and_modules(server):
+    jobs = [server.submit(sum_primes, (n,), (isprime,), ("math",)) for n in (100, 1000)]
+    assert [j() for j in jobs] == [1060, 76127]
+
+
+@needs_pp
+def test_modules_import_statements(server):
+    job = server.submit(uses_listed_modules, (9,), (),
+                        ("import math as lm", "from os import path as lp"))
+    assert job() == (3.0, os.path.join("a", "b"))
+
+
+@needs_pp
+def test_missing_module_is_import_error(server):
+    job = server.submit(square, (2,), (), ("no_such_module_for_pp_tests",))
+    with pytest.raises(ImportError) as info:
+        job()
+    assert isinstance(info.value.__cause__, pp.RemoteTraceback)
+
+
+@needs_pp
+def test_bound_methods_and_classmethods(server):
+    r = Rect(2, 5)
+    assert server.submit(r.area)() == 10
+    scaled = server.submit(r.scaled, (3,))()
+    assert isinstance(scaled, Rect) and (scaled.w, scaled.h) == (6, 15)
+    assert server.submit(r.describe)() == "shape rect"
+    assert server.submit(Rect.unit)() == 1
+
+
+@needs_pp
+def test_instances_and_functions_in_args(server):
+    assert server.submit(total_area, ([Rect(1, 2), Rect(3, 4)],))() == 14
+    assert server.submit(norms, ((Point(3, 4), Point(6, 8)),))() == [5.0, 10.0]
+    assert server.submit(apply, (twice, 21))() == 42
+    assert server.submit(apply, (math.sqrt, 49))() == 7.0
+
+
+@needs_pp
+def test_globals(server):
+    job = server.submit(uses_globals, (1.5,),
+                        globals={"gmath": math, "gtwice": twice, "__name__": __name__})
+    assert job() == 1 + 3.0
+
+
+@needs_pp
+def test_decorated_function(server):
+    assert server.submit(timed_square, (4,))() == ("timed", 16)
+
+
+@needs_pp
+def test_callbacks_run_before_wait_returns(server):
+    got = []
+    lock = threading.Lock()
+
+    def collect(tag, result):
+        with lock:
+            got.append((tag, result, threading.current_thread() is threading.main_thread()))
+
+    for i in range(20):
+        server.submit(square, (i,), callback=collect, callbackargs=("sq",), group="cb")
+    server.wait("cb")
+    assert sorted(r for _, r, _ in got) == sorted(i * i for i in range(20))
+    assert all(tag == "sq" and not in_main for tag, _, in_main in got)
+
+
+@needs_pp
+def test_callback_runs_while_main_thread_busy(server):
+    done = threading.Event()
+    server.submit(square, (3,), callback=lambda r: done.set())
+    deadline = time.monotonic() + 10
+    while not done.is_set() and time.monotonic() < deadline:
+        sum(range(1000))  # busy, never calls into pp
+    assert done.is_set()
+    server.wait()
+
+
+@needs_pp
+def test_callback_exception_is_printed(server, capsys):
+    def bad(result):
+        raise RuntimeError("callback broke")
+    server.submit(square, (2,), callback=bad, group="badcb")
+    server.wait("badcb")
+    err = capsys.readouterr().err
+    assert "callback broke" in err and "RuntimeError" in err
+
+
+@needs_pp
+def test_callback_of_failed_job_and_submit_from_callback(server, capsys):
+    called = []
+    server.submit(divide, (1, 0), callback=called.append, group="fail")
+    server.wait("fail")
+    assert called == []
+    err = capsys.readouterr().err
+    assert "was not called" in err and "ZeroDivisionError" in err
+
+    inner = []
+
+    def resubmit(result):
+        # runs in the callback thread: submitting and waiting must not deadlock
+        job = server.submit(square, (result,), callback=inner.append, group="nested")
+        server.wait("nested-none")
+        inner.append(("direct", job()))
+    server.submit(square, (3,), callback=resubmit, group="outer")
+    server.wait("outer")
+    server.wait("nested")
+    assert sorted(inner, key=str) == sorted([("direct", 81), 81], key=str)
+
+
+@needs_pp
+def test_groups_and_wait_group(server):
+    fast = [server.submit(square, (i,), group="fast") for i in range(4)]
+    slow = server.submit(sleepy, (1.5, "slow"), group="slow")
+    server.wait("fast")
+    assert all(j.finished for j in fast)
+    assert not slow.finished
+    assert server.get_active_jobs("slow") == 1
+    server.wait("slow")
+    assert slow.finished and slow() == "slow"
+    assert server.get_active_jobs() == 0
+
+
+@needs_pp
+def test_set_ncpus_while_jobs_run(fresh):
+    srv = fresh(1)
+    assert srv.get_ncpus() == 1
+    jobs = [srv.submit(sleepy, (0.1, i)) for i in range(12)]
+    srv.set_ncpus(3)
+    assert srv.get_ncpus() == 3
+    time.sleep(0.15)
+    srv.set_ncpus(2)
+    assert srv.get_ncpus() == 2
+    assert [j() for j in jobs] == list(range(12))
+    srv.set_ncpus("autodetect")
+    assert srv.get_ncpus() == (os.cpu_count() or 1) or srv.get_ncpus() >= 1
+    with pytest.raises(TypeError):
+        srv.set_ncpus("many")
+    with pytest.raises(ValueError):
+        srv.set_ncpus(-2)
+
+
+@needs_pp
+def test_stats(fresh, capsys):
+    srv = fresh(2)
+    assert srv.get_ncpus() == 2
+    assert srv.get_active_nodes() == {"local": 2}
+    for j in [srv.submit(square, (i,)) for i in range(5)]:
+        j()
+    stats = srv.get_stats()
+    local = stats["local"]
+    assert local.njobs == 5 and local.ncpus == 2 and local.time >= 0.0
+    assert local.rworker is None
+    srv.print_stats()
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    again = Pp.Server.format_stats(srv._srv).splitlines()
+    assert [l for l in lines if "elapsed" not in l] == [l for l in again if "elapsed" not in l]
+    assert lines[0] == "Job execution statistics:"
+    assert lines[1] == " job count | % of all jobs | job time sum | time per job | job server"
+    assert lines[2].split("|")[0].strip() == "5"
+    assert lines[2].rstrip().endswith("| local")
+    assert any(line.startswith("Time elapsed since server creation") for line in lines)
+    assert any("active tasks" in line and "cores" in line for line in lines)
+
+
+@needs_pp
+def test_exception_keeps_type_and_remote_traceback(server):
+    job = server.submit(divide, (1, 0))
+    with pytest.raises(ZeroDivisionError) as info:
+        job()
+    cause = info.value.__cause__
+    assert isinstance(cause, pp.RemoteTraceback)
+    assert "ZeroDivisionError" in str(cause) and "divide" in str(cause)
+    with pytest.raises(ZeroDivisionError):  # raised again, same error
+        job()
+
+
+@needs_pp
+def test_user_exception_class_round_trips(server):
+    with pytest.raises(AppError, match="boom"):
+        server.submit(raise_app_error, ("boom",))()
+
+
+@needs_pp
+def test_unpicklable_exception_is_job_error(server):
+    with pytest.raises(pp.JobError) as info:
+        server.submit(raise_unpicklable)()
+    err = info.value
+    assert err.etype.endswith("Unpicklable")
+    assert err.message == "cannot travel" and str(err).endswith(": cannot travel")
+    assert "raise_unpicklable" in err.traceback
+    assert isinstance(err, pp.PPError)
+
+
+@needs_pp
+def test_worker_crash_is_reported_and_others_unaffected(fresh):
+    srv = fresh(2)
+    before = [srv.submit(square, (i,)) for i in range(10)]
+    bad = srv.submit(crash, (1,))
+    after = [srv.submit(square, (i,)) for i in range(10, 20)]
+    with pytest.raises(pp.WorkerCrashedError) as info:
+        bad()
+    assert "retried" in str(info.value)
+    assert bad._job.get_attempts() == 2
+    assert [j() for j in before + after] == [i * i for i in range(20)]
+    killed = srv.submit(kill_self)
+    with pytest.raises(pp.WorkerCrashedError):
+        killed()
+    assert srv.submit(square, (7,))() == 49
+
+
+@needs_pp
+def test_destroy_fails_pending_jobs(fresh):
+    srv = fresh(1)
+    jobs = [srv.submit(sleepy, (0.5,)) for _ in range(4)]
+    time.sleep(0.1)
+    srv.destroy()
+    for j in jobs:
+        with pytest.raises(pp.DestroyedError):
+            j()
+    with pytest.raises(pp.DestroyedError):
+        srv.submit(square, (1,))
+    srv.destroy()  # idempotent
+
+
+@needs_pp
+def test_type_errors_at_submit(server):
+    with pytest.raises(TypeError):
+        server.submit(square, 3)
+    with pytest.raises(TypeError):
+        server.submit(square, (3,), depfuncs=twice)
+    with pytest.raises(TypeError):
+        server.submit(square, (3,), modules=(math,))
+    with pytest.raises(TypeError):
+        server.submit(square, (3,), modules="math")
+    with pytest.raises(TypeError):
+        server.submit(square, (3,), callback=print, callbackargs=[1])
+    with pytest.raises(TypeError):
+        server.submit(square, (3,), globals=[])
+    with pytest.raises(TypeError):
+        server.submit(len, ([1],))
+    with pytest.raises(TypeError, match="lambda"):
+        server.submit(lambda x: x, (1,))
+    with pytest.raises(TypeError):
+        server.submit("square", (1,))
+    # lists are accepted where pp wants tuples
+    assert server.submit(square, [5], [twice], ["math"])() == 25
+    with pytest.raises(TypeError):
+        pp.Server("two")
+    with pytest.raises(TypeError):
+        pp.Server(2, ppservers="host")
+
+
+@needs_pp
+def test_output_is_printed_once(server, capsys):
+    job = server.submit(chatty, (5,))
+    assert job() == 5
+    out = capsys.readouterr().out
+    assert out.count("hello from job 5") == 1
+    assert "on stderr" in out
+    assert job() == 5
+    assert capsys.readouterr().out == ""
+
+
+@needs_pp
+def test_result_is_cached(server):
+    job = server.submit(returns_list, (3,))
+    first = job()
+    assert first == [0, 1, 2] and job() is first
+    assert job.finished and isinstance(job.id, int) and job.group == "default"
+    assert pickle.loads(job(raw_result=True)) == first
+
+
+@needs_pp
+def test_restart_gives_fresh_worker_per_job(fresh):
+    srv = fresh(1, restart=True)
+    pids = [srv.submit(whoami)() for _ in range(3)]
+    assert len(set(pids)) == 3
+    srv2 = fresh(1)
+    pids = [srv2.submit(whoami)() for _ in range(3)]
+    assert len(set(pids)) == 1
+
+
+@needs_pp
+def test_user_module_from_cwd(fresh, tmp_path, monkeypatch):
+    (tmp_path / "ppt_usermod.py").write_text("def answer(x):\n    return x + 42\n")
+    monkeypatch.chdir(tmp_path)
+    srv = fresh(1)
+    job = srv.submit(apply_usermod, (1,), (), ("ppt_usermod",))
+    assert job() == 43
+
+
+def apply_usermod(x):
+    return ppt_usermod.answer(x)  # noqa: F821
+
+
+@needs_pp
+def test_template(server):
+    t = pp.Template(server, sum_primes, (isprime,), ("math",))
+    jobs = [t.submit(n) for n in (10, 100)]
+    assert [j() for j in jobs] == [17, 1060]
+
+
+@needs_pp
+def test_cancel_queued_job(fresh):
+    srv = fresh(1)
+    first = srv.submit(sleepy, (0.5, "first"))
+    queued = srv.submit(sleepy, (0.1, "queued"))
+    assert queued.cancel() is True
+    with pytest.raises(pp.CancelledError):
+        queued()
+    assert first() == "first"
+    assert first.cancel() is False
+
+
+@needs_pp
+def test_ppservers_warning_and_local_run(fresh, capsys):
+    pp._warned_ppservers = False
+    srv = fresh(1, ppservers=("node-1:35000", "node-2"), secret="s3cret")
+    assert srv.submit(square, (6,))() == 36
+    err = capsys.readouterr().err
+    assert "node-1:35000" in err and "not available" in err
+    assert srv.ppservers == [("node-1", 35000), ("node-2", 60000)]
+    assert srv.secret == "s3cret"
+
+
+@needs_pp
+def test_class_from_module_outside_sys_path(server, tmp_path):
+    import importlib.util
+    path = tmp_path / "ppt_hidden.py"
+    path.write_text(textwrap.dedent("""\
+        class Box:
+            def __init__(self, v):
+                self.v = v
+
+        def unbox(b):
+            return Box(b.v + 1)
+        """))
+    spec = importlib.util.spec_from_file_location("ppt_hidden", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["ppt_hidden"] = mod
+    try:
+        spec.loader.exec_module(mod)
+        result = server.submit(mod.unbox, (mod.Box(1),))()
+        assert isinstance(result, mod.Box) and result.v == 2
+    finally:
+        del sys.modules["ppt_hidden"]
+
+
+MAIN_SCRIPT = r'''
+import math, sys, threading
+from dataclasses import dataclass
+import pp
+
+class AD:
+    def __init__(self, x, dx=0.0):
+        self.x, self.dx = float(x), float(dx)
+    def __add__(self, o):
+        return AD(self.x + o.x, self.dx + o.dx) if isinstance(o, AD) else AD(self.x + o, self.dx)
+    __radd__ = __add__
+    def __mul__(self, o):
+        return AD(self.x * o.x, self.x * o.dx + o.x * self.dx) if isinstance(o, AD) else AD(self.x * o, self.dx * o)
+    __rmul__ = __mul__
+
+class PartialSum:
+    def __init__(self, n):
+        self.n = n
+    def t_log(self, x):
+        return self.partial_sum(x + (-1))
+    def partial_sum(self, x):
+        acc, p = 0, x
+        for i in range(1, self.n):
+            acc = acc + p * (float(i % 2 and 1 or -1) / i)
+            p = p * x
+        return acc
+
+@dataclass
+class Job:
+    a: int
+    b: int
+
+def run(job):
+    return helper(job.a) + job.b
+
+def helper(v):
+    return v * 10
+
+class Sum:
+    def __init__(self):
+        self.value, self.lock = 0, threading.Lock()
+    def add(self, v):
+        with self.lock:
+            self.value += v
+
+def by_name(x):
+    return gm.sqrt(x)
+
+gm = math
+server = pp.Server(2)
+proc = PartialSum(30)
+vals = [server.submit(proc.t_log, (AD(1.5, 1.0),))() for _ in range(2)]
+assert abs(vals[0].x - math.log(1.5)) < 1e-6, vals[0].x
+assert isinstance(vals[0], AD)
+assert server.submit(run, (Job(2, 3),))() == 23
+s = Sum()
+for i in range(10):
+    server.submit(helper, (i,), callback=s.add)
+server.wait()
+assert s.value == 450, s.value
+assert server.submit(by_name, (16,), globals=globals())() == 4.0
+print("MAIN OK", server.get_ncpus())
+'''
+
+
+@needs_pp
+def test_script_with_main_module_classes(tmp_path):
+    script = tmp_path / "ppt_main_script.py"
+    script.write_text(MAIN_SCRIPT)
+    env = dict(os.environ)
+    pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(pp.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([pkgdir] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    proc = subprocess.run([sys.executable, str(script)], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "MAIN OK 2" in proc.stdout
+
+
+@needs_pp
+def test_throughput_of_tiny_jobs(server, capsys):
+    n = 2000
+    server.submit(square, (0,))()
+    t0 = time.perf_counter()
+    jobs = [server.submit(square, (i,)) for i in range(n)]
+    total = sum(j() for j in jobs)
+    dt = time.perf_counter() - t0
+    assert total == sum(i * i for i in range(n))
+    with capsys.disabled():
+        print("\n%d tiny jobs: %.1f us per submit+result" % (n, dt / n * 1e6))
