@@ -47,6 +47,7 @@ struct _PpJob
   GBytes          *result;
   GError          *error;
   char            *exception_type;
+  char            *exception_message;
   char            *traceback;
   char            *output;
   gint64           start_time;
@@ -92,6 +93,7 @@ pp_job_finalize (GObject *object)
   g_clear_pointer (&self->result, g_bytes_unref);
   g_clear_error (&self->error);
   g_clear_pointer (&self->exception_type, g_free);
+  g_clear_pointer (&self->exception_message, g_free);
   g_clear_pointer (&self->traceback, g_free);
   g_clear_pointer (&self->output, g_free);
   g_mutex_clear (&self->lock);
@@ -345,6 +347,7 @@ gboolean
 _pp_job_fail (PpJob      *self,
               GError     *error,
               const char *exception_type,
+              const char *exception_message,
               const char *traceback,
               GBytes     *payload,
               char       *output,
@@ -358,6 +361,8 @@ _pp_job_fail (PpJob      *self,
     {
       g_free (self->exception_type);
       self->exception_type = g_strdup (exception_type);
+      g_free (self->exception_message);
+      self->exception_message = g_strdup (exception_message);
       g_free (self->traceback);
       self->traceback = g_strdup (traceback);
     }
@@ -712,6 +717,20 @@ pp_job_dup_exception_type (PpJob *self)
 {
   g_return_val_if_fail (PP_IS_JOB (self), NULL);
   return dup_string_locked (self, &self->exception_type);
+}
+
+/**
+ * pp_job_dup_exception_message:
+ * @self: a #PpJob
+ *
+ * Returns: (transfer full) (nullable): the message of the exception the
+ *   job's function raised (`str()` of it), or %NULL
+ */
+char *
+pp_job_dup_exception_message (PpJob *self)
+{
+  g_return_val_if_fail (PP_IS_JOB (self), NULL);
+  return dup_string_locked (self, &self->exception_message);
 }
 
 /**

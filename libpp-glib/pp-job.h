@@ -61,6 +61,8 @@ gboolean         pp_job_propagate_error    (PpJob                *self,
 PP_AVAILABLE_IN_ALL
 char            *pp_job_dup_exception_type (PpJob                *self);
 PP_AVAILABLE_IN_ALL
+char            *pp_job_dup_exception_message (PpJob             *self);
+PP_AVAILABLE_IN_ALL
 char            *pp_job_dup_traceback      (PpJob                *self);
 PP_AVAILABLE_IN_ALL
 char            *pp_job_dup_output         (PpJob                *self);

@@ -212,7 +212,7 @@ fail_job_locked (PpServer *self,
                  PpJob    *job,
                  GError   *error)
 {
-  if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, -1))
+  if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, NULL, -1))
     uncount_job_locked (self, pp_job_get_group (job));
 }
 
@@ -413,12 +413,20 @@ assign_next_locked (PpServer *self,
   return TRUE;
 }
 
-/* Hands queued jobs to workers, one per worker per round so they spread. */
+/* Hands queued jobs to workers: idle workers first, then one job per worker
+ * per round, so that jobs spread. */
 static void
 dispatch_locked (PpServer *self)
 {
   gboolean progress = TRUE;
 
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (self->workers, i);
+
+      if (g_queue_is_empty (&worker->in_flight))
+        assign_next_locked (self, worker);
+    }
   while (progress && !g_queue_is_empty (&self->queue))
     {
       progress = FALSE;
@@ -427,10 +435,67 @@ dispatch_locked (PpServer *self)
     }
 }
 
+/* The last job @worker holds but has not started, unless it was stolen. */
+static PpJob *
+find_stealable (PpWorker *worker)
+{
+  for (GList *l = worker->in_flight.tail; l != NULL && l != worker->in_flight.head; l = l->prev)
+    {
+      PpJob *job = l->data;
+
+      if (_pp_job_get_slot (job) == worker && !pp_job_is_finished (job))
+        return job;
+    }
+  return NULL;
+}
+
+static void
+encode_skip (PpWorker *worker,
+             PpJob    *job)
+{
+  char header[64];
+  int len = g_snprintf (header, sizeof header, "{\"t\":\"skip\",\"id\":%" G_GUINT64_FORMAT "}",
+                        pp_job_get_id (job));
+
+  _pp_frame_append (_pp_worker_get_out (worker), header, len, NULL, 0);
+}
+
+/* Work stealing: with the queue empty, an idle worker takes the last
+ * unstarted job of the worker that holds the most, which is told to skip it.
+ * The job stays in both in-flight lists; the first result wins. */
+static void
+steal_locked (PpServer *self)
+{
+  for (guint i = 0; i < self->workers->len && g_queue_is_empty (&self->queue); i++)
+    {
+      PpWorker *thief = g_ptr_array_index (self->workers, i);
+      PpWorker *victim = NULL;
+      PpJob *job;
+
+      if (thief->dead || thief->retiring || !g_queue_is_empty (&thief->in_flight))
+        continue;
+      for (guint j = 0; j < self->workers->len; j++)
+        {
+          PpWorker *other = g_ptr_array_index (self->workers, j);
+
+          if (!other->dead && other->in_flight.length > 1 &&
+              (victim == NULL || other->in_flight.length > victim->in_flight.length))
+            victim = other;
+        }
+      if (victim == NULL || (job = find_stealable (victim)) == NULL)
+        return;
+      encode_skip (victim, job);
+      _pp_job_set_slot (job, thief);
+      g_queue_push_tail (&thief->in_flight, g_object_ref (job));
+      encode_job (thief, job);
+    }
+}
+
 static void
 dispatch_and_flush_locked (PpServer *self)
 {
   dispatch_locked (self);
+  steal_locked (self);
   for (guint i = 0; i < self->workers->len; i++)
     _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
 }
@@ -530,9 +595,18 @@ complete_job (PpServer *self,
 
   return _pp_job_fail (job, job_error_from_frame (job, frame),
                        _pp_frame_get_string (frame, "etype"),
+                       _pp_frame_get_string (frame, "emsg"),
                        _pp_frame_get_string (frame, "tb"),
                        g_bytes_get_size (payload) > 0 ? payload : NULL,
                        output, run_time);
+}
+
+static gboolean
+is_skipped (PpFrame *frame)
+{
+  JsonNode *skipped = json_object_get_member (frame->header, "skipped");
+
+  return skipped != NULL && JSON_NODE_HOLDS_VALUE (skipped) && json_node_get_boolean (skipped);
 }
 
 static void
@@ -542,22 +616,24 @@ handle_result (PpServer *self,
 {
   PpJob *job = g_queue_peek_head (&worker->in_flight);
   double run_time = MAX (frame_double (frame, "time"), 0);
-  gboolean finished_now;
 
   if (job == NULL || _pp_frame_get_int (frame, "id", -1) != (gint64) pp_job_get_id (job))
     {
       _pp_worker_kill (worker, "answered a job it was not given");
       return;
     }
+
   g_mutex_lock (&self->lock);
-  finished_now = complete_job (self, job, frame);
   g_queue_pop_head (&worker->in_flight);
-  _pp_job_set_slot (job, NULL);
-  worker->jobs_done++;
-  self->njobs++;
-  self->time_sum += run_time;
-  if (finished_now)
-    uncount_job_locked (self, pp_job_get_group (job));
+  if (_pp_job_get_slot (job) == worker)
+    _pp_job_set_slot (job, NULL);
+  if (!is_skipped (frame) && complete_job (self, job, frame))
+    {
+      uncount_job_locked (self, pp_job_get_group (job));
+      worker->jobs_done++;
+      self->njobs++;
+      self->time_sum += run_time;
+    }
   if (self->restart)
     worker->retiring = TRUE;
   if (worker->retiring && g_queue_is_empty (&worker->in_flight))
@@ -633,10 +709,14 @@ requeue_jobs_locked (PpServer   *self,
     {
       gboolean running = worker->said_hello && g_queue_is_empty (&worker->in_flight);
 
+      if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
+        {
+          /* Done, or stolen: another worker runs it. */
+          g_object_unref (job);
+          continue;
+        }
       _pp_job_set_slot (job, NULL);
-      if (pp_job_is_finished (job))
-        g_object_unref (job);
-      else if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
+      if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
         {
           fail_job_locked (self, job, crash_error (worker, job, reason));
           g_object_unref (job);
@@ -720,12 +800,14 @@ kill_worker_of_cb (gpointer data)
   PpServer *self = cancel->server;
   PpWorker *worker = NULL;
 
+  /* The slot still names the worker: it is cleared only when that worker
+   * answers, which it cannot have done for a job still being cancelled. */
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->workers->len && worker == NULL; i++)
     {
       PpWorker *candidate = g_ptr_array_index (self->workers, i);
 
-      if (g_queue_find (&candidate->in_flight, cancel->job) != NULL)
+      if (candidate == _pp_job_get_slot (cancel->job))
         worker = candidate;
     }
   g_mutex_unlock (&self->lock);
@@ -747,7 +829,7 @@ _pp_server_cancel_job (PpServer *self,
   cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
                                               "Job %" G_GUINT64_FORMAT " was cancelled",
                                               pp_job_get_id (job)),
-                            NULL, NULL, NULL, NULL, -1);
+                            NULL, NULL, NULL, NULL, NULL, -1);
   queued = cancelled && g_queue_remove (&self->queue, job);
   if (cancelled)
     uncount_job_locked (self, pp_job_get_group (job));
@@ -1355,8 +1437,11 @@ count_running_locked (PpServer *self)
   for (guint i = 0; i < self->workers->len; i++)
     {
       PpWorker *worker = g_ptr_array_index (self->workers, i);
+      PpJob *head = g_queue_peek_head (&worker->in_flight);
 
-      running += MIN (worker->in_flight.length, 1);
+      /* A finished head is a stolen job the worker has yet to skip. */
+      if (head != NULL && !pp_job_is_finished (head))
+        running++;
     }
   return running;
 }
@@ -1436,7 +1521,7 @@ pp_server_format_stats (PpServer *self)
                               njobs, 100.0 * njobs / total, pp_node_stats_get_time (node),
                               pp_node_stats_get_time_per_job (node), pp_node_stats_get_name (node));
     }
-  g_ascii_dtostr (uptime, sizeof uptime, pp_server_get_uptime (self));
+  g_ascii_formatd (uptime, sizeof uptime, "%.4f", pp_server_get_uptime (self));
   g_string_append_printf (out, "Time elapsed since server creation %s\n", uptime);
   g_string_append_printf (out, "%u active tasks, %u cores\n\n",
                           pp_server_get_active_jobs (self, NULL), pp_server_get_ncpus (self));

@@ -132,6 +132,46 @@ test_server_pipelined (Fixture       *fixture,
     }
 }
 
+/* The function's estimated run time says "tiny" (after a warm-up), so jobs
+ * are pipelined; then one turns out long. The idle worker must steal the
+ * jobs queued behind it instead of leaving them stuck. */
+static void
+test_server_steal (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(PpFunction) nap = pp_function_new ("nap",
+                                               "def nap(s):\n"
+                                               "    time.sleep(s)\n"
+                                               "    return os.getpid()\n",
+                                               (const char *[]) { "os", "time", NULL });
+  g_autoptr(GPtrArray) warm = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) shorts = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PpJob) long_job = NULL;
+  g_autoptr(GPtrArray) stats = NULL;
+  g_autofree char *long_pid = NULL;
+
+  for (guint i = 0; i < 50; i++)
+    g_ptr_array_add (warm, submit (fixture->server, nap, "[0]"));
+  pp_server_wait (fixture->server, NULL, NULL, NULL);
+
+  long_job = submit (fixture->server, nap, "[3]");
+  for (guint i = 0; i < 7; i++)
+    g_ptr_array_add (shorts, submit (fixture->server, nap, "[0.05]"));
+  for (guint i = 0; i < shorts->len; i++)
+    g_free (wait_result (g_ptr_array_index (shorts, i)));
+  g_assert_false (pp_job_is_finished (long_job));
+
+  long_pid = wait_result (long_job);
+  for (guint i = 0; i < shorts->len; i++)
+    {
+      g_autofree char *pid = wait_result (g_ptr_array_index (shorts, i));
+      g_assert_cmpstr (pid, !=, long_pid);
+    }
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
+  stats = pp_server_list_stats (fixture->server);
+  g_assert_cmpuint (pp_node_stats_get_njobs (g_ptr_array_index (stats, 0)), ==, 58);
+}
+
 static void
 test_server_raises (Fixture       *fixture,
                     gconstpointer  data)
@@ -145,6 +185,7 @@ test_server_raises (Fixture       *fixture,
   g_autoptr(PpJob) after = submit (fixture->server, ok, "[]");
   g_autoptr(GError) error = NULL;
   g_autofree char *type = NULL;
+  g_autofree char *message = NULL;
   g_autofree char *traceback = NULL;
   g_autofree char *output = NULL;
   g_autofree char *result = NULL;
@@ -156,6 +197,8 @@ test_server_raises (Fixture       *fixture,
   g_assert_cmpint (pp_job_get_state (job), ==, PP_JOB_STATE_FAILED);
   type = pp_job_dup_exception_type (job);
   g_assert_cmpstr (type, ==, "ValueError");
+  message = pp_job_dup_exception_message (job);
+  g_assert_cmpstr (message, ==, "bad value 7");
   traceback = pp_job_dup_traceback (job);
   g_assert_nonnull (strstr (traceback, "in boom"));
   g_assert_nonnull (strstr (traceback, "raise ValueError"));
@@ -632,6 +675,7 @@ main (int   argc,
   ADD ("/server/results", test_server_results);
   ADD ("/server/pipelined", test_server_pipelined);
   ADD ("/server/raises", test_server_raises);
+  ADD ("/server/steal", test_server_steal);
   ADD ("/server/compile-error", test_server_compile_error);
   ADD ("/server/invalid-args", test_server_invalid_args);
   ADD ("/server/worker-crash", test_server_worker_crash);
