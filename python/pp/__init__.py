@@ -54,7 +54,6 @@ import inspect as _inspect
 import logging
 import os
 import pickle as _pickle
-import re as _re
 import sys
 import threading
 import traceback
@@ -182,11 +181,9 @@ def _raised(job, err, registry):
     """The exception to raise for a job that raised *err* in the worker."""
     etype = job.dup_exception_type() or "Exception"
     tb = job.dup_traceback() or ""
-    message = err.message or ""
-    # libpp-glib's message is "<etype> in job <id> (<function>): <message>"
-    m = _re.match(r"(?s)\S+ in job \d+ \(.*?\): (.*)\Z", message)
-    if m:
-        message = m.group(1)
+    message = job.dup_exception_message()
+    if message is None:
+        message = err.message or ""
     exc = None
     data = job.dup_result()
     if data is not None and data.get_size():
