@@ -539,6 +539,37 @@ pp_job_wait (PpJob         *self,
   return pp_job_propagate_error (self, error);
 }
 
+/**
+ * pp_job_wait_timeout:
+ * @self: a #PpJob
+ * @timeout_usec: how long to wait at most, in microseconds
+ *
+ * Blocks until the job has finished or @timeout_usec has passed. Language
+ * bindings use it to wait in slices, so that signals such as Ctrl-C are
+ * handled while they wait.
+ *
+ * Returns: %TRUE if the job has finished
+ */
+gboolean
+pp_job_wait_timeout (PpJob  *self,
+                     gint64  timeout_usec)
+{
+  gint64 end_time;
+  gboolean finished;
+
+  g_return_val_if_fail (PP_IS_JOB (self), FALSE);
+
+  end_time = g_get_monotonic_time () + MAX (timeout_usec, 0);
+  g_mutex_lock (&self->lock);
+  while (self->state < PP_JOB_STATE_DONE &&
+         g_cond_wait_until (&self->cond, &self->lock, end_time))
+    ;
+  finished = self->state >= PP_JOB_STATE_DONE;
+  g_mutex_unlock (&self->lock);
+
+  return finished;
+}
+
 static void
 wait_async_cancelled_cb (GCancellable *cancellable,
                          GTask        *task)

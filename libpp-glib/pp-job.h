@@ -41,6 +41,9 @@ gboolean         pp_job_wait               (PpJob                *self,
                                             GCancellable         *cancellable,
                                             GError              **error);
 PP_AVAILABLE_IN_ALL
+gboolean         pp_job_wait_timeout       (PpJob                *self,
+                                            gint64                timeout_usec);
+PP_AVAILABLE_IN_ALL
 void             pp_job_wait_async         (PpJob                *self,
                                             GCancellable         *cancellable,
                                             GAsyncReadyCallback   callback,

@@ -1408,6 +1408,37 @@ pp_server_wait (PpServer      *self,
 }
 
 /**
+ * pp_server_wait_timeout:
+ * @self: a #PpServer
+ * @group: (nullable): a group, or %NULL for all jobs
+ * @timeout_usec: how long to wait at most, in microseconds
+ *
+ * Like [method@Pp.Server.wait], but gives up after @timeout_usec.
+ *
+ * Returns: %TRUE if every job of @group has finished
+ */
+gboolean
+pp_server_wait_timeout (PpServer   *self,
+                        const char *group,
+                        gint64      timeout_usec)
+{
+  gint64 end_time;
+  gboolean idle;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+
+  end_time = g_get_monotonic_time () + MAX (timeout_usec, 0);
+  g_mutex_lock (&self->lock);
+  while (count_active_locked (self, group) > 0 &&
+         g_cond_wait_until (&self->idle_cond, &self->lock, end_time))
+    ;
+  idle = count_active_locked (self, group) == 0;
+  g_mutex_unlock (&self->lock);
+
+  return idle;
+}
+
+/**
  * pp_server_get_active_jobs:
  * @self: a #PpServer
  * @group: (nullable): a group, or %NULL for all jobs

@@ -64,6 +64,10 @@ gboolean     pp_server_wait             (PpServer         *self,
                                          GCancellable     *cancellable,
                                          GError          **error);
 PP_AVAILABLE_IN_ALL
+gboolean     pp_server_wait_timeout     (PpServer         *self,
+                                         const char       *group,
+                                         gint64            timeout_usec);
+PP_AVAILABLE_IN_ALL
 guint        pp_server_get_active_jobs  (PpServer         *self,
                                          const char       *group);
 PP_AVAILABLE_IN_ALL

@@ -177,6 +177,16 @@ def _pp_error(code, message):
     return exc
 
 
+# Blocking waits go to C in slices, so that Ctrl-C (KeyboardInterrupt) and
+# other signal handlers run while a script waits for its jobs.
+_WAIT_SLICE_USEC = 200000
+
+
+def _wait_interruptibly(wait_timeout):
+    while not wait_timeout(_WAIT_SLICE_USEC):
+        pass
+
+
 def _raised(job, err, registry):
     """The exception to raise for a job that raised *err* in the worker."""
     etype = job.dup_exception_type() or "Exception"
@@ -266,10 +276,7 @@ class Job:
     def wait(self):
         """Wait until the job has finished, without raising its error."""
         if self._state == _NOT_READY:
-            try:
-                self._job.wait(None)
-            except GLib.Error:
-                pass
+            _wait_interruptibly(self._job.wait_timeout)
 
     def cancel(self):
         """Cancel the job if it has not finished yet.
@@ -281,6 +288,7 @@ class Job:
 
     def _finalize(self):
         job = self._job
+        _wait_interruptibly(job.wait_timeout)
         try:
             job.wait(None)
             err = None
@@ -699,10 +707,7 @@ class Server:
         finished and their callbacks have run."""
         if self._destroyed:
             return
-        try:
-            self._srv.wait(group, None)
-        except GLib.Error as e:
-            raise PPError(e.message) from None
+        _wait_interruptibly(lambda slice_: self._srv.wait_timeout(group, slice_))
         dispatcher = self._holder[0]
         if dispatcher is not None:
             dispatcher.wait_idle(group)

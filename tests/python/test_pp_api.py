@@ -789,3 +789,41 @@ def test_throughput_of_tiny_jobs(server, capsys):
     assert total == sum(i * i for i in range(n))
     with capsys.disabled():
         print("\n%d tiny jobs: %.1f us per submit+result" % (n, dt / n * 1e6))
+
+
+def test_ctrl_c_interrupts_a_blocked_job_call(tmp_path):
+    """A script blocked in job() or wait() gets KeyboardInterrupt on Ctrl-C."""
+    script = tmp_path / "blocked.py"
+    script.write_text(textwrap.dedent("""
+        import pp, sys, time
+
+        def nap(s):
+            time.sleep(s)
+
+        srv = pp.Server(1)
+        job = srv.submit(nap, (60,), modules=("time",))
+        print("waiting", flush=True)
+        try:
+            job()
+        except KeyboardInterrupt:
+            print("interrupted in job()", flush=True)
+        try:
+            srv.wait()
+        except KeyboardInterrupt:
+            print("interrupted in wait()", flush=True)
+        srv.destroy()
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            text=True, cwd=tmp_path)
+    try:
+        assert proc.stdout.readline() == "waiting\n"
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        assert proc.stdout.readline() == "interrupted in job()\n"
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        assert proc.stdout.readline() == "interrupted in wait()\n"
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        proc.wait()
