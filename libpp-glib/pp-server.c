@@ -82,6 +82,7 @@ struct _PpServer
   guint         next_worker_number;
   guint64       njobs;
   double        time_sum;
+  GPtrArray    *graveyard;
   guint         spawn_failures;
   gboolean      destroyed;
 };
@@ -118,6 +119,34 @@ static guint
 resolve_ncpus (int ncpus)
 {
   return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
+}
+
+/* Releasing jobs -------------------------------------------------------- */
+
+/* Drops the server's reference to @job later, from a caller's thread and
+ * without the lock: the last reference may be a language binding's, whose
+ * release takes that language's lock (Python's GIL) — never to be taken on
+ * the I/O thread or under our lock. */
+static void
+release_job_locked (PpServer *self,
+                    PpJob    *job)
+{
+  g_ptr_array_add (self->graveyard, job);
+}
+
+/* Called by public entry points, on the caller's thread. */
+static void
+empty_graveyard (PpServer *self)
+{
+  g_autoptr(GPtrArray) dead = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->graveyard->len > 0)
+    {
+      dead = g_steal_pointer (&self->graveyard);
+      self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 /* The link jobs keep ------------------------------------------------------ */
@@ -401,7 +430,7 @@ assign_next_locked (PpServer *self,
   PpJob *job;
 
   while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
-    g_object_unref (g_queue_pop_head (&self->queue));
+    release_job_locked (self, g_queue_pop_head (&self->queue));
   if (job == NULL || !worker_can_take (self, worker, job))
     return FALSE;
 
@@ -641,9 +670,8 @@ handle_result (PpServer *self,
       _pp_worker_close (worker);
       kick (self);
     }
+  release_job_locked (self, job);
   g_mutex_unlock (&self->lock);
-
-  g_object_unref (job);
 }
 
 /* After each read, hand out jobs to the workers that freed up. */
@@ -712,14 +740,14 @@ requeue_jobs_locked (PpServer   *self,
       if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
         {
           /* Done, or stolen: another worker runs it. */
-          g_object_unref (job);
+          release_job_locked (self, job);
           continue;
         }
       _pp_job_set_slot (job, NULL);
       if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
         {
           fail_job_locked (self, job, crash_error (worker, job, reason));
-          g_object_unref (job);
+          release_job_locked (self, job);
         }
       else
         {
@@ -762,7 +790,7 @@ worker_died_cb (PpWorker   *worker,
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
     doomed = self->queue, g_queue_init (&self->queue);
   g_ptr_array_remove (self->workers, worker);
-  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; g_object_unref (job))
+  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; release_job_locked (self, job))
     fail_job_locked (self, job, spawn_failure_error (self, reason));
   g_mutex_unlock (&self->lock);
 
@@ -788,7 +816,9 @@ typedef struct
 static void
 cancel_running_free (CancelRunning *cancel)
 {
-  g_object_unref (cancel->job);
+  g_mutex_lock (&cancel->server->lock);
+  release_job_locked (cancel->server, cancel->job);
+  g_mutex_unlock (&cancel->server->lock);
   g_free (cancel);
 }
 
@@ -952,6 +982,7 @@ pp_server_finalize (GObject *object)
   g_assert (g_queue_is_empty (&self->queue));
 
   g_clear_pointer (&self->link, _pp_server_link_unref);
+  g_clear_pointer (&self->graveyard, g_ptr_array_unref);
   g_clear_pointer (&self->python, g_free);
   g_clear_pointer (&self->runner, g_free);
   g_clear_pointer (&self->working_directory, g_free);
@@ -1059,6 +1090,7 @@ pp_server_init (PpServer *self)
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
   self->link = server_link_new (self);
+  self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static gboolean
@@ -1305,6 +1337,7 @@ pp_server_submit (PpServer         *self,
 
   if (!direct)
     kick (self);
+  empty_graveyard (self);
   return job;
 }
 
@@ -1401,6 +1434,7 @@ pp_server_wait (PpServer      *self,
   while (count_active_locked (self, group) > 0 && !g_cancellable_is_cancelled (cancellable))
     g_cond_wait (&self->idle_cond, &self->lock);
   g_mutex_unlock (&self->lock);
+  empty_graveyard (self);
 
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
@@ -1434,6 +1468,7 @@ pp_server_wait_timeout (PpServer   *self,
     ;
   idle = count_active_locked (self, group) == 0;
   g_mutex_unlock (&self->lock);
+  empty_graveyard (self);
 
   return idle;
 }
@@ -1584,8 +1619,10 @@ stop_workers_cb (gpointer data)
     {
       PpWorker *worker = g_ptr_array_index (workers, i);
 
-      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; g_object_unref (job))
-        fail_job (self, job, destroyed_error (job));
+      g_mutex_lock (&self->lock);
+      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; release_job_locked (self, job))
+        fail_job_locked (self, job, destroyed_error (job));
+      g_mutex_unlock (&self->lock);
       _pp_worker_free (worker);
     }
   g_source_destroy (self->kick_source);
@@ -1624,4 +1661,5 @@ pp_server_destroy (PpServer *self)
     fail_job (self, job, destroyed_error (job));
   _pp_io_thread_invoke_sync (self->io, stop_workers_cb, self);
   g_clear_pointer (&self->io, _pp_io_thread_free);
+  empty_graveyard (self);
 }
