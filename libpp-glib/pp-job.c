@@ -312,7 +312,6 @@ finish (PpJob      *self,
       g_free (output);
       return FALSE;
     }
-  self->state = state;
   self->result = result ? g_bytes_ref (result) : NULL;
   self->error = error;
   self->output = output;
@@ -321,10 +320,13 @@ finish (PpJob      *self,
     self->start_time = self->end_time;
   self->run_time = run_time >= 0 ? run_time : (self->end_time - self->start_time) / (double) G_USEC_PER_SEC;
   g_clear_pointer (&self->args, g_bytes_unref);
+  /* Last, so that a spinning waiter sees every field set. */
+  g_atomic_int_set ((int *) &self->state, state);
   tasks = g_steal_pointer (&self->wait_tasks);
   task_error = error ? g_error_copy (error) : NULL;
-  g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  /* After unlocking, so that a woken waiter does not block on the mutex. */
+  g_cond_broadcast (&self->cond);
 
   return_wait_tasks (tasks, task_error);
   if (g_signal_has_handler_pending (self, signals[FINISHED], 0, TRUE))
@@ -473,6 +475,21 @@ wake_waiter_cb (GCancellable *cancellable,
   g_mutex_unlock (&self->lock);
 }
 
+/* Waking a sleeping thread on another CPU can cost far more than a short
+ * job's round trip (tens of microseconds on virtual machines), so a waiter
+ * first watches the state for a moment before it sleeps. */
+#define SPIN_USEC 200
+
+static void
+spin_until_finished (PpJob *self)
+{
+  gint64 deadline = g_get_monotonic_time () + SPIN_USEC;
+
+  while (g_atomic_int_get ((int *) &self->state) < PP_JOB_STATE_DONE)
+    if (g_get_monotonic_time () > deadline)
+      return;
+}
+
 /**
  * pp_job_propagate_error:
  * @self: a #PpJob
@@ -523,6 +540,7 @@ pp_job_wait (PpJob         *self,
   g_return_val_if_fail (PP_IS_JOB (self), FALSE);
   g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), FALSE);
 
+  spin_until_finished (self);
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiter_cb), self, NULL);
 
@@ -560,6 +578,8 @@ pp_job_wait_timeout (PpJob  *self,
   g_return_val_if_fail (PP_IS_JOB (self), FALSE);
 
   end_time = g_get_monotonic_time () + MAX (timeout_usec, 0);
+  if (timeout_usec >= SPIN_USEC)
+    spin_until_finished (self);
   g_mutex_lock (&self->lock);
   while (self->state < PP_JOB_STATE_DONE &&
          g_cond_wait_until (&self->cond, &self->lock, end_time))

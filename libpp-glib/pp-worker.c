@@ -103,6 +103,10 @@ _pp_worker_spawn (guint                     number,
   self->read_source = g_unix_fd_source_new (self->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (self->read_source, G_SOURCE_FUNC (worker_readable_cb), self, NULL);
   g_source_set_static_name (self->read_source, "[pp-glib] worker read");
+  /* Never dispatched recursively; and an unblocked source is not removed
+   * from and re-added to the poll set (each costing a wake-up write) around
+   * every dispatch. */
+  g_source_set_can_recurse (self->read_source, TRUE);
   g_source_attach (self->read_source, context);
 
   return self;
@@ -243,6 +247,7 @@ want_writable (PpWorker *self,
       self->write_source = g_unix_fd_source_new (self->fd, G_IO_OUT);
       g_source_set_callback (self->write_source, G_SOURCE_FUNC (worker_writable_cb), self, NULL);
       g_source_set_static_name (self->write_source, "[pp-glib] worker write");
+      g_source_set_can_recurse (self->write_source, TRUE);
       g_source_attach (self->write_source, self->context);
     }
   else if (!want && self->write_source != NULL)
