@@ -79,6 +79,7 @@ struct _PpServer
   GHashTable   *groups;
   guint         active_jobs;
   guint64       next_job_id;
+  gint64        last_submit_time;
   guint         next_worker_number;
   guint64       njobs;
   double        time_sum;
@@ -102,6 +103,7 @@ enum {
 static void pp_server_initable_iface_init (GInitableIface *iface);
 static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
 static void worker_batch_done_cb (PpWorker *worker, gpointer data);
+static gboolean has_idle_worker_locked (PpServer *self);
 static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
@@ -211,9 +213,14 @@ static void
 count_job_locked (PpServer   *self,
                   const char *group)
 {
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->groups, group));
+  guint *count = g_hash_table_lookup (self->groups, group);
 
-  g_hash_table_insert (self->groups, g_strdup (group), GUINT_TO_POINTER (n + 1));
+  if (count == NULL)
+    {
+      count = g_new0 (guint, 1);
+      g_hash_table_insert (self->groups, g_strdup (group), count);
+    }
+  (*count)++;
   self->active_jobs++;
 }
 
@@ -221,15 +228,15 @@ static void
 uncount_job_locked (PpServer   *self,
                     const char *group)
 {
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->groups, group));
+  guint *count = g_hash_table_lookup (self->groups, group);
+  gboolean group_done;
 
-  g_assert (n > 0 && self->active_jobs > 0);
-  if (n == 1)
+  g_assert (count != NULL && *count > 0 && self->active_jobs > 0);
+  group_done = --(*count) == 0;
+  if (group_done)
     g_hash_table_remove (self->groups, group);
-  else
-    g_hash_table_insert (self->groups, g_strdup (group), GUINT_TO_POINTER (n - 1));
   self->active_jobs--;
-  if (n == 1 || self->active_jobs == 0)
+  if (group_done || self->active_jobs == 0)
     g_cond_broadcast (&self->idle_cond);
 }
 
@@ -546,8 +553,22 @@ kick_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Whether a worker sits idle, so that a new job can go to it at once from
- * the submitting thread, saving the I/O thread a wake-up. */
+/* A submit goes straight to an idle worker from the submitting thread,
+ * saving the I/O thread a wake-up — unless submits come in a burst, which
+ * the I/O thread sends in batches (one write for many jobs). */
+#define BURST_GAP_USEC 50
+
+static gboolean
+should_send_directly_locked (PpServer *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean burst = now - self->last_submit_time < BURST_GAP_USEC;
+
+  self->last_submit_time = now;
+  return !burst && self->queue.length == 1 && has_idle_worker_locked (self);
+}
+
+/* Whether a worker sits idle. */
 static gboolean
 has_idle_worker_locked (PpServer *self)
 {
@@ -1086,7 +1107,7 @@ pp_server_init (PpServer *self)
   g_cond_init (&self->idle_cond);
   g_queue_init (&self->queue);
   self->workers = g_ptr_array_new ();
-  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
   self->link = server_link_new (self);
@@ -1330,7 +1351,7 @@ pp_server_submit (PpServer         *self,
   g_queue_push_tail (&self->queue, g_object_ref (job));
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
     self->spawn_failures = 0;
-  direct = self->queue.length == 1 && has_idle_worker_locked (self);
+  direct = should_send_directly_locked (self);
   if (direct)
     dispatch_and_flush_locked (self);
   g_mutex_unlock (&self->lock);
@@ -1339,6 +1360,39 @@ pp_server_submit (PpServer         *self,
     kick (self);
   empty_graveyard (self);
   return job;
+}
+
+/**
+ * pp_server_submit_data:
+ * @self: a #PpServer
+ * @function: the function to run
+ * @data: (array length=length) (element-type guint8): the arguments,
+ *   encoded in @format
+ * @length: the length of @data
+ * @format: how @data and the result are encoded
+ * @group: (nullable): the job's group, `"default"` when %NULL
+ * @error: return location for a #GError
+ *
+ * Like [method@Pp.Server.submit], with the arguments as a plain byte array
+ * (which bindings pass more cheaply than a #GBytes).
+ *
+ * Returns: (transfer full): the new job, or %NULL on error
+ */
+PpJob *
+pp_server_submit_data (PpServer         *self,
+                       PpFunction       *function,
+                       const guint8     *data,
+                       gsize             length,
+                       PpPayloadFormat   format,
+                       const char       *group,
+                       GError          **error)
+{
+  g_autoptr(GBytes) args = NULL;
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+
+  args = g_bytes_new (data, length);
+  return pp_server_submit (self, function, args, format, group, error);
 }
 
 /**
@@ -1391,9 +1445,12 @@ static guint
 count_active_locked (PpServer   *self,
                      const char *group)
 {
+  guint *count;
+
   if (group == NULL)
     return self->active_jobs;
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->groups, group));
+  count = g_hash_table_lookup (self->groups, group);
+  return count ? *count : 0;
 }
 
 static void

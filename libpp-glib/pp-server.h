@@ -53,6 +53,14 @@ PpJob       *pp_server_submit           (PpServer         *self,
                                          const char       *group,
                                          GError          **error);
 PP_AVAILABLE_IN_ALL
+PpJob       *pp_server_submit_data      (PpServer         *self,
+                                         PpFunction       *function,
+                                         const guint8     *data,
+                                         gsize             length,
+                                         PpPayloadFormat   format,
+                                         const char       *group,
+                                         GError          **error);
+PP_AVAILABLE_IN_ALL
 PpJob       *pp_server_submit_json      (PpServer         *self,
                                          PpFunction       *function,
                                          const char       *args_json,

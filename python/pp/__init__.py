@@ -545,6 +545,7 @@ class Server:
             raise PPError(msg) from None
 
         self._srv = srv
+        self._submit_data = srv.submit_data
         self._builder = _source.FunctionBuilder()
         self._registry = self._builder.registry
         self._functions = {}
@@ -672,7 +673,7 @@ class Server:
             function = self._function(func, depfuncs, modules, globals, found, None)
 
         try:
-            pjob = self._srv.submit(function, _Bytes_new(data), _PICKLE, group)
+            pjob = self._submit_data(function, data, _PICKLE, group)
         except GLib.Error as e:
             if e.domain == PP_ERROR_DOMAIN:
                 raise _pp_error(e.code, e.message) from None
