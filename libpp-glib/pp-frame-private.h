@@ -44,6 +44,9 @@ void         _pp_frame_append_json    (GByteArray   *out,
 typedef struct _PpFrameReader PpFrameReader;
 
 PpFrameReader *_pp_frame_reader_new       (gsize          max_body);
+void           _pp_frame_reader_set_limits (PpFrameReader *reader,
+                                           gsize          max_header,
+                                           gsize          max_body);
 void           _pp_frame_reader_free      (PpFrameReader *reader);
 guint8        *_pp_frame_reader_get_space (PpFrameReader *reader,
                                            gsize         *size);

@@ -22,6 +22,7 @@ struct _PpFrameReader
 {
   GByteArray *buffer;
   gsize       pos;
+  gsize       max_header;
   gsize       max_body;
   JsonParser *parser;
 };
@@ -127,10 +128,22 @@ _pp_frame_reader_new (gsize max_body)
   PpFrameReader *reader = g_new0 (PpFrameReader, 1);
 
   reader->buffer = g_byte_array_sized_new (READ_CHUNK);
+  reader->max_header = PP_FRAME_MAX_HEADER;
   reader->max_body = MIN (max_body, G_MAXUINT32);
   reader->parser = json_parser_new_immutable ();
 
   return reader;
+}
+
+/* Tightens (or relaxes) what the reader accepts from now on, such as the
+ * small frames of a handshake before the peer is authenticated. */
+void
+_pp_frame_reader_set_limits (PpFrameReader *reader,
+                             gsize          max_header,
+                             gsize          max_body)
+{
+  reader->max_header = MIN (max_header, PP_FRAME_MAX_HEADER);
+  reader->max_body = MIN (max_body, G_MAXUINT32);
 }
 
 void
@@ -203,11 +216,11 @@ check_lengths (PpFrameReader  *reader,
                    "Malformed frame: header length %u is too short", header_len);
       return FALSE;
     }
-  if (header_len > PP_FRAME_MAX_HEADER)
+  if (header_len > reader->max_header)
     {
       g_set_error (error, PP_ERROR, PP_ERROR_TOO_LARGE,
-                   "Frame header of %u bytes exceeds the limit of %u bytes",
-                   header_len, PP_FRAME_MAX_HEADER);
+                   "Frame header of %u bytes exceeds the limit of %" G_GSIZE_FORMAT " bytes",
+                   header_len, reader->max_header);
       return FALSE;
     }
   if (body_len > reader->max_body)

@@ -16,6 +16,7 @@
 #include "pp-function.h"
 #include "pp-job.h"
 #include "pp-node-stats.h"
+#include "pp-node-service.h"
 #include "pp-server.h"
 
 #undef PP_INSIDE

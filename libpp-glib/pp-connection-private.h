@@ -1,0 +1,77 @@
+/* pp-connection-private.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "pp-frame-private.h"
+
+G_BEGIN_DECLS
+
+/* A framed connection over a GIOStream (a TCP GSocketConnection, or a
+ * GTlsConnection over one): frames in, frames out, on one GMainContext.
+ * See docs/protocol.md. Both the client side (PpServer's remote nodes) and
+ * the node side (PpNodeService) use it. Not thread-safe: every call happens
+ * on the thread that runs @context. */
+typedef struct _PpConnection PpConnection;
+
+typedef struct
+{
+  /* A frame arrived; the callee owns @frame. */
+  void (*frame)  (PpConnection *connection,
+                  PpFrame      *frame,
+                  gpointer      user_data);
+  /* The connection is closed and will report nothing more: @error says why
+   * (%NULL when the peer closed it cleanly). Not called after
+   * _pp_connection_close(). The callee may free @connection here. */
+  void (*closed) (PpConnection *connection,
+                  const GError *error,
+                  gpointer      user_data);
+} PpConnectionCallbacks;
+
+/* Takes a reference on @stream; sets TCP_NODELAY on a socket connection
+ * (or the socket under a TLS connection). Starts reading at once. */
+PpConnection *_pp_connection_new          (GIOStream                   *stream,
+                                           GMainContext                *context,
+                                           const PpConnectionCallbacks *callbacks,
+                                           gpointer                     user_data);
+/* Frame size limits for what is read; tightened before authentication. */
+void          _pp_connection_set_limits   (PpConnection                *self,
+                                           gsize                        max_header,
+                                           gsize                        max_body);
+/* Closes with a PP_ERROR_PROTOCOL "timed out" error if nothing arrives for
+ * @seconds (0: never). */
+void          _pp_connection_set_timeout  (PpConnection                *self,
+                                           guint                        seconds);
+/* Queue a whole frame; it goes out in one write as soon as possible. */
+void          _pp_connection_send         (PpConnection                *self,
+                                           const char                  *header,
+                                           gsize                        header_len,
+                                           const void                  *body,
+                                           gsize                        body_len);
+void          _pp_connection_send_json    (PpConnection                *self,
+                                           JsonObject                  *header,
+                                           const void                  *body,
+                                           gsize                        body_len);
+/* The buffer _pp_connection_send() appends to, for callers that encode many
+ * frames at once (call _pp_connection_flush() after). */
+GByteArray   *_pp_connection_get_out      (PpConnection                *self);
+void          _pp_connection_flush        (PpConnection                *self);
+/* Bytes queued and not yet written. */
+gsize         _pp_connection_get_pending  (PpConnection                *self);
+/* "address:port" of the peer. */
+const char   *_pp_connection_get_peer     (PpConnection                *self);
+GIOStream    *_pp_connection_get_stream   (PpConnection                *self);
+/* Flushes what is queued (best effort, without blocking), then closes the
+ * stream. No callback follows. */
+void          _pp_connection_close        (PpConnection                *self);
+void          _pp_connection_free         (PpConnection                *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PpConnection, _pp_connection_free)
+
+G_END_DECLS

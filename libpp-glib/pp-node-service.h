@@ -1,0 +1,53 @@
+/* pp-node-service.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(PP_INSIDE) && !defined(PP_COMPILATION)
+# error "Only <pp-glib.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "pp-server.h"
+#include "pp-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define PP_TYPE_NODE_SERVICE (pp_node_service_get_type ())
+
+PP_AVAILABLE_IN_ALL
+G_DECLARE_FINAL_TYPE (PpNodeService, pp_node_service, PP, NODE_SERVICE, GObject)
+
+PP_AVAILABLE_IN_ALL
+PpNodeService   *pp_node_service_new                 (PpServer         *pool,
+                                                      const char       *secret);
+PP_AVAILABLE_IN_ALL
+gboolean         pp_node_service_listen              (PpNodeService    *self,
+                                                      const char       *address,
+                                                      guint16           port,
+                                                      GError          **error);
+PP_AVAILABLE_IN_ALL
+guint16          pp_node_service_get_port            (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
+PpServer        *pp_node_service_get_pool            (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
+void             pp_node_service_set_socket_timeout  (PpNodeService    *self,
+                                                      guint             seconds);
+PP_AVAILABLE_IN_ALL
+guint            pp_node_service_get_socket_timeout  (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
+void             pp_node_service_set_tls_certificate (PpNodeService    *self,
+                                                      GTlsCertificate  *certificate);
+PP_AVAILABLE_IN_ALL
+guint            pp_node_service_get_n_clients       (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
+guint            pp_node_service_get_active_jobs     (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
+void             pp_node_service_stop                (PpNodeService    *self);
+
+G_END_DECLS
