@@ -659,6 +659,193 @@ def test_large_arguments(worker):
     assert pickle.loads(body) == len(data)
 
 
+# -- work stealing: skip frames -----------------------------------------
+
+SLEEP_SOURCE = ("def nap(seconds):\n"
+                "    time.sleep(seconds)\n"
+                "    return seconds\n")
+
+
+def skip_frame(jid):
+    return frame({"t": "skip", "id": jid})
+
+
+def assert_skipped(header, body, jid):
+    assert header == {"t": "res", "id": jid, "ok": False, "skipped": True}
+    assert body == b""
+
+
+def assert_ran(worker, jid, value):
+    header, body = worker.read_frame()
+    assert header["t"] == "res" and header["id"] == jid, header
+    assert header["ok"] is True, header
+    assert "skipped" not in header
+    assert pickle.loads(body) == value
+
+
+def nap_definition():
+    """Returns the key of nap() and its "def" frame, to send along with
+    the first jobs in one write."""
+    key = function_key("nap", ["time"], SLEEP_SOURCE)
+    return key, frame({"t": "def", "key": key, "name": "nap",
+                       "modules": ["time"]}, SLEEP_SOURCE.encode("utf-8"))
+
+
+def test_skip_queued_job(worker):
+    key, define = nap_definition()
+    worker.send(define + worker.job_frame(key, (0.3,), jid=1) +
+                worker.job_frame(key, (0,), jid=2) +
+                worker.job_frame(key, (0,), jid=3))
+    time.sleep(0.05)                # job 1 is running, 2 and 3 are queued
+    worker.send(skip_frame(2))
+    assert_ran(worker, 1, 0.3)
+    assert_skipped(*worker.read_frame(), 2)
+    assert_ran(worker, 3, 0)
+    worker.close_input()
+    assert worker.wait() == 0
+
+
+def test_skip_in_the_same_read_as_the_job(worker):
+    key, define = nap_definition()
+    worker.send(define + worker.job_frame(key, (0.1,), jid=1) +
+                worker.job_frame(key, (0,), jid=2) + skip_frame(2) +
+                worker.job_frame(key, (0,), jid=3) + skip_frame(3))
+    assert_ran(worker, 1, 0.1)
+    assert_skipped(*worker.read_frame(), 2)
+    assert_skipped(*worker.read_frame(), 3)
+    assert worker.result(key, 0) == 0
+
+
+def test_skip_deep_in_the_queue(worker):
+    # Far more queued input than the runner parses ahead of the running job.
+    key, define = nap_definition()
+    jobs = [worker.job_frame(key, (0.3,), jid=0)]
+    jobs += [worker.job_frame(key, (0,), jid=i) for i in range(1, 400)]
+    worker.send(define + b"".join(jobs))
+    time.sleep(0.05)
+    worker.send(skip_frame(350) + skip_frame(399) + skip_frame(5))
+    assert_ran(worker, 0, 0.3)
+    for i in range(1, 400):
+        header, body = worker.read_frame()
+        if i in (5, 350, 399):
+            assert_skipped(header, body, i)
+        else:
+            assert header["id"] == i and header["ok"] is True
+
+
+def test_skip_split_across_reads(worker):
+    # The skip frame arrives in two pieces that the runner reads between
+    # different jobs, cut inside its "t" member.
+    key, define = nap_definition()
+    jobs = [worker.job_frame(key, (0.15,), jid=1),
+            worker.job_frame(key, (0.15,), jid=2)]
+    jobs += [worker.job_frame(key, (0,), jid=i) for i in range(3, 60)]
+    worker.send(define + b"".join(jobs))
+    skip = skip_frame(3)
+    cut = skip.index(b'"skip') + 3
+    time.sleep(0.05)                # job 1 runs
+    worker.send(skip[:cut])
+    time.sleep(0.2)                 # job 2 runs
+    worker.send(skip[cut:])
+    assert_ran(worker, 1, 0.15)
+    assert_ran(worker, 2, 0.15)
+    assert_skipped(*worker.read_frame(), 3)
+    for i in range(4, 60):
+        assert_ran(worker, i, 0)
+
+
+def test_skip_after_large_arguments(worker):
+    # A large job body arrives over many reads between a skip that is not
+    # for a queued job and one that is.
+    source = ("def g(seconds, data=b''):\n"
+              "    time.sleep(seconds)\n"
+              "    return len(data)\n")
+    key = function_key("g", ["time"], source)
+    data = os.urandom(3 << 20)
+    stream = [frame({"t": "def", "key": key, "name": "g",
+                     "modules": ["time"]}, source.encode("utf-8")),
+              worker.job_frame(key, (0.2,), jid=1),
+              skip_frame(1000),
+              worker.job_frame(key, (0.2, data), jid=2),
+              worker.job_frame(key, (0,), jid=3)]
+    stream += [worker.job_frame(key, (0,), jid=i) for i in range(4, 80)]
+    stream += [skip_frame(3), worker.job_frame(key, (0,), jid=80)]
+    sender = worker.send_in_background(b"".join(stream))
+    assert_ran(worker, 1, 0)
+    assert_ran(worker, 2, len(data))
+    assert_skipped(*worker.read_frame(), 3)
+    for i in range(4, 81):
+        assert_ran(worker, i, 0)
+    sender.join(TIMEOUT)
+
+
+def test_skip_with_escaped_type(worker):
+    # "t" spelled with a JSON escape: applied when parsed, in order.
+    key, define = nap_definition()
+    escaped = frame(b'{"t": "\\u0073kip", "id": 2}')
+    worker.send(define + worker.job_frame(key, (0.05,), jid=1) +
+                worker.job_frame(key, (0,), jid=2) + escaped)
+    assert_ran(worker, 1, 0.05)
+    assert_skipped(*worker.read_frame(), 2)
+
+
+def test_skip_of_running_job_is_ignored(worker, tmp_path):
+    started = tmp_path / "started"
+    source = ("def mark(path):\n"
+              "    open(path, 'w').close()\n"
+              "    time.sleep(0.3)\n"
+              "    return path\n")
+    key = function_key("mark", ["time"], source)
+    worker.send(frame({"t": "def", "key": key, "name": "mark",
+                       "modules": ["time"]}, source.encode("utf-8")) +
+                worker.job_frame(key, (str(started),), jid=1) +
+                worker.job_frame(key, (str(started),), jid=2))
+    deadline = time.monotonic() + TIMEOUT
+    while not started.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    worker.send(skip_frame(1))              # job 1 is running
+    assert_ran(worker, 1, str(started))
+    assert_ran(worker, 2, str(started))
+
+
+def test_skip_of_finished_or_unknown_job_is_ignored(worker):
+    key = worker.define("f", "def f(x):\n    return x + 1\n")
+    worker.send(worker.job_frame(key, (1,), jid=1))
+    assert_ran(worker, 1, 2)
+    # Job 1 is done, 7 was never sent: nothing happens, nothing is
+    # answered, and nothing is remembered against a later job 7.
+    worker.send(skip_frame(1) + skip_frame(7) + skip_frame(-3))
+    worker.send(worker.job_frame(key, (2,), jid=2) +
+                worker.job_frame(key, (3,), jid=7) +
+                worker.job_frame(key, (4,), jid=1))
+    assert_ran(worker, 2, 3)
+    assert_ran(worker, 7, 4)
+    assert_ran(worker, 1, 5)
+
+
+def test_skip_is_not_answered_by_itself(worker):
+    worker.send(skip_frame(1))
+    key = worker.define("f", "def f():\n    return 1\n")
+    assert worker.result(key) == 1          # the first frame is this res
+    worker.close_input()
+    assert worker.wait() == 0
+    assert worker.stderr_text() == ""
+
+
+def test_skip_marker_in_arguments(worker):
+    # Arguments that look like a skip frame must not disturb anything.
+    key = worker.define("f", "def f(x):\n    return x\n")
+    text = '{"t":"skip","id":2}'
+    frames = [worker.job_frame(key, (text,), fmt="json", jid=i)
+              for i in range(1, 4)]
+    worker.send(b"".join(frames))
+    for i in range(1, 4):
+        header, body = worker.read_frame()
+        assert header["id"] == i and header["ok"] is True
+        assert json.loads(body) == text
+
+
 # -- malformed input ----------------------------------------------------
 
 BAD_FRAMES = {
@@ -674,6 +861,10 @@ BAD_FRAMES = {
     "def-without-key": frame({"t": "def", "name": "f", "modules": []},
                              b"def f(): pass\n"),
     "env-bad-path": frame({"t": "env", "cwd": "/", "path": "nope"}),
+    "skip-without-id": frame({"t": "skip"}),
+    "skip-string-id": frame({"t": "skip", "id": "2"}),
+    "skip-float-id": frame({"t": "skip", "id": 2.0}),
+    "skip-bool-id": frame({"t": "skip", "id": True}),
 }
 
 TRUNCATED_FRAMES = {
@@ -706,3 +897,16 @@ def test_malformed_after_good_frames(worker):
     header, _ = worker.read_frame()
     assert header["id"] == 5 and header["ok"] is True
     assert worker.wait() == 3
+
+
+def test_bad_skip_after_queued_jobs(worker):
+    # The jobs before the malformed skip run (job 2 is not skipped by it).
+    key, define = nap_definition()
+    worker.send(define + worker.job_frame(key, (0.1,), jid=1) +
+                worker.job_frame(key, (0,), jid=2))
+    time.sleep(0.03)
+    worker.send(frame({"t": "skip", "id": "2"}))
+    assert_ran(worker, 1, 0.1)
+    assert_ran(worker, 2, 0)
+    assert worker.wait() == 3
+    assert "skip" in worker.stderr_text()
