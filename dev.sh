@@ -19,6 +19,7 @@ packages=(
   libglib2.0-dev libjson-glib-dev
   gobject-introspection libgirepository1.0-dev
   python3 python3-gi python3-pytest gjs
+  glib-networking iproute2
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

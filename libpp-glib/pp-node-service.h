@@ -44,9 +44,13 @@ PP_AVAILABLE_IN_ALL
 void             pp_node_service_set_tls_certificate (PpNodeService    *self,
                                                       GTlsCertificate  *certificate);
 PP_AVAILABLE_IN_ALL
+GTlsCertificate *pp_node_service_get_tls_certificate (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
 guint            pp_node_service_get_n_clients       (PpNodeService    *self);
 PP_AVAILABLE_IN_ALL
 guint            pp_node_service_get_active_jobs     (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
+void             pp_node_service_stop_listening      (PpNodeService    *self);
 PP_AVAILABLE_IN_ALL
 void             pp_node_service_stop                (PpNodeService    *self);
 

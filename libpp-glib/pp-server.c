@@ -14,6 +14,7 @@
 #include "pp-io-thread-private.h"
 #include "pp-job-private.h"
 #include "pp-node-stats-private.h"
+#include "pp-remote-node-private.h"
 #include "pp-server-private.h"
 #include "pp-worker-private.h"
 
@@ -65,6 +66,10 @@ struct _PpServer
   gboolean      restart;
   int           requested_ncpus;
   gint64        creation_time;
+  char        **ppservers;
+  char         *secret;
+  guint         socket_timeout;
+  gboolean      use_tls;
 
   PpServerLink *link;
   PpIoThread   *io;
@@ -76,6 +81,7 @@ struct _PpServer
   guint         target_workers;
   GQueue        queue;
   GPtrArray    *workers;
+  GPtrArray    *remotes;
   GHashTable   *groups;
   guint         active_jobs;
   guint64       next_job_id;
@@ -97,6 +103,10 @@ enum {
   PROP_WORKING_DIRECTORY,
   PROP_PYTHON_PATH,
   PROP_MAX_PAYLOAD_SIZE,
+  PROP_PPSERVERS,
+  PROP_SECRET,
+  PROP_SOCKET_TIMEOUT,
+  PROP_USE_TLS,
   N_PROPS
 };
 
@@ -105,6 +115,9 @@ static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
 static void worker_batch_done_cb (PpWorker *worker, gpointer data);
 static gboolean has_idle_worker_locked (PpServer *self);
 static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
+static void remote_ready_cb (PpRemoteNode *node, gpointer data);
+static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
+static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, pp_server_initable_iface_init))
@@ -115,6 +128,12 @@ static const PpWorkerCallbacks worker_callbacks = {
   worker_frame_cb,
   worker_batch_done_cb,
   worker_died_cb,
+};
+
+static const PpRemoteNodeCallbacks remote_callbacks = {
+  remote_ready_cb,
+  remote_frame_cb,
+  remote_lost_cb,
 };
 
 static guint
@@ -392,18 +411,20 @@ worker_can_take (PpServer *self,
   return held < PREFETCH_MAX && held * avg < PREFETCH_SECONDS;
 }
 
+/* Appends @job to @out, after its function's definition if @defined (the
+ * keys that peer has) lacks it. */
 static void
-encode_job (PpWorker *worker,
-            PpJob    *job)
+encode_job (GByteArray *out,
+            GHashTable *defined,
+            PpJob      *job)
 {
   PpFunction *function = pp_job_get_function (job);
   const char *key = pp_function_get_key (function);
   g_autoptr(GBytes) args = _pp_job_get_args (job);
-  GByteArray *out = _pp_worker_get_out (worker);
   char header[160];
   int len;
 
-  if (!g_hash_table_contains (worker->defined, key))
+  if (!g_hash_table_contains (defined, key))
     {
       g_autoptr(JsonObject) def = json_object_new ();
       JsonArray *modules = json_array_new ();
@@ -417,7 +438,7 @@ encode_job (PpWorker *worker,
       json_object_set_string_member (def, "name", pp_function_get_name (function));
       json_object_set_array_member (def, "modules", modules);
       _pp_frame_append_json (out, def, source, strlen (source));
-      g_hash_table_add (worker->defined, g_strdup (key));
+      g_hash_table_add (defined, g_strdup (key));
     }
 
   len = g_snprintf (header, sizeof header,
@@ -445,7 +466,52 @@ assign_next_locked (PpServer *self,
   _pp_job_set_slot (job, worker);
   _pp_job_set_running (job, LOCAL_NODE);
   g_queue_push_tail (&worker->in_flight, job);
-  encode_job (worker, job);
+  encode_job (_pp_worker_get_out (worker), worker->defined, job);
+  return TRUE;
+}
+
+/* Remote nodes: kept busy on every core, plus a prefetch of short jobs
+ * (up to REMOTE_PREFETCH_SECONDS of estimated work per core) to cover the
+ * network round trip. */
+#define REMOTE_PREFETCH_SECONDS 0.01
+
+static gboolean
+remote_can_take (PpRemoteNode *node,
+                 PpJob        *job)
+{
+  guint held = g_hash_table_size (node->in_flight);
+  double avg;
+
+  if (!node->ready)
+    return FALSE;
+  if (held < node->ncpus)
+    return TRUE;
+  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
+  if (avg < 0 || held >= node->ncpus * (PREFETCH_MAX + 1))
+    return FALSE;
+  return (held - node->ncpus) * avg < REMOTE_PREFETCH_SECONDS * node->ncpus;
+}
+
+/* On the I/O thread only: a node's connection belongs to it. */
+static gboolean
+assign_next_remote_locked (PpServer     *self,
+                           PpRemoteNode *node)
+{
+  PpJob *job;
+  guint64 *id;
+
+  while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
+    release_job_locked (self, g_queue_pop_head (&self->queue));
+  if (job == NULL || !remote_can_take (node, job))
+    return FALSE;
+
+  g_queue_pop_head (&self->queue);
+  _pp_job_set_slot (job, node);
+  _pp_job_set_running (job, _pp_remote_node_get_address (node));
+  id = g_new (guint64, 1);
+  *id = pp_job_get_id (job);
+  g_hash_table_insert (node->in_flight, id, job);
+  encode_job (_pp_remote_node_get_out (node), node->defined, job);
   return TRUE;
 }
 
@@ -468,6 +534,8 @@ dispatch_locked (PpServer *self)
       progress = FALSE;
       for (guint i = 0; i < self->workers->len; i++)
         progress |= assign_next_locked (self, g_ptr_array_index (self->workers, i));
+      for (guint i = 0; self->io && _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
+        progress |= assign_next_remote_locked (self, g_ptr_array_index (self->remotes, i));
     }
 }
 
@@ -523,7 +591,7 @@ steal_locked (PpServer *self)
       encode_skip (victim, job);
       _pp_job_set_slot (job, thief);
       g_queue_push_tail (&thief->in_flight, g_object_ref (job));
-      encode_job (thief, job);
+      encode_job (_pp_worker_get_out (thief), thief->defined, job);
     }
 }
 
@@ -534,6 +602,8 @@ dispatch_and_flush_locked (PpServer *self)
   steal_locked (self);
   for (guint i = 0; i < self->workers->len; i++)
     _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
+  for (guint i = 0; _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
+    _pp_remote_node_flush (g_ptr_array_index (self->remotes, i));
 }
 
 static gboolean
@@ -594,6 +664,15 @@ job_error_from_frame (PpJob   *job,
   gboolean compile_error = compile != NULL && JSON_NODE_HOLDS_VALUE (compile) &&
                            json_node_get_boolean (compile);
 
+  JsonNode *crashed = json_object_get_member (frame->header, "crashed");
+  g_autofree char *node = NULL;
+
+  if (crashed != NULL && JSON_NODE_HOLDS_VALUE (crashed) && json_node_get_boolean (crashed))
+    {
+      node = pp_job_dup_node (job);
+      return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED, "On node %s: %s",
+                          node, message ? message : "its worker crashed");
+    }
   return g_error_new (PP_ERROR, compile_error ? PP_ERROR_COMPILE : PP_ERROR_JOB_RAISED,
                       "%s in job %" G_GUINT64_FORMAT " (%s): %s",
                       type ? type : "Exception", pp_job_get_id (job),
@@ -730,6 +809,168 @@ worker_frame_cb (PpWorker *worker,
     _pp_worker_kill (worker, "sent a frame of unknown type");
 }
 
+/* Remote nodes ----------------------------------------------------------- */
+
+static gboolean
+frame_flag (PpFrame    *frame,
+            const char *member)
+{
+  JsonNode *node = json_object_get_member (frame->header, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_boolean (node);
+}
+
+static void
+remote_ready_cb (PpRemoteNode *node,
+                 gpointer      data)
+{
+  PpServer *self = data;
+
+  g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
+  g_mutex_lock (&self->lock);
+  node->ready = TRUE;
+  g_mutex_unlock (&self->lock);
+  kick (self);
+}
+
+static void
+handle_remote_result (PpServer     *self,
+                      PpRemoteNode *node,
+                      PpFrame      *frame)
+{
+  gint64 id = _pp_frame_get_int (frame, "id", -1);
+  double run_time = MAX (frame_double (frame, "time"), 0);
+  PpJob *job;
+
+  g_mutex_lock (&self->lock);
+  job = g_hash_table_lookup (node->in_flight, &id);
+  if (job != NULL)
+    {
+      g_hash_table_remove (node->in_flight, &id);
+      if (_pp_job_get_slot (job) == node)
+        _pp_job_set_slot (job, NULL);
+      if (!frame_flag (frame, "cancelled") && complete_job (self, job, frame))
+        {
+          uncount_job_locked (self, pp_job_get_group (job));
+          node->njobs++;
+          node->time_sum += run_time;
+        }
+      release_job_locked (self, job);
+    }
+  g_mutex_unlock (&self->lock);
+  /* Unknown ids are late answers for jobs taken back when the node was
+   * lost: dropped. */
+  kick (self);
+}
+
+static void
+remote_frame_cb (PpRemoteNode *node,
+                 PpFrame      *frame,
+                 gpointer      data)
+{
+  g_autoptr(PpFrame) owned = frame;
+
+  if (g_strcmp0 (_pp_frame_get_type (frame), "res") == 0)
+    handle_remote_result (data, node, frame);
+  else
+    g_debug ("Node %s sent an unexpected \"%s\" frame", _pp_remote_node_get_address (node),
+             _pp_frame_get_type (frame));
+}
+
+static int
+compare_job_ids (gconstpointer a,
+                 gconstpointer b)
+{
+  guint64 ia = pp_job_get_id (*(PpJob **) a);
+  guint64 ib = pp_job_get_id (*(PpJob **) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+/* Takes back the jobs a node held: to the front of the queue, in order. */
+static void
+take_back_jobs_locked (PpServer     *self,
+                       PpRemoteNode *node)
+{
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer job;
+
+  g_hash_table_iter_init (&iter, node->in_flight);
+  while (g_hash_table_iter_next (&iter, NULL, &job))
+    g_ptr_array_add (jobs, job);
+  g_hash_table_remove_all (node->in_flight);
+  g_ptr_array_sort (jobs, compare_job_ids);
+  for (guint i = jobs->len; i > 0; i--)
+    {
+      PpJob *taken = g_ptr_array_index (jobs, i - 1);
+
+      if (_pp_job_get_slot (taken) == node)
+        _pp_job_set_slot (taken, NULL);
+      if (pp_job_is_finished (taken))
+        {
+          release_job_locked (self, taken);
+          continue;
+        }
+      _pp_job_set_queued (taken);
+      g_queue_push_head (&self->queue, taken);
+    }
+  g_hash_table_remove_all (node->defined);
+}
+
+static void
+remote_lost_cb (PpRemoteNode *node,
+                const GError *error,
+                gpointer      data)
+{
+  PpServer *self = data;
+  guint n;
+
+  g_mutex_lock (&self->lock);
+  node->ready = FALSE;
+  n = g_hash_table_size (node->in_flight);
+  take_back_jobs_locked (self, node);
+  g_mutex_unlock (&self->lock);
+
+  g_warning ("Node %s lost (%s); %u jobs go back to the queue",
+             _pp_remote_node_get_address (node), error ? error->message : "closed", n);
+  kick (self);
+}
+
+static gboolean
+start_remotes_cb (gpointer data)
+{
+  PpServer *self = data;
+
+  for (guint i = 0; i < self->remotes->len; i++)
+    _pp_remote_node_start (g_ptr_array_index (self->remotes, i));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+create_remotes (PpServer *self)
+{
+  const char *secret = self->secret ? self->secret : g_getenv ("PP_SECRET");
+
+  for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
+    {
+      const char *address = self->ppservers[i];
+
+      if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
+        {
+          g_warning ("Discovery of nodes (“%s”) arrives with the DNS-SD release; ignored", address);
+          continue;
+        }
+      g_ptr_array_add (self->remotes,
+                       _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
+                                            self->max_payload_size,
+                                            _pp_io_thread_get_context (self->io),
+                                            &remote_callbacks, self));
+    }
+  if (self->remotes->len > 0)
+    g_main_context_invoke (_pp_io_thread_get_context (self->io), start_remotes_cb, self);
+}
+
 /* Worker death ----------------------------------------------------------- */
 
 static GError *
@@ -843,7 +1084,31 @@ cancel_running_free (CancelRunning *cancel)
   g_free (cancel);
 }
 
-/* On the I/O thread: stops the worker still holding a cancelled job. */
+/* On the I/O thread: asks the node running @job to stop it. */
+static void
+cancel_on_remote (PpServer *self,
+                  PpJob    *job)
+{
+  char header[64];
+  int len = g_snprintf (header, sizeof header, "{\"t\":\"cancel\",\"id\":%" G_GUINT64_FORMAT "}",
+                        pp_job_get_id (job));
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->remotes->len; i++)
+    {
+      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
+
+      if (node == _pp_job_get_slot (job) && node->ready)
+        {
+          _pp_frame_append (_pp_remote_node_get_out (node), header, len, NULL, 0);
+          _pp_remote_node_flush (node);
+        }
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* On the I/O thread: stops the worker (or asks the node) still holding a
+ * cancelled job. */
 static gboolean
 kill_worker_of_cb (gpointer data)
 {
@@ -864,7 +1129,11 @@ kill_worker_of_cb (gpointer data)
   g_mutex_unlock (&self->lock);
 
   if (worker != NULL)
-    _pp_worker_kill (worker, "was stopped to cancel its job");
+    {
+      _pp_worker_kill (worker, "was stopped to cancel its job");
+      return G_SOURCE_REMOVE;
+    }
+  cancel_on_remote (self, cancel->job);
   return G_SOURCE_REMOVE;
 }
 
@@ -939,6 +1208,15 @@ pp_server_get_property (GObject    *object,
     case PROP_MAX_PAYLOAD_SIZE:
       g_value_set_uint64 (value, self->max_payload_size);
       break;
+    case PROP_PPSERVERS:
+      g_value_set_boxed (value, self->ppservers);
+      break;
+    case PROP_SOCKET_TIMEOUT:
+      g_value_set_uint (value, self->socket_timeout);
+      break;
+    case PROP_USE_TLS:
+      g_value_set_boolean (value, self->use_tls);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -978,6 +1256,18 @@ pp_server_set_property (GObject      *object,
     case PROP_MAX_PAYLOAD_SIZE:
       self->max_payload_size = g_value_get_uint64 (value);
       break;
+    case PROP_PPSERVERS:
+      self->ppservers = g_value_dup_boxed (value);
+      break;
+    case PROP_SECRET:
+      self->secret = g_value_dup_string (value);
+      break;
+    case PROP_SOCKET_TIMEOUT:
+      self->socket_timeout = g_value_get_uint (value);
+      break;
+    case PROP_USE_TLS:
+      self->use_tls = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1009,6 +1299,11 @@ pp_server_finalize (GObject *object)
   g_clear_pointer (&self->working_directory, g_free);
   g_clear_pointer (&self->python_path, g_strfreev);
   g_clear_pointer (&self->workers, g_ptr_array_unref);
+  g_clear_pointer (&self->remotes, g_ptr_array_unref);
+  g_clear_pointer (&self->ppservers, g_strfreev);
+  if (self->secret != NULL)
+    memset (self->secret, 0, strlen (self->secret));
+  g_clear_pointer (&self->secret, g_free);
   g_clear_pointer (&self->groups, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->idle_cond);
@@ -1097,6 +1392,49 @@ pp_server_class_init (PpServerClass *klass)
                          PP_FRAME_DEFAULT_MAX_BODY,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * PpServer:ppservers:
+   *
+   * Remote `ppd` nodes to use besides the local workers, as `"host"` or
+   * `"host:port"` (default port 60000), like pp's `ppservers`. Jobs go to
+   * whichever node has a free core; a node that is lost gives its jobs back
+   * and is reconnected in the background.
+   */
+  properties[PROP_PPSERVERS] =
+    g_param_spec_boxed ("ppservers", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:secret:
+   *
+   * The secret shared with the nodes. When unset, `PP_SECRET` from the
+   * environment is used. Write-only.
+   */
+  properties[PROP_SECRET] =
+    g_param_spec_string ("secret", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:socket-timeout:
+   *
+   * Seconds of silence after which a node is considered lost. Heartbeats
+   * keep a healthy connection alive, however long a job runs.
+   */
+  properties[PROP_SOCKET_TIMEOUT] =
+    g_param_spec_uint ("socket-timeout", NULL, NULL, 1, G_MAXUINT, 3600,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpServer:use-tls:
+   *
+   * Whether connections to nodes use TLS. The node's certificate may be
+   * self-signed: the shared secret, bound to the TLS channel, authenticates
+   * it.
+   */
+  properties[PROP_USE_TLS] =
+    g_param_spec_boolean ("use-tls", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1107,6 +1445,8 @@ pp_server_init (PpServer *self)
   g_cond_init (&self->idle_cond);
   g_queue_init (&self->queue);
   self->workers = g_ptr_array_new ();
+  self->remotes = g_ptr_array_new ();
+  self->socket_timeout = 3600;
   self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
@@ -1188,6 +1528,7 @@ pp_server_initable_init (GInitable     *initable,
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
   g_source_set_static_name (self->kick_source, "[pp-glib] dispatch");
   g_source_attach (self->kick_source, _pp_io_thread_get_context (self->io));
+  create_remotes (self);
   kick (self);
 
   return TRUE;
@@ -1588,6 +1929,16 @@ pp_server_list_stats (PpServer *self)
   g_ptr_array_add (stats, _pp_node_stats_new (LOCAL_NODE, TRUE, self->target_workers,
                                               self->njobs, self->time_sum,
                                               count_running_locked (self)));
+  for (guint i = 0; i < self->remotes->len; i++)
+    {
+      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
+
+      g_ptr_array_add (stats, _pp_node_stats_new (_pp_remote_node_get_address (node), FALSE,
+                                                  node->ready ? node->ncpus : 0,
+                                                  node->njobs, node->time_sum,
+                                                  MIN (g_hash_table_size (node->in_flight),
+                                                       node->ncpus)));
+    }
   g_mutex_unlock (&self->lock);
 
   return stats;
@@ -1682,6 +2033,19 @@ stop_workers_cb (gpointer data)
       g_mutex_unlock (&self->lock);
       _pp_worker_free (worker);
     }
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->remotes->len; i++)
+    {
+      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
+
+      take_back_jobs_locked (self, node);
+    }
+  for (PpJob *job; (job = g_queue_pop_head (&self->queue)) != NULL; release_job_locked (self, job))
+    fail_job_locked (self, job, destroyed_error (job));
+  g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < self->remotes->len; i++)
+    _pp_remote_node_free (g_ptr_array_index (self->remotes, i));
+  g_ptr_array_set_size (self->remotes, 0);
   g_source_destroy (self->kick_source);
   g_clear_pointer (&self->kick_source, g_source_unref);
   return G_SOURCE_REMOVE;

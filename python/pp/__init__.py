@@ -42,8 +42,8 @@ What differs from the original pp:
   because the workers run the same interpreter; lambdas and built-in
   functions cannot be submitted (``TypeError``);
 * jobs can be cancelled with :meth:`Job.cancel`;
-* remote nodes (``ppservers``) arrive with the ``ppd`` cluster release; this
-  version runs every job on the local computer.
+* jobs also run on remote ``ppd`` nodes (``ppservers``), authenticated by
+  a shared secret; a node that dies mid-run gives its jobs back.
 
 The engine is libpp-glib (GObject-Introspection namespace ``Pp`` 1.0),
 used here through PyGObject.
@@ -484,7 +484,6 @@ def _shutdown(srv, holder):
             dispatcher.stop()
 
 
-_warned_ppservers = False
 _log_handler = None
 
 
@@ -492,11 +491,14 @@ class Server:
     """A Parallel Python job server: runs submitted jobs in worker processes.
 
     ``ncpus`` is the number of local worker processes, ``"autodetect"`` for
-    one per processor.  ``ppservers`` lists remote ``ppd`` nodes
-    (``"host:port"``); remote nodes arrive with the cluster release, and
-    this version runs every job locally.  ``secret`` (the nodes' shared
-    secret), ``proto`` (pickle protocol) and ``socket_timeout`` are kept
-    for those nodes.  With ``restart=True`` every job runs in a fresh
+    one per processor, 0 to run jobs on remote nodes only.  ``ppservers``
+    lists remote ``ppd`` nodes (``"host"`` or ``"host:port"``, default port
+    60000) that share ``secret`` (or ``$PP_SECRET``); jobs go to whichever
+    node has a free core, and a node that is lost gives its jobs back.
+    ``socket_timeout`` is how long a silent node may stay silent before it
+    counts as lost (heartbeats keep healthy ones alive, however long a job
+    runs).  ``tls=True`` encrypts the connections.  ``proto`` is accepted
+    for compatibility.  With ``restart=True`` every job runs in a fresh
     worker process.  ``loglevel`` and ``logstream`` (pp 1.5) set the level
     and the stream of the ``"pp"`` logger.
 
@@ -511,7 +513,7 @@ class Server:
 
     def __init__(self, ncpus="autodetect", ppservers=(), secret=None,
                  restart=False, proto=2, socket_timeout=3600,
-                 loglevel=None, logstream=None):
+                 loglevel=None, logstream=None, tls=False):
         if not isinstance(ppservers, (tuple, list)):
             raise TypeError("ppservers argument must be a tuple")
         if secret is not None and not isinstance(secret, str):
@@ -528,11 +530,13 @@ class Server:
             host, _, port = str(entry).partition(":")
             if host:
                 self.ppservers.append((host, int(port) if port else self.default_port))
-        if self.ppservers:
-            self._warn_remote()
 
         props = dict(ncpus=ncpus, restart=self.restart,
-                     working_directory=os.getcwd(), python_path=_python_path())
+                     working_directory=os.getcwd(), python_path=_python_path(),
+                     ppservers=["%s:%d" % hp for hp in self.ppservers],
+                     socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls))
+        if secret is not None:
+            props["secret"] = secret
         if sys.executable:
             props["python"] = sys.executable
         srv = Pp.Server(**props)
@@ -572,16 +576,6 @@ class Server:
             _log_handler.setStream(logstream)
         logger.setLevel(logging.WARNING if loglevel is None else loglevel)
 
-    def _warn_remote(self):
-        global _warned_ppservers
-        if _warned_ppservers:
-            return
-        _warned_ppservers = True
-        sys.stderr.write(
-            "pp: warning: remote nodes (ppservers=%s) are not available in "
-            "this version of pp-glib; they arrive with the ppd cluster "
-            "release. All jobs run on this computer.\n"
-            % ", ".join("%s:%d" % hp for hp in self.ppservers))
 
     # -- jobs --------------------------------------------------------------
 
@@ -729,7 +723,7 @@ class Server:
         computer is ``"local"``."""
         nodes = {"local": self.get_ncpus()}
         for st in self._srv.list_stats():
-            if not st.get_is_local():
+            if not st.get_is_local() and st.get_ncpus() > 0:
                 nodes[st.get_name()] = st.get_ncpus()
         return nodes
 

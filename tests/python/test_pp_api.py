@@ -667,14 +667,15 @@ def test_cancel_queued_job(fresh):
 
 
 @needs_pp
-def test_ppservers_warning_and_local_run(fresh, capsys):
-    pp._warned_ppservers = False
-    srv = fresh(1, ppservers=("node-1:35000", "node-2"), secret="s3cret")
-    assert srv.submit(square, (6,))() == 36
-    err = capsys.readouterr().err
-    assert "node-1:35000" in err and "not available" in err
-    assert srv.ppservers == [("node-1", 35000), ("node-2", 60000)]
+def test_unreachable_ppservers_leave_jobs_to_local_workers(fresh):
+    # Port 1 on loopback refuses connections: the node is retried in the
+    # background while the local worker runs everything.
+    srv = fresh(1, ppservers=("127.0.0.1:1", "127.0.0.2"), secret="s3cret")
+    assert [srv.submit(square, (i,))() for i in range(5)] == [0, 1, 4, 9, 16]
+    assert srv.ppservers == [("127.0.0.1", 1), ("127.0.0.2", 60000)]
     assert srv.secret == "s3cret"
+    assert srv.get_active_nodes() == {"local": 1}
+    assert set(srv.get_stats()) == {"local", "127.0.0.1:1", "127.0.0.2:60000"}
 
 
 @needs_pp

@@ -1,0 +1,415 @@
+/* pp-remote-node.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "pp-connection-private.h"
+#include "pp-error.h"
+#include "pp-handshake-private.h"
+#include "pp-remote-node-private.h"
+
+#define BACKOFF_MIN_SECONDS 1
+#define BACKOFF_MAX_SECONDS 30
+
+typedef struct
+{
+  PpRemoteNode                 pub;
+
+  char                        *address;
+  char                        *secret;
+  gboolean                     use_tls;
+  guint                        socket_timeout;
+  gsize                        max_body;
+  GMainContext                *context;
+  const PpRemoteNodeCallbacks *callbacks;
+  gpointer                     user_data;
+
+  GSocketClient               *client;
+  GCancellable                *cancellable;
+  PpConnection                *connection;
+  PpHandshake                 *handshake;
+  GSource                     *retry_source;
+  GSource                     *ping_source;
+  guint                        backoff;
+  guint64                      pings;
+  gboolean                     authenticated;
+  gboolean                     warned;
+} RemoteNode;
+
+static void start_connect (RemoteNode *self);
+
+static RemoteNode *
+REMOTE (PpRemoteNode *node)
+{
+  return (RemoteNode *) node;
+}
+
+PpRemoteNode *
+_pp_remote_node_new (const char                  *address,
+                     const char                  *secret,
+                     gboolean                     use_tls,
+                     guint                        socket_timeout,
+                     gsize                        max_body,
+                     GMainContext                *context,
+                     const PpRemoteNodeCallbacks *callbacks,
+                     gpointer                     user_data)
+{
+  RemoteNode *self = g_new0 (RemoteNode, 1);
+
+  self->address = strchr (address, ':') ? g_strdup (address)
+                                        : g_strdup_printf ("%s:%d", address, PP_DEFAULT_PORT);
+  self->secret = g_strdup (secret ? secret : "");
+  self->use_tls = use_tls;
+  self->socket_timeout = socket_timeout;
+  self->max_body = max_body;
+  self->context = g_main_context_ref (context);
+  self->callbacks = callbacks;
+  self->user_data = user_data;
+  self->backoff = BACKOFF_MIN_SECONDS;
+  self->pub.in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->pub.defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  return &self->pub;
+}
+
+const char *
+_pp_remote_node_get_address (PpRemoteNode *node)
+{
+  return REMOTE (node)->address;
+}
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static GSource *
+attach_timeout (RemoteNode  *self,
+                guint        milliseconds,
+                GSourceFunc  func)
+{
+  GSource *source = g_timeout_source_new (milliseconds);
+
+  g_source_set_callback (source, func, self, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+/* Connection life cycle -------------------------------------------------- */
+
+static gboolean
+nothing_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes the connection now and frees it once the frame being handled,
+ * perhaps its own, is unwound. */
+static void
+drop_connection (RemoteNode *self)
+{
+  GSource *free_later;
+
+  clear_source (&self->ping_source);
+  g_clear_pointer (&self->handshake, _pp_handshake_free);
+  if (self->connection == NULL)
+    return;
+  _pp_connection_close (self->connection);
+  free_later = g_idle_source_new ();
+  g_source_set_callback (free_later, nothing_cb, g_steal_pointer (&self->connection),
+                         (GDestroyNotify) _pp_connection_free);
+  g_source_attach (free_later, self->context);
+  g_source_unref (free_later);
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  RemoteNode *self = data;
+
+  g_clear_pointer (&self->retry_source, g_source_unref);
+  start_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (RemoteNode   *self,
+                const GError *error)
+{
+  if (!self->warned)
+    g_warning ("Node %s: %s; retrying every %u s at most", self->address,
+               error ? error->message : "connection closed", BACKOFF_MAX_SECONDS);
+  self->warned = TRUE;
+  self->retry_source = attach_timeout (self, self->backoff * 1000, retry_cb);
+  self->backoff = MIN (self->backoff * 2, BACKOFF_MAX_SECONDS);
+}
+
+/* The node is gone: tell the server if it was in use, then try again. */
+static void
+fail (RemoteNode   *self,
+      const GError *error)
+{
+  gboolean was_ready = self->authenticated;
+
+  drop_connection (self);
+  self->authenticated = FALSE;
+  if (was_ready)
+    self->callbacks->lost (&self->pub, error, self->user_data);
+  schedule_retry (self, error);
+}
+
+static gboolean
+ping_cb (gpointer data)
+{
+  RemoteNode *self = data;
+  char header[64];
+  int len = g_snprintf (header, sizeof header, "{\"t\":\"ping\",\"n\":%" G_GUINT64_FORMAT "}",
+                        ++self->pings);
+
+  _pp_connection_send (self->connection, header, len, NULL, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+become_ready (RemoteNode *self)
+{
+  guint timeout = MIN (self->socket_timeout, _pp_handshake_get_timeout (self->handshake));
+
+  if (timeout == 0)
+    timeout = self->socket_timeout;
+  self->authenticated = TRUE;
+  self->backoff = BACKOFF_MIN_SECONDS;
+  if (self->warned)
+    g_message ("Node %s is back", self->address);
+  self->warned = FALSE;
+  self->pub.ncpus = MAX (_pp_handshake_get_ncpus (self->handshake), 1);
+  _pp_connection_set_limits (self->connection, PP_FRAME_MAX_HEADER, self->max_body);
+  _pp_connection_set_timeout (self->connection, timeout);
+  self->ping_source = attach_timeout (self, MAX (timeout * 1000 / 3, 100), ping_cb);
+  self->callbacks->ready (&self->pub, self->user_data);
+}
+
+static void
+handshake_frame (RemoteNode *self,
+                 PpFrame    *frame)
+{
+  g_autoptr(GError) error = NULL;
+  GByteArray *out = _pp_connection_get_out (self->connection);
+  PpHandshakeStatus status = _pp_handshake_feed (self->handshake, frame, out, &error);
+
+  _pp_connection_flush (self->connection);
+  if (status == PP_HANDSHAKE_FAILED)
+    fail (self, error);
+  else if (status == PP_HANDSHAKE_DONE)
+    become_ready (self);
+}
+
+static void
+connection_frame_cb (PpConnection *connection,
+                     PpFrame      *frame,
+                     gpointer      data)
+{
+  RemoteNode *self = data;
+  g_autoptr(PpFrame) owned = frame;
+  const char *type = _pp_frame_get_type (frame);
+
+  if (!self->authenticated)
+    handshake_frame (self, frame);
+  else if (g_strcmp0 (type, "pong") == 0)
+    ;
+  else if (g_strcmp0 (type, "error") == 0)
+    {
+      g_autoptr(GError) error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "the node said: %s",
+                                             _pp_frame_get_string (frame, "message"));
+      fail (self, error);
+    }
+  else
+    self->callbacks->frame (&self->pub, g_steal_pointer (&owned), self->user_data);
+}
+
+static void
+connection_closed_cb (PpConnection *connection,
+                      const GError *error,
+                      gpointer      data)
+{
+  RemoteNode *self = data;
+  g_autoptr(GError) closed = NULL;
+
+  if (error == NULL)
+    error = closed = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "the node closed the connection");
+  /* The connection reported its own end: do not close it again. */
+  g_clear_pointer (&self->connection, _pp_connection_free);
+  fail (self, error);
+}
+
+static const PpConnectionCallbacks connection_callbacks = {
+  connection_frame_cb,
+  connection_closed_cb,
+};
+
+static void
+start_session (RemoteNode *self,
+               GIOStream  *stream,
+               GBytes     *channel_binding)
+{
+  self->connection = _pp_connection_new (stream, self->context, &connection_callbacks, self);
+  _pp_connection_set_limits (self->connection, PP_HANDSHAKE_MAX_HEADER, 0);
+  _pp_connection_set_timeout (self->connection, self->socket_timeout);
+  self->handshake = _pp_handshake_new (PP_HANDSHAKE_CLIENT, self->secret, channel_binding);
+  _pp_handshake_start (self->handshake, _pp_connection_get_out (self->connection));
+  _pp_connection_flush (self->connection);
+}
+
+static GBytes *
+dup_channel_binding (GTlsConnection *tls)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+
+  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER,
+                                                  data, NULL) &&
+      !g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_SERVER_END_POINT,
+                                                  data, NULL))
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+static void
+tls_handshake_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  RemoteNode *self = data;
+  GTlsConnection *tls = G_TLS_CONNECTION (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) binding = NULL;
+
+  if (!g_tls_connection_handshake_finish (tls, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fail (self, error);
+      g_object_unref (tls);
+      return;
+    }
+  binding = dup_channel_binding (tls);
+  start_session (self, G_IO_STREAM (tls), binding);
+  g_object_unref (tls);
+}
+
+/* The HMAC handshake, bound to the TLS channel, authenticates the node; the
+ * certificate itself may be self-signed. */
+static gboolean
+accept_certificate_cb (GTlsConnection       *connection,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              data)
+{
+  return TRUE;
+}
+
+static void
+start_tls (RemoteNode        *self,
+           GSocketConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  GIOStream *tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+
+  if (tls == NULL)
+    {
+      fail (self, error);
+      return;
+    }
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    self->cancellable, tls_handshake_cb, self);
+}
+
+static void
+connected_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  RemoteNode *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object), result, &error);
+  if (connection == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fail (self, error);
+      return;
+    }
+  if (self->use_tls)
+    start_tls (self, connection);
+  else
+    start_session (self, G_IO_STREAM (connection), NULL);
+}
+
+static void
+start_connect (RemoteNode *self)
+{
+  if (self->client == NULL)
+    {
+      self->client = g_socket_client_new ();
+      g_socket_client_set_timeout (self->client, MIN (self->socket_timeout, 30));
+    }
+  g_socket_client_connect_to_host_async (self->client, self->address, PP_DEFAULT_PORT,
+                                         self->cancellable, connected_cb, self);
+}
+
+/* On the node's context. */
+void
+_pp_remote_node_start (PpRemoteNode *node)
+{
+  RemoteNode *self = REMOTE (node);
+
+  g_assert (self->cancellable == NULL);
+  self->cancellable = g_cancellable_new ();
+  start_connect (self);
+}
+
+GByteArray *
+_pp_remote_node_get_out (PpRemoteNode *node)
+{
+  g_assert (REMOTE (node)->connection != NULL);
+  return _pp_connection_get_out (REMOTE (node)->connection);
+}
+
+void
+_pp_remote_node_flush (PpRemoteNode *node)
+{
+  if (REMOTE (node)->connection != NULL)
+    _pp_connection_flush (REMOTE (node)->connection);
+}
+
+/* On the node's context; the server has taken back its jobs. */
+void
+_pp_remote_node_free (PpRemoteNode *node)
+{
+  RemoteNode *self = REMOTE (node);
+
+  if (self == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  clear_source (&self->retry_source);
+  drop_connection (self);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_main_context_unref (self->context);
+  g_hash_table_unref (self->pub.in_flight);
+  g_hash_table_unref (self->pub.defined);
+  g_free (self->address);
+  memset (self->secret, 0, strlen (self->secret));
+  g_free (self->secret);
+  g_free (self);
+}

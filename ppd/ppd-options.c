@@ -1,0 +1,463 @@
+/* ppd-options.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "ppd"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pp-glib.h>
+
+#include "ppd-options.h"
+
+/* The command line of ppd: pp's ppserver.py flags, plus the ways to give a
+ * secret without showing it to `ps`, the workers' interpreter and TLS. */
+
+#define MAX_SECRET_FILE_SIZE (64 * 1024)
+#define MAX_WORKERS          4096
+
+static const char summary[] =
+  "Runs Python jobs for pp and pp-glib clients on this machine's processors:\n"
+  "the network job server of Parallel Python (ppserver.py), with the same flags.";
+
+static const char description[] =
+  "Without a secret, ppd listens on 127.0.0.1 only and refuses any other address.\n"
+  "With one, clients prove they know it (HMAC-SHA256 challenge-response) and ppd\n"
+  "listens on every interface unless -i says otherwise.\n"
+  "\n"
+  "Examples:\n"
+  "  ppd -w 4                              4 workers, local clients only\n"
+  "  ppd --secret-file /etc/ppd/secret     every interface, port 60000\n"
+  "  PP_SECRET=… ppd -p 35000 -i 192.168.0.101 -t 600\n"
+  "\n"
+  "Environment:\n"
+  "  PP_SECRET   the secret, when neither -s nor --secret-file is given\n"
+  "  PP_PYTHON   the workers' interpreter, when --python is not given\n"
+  "\n"
+  "Signals:\n"
+  "  SIGTERM, SIGINT   let running jobs finish (10 s at most), then exit\n"
+  "  SIGUSR1           print the job statistics on standard output\n"
+  "\n"
+  "See ppd(1) for more.";
+
+static GOptionEntry *
+build_entries (PpdOptions *self)
+{
+  const GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &self->port,
+      "Port to listen on (default 60000; 0 picks a free one)", "PORT" },
+    { "interface", 'i', 0, G_OPTION_ARG_STRING, &self->interface,
+      "Address to listen on (default: every interface with a secret, 127.0.0.1 without)",
+      "ADDRESS" },
+    { "workers", 'w', 0, G_OPTION_ARG_INT, &self->workers,
+      "Number of workers (default: one per processor)", "N" },
+    { "secret", 's', 0, G_OPTION_ARG_FILENAME, &self->secret,
+      "Secret that clients must know (shows in ps: prefer --secret-file or PP_SECRET)",
+      "SECRET" },
+    { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &self->secret_file,
+      "Read the secret from FILE (readable by its owner only)", "FILE" },
+    { "timeout", 't', 0, G_OPTION_ARG_INT, &self->idle_timeout,
+      "Exit after SECONDS without clients or jobs (default: never)", "SECONDS" },
+    { "socket-timeout", 'k', 0, G_OPTION_ARG_INT, &self->socket_timeout,
+      "Drop a client that sends nothing for SECONDS (default 3600)", "SECONDS" },
+    { "pidfile", 'P', 0, G_OPTION_ARG_FILENAME, &self->pidfile,
+      "Write the process id to FILE", "FILE" },
+    { "debug", 'd', 0, G_OPTION_ARG_NONE, &self->debug,
+      "Log debug messages", NULL },
+    { "restart", 'r', 0, G_OPTION_ARG_NONE, &self->restart,
+      "Start a fresh worker process after each job", NULL },
+    { "auto-discovery", 'a', 0, G_OPTION_ARG_NONE, &self->auto_discovery,
+      "Auto-discovery (ignored until the DNS-SD release)", NULL },
+    { "broadcast", 'b', 0, G_OPTION_ARG_STRING, &self->broadcast,
+      "Auto-discovery broadcast address (ignored until the DNS-SD release)", "ADDRESS" },
+    { "proto", 'n', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &self->pickle_protocol,
+      "ppserver.py's pickle protocol (ignored: each client chooses)", "N" },
+    { "log-format", 'f', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &self->log_format,
+      "ppserver.py's log format (ignored)", "FORMAT" },
+    { "python", 0, 0, G_OPTION_ARG_FILENAME, &self->python,
+      "Python interpreter of the workers (default: PP_PYTHON, then python3)", "PATH" },
+    { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &self->tls_certificate_file,
+      "Serve TLS with the PEM certificate (chain) in FILE", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &self->tls_key_file,
+      "PEM private key of --tls-certificate", "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &self->version,
+      "Print the version and exit", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  return g_memdup2 (entries, sizeof entries);
+}
+
+/* Overwrites the secret in the original argument strings, so that
+ * /proc/PID/cmdline (and so ps) no longer shows it: "-s SECRET",
+ * "-ds SECRET", "--secret SECRET" and "--secret=SECRET". */
+static void
+scrub_secret (char       **args,
+              int          n_args,
+              const char  *secret)
+{
+  gsize len = strlen (secret);
+
+  for (int i = 1; i < n_args; i++)
+    {
+      char *arg = args[i];
+      gsize arg_len = strlen (arg);
+
+      if (strcmp (arg, secret) == 0)
+        memset (arg, 'x', arg_len);
+      else if (g_str_has_prefix (arg, "--secret=") && strcmp (arg + 9, secret) == 0)
+        memset (arg + 9, 'x', len);
+    }
+}
+
+/**
+ * ppd_options_parse:
+ * @self: options to fill, zero-initialised
+ * @argc: (inout): the argument count
+ * @argv: (inout): the arguments; a secret in them is overwritten
+ * @error: return location for a #GError
+ *
+ * Parses the command line. `--help` prints and exits here.
+ *
+ * Returns: %FALSE on a usage error
+ */
+gboolean
+ppd_options_parse (PpdOptions   *self,
+                   int          *argc,
+                   char       ***argv,
+                   GError      **error)
+{
+  g_autofree GOptionEntry *entries = build_entries (self);
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autofree char **original = g_memdup2 (*argv, sizeof (char *) * (*argc + 1));
+  int original_argc = *argc;
+  gboolean ok;
+
+  self->port = PPD_DEFAULT_PORT;
+  self->workers = PP_NCPUS_AUTODETECT;
+  self->socket_timeout = PPD_DEFAULT_SOCKET_TIMEOUT;
+  self->pickle_protocol = -1;
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, NULL);
+  ok = g_option_context_parse (context, argc, argv, error);
+  if (self->secret != NULL)
+    scrub_secret (original, original_argc, self->secret);
+  if (ok && *argc > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                   "Unexpected argument “%s”", (*argv)[1]);
+      return FALSE;
+    }
+  return ok;
+}
+
+static gboolean
+bad_value (GError     **error,
+           const char  *format,
+           ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+bad_value (GError     **error,
+           const char  *format,
+           ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_propagate_error (error, g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                                                format, args));
+  va_end (args);
+  return FALSE;
+}
+
+static gboolean
+check_numbers (PpdOptions  *self,
+               GError     **error)
+{
+  if (self->port < 0 || self->port > G_MAXUINT16)
+    return bad_value (error, "-p/--port must be between 0 and 65535, not %d", self->port);
+  if (self->workers != PP_NCPUS_AUTODETECT && (self->workers < 1 || self->workers > MAX_WORKERS))
+    return bad_value (error, "-w/--workers must be between 1 and %d, not %d", MAX_WORKERS,
+                      self->workers);
+  if (self->idle_timeout < 0)
+    return bad_value (error, "-t/--timeout must be 0 (never) or more seconds, not %d",
+                      self->idle_timeout);
+  if (self->socket_timeout < 1)
+    return bad_value (error, "-k/--socket-timeout must be 1 second or more, not %d",
+                      self->socket_timeout);
+  return TRUE;
+}
+
+/* Opens @path and checks that only its owner (us, or root) can read it. */
+static int
+open_private_file (const char  *path,
+                   GError     **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      bad_value (error, "Cannot open the secret file “%s”: %s", path, g_strerror (saved));
+      return -1;
+    }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+    bad_value (error, "The secret file “%s” is not a regular file", path);
+  else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    bad_value (error, "The secret file “%s” is accessible by other users (mode %04o); "
+               "make it private with “chmod 600 %s”",
+               path, (unsigned) (st.st_mode & 07777), path);
+  else if (st.st_uid != geteuid () && st.st_uid != 0)
+    bad_value (error, "The secret file “%s” belongs to another user (uid %u)",
+               path, (unsigned) st.st_uid);
+  else if (st.st_size > MAX_SECRET_FILE_SIZE)
+    bad_value (error, "The secret file “%s” is too large for a secret", path);
+  else
+    return fd;
+
+  close (fd);
+  return -1;
+}
+
+/* The secret is the file's content without its final line break. */
+static char *
+read_secret_file (const char  *path,
+                  GError     **error)
+{
+  char buffer[MAX_SECRET_FILE_SIZE];
+  gsize len = 0;
+  int fd = open_private_file (path, error);
+  char *secret = NULL;
+
+  if (fd < 0)
+    return NULL;
+  while (len < sizeof buffer)
+    {
+      gssize n = read (fd, buffer + len, sizeof buffer - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      len += n;
+    }
+  close (fd);
+  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+    len--;
+
+  if (len == 0)
+    bad_value (error, "The secret file “%s” is empty", path);
+  else if (memchr (buffer, '\0', len) != NULL)
+    bad_value (error, "The secret file “%s” holds binary data; use a text secret "
+               "(for example “openssl rand -hex 32”)", path);
+  else
+    secret = g_strndup (buffer, len);
+  explicit_bzero (buffer, sizeof buffer);
+
+  return secret;
+}
+
+/* Takes the value of PP_SECRET out of the environment (the workers must not
+ * inherit it) and out of /proc/PID/environ. */
+static char *
+steal_environment_secret (void)
+{
+  char *value = (char *) g_getenv ("PP_SECRET");
+  char *secret;
+
+  if (value == NULL)
+    return NULL;
+  secret = *value != '\0' ? g_strdup (value) : NULL;
+  memset (value, 'x', strlen (value));
+  g_unsetenv ("PP_SECRET");
+  return secret;
+}
+
+static gboolean
+resolve_secret (PpdOptions  *self,
+                GError     **error)
+{
+  g_autofree char *from_environment = steal_environment_secret ();
+
+  if (self->secret != NULL && self->secret_file != NULL)
+    return bad_value (error, "Give the secret once: -s/--secret or --secret-file, not both");
+  if (self->secret != NULL)
+    self->secret_source = "-s";
+  else if (self->secret_file != NULL)
+    {
+      self->secret = read_secret_file (self->secret_file, error);
+      if (self->secret == NULL)
+        return FALSE;
+      self->secret_source = "--secret-file";
+    }
+  else if (from_environment != NULL)
+    {
+      self->secret = g_steal_pointer (&from_environment);
+      self->secret_source = "PP_SECRET";
+    }
+
+  if (self->secret != NULL && *self->secret == '\0')
+    return bad_value (error, "The secret given with -s is empty");
+  if (self->secret != NULL && strcmp (self->secret_source, "-s") == 0)
+    g_warning ("The secret given with -s was visible to every user of this machine (ps, "
+               "/proc) until now; use --secret-file FILE or the PP_SECRET environment "
+               "variable instead");
+  return TRUE;
+}
+
+static gboolean
+is_any_address (const char *address)
+{
+  return g_str_equal (address, "*") || g_str_equal (address, "");
+}
+
+/* Every address @name stands for (an address literal, or a host name). */
+static GList *
+lookup_addresses (const char  *name,
+                  GError     **error)
+{
+  g_autoptr(GResolver) resolver = NULL;
+  GInetAddress *literal = g_inet_address_new_from_string (name);
+
+  if (literal != NULL)
+    return g_list_prepend (NULL, literal);
+
+  resolver = g_resolver_get_default ();
+  return g_resolver_lookup_by_name (resolver, name, NULL, error);
+}
+
+/* Whether @addresses (NULL: every interface) are all loopback ones. */
+static gboolean
+all_loopback (GList *addresses)
+{
+  if (addresses == NULL)
+    return FALSE;
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      if (!g_inet_address_get_is_loopback (l->data))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+resolve_interface (PpdOptions  *self,
+                   GError     **error)
+{
+  g_autolist(GInetAddress) addresses = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->interface == NULL && self->secret == NULL)
+    {
+      self->listen_address = g_strdup ("127.0.0.1");
+      g_message ("No secret given: listening on 127.0.0.1 only (give one with --secret-file "
+                 "or PP_SECRET to serve other machines)");
+      return TRUE;
+    }
+  if (self->interface != NULL && !is_any_address (self->interface))
+    {
+      addresses = lookup_addresses (self->interface, &local_error);
+      if (addresses == NULL)
+        return bad_value (error, "Cannot listen on “%s”: %s", self->interface,
+                          local_error->message);
+      self->listen_address = g_strdup (self->interface);
+    }
+  if (self->secret == NULL && !all_loopback (addresses))
+    return bad_value (error, "Refusing to listen on %s without a secret: anyone who can reach "
+                      "port %d could run any code as this user. Give a secret (--secret-file "
+                      "FILE, PP_SECRET or -s), or listen on 127.0.0.1 only",
+                      self->interface, self->port);
+  return TRUE;
+}
+
+static gboolean
+load_tls_certificate (PpdOptions  *self,
+                      GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (self->tls_certificate_file == NULL && self->tls_key_file == NULL)
+    return TRUE;
+  if (self->tls_certificate_file == NULL || self->tls_key_file == NULL)
+    return bad_value (error, "--tls-certificate and --tls-key go together");
+
+  self->tls_certificate = g_tls_certificate_new_from_files (self->tls_certificate_file,
+                                                            self->tls_key_file, &local_error);
+  if (self->tls_certificate == NULL)
+    return bad_value (error, "Cannot load the TLS certificate “%s” with the key “%s”: %s",
+                      self->tls_certificate_file, self->tls_key_file, local_error->message);
+  return TRUE;
+}
+
+/* ppserver.py flags that mean nothing (yet) to ppd. */
+static void
+report_ignored_flags (PpdOptions *self)
+{
+  if (self->auto_discovery || self->broadcast != NULL)
+    g_message ("auto-discovery (-a/-b) arrives with the DNS-SD release; ignored");
+  if (self->pickle_protocol != -1)
+    g_message ("-n (pickle protocol) ignored: each client chooses its own");
+  if (self->log_format != NULL)
+    g_message ("-f (log format) ignored");
+}
+
+/**
+ * ppd_options_resolve:
+ * @self: parsed options
+ * @error: return location for a #GError
+ *
+ * Checks the values, finds the secret (`-s`, `--secret-file`, then
+ * `PP_SECRET`), decides the address to listen on and loads the TLS
+ * certificate. Logs what it decides.
+ *
+ * Returns: %FALSE when the configuration is unusable
+ */
+gboolean
+ppd_options_resolve (PpdOptions  *self,
+                     GError     **error)
+{
+  if (!check_numbers (self, error) ||
+      !load_tls_certificate (self, error) ||
+      !resolve_secret (self, error) ||
+      !resolve_interface (self, error))
+    return FALSE;
+  report_ignored_flags (self);
+  return TRUE;
+}
+
+/**
+ * ppd_options_clear:
+ * @self: options
+ *
+ * Frees what @self holds, wiping the secret first.
+ */
+void
+ppd_options_clear (PpdOptions *self)
+{
+  if (self->secret != NULL)
+    explicit_bzero (self->secret, strlen (self->secret));
+  g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->interface, g_free);
+  g_clear_pointer (&self->secret_file, g_free);
+  g_clear_pointer (&self->pidfile, g_free);
+  g_clear_pointer (&self->broadcast, g_free);
+  g_clear_pointer (&self->log_format, g_free);
+  g_clear_pointer (&self->python, g_free);
+  g_clear_pointer (&self->tls_certificate_file, g_free);
+  g_clear_pointer (&self->tls_key_file, g_free);
+  g_clear_pointer (&self->listen_address, g_free);
+  g_clear_object (&self->tls_certificate);
+}

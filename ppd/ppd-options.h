@@ -1,0 +1,56 @@
+/* ppd-options.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define PPD_DEFAULT_PORT           60000
+#define PPD_DEFAULT_SOCKET_TIMEOUT 3600
+
+/* What the command line (and PP_SECRET) asked for, checked and resolved. */
+typedef struct
+{
+  /* As given */
+  int              port;
+  char            *interface;
+  int              workers;
+  char            *secret;
+  char            *secret_file;
+  int              idle_timeout;
+  int              socket_timeout;
+  char            *pidfile;
+  gboolean         debug;
+  gboolean         restart;
+  gboolean         auto_discovery;
+  char            *broadcast;
+  int              pickle_protocol;
+  char            *log_format;
+  char            *python;
+  char            *tls_certificate_file;
+  char            *tls_key_file;
+  gboolean         version;
+
+  /* Resolved by ppd_options_resolve() */
+  const char      *secret_source;    /* "-s", "--secret-file", "PP_SECRET" or NULL */
+  char            *listen_address;   /* NULL: every interface */
+  GTlsCertificate *tls_certificate;
+} PpdOptions;
+
+gboolean ppd_options_parse   (PpdOptions   *self,
+                              int          *argc,
+                              char       ***argv,
+                              GError      **error);
+gboolean ppd_options_resolve (PpdOptions   *self,
+                              GError      **error);
+void     ppd_options_clear   (PpdOptions   *self);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PpdOptions, ppd_options_clear)
+
+G_END_DECLS

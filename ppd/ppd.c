@@ -1,0 +1,402 @@
+/* ppd.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "ppd"
+
+#include <locale.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib-unix.h>
+#include <pp-glib.h>
+
+#include "ppd-log.h"
+#include "ppd-options.h"
+#include "ppd-pidfile.h"
+
+/* ppd: the network job server, a thin main() around a PpServer (the local
+ * worker pool) and a PpNodeService (the TCP front door of docs/protocol.md).
+ *
+ * Exit status: 0 after SIGTERM/SIGINT or the idle timeout, 1 when it cannot
+ * start (port in use, another ppd owns the pidfile, no interpreter), 2 for
+ * a bad command line or an unsafe configuration. */
+
+#define EXIT_USAGE   2
+#define GRACE_PERIOD 10  /* seconds */
+#define TRIM_DELAY   1   /* seconds */
+
+typedef struct
+{
+  PpdOptions    *options;
+  GMainLoop     *loop;
+  PpServer      *pool;
+  PpNodeService *service;
+  PpdPidfile    *pidfile;
+  guint          idle_source;
+  guint          grace_source;
+  guint          quit_source;
+  guint          trim_source;
+  guint          signal_sources[3];
+  gboolean       stopping;
+} Ppd;
+
+static gboolean
+ppd_is_busy (Ppd *self)
+{
+  return pp_node_service_get_n_clients (self->service) > 0 ||
+         pp_node_service_get_active_jobs (self->service) > 0;
+}
+
+static gboolean
+ppd_quit_cb (gpointer data)
+{
+  Ppd *self = data;
+
+  self->quit_source = 0;
+  g_main_loop_quit (self->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* Quits once what is pending now (a result being sent) has been handled. */
+static void
+ppd_quit_soon (Ppd *self)
+{
+  g_clear_handle_id (&self->grace_source, g_source_remove);
+  if (self->quit_source == 0)
+    self->quit_source = g_idle_add (ppd_quit_cb, self);
+}
+
+static gboolean
+ppd_grace_over_cb (gpointer data)
+{
+  Ppd *self = data;
+  guint active = pp_node_service_get_active_jobs (self->service);
+
+  self->grace_source = 0;
+  g_message ("Grace period over: handing %u unfinished job%s back to %s client%s", active,
+             active == 1 ? "" : "s", active == 1 ? "its" : "their", active == 1 ? "" : "s");
+  ppd_quit_soon (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+ppd_idle_timeout_cb (gpointer data)
+{
+  Ppd *self = data;
+
+  self->idle_source = 0;
+  g_message ("No client and no job for %d s (-t): exiting", self->options->idle_timeout);
+  self->stopping = TRUE;
+  ppd_quit_soon (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* -t: the idle countdown runs while no client is connected and no job runs. */
+static void
+ppd_update_idle_timer (Ppd *self)
+{
+  if (self->options->idle_timeout == 0 || self->stopping)
+    return;
+  if (ppd_is_busy (self))
+    g_clear_handle_id (&self->idle_source, g_source_remove);
+  else if (self->idle_source == 0)
+    self->idle_source = g_timeout_add_seconds (self->options->idle_timeout,
+                                               ppd_idle_timeout_cb, self);
+}
+
+static gboolean
+ppd_trim_cb (gpointer data)
+{
+  Ppd *self = data;
+
+  self->trim_source = 0;
+  if (!ppd_is_busy (self))
+    malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
+/* Once idle, gives the memory a burst of jobs used back to the system:
+ * an idle node should weigh next to nothing. */
+static void
+ppd_schedule_trim (Ppd *self)
+{
+  if (self->trim_source == 0 && !ppd_is_busy (self))
+    self->trim_source = g_timeout_add_seconds (TRIM_DELAY, ppd_trim_cb, self);
+}
+
+static void
+ppd_activity_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    data)
+{
+  Ppd *self = data;
+
+  if (self->stopping && pp_node_service_get_active_jobs (self->service) == 0)
+    ppd_quit_soon (self);
+  else
+    ppd_update_idle_timer (self);
+  ppd_schedule_trim (self);
+}
+
+static void
+ppd_client_connected_cb (PpNodeService *service,
+                         const char    *peer,
+                         gpointer       data)
+{
+  guint n = pp_node_service_get_n_clients (service);
+
+  g_message ("client %s connected (%u client%s)", peer, n, n == 1 ? "" : "s");
+}
+
+static void
+ppd_client_disconnected_cb (PpNodeService *service,
+                            const char    *peer,
+                            const char    *reason,
+                            gpointer       data)
+{
+  g_message ("client %s disconnected: %s", peer, reason);
+}
+
+static void
+ppd_connect_service (Ppd *self)
+{
+  g_signal_connect (self->service, "client-connected",
+                    G_CALLBACK (ppd_client_connected_cb), self);
+  g_signal_connect (self->service, "client-disconnected",
+                    G_CALLBACK (ppd_client_disconnected_cb), self);
+  g_signal_connect (self->service, "notify::n-clients", G_CALLBACK (ppd_activity_cb), self);
+  g_signal_connect (self->service, "notify::active-jobs", G_CALLBACK (ppd_activity_cb), self);
+}
+
+/* SIGTERM, SIGINT: lets the running jobs finish (GRACE_PERIOD seconds at
+ * most), then quits; ppd_finish() closes the connections, so that the
+ * clients run what is left elsewhere. A second signal quits at once.
+ *
+ * PpNodeService cannot yet stop listening without closing its connections,
+ * so it accepts clients during the grace period too. */
+static void
+ppd_stop (Ppd        *self,
+          const char *signal_name)
+{
+  guint active = pp_node_service_get_active_jobs (self->service);
+
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  if (self->stopping)
+    {
+      g_message ("%s received again: stopping now", signal_name);
+      ppd_quit_soon (self);
+      return;
+    }
+  self->stopping = TRUE;
+  if (active == 0)
+    {
+      g_message ("%s received: stopping", signal_name);
+      ppd_quit_soon (self);
+      return;
+    }
+  g_message ("%s received: stopping once the %u running job%s finish%s (%d s at most)",
+             signal_name, active, active == 1 ? "" : "s", active == 1 ? "es" : "", GRACE_PERIOD);
+  self->grace_source = g_timeout_add_seconds (GRACE_PERIOD, ppd_grace_over_cb, self);
+}
+
+static gboolean
+ppd_sigterm_cb (gpointer data)
+{
+  ppd_stop (data, "SIGTERM");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+ppd_sigint_cb (gpointer data)
+{
+  ppd_stop (data, "SIGINT");
+  return G_SOURCE_CONTINUE;
+}
+
+/* Like ppserver.py: SIGUSR1 prints the statistics table on stdout. */
+static gboolean
+ppd_sigusr1_cb (gpointer data)
+{
+  Ppd *self = data;
+  g_autofree char *stats = pp_server_format_stats (self->pool);
+
+  fputs (stats, stdout);
+  fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ppd_watch_signals (Ppd *self)
+{
+  /* A client vanishing mid-write must not kill the daemon. */
+  signal (SIGPIPE, SIG_IGN);
+  self->signal_sources[0] = g_unix_signal_add (SIGTERM, ppd_sigterm_cb, self);
+  self->signal_sources[1] = g_unix_signal_add (SIGINT, ppd_sigint_cb, self);
+  self->signal_sources[2] = g_unix_signal_add (SIGUSR1, ppd_sigusr1_cb, self);
+}
+
+static PpServer *
+ppd_create_pool (PpdOptions  *options,
+                 GError     **error)
+{
+  return g_initable_new (PP_TYPE_SERVER, NULL, error,
+                         "ncpus", options->workers,
+                         "python", options->python,
+                         "restart", options->restart,
+                         NULL);
+}
+
+static gboolean
+ppd_listen (Ppd     *self,
+            GError **error)
+{
+  PpdOptions *options = self->options;
+
+  self->service = pp_node_service_new (self->pool, options->secret);
+  pp_node_service_set_socket_timeout (self->service, options->socket_timeout);
+  if (options->tls_certificate != NULL)
+    pp_node_service_set_tls_certificate (self->service, options->tls_certificate);
+  ppd_connect_service (self);
+
+  return pp_node_service_listen (self->service, options->listen_address, options->port, error);
+}
+
+static void
+ppd_log_listening (Ppd *self)
+{
+  PpdOptions *options = self->options;
+  guint workers = pp_server_get_ncpus (self->pool);
+  const char *address = options->listen_address ? options->listen_address : "*";
+  gboolean ipv6 = strchr (address, ':') != NULL;
+
+  g_message ("ppd %s listening on %s%s%s:%u with %u worker%s%s%s", PACKAGE_VERSION,
+             ipv6 ? "[" : "", address, ipv6 ? "]" : "",
+             pp_node_service_get_port (self->service), workers, workers == 1 ? "" : "s",
+             options->tls_certificate != NULL ? ", TLS" : "",
+             options->restart ? ", a fresh worker for each job" : "");
+  if (options->secret_source != NULL)
+    g_debug ("Clients must prove the secret from %s", options->secret_source);
+}
+
+/* Sets everything up; on failure, logs why and returns FALSE. */
+static gboolean
+ppd_start (Ppd *self)
+{
+  PpdOptions *options = self->options;
+  g_autoptr(GError) error = NULL;
+
+  ppd_watch_signals (self);
+  if (options->pidfile != NULL &&
+      (self->pidfile = ppd_pidfile_claim (options->pidfile, &error)) == NULL)
+    {
+      g_printerr ("ppd: %s\n", error->message);
+      return FALSE;
+    }
+  if ((self->pool = ppd_create_pool (options, &error)) == NULL)
+    {
+      g_printerr ("ppd: cannot start the workers: %s\n", error->message);
+      return FALSE;
+    }
+  if (!ppd_listen (self, &error))
+    {
+      g_printerr ("ppd: cannot listen on %s port %d: %s\n",
+                  options->listen_address ? options->listen_address : "every interface",
+                  options->port, error->message);
+      return FALSE;
+    }
+  ppd_log_listening (self);
+
+  ppd_update_idle_timer (self);
+  return TRUE;
+}
+
+/* Runs what closed connections and failed jobs left to do (freeing
+ * themselves), without waiting. */
+static void
+ppd_drain_main_context (void)
+{
+  for (guint i = 0; i < 1000 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+/* Closes the connections (their unfinished jobs go back to the clients),
+ * stops the workers, removes the pidfile. */
+static void
+ppd_finish (Ppd *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
+    g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+  if (self->service != NULL)
+    {
+      pp_node_service_stop (self->service);
+      g_signal_handlers_disconnect_by_data (self->service, self);
+    }
+  g_clear_handle_id (&self->idle_source, g_source_remove);
+  g_clear_handle_id (&self->grace_source, g_source_remove);
+  g_clear_handle_id (&self->quit_source, g_source_remove);
+  g_clear_handle_id (&self->trim_source, g_source_remove);
+  ppd_drain_main_context ();
+
+  g_clear_object (&self->service);
+  if (self->pool != NULL)
+    pp_server_destroy (self->pool);
+  g_clear_object (&self->pool);
+  ppd_drain_main_context ();
+  g_clear_pointer (&self->pidfile, ppd_pidfile_release);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+}
+
+static int
+ppd_run (PpdOptions *options)
+{
+  Ppd self = { .options = options };
+  int status = EXIT_FAILURE;
+
+  self.loop = g_main_loop_new (NULL, FALSE);
+  if (ppd_start (&self))
+    {
+      g_main_loop_run (self.loop);
+      status = EXIT_SUCCESS;
+    }
+  ppd_finish (&self);
+  if (status == EXIT_SUCCESS)
+    g_message ("Stopped");
+  return status;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(PpdOptions) options = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  setlocale (LC_ALL, "");
+  if (!ppd_options_parse (&options, &argc, &argv, &error))
+    {
+      g_printerr ("ppd: %s\nTry “ppd --help” for more information.\n", error->message);
+      return EXIT_USAGE;
+    }
+  if (options.version)
+    {
+      g_print ("ppd %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  ppd_log_init (options.debug);
+  if (!ppd_options_resolve (&options, &error))
+    {
+      g_printerr ("ppd: %s\n", error->message);
+      return EXIT_USAGE;
+    }
+  return ppd_run (&options);
+}

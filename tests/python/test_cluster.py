@@ -1,0 +1,306 @@
+# test_cluster.py
+#
+# Copyright 2026 The pp-glib developers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A pp client spreading jobs over real ppd nodes on loopback: load
+balancing, a node killed mid-run, reconnection, TLS, wrong secrets, and a
+node on another (namespaced) host."""
+
+import ctypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+pp = pytest.importorskip("pp")
+
+SECRET = "cluster-test-secret"
+SOURCE_ROOT = os.environ.get("PP_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+TEST_DATA = os.path.join(SOURCE_ROOT, "tests", "data")
+
+
+def _ppd_path():
+    path = os.environ.get("PPD")
+    if path and os.access(path, os.X_OK):
+        return path
+    pytest.skip("ppd is not built (set PPD)")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def subreaper():
+    """Orphaned workers of a killed ppd become ours, so we can reap them."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_CHILD_SUBREAPER = 36
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    yield
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.05)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError("ppd did not listen on port %d" % port)
+
+
+class Node:
+    """One ppd process."""
+
+    def __init__(self, port=None, workers=1, secret=SECRET, extra=()):
+        self.port = port or free_port()
+        env = dict(os.environ, PP_SECRET=secret)
+        self.proc = subprocess.Popen(
+            [_ppd_path(), "-p", str(self.port), "-i", "127.0.0.1", "-w", str(workers), *extra],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_port(self.port)
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.port
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc.stderr.closed:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr = self.proc.stderr.read()
+        self.proc.stderr.close()
+
+
+@pytest.fixture
+def nodes():
+    started = []
+
+    def start(*args, **kwargs):
+        node = Node(*args, **kwargs)
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:
+        node.stop()
+
+
+@pytest.fixture
+def servers():
+    made = []
+
+    def make(*args, **kwargs):
+        srv = pp.Server(*args, **kwargs)
+        made.append(srv)
+        return srv
+
+    yield make
+    for srv in made:
+        srv.destroy()
+
+
+def wait_active(srv, count, timeout=30):
+    deadline = time.time() + timeout
+    while len(srv.get_active_nodes()) < count:
+        if time.time() > deadline:
+            raise TimeoutError("only %r active" % srv.get_active_nodes())
+        time.sleep(0.05)
+
+
+def square_and_parent(x):
+    import os
+    return x * x, os.getppid()
+
+
+def nap_square(x):
+    import os, time
+    time.sleep(0.02)
+    return x * x, os.getppid()
+
+
+def test_jobs_spread_over_three_nodes_and_local(nodes, servers):
+    cluster = [nodes() for _ in range(3)]
+    srv = servers(1, ppservers=tuple(n.address for n in cluster), secret=SECRET)
+    wait_active(srv, 4)
+    assert srv.get_active_nodes() == dict([("local", 1)] + [(n.address, 1) for n in cluster])
+
+    jobs = [srv.submit(nap_square, (i,)) for i in range(2000)]
+    results = [job() for job in jobs]
+
+    assert [r[0] for r in results] == [i * i for i in range(2000)]
+    parents = {r[1] for r in results}
+    assert parents == {os.getpid()} | {n.proc.pid for n in cluster}
+    stats = srv.get_stats()
+    assert sum(st.njobs for st in stats.values()) == 2000
+    assert all(stats[n.address].njobs > 0 for n in cluster)
+    table = _captured_stats(srv)
+    for n in cluster:
+        assert ("| %s\n" % n.address) in table
+
+
+def _captured_stats(srv):
+    import io
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        srv.print_stats()
+    return out.getvalue()
+
+
+def test_remote_only_with_ncpus_zero(nodes, servers):
+    node = nodes(workers=2)
+    srv = servers(0, ppservers=(node.address,), secret=SECRET)
+    results = [j() for j in [srv.submit(square_and_parent, (i,)) for i in range(300)]]
+    assert [r[0] for r in results] == [i * i for i in range(300)]
+    assert {r[1] for r in results} == {node.proc.pid}
+
+
+def test_node_killed_mid_run_loses_no_job_and_comes_back(nodes, servers):
+    a, b = nodes(), nodes()
+    srv = servers(1, ppservers=(a.address, b.address), secret=SECRET, socket_timeout=5)
+    wait_active(srv, 3)
+
+    jobs = [srv.submit(nap_square, (i,)) for i in range(300)]
+    while srv.get_stats()[a.address].njobs < 5:
+        time.sleep(0.01)
+    a.kill()
+    results = [job() for job in jobs]
+
+    assert [r[0] for r in results] == [i * i for i in range(300)]
+    stats = srv.get_stats()
+    assert sum(st.njobs for st in stats.values()) == 300
+    assert stats[a.address].njobs < 300
+    assert a.address not in srv.get_active_nodes()
+
+    # The same node starts again: the client reconnects and uses it.
+    a2 = nodes(port=a.port)
+    wait_active(srv, 3, timeout=60)
+    more = [srv.submit(nap_square, (i,)) for i in range(200)]
+    parents = {job()[1] for job in more}
+    assert a2.proc.pid in parents
+
+
+def test_wrong_secret_node_is_never_used(nodes, servers, capfd):
+    # The node proves itself first: the client sees the wrong proof and
+    # never sends its own, nor any job.
+    node = nodes()
+    srv = servers(1, ppservers=(node.address,), secret="not-the-secret")
+    assert [srv.submit(square_and_parent, (i,))()[0] for i in range(20)] == [i * i for i in range(20)]
+    assert srv.get_active_nodes() == {"local": 1}
+    deadline = time.time() + 10
+    err = ""
+    while "could not prove the shared secret" not in err and time.time() < deadline:
+        time.sleep(0.1)
+        err += capfd.readouterr().err
+    assert "Node %s" % node.address in err and "could not prove the shared secret" in err
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(TEST_DATA, "test-cert.pem")),
+                    reason="no test certificate")
+def test_tls_on_and_off(nodes, servers):
+    tls = ["--tls-certificate", os.path.join(TEST_DATA, "test-cert.pem"),
+           "--tls-key", os.path.join(TEST_DATA, "test-key.pem")]
+    secure = nodes(workers=2, extra=tls)
+    plain = nodes(workers=2)
+    over_tls = servers(0, ppservers=(secure.address,), secret=SECRET, tls=True)
+    over_tcp = servers(0, ppservers=(plain.address,), secret=SECRET)
+    assert [over_tls.submit(square_and_parent, (i,))()[0] for i in range(50)] == [i * i for i in range(50)]
+    assert [over_tcp.submit(square_and_parent, (i,))()[0] for i in range(50)] == [i * i for i in range(50)]
+
+    # A plain client cannot talk to a TLS node.
+    mismatched = servers(1, ppservers=(secure.address,), secret=SECRET)
+    assert mismatched.submit(square_and_parent, (3,))()[0] == 9
+    assert mismatched.get_active_nodes() == {"local": 1}
+
+
+NETNS_CLIENT = r"""
+import os, sys
+import pp
+
+def where(x):
+    import socket
+    return x + 1, socket.gethostname(), os.getppid()
+
+srv = pp.Server(0, ppservers=(sys.argv[1],), secret=os.environ["PP_SECRET"])
+print(sorted({j()[0] for j in [srv.submit(where, (i,)) for i in range(100)]}) == list(range(1, 101)))
+srv.destroy()
+"""
+
+
+def _run(*cmd, check=True):
+    return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=30)
+
+
+def test_two_hosts_in_network_namespaces(tmp_path):
+    """ppd in one network namespace, the client in another, over a veth."""
+    ip = shutil.which("ip")
+    if os.geteuid() != 0 or ip is None:
+        pytest.skip("network namespaces need root and iproute2")
+    tag = "pp%d" % os.getpid()
+    ns_node, ns_client = tag + "n", tag + "c"
+    if _run(ip, "netns", "add", ns_node, check=False).returncode != 0:
+        pytest.skip("this machine does not allow network namespaces")
+    node_proc = None
+    try:
+        _run(ip, "netns", "add", ns_client)
+        _run(ip, "link", "add", tag + "a", "type", "veth", "peer", "name", tag + "b")
+        _run(ip, "link", "set", tag + "a", "netns", ns_node)
+        _run(ip, "link", "set", tag + "b", "netns", ns_client)
+        for ns, dev, addr in ((ns_node, tag + "a", "10.231.7.1/24"), (ns_client, tag + "b", "10.231.7.2/24")):
+            _run(ip, "-n", ns, "addr", "add", addr, "dev", dev)
+            _run(ip, "-n", ns, "link", "set", dev, "up")
+            _run(ip, "-n", ns, "link", "set", "lo", "up")
+        env = dict(os.environ, PP_SECRET=SECRET)
+        node_proc = subprocess.Popen([ip, "netns", "exec", ns_node, _ppd_path(), "-i", "10.231.7.1",
+                                      "-p", "60000", "-w", "2"],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        script = tmp_path / "client.py"
+        script.write_text(NETNS_CLIENT)
+        deadline = time.time() + 30
+        while True:
+            out = subprocess.run([ip, "netns", "exec", ns_client, sys.executable, str(script),
+                                  "10.231.7.1:60000"], env=env, capture_output=True, text=True,
+                                 timeout=60)
+            if out.stdout.strip() == "True" or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        assert out.stdout.strip() == "True", out.stderr
+    finally:
+        if node_proc is not None:
+            node_proc.terminate()
+            try:
+                node_proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                node_proc.kill()
+                node_proc.wait()
+            node_proc.stderr.close()
+        _run(ip, "netns", "del", ns_node, check=False)
+        _run(ip, "netns", "del", ns_client, check=False)

@@ -1,0 +1,1298 @@
+/* test-node-service.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <pp-glib.h>
+
+#include "pp-connection-private.h"
+#include "pp-handshake-private.h"
+
+/* A real node service on 127.0.0.1 with a real pool of two Python workers,
+ * driven by raw clients built from the same connection and handshake code
+ * as the library's, all on one GMainContext that the test iterates. */
+
+#define SECRET "test-secret"
+#define WAIT_SECONDS 30
+
+/* Iterates @context until @cond holds, failing after WAIT_SECONDS. */
+#define ITERATE_UNTIL(context, cond)                                          \
+  G_STMT_START {                                                              \
+    gint64 _deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
+    while (!(cond))                                                           \
+      {                                                                       \
+        g_assert_cmpint (g_get_monotonic_time (), <, _deadline);             \
+        g_main_context_iteration ((context), TRUE);                          \
+      }                                                                       \
+  } G_STMT_END
+
+typedef struct
+{
+  GMainContext  *context;
+  GSource       *tick;
+  PpServer      *pool;
+  PpNodeService *service;
+  guint16        port;
+  guint          n_connected;
+  guint          n_disconnected;
+  char          *disconnect_reason;
+} Fixture;
+
+typedef struct
+{
+  GMainContext      *context;
+  GSocketConnection *socket;
+  GTlsConnection    *tls;
+  PpConnection      *connection;
+  PpHandshake       *handshake;
+  GQueue             frames;
+  gboolean           closed;
+  GError            *close_error;
+} TestClient;
+
+/* Functions ---------------------------------------------------------------- */
+
+static PpFunction *
+add_function (void)
+{
+  return pp_function_new ("add", "def add(a, b):\n    return a + b\n", NULL);
+}
+
+static PpFunction *
+nap_function (void)
+{
+  return pp_function_new ("nap", "def nap(s):\n    time.sleep(s)\n    return s\n",
+                          (const char *[]) { "time", NULL });
+}
+
+/* Fixture ------------------------------------------------------------------ */
+
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+client_connected_cb (PpNodeService *service,
+                     const char    *peer,
+                     Fixture       *fixture)
+{
+  g_assert_true (g_str_has_prefix (peer, "127.0.0.1:"));
+  fixture->n_connected++;
+}
+
+static void
+client_disconnected_cb (PpNodeService *service,
+                        const char    *peer,
+                        const char    *reason,
+                        Fixture       *fixture)
+{
+  g_assert_true (g_str_has_prefix (peer, "127.0.0.1:"));
+  g_assert_nonnull (reason);
+  fixture->n_disconnected++;
+  g_free (fixture->disconnect_reason);
+  fixture->disconnect_reason = g_strdup (reason);
+}
+
+static PpNodeService *
+service_new (Fixture    *fixture,
+             const char *secret)
+{
+  PpNodeService *service = pp_node_service_new (fixture->pool, secret);
+
+  g_signal_connect (service, "client-connected", G_CALLBACK (client_connected_cb), fixture);
+  g_signal_connect (service, "client-disconnected", G_CALLBACK (client_disconnected_cb), fixture);
+  return service;
+}
+
+static void
+fixture_listen (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (pp_node_service_listen (fixture->service, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+  fixture->port = pp_node_service_get_port (fixture->service);
+  g_assert_cmpuint (fixture->port, >, 0);
+}
+
+/* @data: the socket timeout in seconds, or 0 for the default. */
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->context = g_main_context_new ();
+  g_main_context_push_thread_default (fixture->context);
+  /* Wakes the loop now and then, so that ITERATE_UNTIL checks its clock. */
+  fixture->tick = g_timeout_source_new (50);
+  g_source_set_callback (fixture->tick, tick_cb, NULL, NULL);
+  g_source_attach (fixture->tick, fixture->context);
+
+  fixture->pool = pp_server_new (2, &error);
+  g_assert_no_error (error);
+  fixture->service = service_new (fixture, SECRET);
+  if (GPOINTER_TO_UINT (data) > 0)
+    pp_node_service_set_socket_timeout (fixture->service, GPOINTER_TO_UINT (data));
+  fixture_listen (fixture);
+}
+
+static gboolean
+set_flag_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs @context for @msec milliseconds. */
+static void
+run_for (GMainContext *context,
+         guint         msec)
+{
+  g_autoptr(GSource) source = g_timeout_source_new (msec);
+  gboolean done = FALSE;
+
+  g_source_set_callback (source, set_flag_cb, &done, NULL);
+  g_source_attach (source, context);
+  while (!done)
+    g_main_context_iteration (context, TRUE);
+}
+
+/* Runs the context until what is pending has run: closed clients are freed
+ * and job callbacks return from an idle. */
+static void
+drain (GMainContext *context)
+{
+  run_for (context, 100);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  pp_node_service_stop (fixture->service);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 0);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+  g_clear_object (&fixture->service);
+  pp_server_destroy (fixture->pool);
+  g_source_destroy (fixture->tick);
+  g_clear_pointer (&fixture->tick, g_source_unref);
+  drain (fixture->context);
+  g_clear_object (&fixture->pool);
+  g_main_context_pop_thread_default (fixture->context);
+  g_clear_pointer (&fixture->context, g_main_context_unref);
+  g_clear_pointer (&fixture->disconnect_reason, g_free);
+}
+
+/* The test client ---------------------------------------------------------- */
+
+static void
+test_client_frame_cb (PpConnection *connection,
+                      PpFrame      *frame,
+                      gpointer      user_data)
+{
+  TestClient *client = user_data;
+
+  g_queue_push_tail (&client->frames, frame);
+}
+
+static void
+test_client_closed_cb (PpConnection *connection,
+                       const GError *error,
+                       gpointer      user_data)
+{
+  TestClient *client = user_data;
+
+  client->closed = TRUE;
+  client->close_error = error ? g_error_copy (error) : NULL;
+}
+
+static const PpConnectionCallbacks test_client_callbacks = {
+  test_client_frame_cb,
+  test_client_closed_cb,
+};
+
+static GSocketConnection *
+connect_socket (guint16 port)
+{
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *socket;
+
+  /* The kernel completes the connection; the node accepts it later. */
+  socket = g_socket_client_connect_to_host (socket_client, "127.0.0.1", port, NULL, &error);
+  g_assert_no_error (error);
+  return socket;
+}
+
+static void
+test_client_attach (TestClient *client,
+                    GIOStream  *stream)
+{
+  client->connection = _pp_connection_new (stream, client->context, &test_client_callbacks,
+                                           client);
+}
+
+/* A connected client that has sent nothing yet. */
+static TestClient *
+test_client_new (Fixture *fixture)
+{
+  TestClient *client = g_new0 (TestClient, 1);
+
+  client->context = fixture->context;
+  client->socket = connect_socket (fixture->port);
+  test_client_attach (client, G_IO_STREAM (client->socket));
+  return client;
+}
+
+static void
+test_client_free (TestClient *client)
+{
+  g_clear_pointer (&client->connection, _pp_connection_free);
+  g_clear_pointer (&client->handshake, _pp_handshake_free);
+  g_queue_clear_full (&client->frames, (GDestroyNotify) _pp_frame_free);
+  g_clear_error (&client->close_error);
+  g_clear_object (&client->tls);
+  g_clear_object (&client->socket);
+  g_free (client);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestClient, test_client_free)
+
+/* The next frame, or %NULL once the node closed the connection. */
+static PpFrame *
+test_client_next (TestClient *client)
+{
+  ITERATE_UNTIL (client->context, !g_queue_is_empty (&client->frames) || client->closed);
+  return g_queue_pop_head (&client->frames);
+}
+
+/* Waits for the next frame, which must be of @type. */
+static PpFrame *
+test_client_expect (TestClient *client,
+                    const char *type)
+{
+  PpFrame *frame = test_client_next (client);
+
+  g_assert_nonnull (frame);
+  g_assert_cmpstr (_pp_frame_get_type (frame), ==, type);
+  return frame;
+}
+
+/* Waits until the node closes the connection, after at most one "error"
+ * frame, whose code must be @code (%NULL: no error frame expected). */
+static void
+test_client_expect_close (TestClient *client,
+                          const char *code)
+{
+  g_autoptr(PpFrame) frame = test_client_next (client);
+
+  if (code != NULL)
+    {
+      g_assert_nonnull (frame);
+      g_assert_cmpstr (_pp_frame_get_type (frame), ==, "error");
+      g_assert_cmpstr (_pp_frame_get_string (frame, "code"), ==, code);
+      g_assert_nonnull (_pp_frame_get_string (frame, "message"));
+      g_clear_pointer (&frame, _pp_frame_free);
+      frame = test_client_next (client);
+    }
+  else if (frame != NULL)
+    {
+      g_assert_cmpstr (_pp_frame_get_type (frame), ==, "error");
+      g_clear_pointer (&frame, _pp_frame_free);
+      frame = test_client_next (client);
+    }
+  g_assert_null (frame);
+  g_assert_true (client->closed);
+}
+
+static void
+test_client_send (TestClient *client,
+                  const char *header,
+                  const void *body,
+                  gsize       body_len)
+{
+  _pp_connection_send (client->connection, header, strlen (header), body, body_len);
+}
+
+static void
+test_client_send_raw (TestClient *client,
+                      const void *data,
+                      gsize       len)
+{
+  g_byte_array_append (_pp_connection_get_out (client->connection), data, len);
+  _pp_connection_flush (client->connection);
+}
+
+/* Runs the client side of the handshake; returns whether it succeeded. */
+static gboolean
+test_client_authenticate (TestClient  *client,
+                          const char  *secret,
+                          GBytes      *channel_binding,
+                          GError     **error)
+{
+  GByteArray *out = _pp_connection_get_out (client->connection);
+
+  client->handshake = _pp_handshake_new (PP_HANDSHAKE_CLIENT, secret, channel_binding);
+  _pp_handshake_start (client->handshake, out);
+  _pp_connection_flush (client->connection);
+  for (;;)
+    {
+      g_autoptr(PpFrame) frame = test_client_next (client);
+      PpHandshakeStatus status;
+
+      if (frame == NULL)
+        {
+          g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "the node closed the connection");
+          return FALSE;
+        }
+      status = _pp_handshake_feed (client->handshake, frame, out, error);
+      _pp_connection_flush (client->connection);
+      if (status != PP_HANDSHAKE_CONTINUE)
+        return status == PP_HANDSHAKE_DONE;
+    }
+}
+
+static TestClient *
+test_client_new_authenticated (Fixture *fixture)
+{
+  TestClient *client = test_client_new (fixture);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (test_client_authenticate (client, SECRET, NULL, &error));
+  g_assert_no_error (error);
+  return client;
+}
+
+static void
+test_client_send_def (TestClient *client,
+                      PpFunction *function,
+                      const char *key)
+{
+  g_autoptr(JsonObject) header = json_object_new ();
+  JsonArray *modules = json_array_new ();
+  const char * const *names = pp_function_get_modules (function);
+  const char *source = pp_function_get_source (function);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    json_array_add_string_element (modules, names[i]);
+  json_object_set_string_member (header, "t", "def");
+  json_object_set_string_member (header, "key", key ? key : pp_function_get_key (function));
+  json_object_set_string_member (header, "name", pp_function_get_name (function));
+  json_object_set_array_member (header, "modules", modules);
+  _pp_connection_send_json (client->connection, header, source, strlen (source));
+}
+
+static void
+test_client_send_job (TestClient *client,
+                      gint64      id,
+                      const char *key,
+                      const char *args)
+{
+  g_autofree char *header = g_strdup_printf ("{\"t\":\"job\",\"id\":%" G_GINT64_FORMAT
+                                             ",\"key\":\"%s\",\"fmt\":\"json\"}", id, key);
+
+  test_client_send (client, header, args, strlen (args));
+}
+
+static char *
+frame_body (PpFrame *frame,
+            gsize    offset)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (frame->body, &size);
+
+  g_assert_cmpuint (offset, <=, size);
+  return g_strndup (data + offset, size - offset);
+}
+
+static gboolean
+frame_flag (PpFrame    *frame,
+            const char *member)
+{
+  return json_object_get_boolean_member_with_default (frame->header, member, FALSE);
+}
+
+/* Waits for a "res" frame; pongs are skipped. */
+static PpFrame *
+test_client_next_result (TestClient *client)
+{
+  for (;;)
+    {
+      PpFrame *frame = test_client_next (client);
+
+      g_assert_nonnull (frame);
+      if (g_strcmp0 (_pp_frame_get_type (frame), "pong") == 0)
+        {
+          _pp_frame_free (frame);
+          continue;
+        }
+      g_assert_cmpstr (_pp_frame_get_type (frame), ==, "res");
+      return frame;
+    }
+}
+
+/* Runs one job and returns its "res". */
+static PpFrame *
+run_job (TestClient *client,
+         gint64      id,
+         PpFunction *function,
+         const char *args)
+{
+  PpFrame *frame;
+
+  test_client_send_def (client, function, NULL);
+  test_client_send_job (client, id, pp_function_get_key (function), args);
+  frame = test_client_next_result (client);
+  g_assert_cmpint (_pp_frame_get_int (frame, "id", -1), ==, id);
+  return frame;
+}
+
+static void
+assert_result (PpFrame    *frame,
+               const char *expected)
+{
+  g_autofree char *body = frame_body (frame, 0);
+
+  g_assert_true (frame_flag (frame, "ok"));
+  g_assert_cmpstr (_pp_frame_get_string (frame, "fmt"), ==, "json");
+  g_assert_cmpstr (body, ==, expected);
+}
+
+/* Runs 200 jobs pipelined over @client; results come in any order. */
+static void
+run_many_jobs (TestClient *client,
+               PpFunction *add)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  test_client_send_def (client, add, NULL);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u, 1000]", i);
+      test_client_send_job (client, i, pp_function_get_key (add), args);
+    }
+  while (g_hash_table_size (seen) < 200)
+    {
+      g_autoptr(PpFrame) frame = test_client_next_result (client);
+      gint64 id = _pp_frame_get_int (frame, "id", -1);
+      g_autofree char *expected = g_strdup_printf ("%" G_GINT64_FORMAT, id + 1000);
+
+      g_assert_cmpint (id, >=, 0);
+      g_assert_cmpint (id, <, 200);
+      g_assert_false (g_hash_table_contains (seen, GINT_TO_POINTER (id + 1)));
+      g_hash_table_add (seen, GINT_TO_POINTER (id + 1));
+      assert_result (frame, expected);
+      g_assert_cmpfloat (json_object_get_double_member (frame->header, "time"), >=, 0);
+    }
+}
+
+static void
+wait_pool_idle (Fixture *fixture)
+{
+  ITERATE_UNTIL (fixture->context, pp_server_get_active_jobs (fixture->pool, NULL) == 0 &&
+                                   pp_node_service_get_active_jobs (fixture->service) == 0);
+}
+
+/* Tests -------------------------------------------------------------------- */
+
+static void
+test_jobs (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *suffix = g_strdup_printf (":%u", fixture->port);
+
+  g_assert_true (test_client_authenticate (client, SECRET, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (_pp_handshake_get_ncpus (client->handshake), ==, 2);
+  g_assert_true (g_str_has_suffix (_pp_handshake_get_node_name (client->handshake), suffix));
+  g_assert_cmpuint (_pp_handshake_get_timeout (client->handshake), ==, 3600);
+  ITERATE_UNTIL (fixture->context, fixture->n_connected == 1);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
+
+  run_many_jobs (client, add);
+  wait_pool_idle (fixture);
+
+  g_clear_pointer (&client, test_client_free);
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 0);
+}
+
+static void
+test_results (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) fails = pp_function_new ("fails",
+                                                 "def fails(x):\n"
+                                                 "    print('failing', x)\n"
+                                                 "    raise ValueError('bad value %d' % x)\n",
+                                                 NULL);
+  g_autoptr(PpFunction) chatty = pp_function_new ("chatty",
+                                                  "def chatty(x):\n"
+                                                  "    print('hello', x)\n"
+                                                  "    return x * 2\n",
+                                                  NULL);
+  g_autoptr(PpFunction) broken = pp_function_new ("broken", "def broken(:\n", NULL);
+  g_autoptr(PpFrame) failed = run_job (client, 1, fails, "[7]");
+  g_autoptr(PpFrame) printed = run_job (client, 2, chatty, "[21]");
+  g_autoptr(PpFrame) compile = run_job (client, 3, broken, "[]");
+  g_autofree char *output = NULL;
+  g_autofree char *payload = NULL;
+
+  g_assert_false (frame_flag (failed, "ok"));
+  g_assert_cmpstr (_pp_frame_get_string (failed, "etype"), ==, "ValueError");
+  g_assert_cmpstr (_pp_frame_get_string (failed, "emsg"), ==, "bad value 7");
+  g_assert_nonnull (strstr (_pp_frame_get_string (failed, "tb"), "ValueError"));
+  g_assert_false (frame_flag (failed, "compile"));
+  g_assert_false (frame_flag (failed, "cancelled"));
+  g_assert_false (frame_flag (failed, "crashed"));
+  g_assert_cmpint (_pp_frame_get_int (failed, "olen", 0), ==, strlen ("failing 7\n"));
+
+  g_assert_true (frame_flag (printed, "ok"));
+  g_assert_cmpint (_pp_frame_get_int (printed, "olen", 0), ==, strlen ("hello 21\n"));
+  output = g_strndup (g_bytes_get_data (printed->body, NULL), strlen ("hello 21\n"));
+  payload = frame_body (printed, strlen ("hello 21\n"));
+  g_assert_cmpstr (output, ==, "hello 21\n");
+  g_assert_cmpstr (payload, ==, "42");
+
+  g_assert_false (frame_flag (compile, "ok"));
+  g_assert_true (frame_flag (compile, "compile"));
+  g_assert_cmpstr (_pp_frame_get_string (compile, "etype"), ==, "SyntaxError");
+}
+
+/* Definitions are per connection: another client cannot use them. */
+static void
+test_def_per_connection (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(TestClient) a = test_client_new_authenticated (fixture);
+  g_autoptr(TestClient) b = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(PpFrame) ok = run_job (a, 1, add, "[1, 2]");
+  g_autoptr(PpFrame) lookup = NULL;
+
+  assert_result (ok, "3");
+
+  test_client_send_job (b, 1, pp_function_get_key (add), "[1, 2]");
+  lookup = test_client_next_result (b);
+  g_assert_cmpint (_pp_frame_get_int (lookup, "id", -1), ==, 1);
+  g_assert_false (frame_flag (lookup, "ok"));
+  g_assert_cmpstr (_pp_frame_get_string (lookup, "etype"), ==, "LookupError");
+
+  /* B still works, and so does A after B's mistake. */
+  g_clear_pointer (&ok, _pp_frame_free);
+  ok = run_job (b, 2, add, "[2, 3]");
+  assert_result (ok, "5");
+  g_clear_pointer (&ok, _pp_frame_free);
+  ok = run_job (a, 2, add, "[3, 4]");
+  assert_result (ok, "7");
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 2);
+}
+
+/* A "def" whose key is not the SHA-256 of its function is refused. */
+static void
+test_def_bad_key (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(PpFunction) other = pp_function_new ("add", "def add(a, b):\n    return a - b\n", NULL);
+
+  /* Poisoning: the source of one function under the key of another. */
+  test_client_send_def (client, other, pp_function_get_key (add));
+  test_client_expect_close (client, "protocol");
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+  g_assert_nonnull (strstr (fixture->disconnect_reason, "SHA-256"));
+}
+
+static void
+test_malformed_frames (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char *bad[] = {
+    "{\"t\":\"bogus\"}",
+    "{\"t\":\"job\",\"id\":\"one\",\"key\":\"k\",\"fmt\":\"json\"}",
+    "{\"t\":\"job\",\"id\":-1,\"key\":\"k\",\"fmt\":\"json\"}",
+    "{\"t\":\"job\",\"id\":1,\"key\":\"k\",\"fmt\":\"marshal\"}",
+    "{\"t\":\"def\",\"key\":\"k\"}",
+    "{\"t\":\"def\",\"key\":\"k\",\"name\":\"f\",\"modules\":[1]}",
+    "{\"t\":\"cancel\"}",
+    "{\"t\":\"hello\",\"proto\":1}",
+    "{\"t\":1}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+
+      test_client_send (client, bad[i], NULL, 0);
+      test_client_expect_close (client, "protocol");
+    }
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == G_N_ELEMENTS (bad));
+}
+
+/* Names a client sends come back in messages, bounded: a huge frame type
+ * or key cannot make an answer too large to send. */
+static void
+test_long_names (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFrame) lookup = NULL;
+  g_autofree char *name = g_strnfill (900 * 1024, 'x');
+  g_autofree char *job = g_strdup_printf ("{\"t\":\"job\",\"id\":1,\"key\":\"%s\",\"fmt\":\"json\"}",
+                                          name);
+  g_autofree char *bogus = g_strdup_printf ("{\"t\":\"%s\"}", name);
+
+  test_client_send (client, job, "[]", 2);
+  lookup = test_client_next_result (client);
+  g_assert_cmpstr (_pp_frame_get_string (lookup, "etype"), ==, "LookupError");
+  g_assert_cmpuint (strlen (_pp_frame_get_string (lookup, "emsg")), <, 1024);
+
+  test_client_send (client, bogus, NULL, 0);
+  test_client_expect_close (client, "protocol");
+}
+
+/* A job id that is still running cannot be reused. */
+static void
+test_duplicate_id (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+
+  test_client_send_def (client, nap, NULL);
+  test_client_send_job (client, 5, pp_function_get_key (nap), "[60]");
+  test_client_send_job (client, 5, pp_function_get_key (nap), "[60]");
+  test_client_expect_close (client, "protocol");
+  wait_pool_idle (fixture);
+}
+
+/* The node proves itself first: a client with the wrong secret gives up
+ * before it sends a proof. */
+static void
+test_wrong_secret_client (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (test_client_authenticate (client, "not-the-secret", NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
+  g_clear_pointer (&client, test_client_free);
+
+  /* The node notices the client leaving. */
+  run_for (fixture->context, 200);
+  g_assert_cmpuint (fixture->n_connected, ==, 0);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 0);
+}
+
+static PpFrame *
+send_hello (TestClient *client)
+{
+  test_client_send (client, "{\"t\":\"hello\",\"proto\":1,\"nonce\":"
+                    "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+                    NULL, 0);
+  return test_client_expect (client, "challenge");
+}
+
+/* A client that does not know the secret and sends a proof anyway. */
+static void
+test_wrong_secret_node (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+  g_autoptr(PpFrame) challenge = send_hello (client);
+
+  test_client_send (client, "{\"t\":\"auth\",\"proof\":"
+                    "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+                    NULL, 0);
+  test_client_expect_close (client, "auth");
+  g_assert_cmpuint (fixture->n_connected, ==, 0);
+}
+
+static void
+test_version (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+
+  test_client_send (client, "{\"t\":\"hello\",\"proto\":2,\"nonce\":"
+                    "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+                    NULL, 0);
+  test_client_expect_close (client, "version");
+}
+
+static void
+test_job_before_auth (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(TestClient) late = test_client_new (fixture);
+  g_autoptr(PpFrame) challenge = NULL;
+
+  test_client_send_job (client, 1, pp_function_get_key (add), "");
+  test_client_expect_close (client, "protocol");
+
+  /* After a hello, too. */
+  challenge = send_hello (late);
+  test_client_send_job (late, 1, pp_function_get_key (add), "");
+  test_client_expect_close (late, "protocol");
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->pool, NULL), ==, 0);
+}
+
+static void
+test_garbage (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+  g_autoptr(TestClient) late = test_client_new_authenticated (fixture);
+  static const char http[] = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  static const guint8 not_json[] = { 0, 0, 0, 4, 0, 0, 0, 0, 'n', 'o', 'p', 'e' };
+
+  test_client_send_raw (client, http, strlen (http));
+  test_client_expect_close (client, NULL);
+  test_client_send_raw (late, not_json, sizeof not_json);
+  test_client_expect_close (late, NULL);
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+}
+
+/* Lengths are checked before anything is allocated: an unauthenticated
+ * peer announcing 2 GiB is dropped at once, without sending them. */
+static void
+test_oversized (Fixture       *fixture,
+                gconstpointer  data)
+{
+  static const guint8 huge_header[] = { 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0 };
+  static const guint8 big_header[] = { 0, 0, 0x10, 0x01, 0, 0, 0, 0 };
+  static const guint8 huge_body[] = { 0, 0, 0, 2, 0x7f, 0xff, 0xff, 0xff, '{', '}' };
+  static const guint8 small_body[] = { 0, 0, 0, 2, 0, 0, 0, 1, '{', '}' };
+  const struct { const guint8 *data; gsize len; } prefixes[] = {
+    { huge_header, sizeof huge_header },
+    { big_header, sizeof big_header },
+    { huge_body, sizeof huge_body },
+    { small_body, sizeof small_body },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++)
+    {
+      g_autoptr(TestClient) client = test_client_new (fixture);
+      gint64 start = g_get_monotonic_time ();
+
+      test_client_send_raw (client, prefixes[i].data, prefixes[i].len);
+      test_client_expect_close (client, NULL);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+    }
+}
+
+/* With a socket timeout of 1 s, a silent client is closed: during the
+ * handshake with a "timeout" error, later by the connection's timer. */
+static void
+test_timeout (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(TestClient) silent = test_client_new (fixture);
+  g_autoptr(TestClient) idle = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  test_client_expect_close (silent, "timeout");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC / 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+
+  idle = test_client_new_authenticated (fixture);
+  g_assert_cmpuint (_pp_handshake_get_timeout (idle->handshake), ==, 1);
+  start = g_get_monotonic_time ();
+  test_client_expect_close (idle, NULL);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC / 2);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+}
+
+/* A partial handshake does not keep the connection: the deadline counts
+ * from the connection, not from the last byte. */
+static void
+test_slow_handshake (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+  g_autoptr(PpFrame) challenge = send_hello (client);
+  gint64 start = g_get_monotonic_time ();
+
+  /* Half a frame, never finished. */
+  test_client_send_raw (client, "\0\0\0", 3);
+  test_client_expect_close (client, "timeout");
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+}
+
+/* Heartbeats are answered at once while every worker is busy. */
+static void
+test_ping (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+
+  test_client_send_def (client, nap, NULL);
+  test_client_send_job (client, 1, pp_function_get_key (nap), "[2]");
+  test_client_send_job (client, 2, pp_function_get_key (nap), "[2]");
+  ITERATE_UNTIL (fixture->context, pp_node_service_get_active_jobs (fixture->service) == 2);
+
+  for (int n = 1; n <= 3; n++)
+    {
+      g_autofree char *ping = g_strdup_printf ("{\"t\":\"ping\",\"n\":%d}", n);
+      g_autoptr(PpFrame) pong = NULL;
+      gint64 start = g_get_monotonic_time ();
+
+      test_client_send (client, ping, NULL, 0);
+      pong = test_client_expect (client, "pong");
+      g_assert_cmpint (_pp_frame_get_int (pong, "n", -1), ==, n);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC / 2);
+    }
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 2);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(PpFrame) res = test_client_next_result (client);
+      assert_result (res, "2");
+    }
+}
+
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(PpFrame) res = NULL;
+  g_autoptr(PpFrame) after = NULL;
+  gint64 start;
+
+  test_client_send_def (client, nap, NULL);
+  test_client_send_job (client, 1, pp_function_get_key (nap), "[60]");
+  ITERATE_UNTIL (fixture->context, pp_server_get_active_jobs (fixture->pool, NULL) == 1);
+  /* An id the node does not know (finished, say) is ignored. */
+  test_client_send (client, "{\"t\":\"cancel\",\"id\":99}", NULL, 0);
+
+  start = g_get_monotonic_time ();
+  test_client_send (client, "{\"t\":\"cancel\",\"id\":1}", NULL, 0);
+  res = test_client_next_result (client);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpint (_pp_frame_get_int (res, "id", -1), ==, 1);
+  g_assert_false (frame_flag (res, "ok"));
+  g_assert_true (frame_flag (res, "cancelled"));
+  wait_pool_idle (fixture);
+
+  /* The worker was replaced; the connection goes on. */
+  after = run_job (client, 2, add, "[20, 22]");
+  assert_result (after, "42");
+}
+
+/* When a client goes, its jobs are cancelled: it re-queues them elsewhere. */
+static void
+test_disconnect_cancels (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(TestClient) other = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+  g_autoptr(PpFrame) res = NULL;
+
+  test_client_send_def (client, nap, NULL);
+  for (guint i = 0; i < 3; i++)
+    test_client_send_job (client, i, pp_function_get_key (nap), "[60]");
+  ITERATE_UNTIL (fixture->context, pp_server_get_active_jobs (fixture->pool, NULL) == 3);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 3);
+
+  g_clear_pointer (&client, test_client_free);
+  wait_pool_idle (fixture);
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
+
+  /* The other client is served by the fresh workers. */
+  res = run_job (other, 1, nap, "[0]");
+  assert_result (res, "0");
+}
+
+static void
+test_no_secret (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(PpNodeService) open = service_new (fixture, NULL);
+  g_autoptr(PpNodeService) empty = service_new (fixture, "");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(PpFrame) res = NULL;
+
+  g_assert_false (pp_node_service_listen (open, NULL, 0, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr (error->message, ==,
+                   "refusing to listen on 0.0.0.0 without a secret: "
+                   "set one with -s or --secret-file");
+  g_clear_error (&error);
+  g_assert_false (pp_node_service_listen (open, "0.0.0.0", 0, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (pp_node_service_listen (empty, "::", 0, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpuint (pp_node_service_get_port (open), ==, 0);
+
+  g_assert_true (pp_node_service_listen (open, "127.0.0.1", 0, &error));
+  g_assert_no_error (error);
+
+  /* The handshake runs with an empty secret. */
+  fixture->port = pp_node_service_get_port (open);
+  client = test_client_new (fixture);
+  g_assert_true (test_client_authenticate (client, "", NULL, &error));
+  g_assert_no_error (error);
+  res = run_job (client, 1, add, "[40, 2]");
+  assert_result (res, "42");
+  pp_node_service_stop (open);
+  test_client_expect_close (client, "shutdown");
+}
+
+/* Listening with a secret on all interfaces, on a given port. */
+static void
+test_listen_any (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(PpNodeService) service = service_new (fixture, SECRET);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TestClient) client = NULL;
+  guint16 port;
+
+  g_assert_true (pp_node_service_listen (service, NULL, 0, &error));
+  g_assert_no_error (error);
+  port = pp_node_service_get_port (service);
+  pp_node_service_stop (service);
+  g_assert_cmpuint (pp_node_service_get_port (service), ==, 0);
+
+  /* The same port again, now that it is free, unless another process
+   * took it in between. */
+  if (!pp_node_service_listen (service, NULL, port, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    {
+      g_test_message ("port %u was taken meanwhile: %s", port, error->message);
+      g_clear_error (&error);
+      g_assert_true (pp_node_service_listen (service, NULL, 0, &error));
+      port = pp_node_service_get_port (service);
+    }
+  g_assert_no_error (error);
+  g_assert_cmpuint (pp_node_service_get_port (service), ==, port);
+  fixture->port = port;
+  client = test_client_new (fixture);
+  g_assert_true (test_client_authenticate (client, SECRET, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A host name is resolved. */
+  g_clear_object (&service);
+  g_clear_pointer (&client, test_client_free);
+  service = service_new (fixture, NULL);
+  g_assert_true (pp_node_service_listen (service, "localhost", 0, &error));
+  g_assert_no_error (error);
+}
+
+/* TLS ---------------------------------------------------------------------- */
+
+static GTlsCertificate *
+load_test_certificate (void)
+{
+  const char *root = g_getenv ("PP_SOURCE_ROOT");
+  g_autofree char *cert = g_build_filename (root ? root : ".", "tests", "data", "test-cert.pem", NULL);
+  g_autofree char *key = g_build_filename (root ? root : ".", "tests", "data", "test-key.pem", NULL);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate = g_tls_certificate_new_from_files (cert, key, &error);
+
+  g_assert_no_error (error);
+  return certificate;
+}
+
+static gboolean
+accept_certificate_cb (GTlsConnection       *connection,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  return TRUE;
+}
+
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} Handshake;
+
+static void
+tls_handshake_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Handshake *handshake = user_data;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &handshake->error);
+  handshake->done = TRUE;
+}
+
+static GBytes *
+dup_channel_binding (GTlsConnection *tls)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+
+  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER,
+                                                  data, NULL))
+    {
+      g_byte_array_set_size (data, 0);
+      g_assert_true (g_tls_connection_get_channel_binding_data (
+                       tls, G_TLS_CHANNEL_BINDING_TLS_SERVER_END_POINT, data, NULL));
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
+/* A client that speaks TLS; returns its channel binding. */
+static TestClient *
+test_client_new_tls (Fixture  *fixture,
+                     GBytes  **channel_binding)
+{
+  TestClient *client = g_new0 (TestClient, 1);
+  g_autoptr(GError) error = NULL;
+  Handshake handshake = { FALSE, NULL };
+
+  client->context = fixture->context;
+  client->socket = connect_socket (fixture->port);
+  client->tls = G_TLS_CONNECTION (g_tls_client_connection_new (G_IO_STREAM (client->socket),
+                                                               NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (client->tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+  g_tls_connection_handshake_async (client->tls, G_PRIORITY_DEFAULT, NULL, tls_handshake_cb,
+                                    &handshake);
+  ITERATE_UNTIL (fixture->context, handshake.done);
+  g_assert_no_error (handshake.error);
+  *channel_binding = dup_channel_binding (client->tls);
+  test_client_attach (client, G_IO_STREAM (client->tls));
+  return client;
+}
+
+static void
+test_tls (Fixture       *fixture,
+          gconstpointer  data)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(TestClient) plain = NULL;
+  g_autoptr(TestClient) unbound = NULL;
+  g_autoptr(GBytes) channel_binding = NULL;
+  g_autoptr(GBytes) unused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpFunction) add = add_function ();
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("no TLS backend");
+      return;
+    }
+  certificate = load_test_certificate ();
+  pp_node_service_set_tls_certificate (fixture->service, certificate);
+  g_assert_true (pp_node_service_get_tls_certificate (fixture->service) == certificate);
+
+  client = test_client_new_tls (fixture, &channel_binding);
+  g_assert_cmpuint (g_bytes_get_size (channel_binding), >, 0);
+  g_assert_true (test_client_authenticate (client, SECRET, channel_binding, &error));
+  g_assert_no_error (error);
+  run_many_jobs (client, add);
+
+  /* Proofs made without the channel binding do not pass: the node's own
+   * proof fails the client's check first. */
+  unbound = test_client_new_tls (fixture, &unused);
+  g_assert_false (test_client_authenticate (unbound, SECRET, NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
+  g_clear_error (&error);
+
+  /* A plain client gets nowhere, and the TLS client is unaffected. */
+  plain = test_client_new (fixture);
+  test_client_send (plain, "{\"t\":\"hello\",\"proto\":1}", NULL, 0);
+  test_client_expect_close (plain, NULL);
+  g_clear_pointer (&unbound, test_client_free);
+  run_many_jobs (client, add);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
+}
+
+/* Misbehaving clients come and go while a good one runs its jobs. */
+static void
+test_isolation (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(TestClient) good = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func ((GDestroyNotify) test_client_free);
+  static const guint8 huge[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+  TestClient *client;
+
+  test_client_send_def (good, add, NULL);
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u, 1]", i);
+      test_client_send_job (good, i, pp_function_get_key (add), args);
+    }
+
+  client = test_client_new (fixture);
+  test_client_send_raw (client, "garbage garbage garbage", 23);
+  g_ptr_array_add (bad, client);
+  client = test_client_new (fixture);
+  test_client_send_raw (client, huge, sizeof huge);
+  g_ptr_array_add (bad, client);
+  client = test_client_new (fixture);
+  test_client_send (client, "{\"t\":\"job\",\"id\":1,\"key\":\"k\",\"fmt\":\"json\"}", "[]", 2);
+  g_ptr_array_add (bad, client);
+  /* One that has the wrong secret, and leaves. */
+  client = test_client_new (fixture);
+  g_assert_false (test_client_authenticate (client, "wrong", NULL, NULL));
+  test_client_free (client);
+  client = test_client_new_authenticated (fixture);
+  test_client_send (client, "{\"t\":\"welcome\"}", NULL, 0);
+  g_ptr_array_add (bad, client);
+  /* One that leaves with jobs running. */
+  client = test_client_new_authenticated (fixture);
+  test_client_send_def (client, add, NULL);
+  test_client_send_job (client, 1, pp_function_get_key (add), "[1, 1]");
+  g_ptr_array_add (bad, client);
+  g_ptr_array_remove (bad, client);
+
+  while (g_hash_table_size (seen) < 200)
+    {
+      g_autoptr(PpFrame) frame = test_client_next_result (good);
+      gint64 id = _pp_frame_get_int (frame, "id", -1);
+      g_autofree char *expected = g_strdup_printf ("%" G_GINT64_FORMAT, id + 1);
+
+      g_hash_table_add (seen, GINT_TO_POINTER (id + 1));
+      assert_result (frame, expected);
+    }
+  for (guint i = 0; i < bad->len; i++)
+    {
+      client = g_ptr_array_index (bad, i);
+      ITERATE_UNTIL (fixture->context, client->closed);
+    }
+  /* The one that left is noticed too. */
+  ITERATE_UNTIL (fixture->context, pp_node_service_get_n_clients (fixture->service) == 1);
+  wait_pool_idle (fixture);
+}
+
+/* Stopping closes every connection with a "shutdown" error and cancels
+ * the jobs. */
+static void
+test_stop (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(TestClient) pending = test_client_new (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) refused = NULL;
+  g_autoptr(GError) error = NULL;
+
+  test_client_send_def (client, nap, NULL);
+  test_client_send_job (client, 1, pp_function_get_key (nap), "[60]");
+  ITERATE_UNTIL (fixture->context, pp_server_get_active_jobs (fixture->pool, NULL) == 1);
+  /* The pending connection is accepted before the stop. */
+  run_for (fixture->context, 200);
+
+  pp_node_service_stop (fixture->service);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 0);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+  g_assert_cmpuint (pp_node_service_get_port (fixture->service), ==, 0);
+  g_assert_cmpuint (fixture->n_disconnected, ==, 1);
+  test_client_expect_close (client, "shutdown");
+  test_client_expect_close (pending, NULL);
+  wait_pool_idle (fixture);
+
+  refused = g_socket_client_connect_to_host (socket_client, "127.0.0.1", fixture->port, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+/* A graceful shutdown: no new clients, the connected ones are served. */
+static void
+test_stop_listening (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpFrame) res = NULL;
+
+  test_client_send_def (client, nap, NULL);
+  test_client_send_job (client, 1, pp_function_get_key (nap), "[0.5]");
+  ITERATE_UNTIL (fixture->context, pp_node_service_get_active_jobs (fixture->service) == 1);
+
+  pp_node_service_stop_listening (fixture->service);
+  g_assert_cmpuint (pp_node_service_get_port (fixture->service), ==, 0);
+  refused = g_socket_client_connect_to_host (socket_client, "127.0.0.1", fixture->port, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+
+  res = test_client_next_result (client);
+  assert_result (res, "0.5");
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+
+  /* It may listen again. */
+  fixture_listen (fixture);
+  g_clear_pointer (&client, test_client_free);
+  client = test_client_new_authenticated (fixture);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, timeout) \
+  g_test_add (path, Fixture, GUINT_TO_POINTER (timeout), fixture_setup, func, fixture_teardown)
+
+  ADD ("/node-service/jobs", test_jobs, 0);
+  ADD ("/node-service/results", test_results, 0);
+  ADD ("/node-service/def-per-connection", test_def_per_connection, 0);
+  ADD ("/node-service/def-bad-key", test_def_bad_key, 0);
+  ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
+  ADD ("/node-service/long-names", test_long_names, 0);
+  ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
+  ADD ("/node-service/wrong-secret-client", test_wrong_secret_client, 0);
+  ADD ("/node-service/wrong-secret-node", test_wrong_secret_node, 0);
+  ADD ("/node-service/version", test_version, 0);
+  ADD ("/node-service/job-before-auth", test_job_before_auth, 0);
+  ADD ("/node-service/garbage", test_garbage, 0);
+  ADD ("/node-service/oversized", test_oversized, 0);
+  ADD ("/node-service/timeout", test_timeout, 1);
+  ADD ("/node-service/slow-handshake", test_slow_handshake, 1);
+  ADD ("/node-service/ping", test_ping, 0);
+  ADD ("/node-service/cancel", test_cancel, 0);
+  ADD ("/node-service/disconnect-cancels", test_disconnect_cancels, 0);
+  ADD ("/node-service/no-secret", test_no_secret, 0);
+  ADD ("/node-service/listen-any", test_listen_any, 0);
+  ADD ("/node-service/tls", test_tls, 0);
+  ADD ("/node-service/isolation", test_isolation, 0);
+  ADD ("/node-service/stop", test_stop, 0);
+  ADD ("/node-service/stop-listening", test_stop_listening, 0);
+
+#undef ADD
+
+  return g_test_run ();
+}
