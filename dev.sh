@@ -5,6 +5,7 @@
 #   ./dev.sh test     install what is missing, build, run the whole test suite
 #   ./dev.sh asan     the whole test suite again under GCC AddressSanitizer/UBSan
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
+#   ./dev.sh bench-cluster  the same across ppd nodes on loopback
 #   ./dev.sh build    install what is missing and build only
 #   ./dev.sh env CMD  run CMD with the build tree's library, typelib and runner
 set -euo pipefail
@@ -107,12 +108,17 @@ case "$cmd" in
     build_env "$build"
     exec "$py" "$top/bench/bench.py" "$@"
     ;;
+  bench-cluster)
+    build "$build"
+    build_env "$build"
+    exec "$py" "$top/bench/bench_cluster.py" "$@"
+    ;;
   env)
     build_env "$build"
     exec "$@"
     ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

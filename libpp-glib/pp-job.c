@@ -274,6 +274,17 @@ emit_finished_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A waiting task keeps the id of its cancellable's handler as task data,
+ * so that the handler (and the reference it holds) goes with the task. */
+static void
+disconnect_cancellable (GTask *task)
+{
+  gulong handler = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+
+  if (handler != 0)
+    g_cancellable_disconnect (g_task_get_cancellable (task), handler);
+}
+
 static void
 return_wait_tasks (GSList *tasks,
                    GError *error)
@@ -282,6 +293,7 @@ return_wait_tasks (GSList *tasks,
     {
       g_autoptr(GTask) task = l->data;
 
+      disconnect_cancellable (task);
       if (error != NULL)
         g_task_return_error (task, g_error_copy (error));
       else
@@ -607,6 +619,8 @@ wait_async_cancelled_cb (GCancellable *cancellable,
       g_task_return_error_if_cancelled (task);
       g_object_unref (task);
     }
+  /* The handler is disconnected with the cancellable's own reference: not
+   * from inside the handler itself. */
 }
 
 /**
@@ -636,6 +650,16 @@ pp_job_wait_async (PpJob               *self,
   g_task_set_source_tag (task, pp_job_wait_async);
   g_task_set_check_cancellable (task, FALSE);
 
+  /* Connected before the task is queued: a cancellation arriving in
+   * between finds nothing to cancel, and is caught just below. */
+  if (cancellable != NULL)
+    g_task_set_task_data (task,
+                          GSIZE_TO_POINTER (g_cancellable_connect (cancellable,
+                                                                   G_CALLBACK (wait_async_cancelled_cb),
+                                                                   g_object_ref (task),
+                                                                   g_object_unref)),
+                          NULL);
+
   g_mutex_lock (&self->lock);
   if (self->state < PP_JOB_STATE_DONE)
     {
@@ -644,19 +668,18 @@ pp_job_wait_async (PpJob               *self,
     }
   g_mutex_unlock (&self->lock);
 
+  if (queued && g_cancellable_is_cancelled (cancellable))
+    wait_async_cancelled_cb (cancellable, task);
   if (!queued)
     {
       g_autoptr(GError) error = NULL;
 
+      disconnect_cancellable (task);
       if (pp_job_propagate_error (self, &error))
         g_task_return_boolean (task, TRUE);
       else
         g_task_return_error (task, g_steal_pointer (&error));
-      return;
     }
-  if (cancellable != NULL)
-    g_cancellable_connect (cancellable, G_CALLBACK (wait_async_cancelled_cb),
-                           g_object_ref (task), g_object_unref);
 }
 
 /**

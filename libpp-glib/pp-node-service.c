@@ -1164,6 +1164,8 @@ pp_node_service_finalize (GObject *object)
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
+  if (self->secret != NULL)
+    explicit_bzero (self->secret, strlen (self->secret));
   g_clear_pointer (&self->secret, g_free);
 
   G_OBJECT_CLASS (pp_node_service_parent_class)->finalize (object);

@@ -358,7 +358,7 @@ class _Runner:
                 view = memoryview(data)
                 while written < len(data):
                     written += os.write(self.wfd, view[written:])
-        except BrokenPipeError:
+        except (BrokenPipeError, ConnectionResetError):
             # The server closed our output: it is gone, like end of file.
             _shutdown(0)
 
@@ -405,7 +405,10 @@ class _Runner:
         job = self.job
         dispatch = self.dispatch
         while True:
-            count = readv(rfd, (scratch,))
+            try:
+                count = readv(rfd, (scratch,))
+            except ConnectionResetError:
+                count = 0               # the server went away: as end of file
             if not count:
                 self.end_of_input()
             # Poll the input once a job ends after this.
@@ -449,7 +452,10 @@ class _Runner:
             else:
                 ready = select.select([self.rfd], [], [], 0)[0]
             if ready:
-                count = os.readv(self.rfd, (self.scratch,))
+                try:
+                    count = os.readv(self.rfd, (self.scratch,))
+                except ConnectionResetError:
+                    count = 0
                 if count:
                     self.buf += memoryview(self.scratch)[:count]
                     self.received()

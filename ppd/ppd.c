@@ -177,12 +177,10 @@ ppd_connect_service (Ppd *self)
   g_signal_connect (self->service, "notify::active-jobs", G_CALLBACK (ppd_activity_cb), self);
 }
 
-/* SIGTERM, SIGINT: lets the running jobs finish (GRACE_PERIOD seconds at
- * most), then quits; ppd_finish() closes the connections, so that the
- * clients run what is left elsewhere. A second signal quits at once.
- *
- * PpNodeService cannot yet stop listening without closing its connections,
- * so it accepts clients during the grace period too. */
+/* SIGTERM, SIGINT: stops accepting clients, lets the running jobs finish
+ * (GRACE_PERIOD seconds at most), then quits; ppd_finish() closes the
+ * connections, so that the clients run what is left elsewhere. A second
+ * signal quits at once. */
 static void
 ppd_stop (Ppd        *self,
           const char *signal_name)
@@ -192,11 +190,12 @@ ppd_stop (Ppd        *self,
   g_clear_handle_id (&self->idle_source, g_source_remove);
   if (self->stopping)
     {
-      g_message ("%s received again: stopping now", signal_name);
+      g_message ("%s received while stopping: stopping now", signal_name);
       ppd_quit_soon (self);
       return;
     }
   self->stopping = TRUE;
+  pp_node_service_stop_listening (self->service);
   if (active == 0)
     {
       g_message ("%s received: stopping", signal_name);
@@ -205,7 +204,7 @@ ppd_stop (Ppd        *self,
     }
   g_message ("%s received: stopping once the %u running job%s finish%s (%d s at most)",
              signal_name, active, active == 1 ? "" : "s", active == 1 ? "es" : "", GRACE_PERIOD);
-  self->grace_source = g_timeout_add_seconds (GRACE_PERIOD, ppd_grace_over_cb, self);
+  self->grace_source = g_timeout_add (GRACE_PERIOD * 1000, ppd_grace_over_cb, self);
 }
 
 static gboolean

@@ -369,7 +369,6 @@ test_connection_large (Fixture       *f,
   send_numbered (&f->server, 1, 10);
   send_numbered (&f->client, 2, BIG_BODY);
   send_numbered (&f->server, 2, BIG_BODY);
-  g_assert_cmpuint (_pp_connection_get_pending (f->client.connection), >, 0);
   send_numbered (&f->client, 3, 10);
   send_numbered (&f->server, 3, 10);
   WAIT_FOR (f, f->server.frames.length == 3 && f->client.frames.length == 3);
@@ -623,7 +622,6 @@ test_connection_peer_resets (Fixture       *f,
   open_client (f);
   send_numbered (&f->client, 1, BIG_BODY);
   run_for (f, 50);
-  g_assert_cmpuint (_pp_connection_get_pending (f->client.connection), >, 0);
   g_io_stream_close (f->server_stream, NULL, NULL);
   WAIT_FOR (f, f->client.n_closed == 1);
   g_test_message ("%s", f->client.error ? f->client.error->message : "(end of stream)");

@@ -629,6 +629,49 @@ test_server_wait_async (Fixture       *fixture,
 }
 
 static void
+count_async_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  guint *done = data;
+
+  g_assert_true (pp_job_wait_finish (PP_JOB (object), result, NULL));
+  (*done)++;
+}
+
+/* A cancellable that outlives many waits does not keep their jobs alive. */
+static void
+test_server_wait_async_long_lived_cancellable (Fixture       *fixture,
+                                               gconstpointer  data)
+{
+  g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  PpJob *weak[5] = { NULL };
+  PpJob *extra = NULL;
+  guint done = 0;
+
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+    {
+      PpJob *job = submit (fixture->server, f, "[]");
+
+      pp_job_wait_async (job, cancellable, count_async_cb, &done);
+      weak[i] = job;
+      g_object_add_weak_pointer (G_OBJECT (job), (gpointer *) &weak[i]);
+      g_object_unref (job);
+    }
+  while (done < G_N_ELEMENTS (weak))
+    g_main_context_iteration (context, TRUE);
+  pp_server_wait (fixture->server, NULL, NULL, NULL);
+  extra = submit (fixture->server, f, "[]");
+  g_clear_object (&extra);  /* submitting emptied the server's graveyard */
+  for (guint i = 0; i < G_N_ELEMENTS (weak); i++)
+    g_assert_null (weak[i]);
+  g_main_context_pop_thread_default (context);
+}
+
+static void
 test_server_wait_cancellable (Fixture       *fixture,
                               gconstpointer  data)
 {
@@ -687,6 +730,7 @@ main (int   argc,
   ADD ("/server/stats", test_server_stats);
   ADD ("/server/wait-async", test_server_wait_async);
   ADD ("/server/wait-cancellable", test_server_wait_cancellable);
+  ADD_N ("/server/wait-async-long-lived-cancellable", test_server_wait_async_long_lived_cancellable, 1);
   g_test_add_func ("/server/too-large", test_server_too_large);
   g_test_add_func ("/server/restart", test_server_restart);
   g_test_add_func ("/server/no-interpreter", test_server_no_interpreter);

@@ -26,7 +26,6 @@ import shutil
 import signal
 import socket
 import ssl
-import stat
 import struct
 import subprocess
 import threading
@@ -40,6 +39,7 @@ TIMEOUT = 15.0
 PREFIX = struct.Struct(">II")
 ADD_SOURCE = "def add(a, b):\n    return a + b\n"
 NAP_SOURCE = "def nap(t):\n    import time\n    time.sleep(t)\n    return t\n"
+GETPID_SOURCE = "def getpid():\n    return os.getpid()\n"
 GETENV_SOURCE = "def getenv(name):\n    return os.environ.get(name)\n"
 
 
@@ -59,27 +59,22 @@ PPD = find_ppd()
 pytestmark = pytest.mark.skipif(PPD is None, reason="ppd is not built (set PPD)")
 
 
-def base_env(**changes):
+def base_env():
     env = dict(os.environ)
     env.pop("PP_SECRET", None)
+    env.pop("G_MESSAGES_DEBUG", None)
     env.setdefault("PP_RUNNER", os.path.join(SRCDIR, "libpp-glib", "pp-runner.py"))
     if not env.get("PP_PYTHON") and os.path.exists("/usr/bin/python3"):
         env["PP_PYTHON"] = "/usr/bin/python3"
-    env.pop("G_MESSAGES_DEBUG", None)
-    for key, value in changes.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
     return env
 
 
 SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:")
 
 
-def run_ppd(*args, env=None, timeout=TIMEOUT):
+def run_ppd(*args, timeout=TIMEOUT):
     """Runs a ppd that is expected to exit by itself."""
-    result = subprocess.run([PPD, *args], env=env or base_env(), capture_output=True,
+    result = subprocess.run([PPD, *args], env=base_env(), capture_output=True,
                             text=True, timeout=timeout)
     assert not SANITIZER_REPORT.search(result.stderr), result.stderr
     return result
@@ -88,10 +83,11 @@ def run_ppd(*args, env=None, timeout=TIMEOUT):
 class Ppd:
     """A ppd process, its log lines collected as they come."""
 
-    def __init__(self, *args, env=None, secret=SECRET, listen=True):
+    def __init__(self, *args, secret=SECRET):
+        env = base_env()
         if secret is not None:
-            env = dict(env or base_env(), PP_SECRET=secret)
-        self.proc = subprocess.Popen([PPD, *args], env=env or base_env(),
+            env["PP_SECRET"] = secret
+        self.proc = subprocess.Popen([PPD, *args], env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
         self.cond = threading.Condition()
@@ -100,10 +96,8 @@ class Ppd:
                         for name in self.out]
         for thread in self.threads:
             thread.start()
-        self.port = None
-        if listen:
-            match = self.wait_for(r"listening on 127\.0\.0\.1:(\d+) with (\d+) worker")
-            self.port = int(match.group(1))
+        match = self.wait_for(r"listening on 127\.0\.0\.1:(\d+) with \d+ worker")
+        self.port = int(match.group(1))
 
     def _read(self, name):
         for line in getattr(self.proc, name):
@@ -381,6 +375,35 @@ def test_sigusr1_prints_stats(ppd):
                     name="stdout")
     daemon.wait_for(r"^\s+1 \|\s+100\.00 \|", name="stdout")
     assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize("restart", [False, True])
+def test_restart(ppd, restart):
+    daemon = ppd(*(["-r"] if restart else []))
+    if restart:
+        daemon.wait_for(r"with 1 worker, a fresh worker for each job")
+    with Client(daemon.port) as client:
+        client.handshake()
+        key = client.define("getpid", GETPID_SOURCE, ["os"])
+        pids = set()
+        for _ in range(3):
+            client.submit(key)
+            pids.add(client.result()[1])
+    assert len(pids) == (3 if restart else 1)
+    assert daemon.stop() == 0
+
+
+def test_debug_logging(ppd):
+    quiet = ppd()
+    check_serves(quiet.port)
+    assert quiet.stop() == 0
+    assert "DEBUG" not in quiet.text()
+
+    daemon = ppd("-d")
+    check_serves(daemon.port)
+    daemon.wait_for(r"Pp-(INFO|DEBUG): client 127\.0\.0\.1:\d+: ")
+    assert daemon.stop() == 0
+    assert "ppd-DEBUG" in daemon.text()
 
 
 def test_auto_discovery_flags_ignored(ppd):
