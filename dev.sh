@@ -4,6 +4,7 @@
 #   ./dev.sh demo     install what is missing, build, run examples/sum_primes.py
 #   ./dev.sh test     install what is missing, build, run the whole test suite
 #   ./dev.sh asan     the whole test suite again under GCC AddressSanitizer/UBSan
+#   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20)
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
 #   ./dev.sh build    install what is missing and build only
@@ -21,6 +22,7 @@ packages=(
   gobject-introspection libgirepository1.0-dev
   python3 python3-gi python3-pytest gjs
   glib-networking iproute2
+  clang libclang-rt-14-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -97,7 +99,13 @@ case "$cmd" in
     ;;
   test)
     build "$build"
+    log "Fuzzing the frame decoder and the handshake (${FUZZ_SECONDS:-20} s each)"
+    "$top/tests/fuzz/run-fuzzers.sh"
     run_suite "$build" "$@"
+    ;;
+  fuzz)
+    ensure_packages
+    exec "$top/tests/fuzz/run-fuzzers.sh"
     ;;
   asan)
     build "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
@@ -118,7 +126,7 @@ case "$cmd" in
     exec "$@"
     ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

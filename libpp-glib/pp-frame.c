@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pp-error.h"
+#include "pp-flat-json-private.h"
 #include "pp-frame-private.h"
 
 /* The frame codec shared by worker pipes and TCP: an 8-byte prefix with the
@@ -240,8 +241,11 @@ parse_header (PpFrameReader  *reader,
               GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
+  JsonObject *flat;
   JsonNode *root;
 
+  if ((flat = _pp_flat_json_parse ((const char *) data, len)) != NULL)
+    return flat;
   if (data[0] != '{' ||
       !json_parser_load_from_data (reader->parser, (const char *) data, len, &local_error))
     {

@@ -22,4 +22,16 @@ PpServer     *_pp_server_link_dup_server (PpServerLink *link);
 gboolean _pp_server_cancel_job (PpServer *self,
                                 PpJob    *job);
 
+/* Batched completion, for services that run many jobs (the node service):
+ * every job of the server that finishes is handed to @func on @context, in
+ * batches, one wake-up of @context per burst. @jobs is owned by the server;
+ * the callee refs what it keeps. Unset with @func %NULL (from @context). */
+typedef void (*PpServerFinishedFunc) (GPtrArray *jobs,
+                                      gpointer   user_data);
+
+void     _pp_server_set_finished_func (PpServer             *self,
+                                       GMainContext         *context,
+                                       PpServerFinishedFunc  func,
+                                       gpointer              user_data);
+
 G_END_DECLS

@@ -90,6 +90,12 @@ struct _PpServer
   guint64       njobs;
   double        time_sum;
   GPtrArray    *graveyard;
+
+  /* Batched completion (see _pp_server_set_finished_func()) */
+  PpServerFinishedFunc finished_func;
+  gpointer      finished_data;
+  GSource      *finished_source;
+  GPtrArray    *finished;
   guint         spawn_failures;
   gboolean      destroyed;
 };
@@ -244,9 +250,22 @@ count_job_locked (PpServer   *self,
 }
 
 static void
-uncount_job_locked (PpServer   *self,
-                    const char *group)
+notify_finished_locked (PpServer *self,
+                        PpJob    *job)
 {
+  if (self->finished_func == NULL)
+    return;
+  g_ptr_array_add (self->finished, g_object_ref (job));
+  if (self->finished->len == 1)
+    g_source_set_ready_time (self->finished_source, 0);
+}
+
+/* Called once per job, when it finishes. */
+static void
+uncount_job_locked (PpServer *self,
+                    PpJob    *job)
+{
+  const char *group = pp_job_get_group (job);
   guint *count = g_hash_table_lookup (self->groups, group);
   gboolean group_done;
 
@@ -257,6 +276,7 @@ uncount_job_locked (PpServer   *self,
   self->active_jobs--;
   if (group_done || self->active_jobs == 0)
     g_cond_broadcast (&self->idle_cond);
+  notify_finished_locked (self, job);
 }
 
 /* Fails @job with @error (taken) unless it already finished. Finishing and
@@ -268,7 +288,7 @@ fail_job_locked (PpServer *self,
                  GError   *error)
 {
   if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, NULL, -1))
-    uncount_job_locked (self, pp_job_get_group (job));
+    uncount_job_locked (self, job);
 }
 
 static void
@@ -758,7 +778,7 @@ handle_result (PpServer *self,
     _pp_job_set_slot (job, NULL);
   if (!is_skipped (frame) && complete_job (self, job, frame))
     {
-      uncount_job_locked (self, pp_job_get_group (job));
+      uncount_job_locked (self, job);
       worker->jobs_done++;
       self->njobs++;
       self->time_sum += run_time;
@@ -851,7 +871,7 @@ handle_remote_result (PpServer     *self,
         _pp_job_set_slot (job, NULL);
       if (!frame_flag (frame, "cancelled") && complete_job (self, job, frame))
         {
-          uncount_job_locked (self, pp_job_get_group (job));
+          uncount_job_locked (self, job);
           node->njobs++;
           node->time_sum += run_time;
         }
@@ -1067,6 +1087,70 @@ worker_died_cb (PpWorker   *worker,
   kick (self);
 }
 
+/* Batched completion ----------------------------------------------------- */
+
+static gboolean
+finished_source_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     user_data)
+{
+  g_source_set_ready_time (source, -1);
+  return callback (user_data);
+}
+
+static GSourceFuncs finished_source_funcs = {
+  .dispatch = finished_source_dispatch,
+};
+
+static gboolean
+deliver_finished_cb (gpointer data)
+{
+  PpServer *self = data;
+  g_autoptr(GPtrArray) batch = NULL;
+  PpServerFinishedFunc func;
+  gpointer func_data;
+
+  g_mutex_lock (&self->lock);
+  batch = g_steal_pointer (&self->finished);
+  self->finished = g_ptr_array_new_with_free_func (g_object_unref);
+  func = self->finished_func;
+  func_data = self->finished_data;
+  g_mutex_unlock (&self->lock);
+
+  if (func != NULL && batch->len > 0)
+    func (batch, func_data);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+_pp_server_set_finished_func (PpServer             *self,
+                              GMainContext         *context,
+                              PpServerFinishedFunc  func,
+                              gpointer              user_data)
+{
+  g_autoptr(GPtrArray) dropped = NULL;
+  GSource *source = NULL;
+
+  if (func != NULL)
+    {
+      source = g_source_new (&finished_source_funcs, sizeof (GSource));
+      g_source_set_callback (source, deliver_finished_cb, self, NULL);
+      g_source_set_static_name (source, "[pp-glib] finished jobs");
+      g_source_attach (source, context);
+    }
+
+  g_mutex_lock (&self->lock);
+  if (self->finished_source != NULL)
+    g_source_destroy (self->finished_source);
+  g_clear_pointer (&self->finished_source, g_source_unref);
+  self->finished_source = source;
+  self->finished_func = func;
+  self->finished_data = user_data;
+  dropped = g_steal_pointer (&self->finished);
+  self->finished = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Cancellation ----------------------------------------------------------- */
 
 typedef struct
@@ -1152,7 +1236,7 @@ _pp_server_cancel_job (PpServer *self,
                             NULL, NULL, NULL, NULL, NULL, -1);
   queued = cancelled && g_queue_remove (&self->queue, job);
   if (cancelled)
-    uncount_job_locked (self, pp_job_get_group (job));
+    uncount_job_locked (self, job);
   g_mutex_unlock (&self->lock);
 
   if (!cancelled)
@@ -1294,6 +1378,10 @@ pp_server_finalize (GObject *object)
 
   g_clear_pointer (&self->link, _pp_server_link_unref);
   g_clear_pointer (&self->graveyard, g_ptr_array_unref);
+  g_clear_pointer (&self->finished, g_ptr_array_unref);
+  if (self->finished_source != NULL)
+    g_source_destroy (self->finished_source);
+  g_clear_pointer (&self->finished_source, g_source_unref);
   g_clear_pointer (&self->python, g_free);
   g_clear_pointer (&self->runner, g_free);
   g_clear_pointer (&self->working_directory, g_free);
@@ -1452,6 +1540,7 @@ pp_server_init (PpServer *self)
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
   self->link = server_link_new (self);
   self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
+  self->finished = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static gboolean

@@ -152,15 +152,17 @@ accept_certificate_cb (GTlsConnection       *connection,
   return TRUE;
 }
 
-/* Each side's handshake blocks, so each runs in a thread of its own. */
-static gpointer
-handshake_thread (gpointer data)
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
 {
+  guint *n_done = data;
   g_autoptr(GError) error = NULL;
 
-  g_tls_connection_handshake (G_TLS_CONNECTION (data), NULL, &error);
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
   g_assert_no_error (error);
-  return NULL;
+  (*n_done)++;
 }
 
 static void
@@ -170,7 +172,7 @@ wrap_tls (Fixture *f)
   g_autofree char *key_file = data_file ("test-key.pem");
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(GError) error = NULL;
-  GThread *server, *client;
+  guint n_done = 0;
 
   certificate = g_tls_certificate_new_from_files (cert_file, key_file, &error);
   g_assert_no_error (error);
@@ -180,10 +182,12 @@ wrap_tls (Fixture *f)
   g_assert_no_error (error);
   g_signal_connect (f->client_stream, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
 
-  server = g_thread_new ("server-handshake", handshake_thread, f->server_stream);
-  client = g_thread_new ("client-handshake", handshake_thread, f->client_stream);
-  g_thread_join (server);
-  g_thread_join (client);
+  /* As a client or node does, before the stream goes to a PpConnection. */
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (f->server_stream), G_PRIORITY_DEFAULT,
+                                    NULL, handshake_cb, &n_done);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (f->client_stream), G_PRIORITY_DEFAULT,
+                                    NULL, handshake_cb, &n_done);
+  WAIT_FOR (f, n_done == 2);
 }
 
 static void

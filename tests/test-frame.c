@@ -11,6 +11,7 @@
 
 #include <pp-glib.h>
 
+#include "pp-flat-json-private.h"
 #include "pp-frame-private.h"
 
 static GByteArray *
@@ -200,6 +201,81 @@ test_frame_random (void)
   g_rand_free (rand);
 }
 
+/* The fast path either declines or agrees with json-glib, member by member. */
+static void
+assert_same_as_json_glib (const char *text)
+{
+  g_autoptr(JsonObject) flat = _pp_flat_json_parse (text, strlen (text));
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) flat_node = NULL;
+  g_autofree char *flat_text = NULL;
+  g_autofree char *reference = NULL;
+
+  if (flat == NULL)
+    return;
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
+  flat_node = json_node_init_object (json_node_alloc (), flat);
+  flat_text = json_to_string (flat_node, FALSE);
+  reference = json_to_string (json_parser_get_root (parser), FALSE);
+  g_assert_cmpstr (flat_text, ==, reference);
+}
+
+static void
+test_frame_flat_json (void)
+{
+  const char *accepted[] = {
+    "{}", " { } ", "{\"t\":\"job\",\"id\":7,\"key\":\"ab\",\"fmt\":\"pickle\"}",
+    "{\"a\":-0,\"b\":1.5e3,\"c\":-2.25E-2,\"d\":true,\"e\":false,\"f\":null}",
+    "{\"u\":\"h\u00e9llo \xc3\xa9\"}", "{\"x\" :\t1 ,\n\"y\": 2}", "{\"n\":123456789012345678}",
+    "{\"dup\":1,\"dup\":2}",
+  };
+  const char *declined[] = {
+    "", "[]", "{", "{\"a\":}", "{\"a\":1,}", "{\"a\":1} x", "{\"a\":\"es\\\"c\"}",
+    "{\"a\":[1]}", "{\"a\":{}}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}",
+    "{\"a\":tru}", "{\"a\":\"\x01\"}", "{\"a\":\"\xff\"}", "{a:1}", "{\"a\":1234567890123456789012}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      g_autoptr(JsonObject) object = _pp_flat_json_parse (accepted[i], strlen (accepted[i]));
+
+      if (strstr (accepted[i], "\\u") == NULL)
+        g_assert_nonnull (object);
+      assert_same_as_json_glib (accepted[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (declined); i++)
+    {
+      g_autoptr(JsonObject) object = _pp_flat_json_parse (declined[i], strlen (declined[i]));
+
+      g_assert_null (object);
+    }
+}
+
+/* Random mutations of real headers: whatever the fast path accepts, json-glib
+ * reads the same. */
+static void
+test_frame_flat_json_random (void)
+{
+  const char *seeds[] = {
+    "{\"t\":\"res\",\"id\":12,\"fmt\":\"json\",\"time\":0.000123,\"ok\":true}",
+    "{\"t\":\"res\",\"id\":3,\"ok\":false,\"etype\":\"ValueError\",\"emsg\":\"bad\",\"olen\":4}",
+  };
+  const char alphabet[] = "{}[]\":,.-+eE0123456789 tfnrul\\\x01\xc3\xa9";
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_autofree char *text = g_strdup (seeds[round % G_N_ELEMENTS (seeds)]);
+      gsize len = strlen (text);
+
+      for (guint k = g_rand_int_range (rand, 1, 4); k > 0; k--)
+        text[g_rand_int_range (rand, 0, len)] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+      assert_same_as_json_glib (text);
+    }
+  g_rand_free (rand);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -213,6 +289,8 @@ main (int   argc,
   g_test_add_func ("/frame/oversized", test_frame_oversized);
   g_test_add_func ("/frame/garbage", test_frame_garbage);
   g_test_add_func ("/frame/random", test_frame_random);
+  g_test_add_func ("/frame/flat-json", test_frame_flat_json);
+  g_test_add_func ("/frame/flat-json-random", test_frame_flat_json_random);
 
   return g_test_run ();
 }

@@ -1,0 +1,183 @@
+/* pp-flat-json.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pp-flat-json-private.h"
+
+/* A cursor over the text; every step either advances or gives up. */
+typedef struct
+{
+  const char *p;
+  const char *end;
+} Cursor;
+
+static void
+skip_space (Cursor *c)
+{
+  while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+    c->p++;
+}
+
+static gboolean
+eat (Cursor *c,
+     char    ch)
+{
+  skip_space (c);
+  if (c->p >= c->end || *c->p != ch)
+    return FALSE;
+  c->p++;
+  return TRUE;
+}
+
+/* A string with no escapes and no control characters, as valid UTF-8. */
+static char *
+read_plain_string (Cursor *c)
+{
+  const char *start;
+
+  if (!eat (c, '"'))
+    return NULL;
+  start = c->p;
+  while (c->p < c->end && *c->p != '"')
+    {
+      if (*c->p == '\\' || (guchar) *c->p < 0x20)
+        return NULL;
+      c->p++;
+    }
+  if (c->p >= c->end || !g_utf8_validate_len (start, c->p - start, NULL))
+    return NULL;
+  c->p++;
+  return g_strndup (start, c->p - 1 - start);
+}
+
+static gboolean
+is_digit (Cursor *c)
+{
+  return c->p < c->end && *c->p >= '0' && *c->p <= '9';
+}
+
+static gboolean
+skip_digits (Cursor *c)
+{
+  const char *start = c->p;
+
+  while (is_digit (c))
+    c->p++;
+  return c->p > start;
+}
+
+/* JSON's number grammar; integers that fit in 64 bits stay integers. */
+static JsonNode *
+read_number (Cursor *c)
+{
+  const char *start = c->p;
+  gboolean integral = TRUE;
+  g_autofree char *text = NULL;
+
+  if (c->p < c->end && *c->p == '-')
+    c->p++;
+  if (c->p < c->end && *c->p == '0')
+    c->p++;
+  else if (!skip_digits (c))
+    return NULL;
+  if (c->p < c->end && *c->p == '.')
+    {
+      c->p++;
+      integral = FALSE;
+      if (!skip_digits (c))
+        return NULL;
+    }
+  if (c->p < c->end && (*c->p == 'e' || *c->p == 'E'))
+    {
+      c->p++;
+      integral = FALSE;
+      if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+        c->p++;
+      if (!skip_digits (c))
+        return NULL;
+    }
+  text = g_strndup (start, c->p - start);
+  if (integral && c->p - start <= 18)
+    return json_node_init_int (json_node_alloc (), g_ascii_strtoll (text, NULL, 10));
+  if (integral)
+    return NULL;  /* perhaps beyond 64 bits: json-glib decides */
+  return json_node_init_double (json_node_alloc (), g_ascii_strtod (text, NULL));
+}
+
+static gboolean
+eat_word (Cursor     *c,
+          const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (c->end - c->p) < len || memcmp (c->p, word, len) != 0)
+    return FALSE;
+  c->p += len;
+  return TRUE;
+}
+
+static JsonNode *
+read_value (Cursor *c)
+{
+  skip_space (c);
+  if (c->p >= c->end)
+    return NULL;
+  if (*c->p == '"')
+    {
+      g_autofree char *text = read_plain_string (c);
+
+      return text ? json_node_init_string (json_node_alloc (), text) : NULL;
+    }
+  if (eat_word (c, "true"))
+    return json_node_init_boolean (json_node_alloc (), TRUE);
+  if (eat_word (c, "false"))
+    return json_node_init_boolean (json_node_alloc (), FALSE);
+  if (eat_word (c, "null"))
+    return json_node_init_null (json_node_alloc ());
+  return read_number (c);
+}
+
+static gboolean
+read_member (Cursor     *c,
+             JsonObject *object)
+{
+  g_autofree char *name = read_plain_string (c);
+  JsonNode *value;
+
+  if (name == NULL || !eat (c, ':') || (value = read_value (c)) == NULL)
+    return FALSE;
+  json_object_set_member (object, name, value);
+  return TRUE;
+}
+
+JsonObject *
+_pp_flat_json_parse (const char *text,
+                     gsize       length)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  Cursor c = { text, text + length };
+
+  if (!eat (&c, '{'))
+    return NULL;
+  if (!eat (&c, '}'))
+    {
+      do
+        if (!read_member (&c, object))
+          return NULL;
+      while (eat (&c, ','));
+      if (!eat (&c, '}'))
+        return NULL;
+    }
+  skip_space (&c);
+  if (c.p != c.end)
+    return NULL;
+  return g_steal_pointer (&object);
+}
