@@ -21,6 +21,7 @@ import datetime
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -30,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (the shared helpers of bench.py)
 
 SECRET = "bench-cluster-secret"
-FULL = {"jobs": 20000, "inputs": [100000 + 100 * i for i in range(8)], "repeat": 3}
-QUICK = {"jobs": 2000, "inputs": [20000 + 100 * i for i in range(8)], "repeat": 1}
+FULL = {"jobs": 20000, "rounds": 5, "inputs": [100000 + 100 * i for i in range(8)], "repeat": 3}
+QUICK = {"jobs": 2000, "rounds": 1, "inputs": [20000 + 100 * i for i in range(8)], "repeat": 1}
 
 
 def ppd_path(build_dir):
@@ -117,25 +118,27 @@ def run_sum_primes(server, inputs, repeat):
 
 
 def measure(pp, exe, params):
-    figures = {}
-    local = pp.Server(bench.WORKERS)
-    try:
-        figures["throughput_local"] = run_throughput(local, params["jobs"])
-        figures["sum_primes_local"] = run_sum_primes(local, params["inputs"], params["repeat"])
-    finally:
-        local.destroy()
-
+    """Local pool and one ppd side by side: throughput in interleaved rounds
+    (median), sum_primes best of params["repeat"]."""
+    figures = {"throughput_local_samples": [], "throughput_ppd_samples": []}
     node = Ppd(exe, bench.WORKERS)
+    local = pp.Server(bench.WORKERS)
     try:
         time.sleep(1.0)
         figures["ppd_idle_rss_mb"] = node.rss_mb()
-        server = remote_server(pp, [node])
+        remote = remote_server(pp, [node])
         try:
-            figures["throughput_ppd"] = run_throughput(server, params["jobs"])
+            for _ in range(params["rounds"]):
+                figures["throughput_local_samples"].append(run_throughput(local, params["jobs"]))
+                figures["throughput_ppd_samples"].append(run_throughput(remote, params["jobs"]))
         finally:
-            server.destroy()
+            remote.destroy()
+        figures["sum_primes_local"] = run_sum_primes(local, params["inputs"], params["repeat"])
     finally:
+        local.destroy()
         node.stop()
+    for key in ("local", "ppd"):
+        figures["throughput_%s" % key] = statistics.median(figures["throughput_%s_samples" % key])
 
     pair = [Ppd(exe, 1), Ppd(exe, 1)]
     try:
@@ -155,7 +158,7 @@ def rows(f, params):
     slower = f["sum_primes_2ppd"] / f["sum_primes_local"] - 1
     verdict = lambda ok: "PASS" if ok else "FAIL"
     return [
-        ("throughput local pool (%d jobs)" % params["jobs"], "%.0f jobs/s" % f["throughput_local"], "(reference)", ""),
+        ("throughput local pool (%d jobs, median of %d)" % (params["jobs"], params["rounds"]), "%.0f jobs/s" % f["throughput_local"], "(reference)", ""),
         ("throughput via 1 ppd, ncpus=0", "%.0f jobs/s" % f["throughput_ppd"], "(reference)", ""),
         ("throughput ppd / local", "%.2fx" % ratio, ">= 0.8x", verdict(ratio >= 0.8)),
         ("sum_primes 2 local workers", "%.3f s" % f["sum_primes_local"], "(reference)", ""),
