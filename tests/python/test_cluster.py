@@ -208,6 +208,28 @@ def test_node_killed_mid_run_loses_no_job_and_comes_back(nodes, servers):
     assert a2.proc.pid in parents
 
 
+def test_silent_node_is_dropped_after_socket_timeout(nodes, servers):
+    """A node that stops answering (SIGSTOP: no crash, no closed socket) is
+    detected by the heartbeats within socket_timeout; its jobs run
+    elsewhere."""
+    frozen, healthy = nodes(), nodes()
+    srv = servers(0, ppservers=(frozen.address, healthy.address), secret=SECRET,
+                  socket_timeout=2)
+    wait_active(srv, 3)
+    jobs = [srv.submit(nap_square, (i,)) for i in range(100)]
+    while srv.get_stats()[frozen.address].njobs < 3:
+        time.sleep(0.01)
+    frozen.proc.send_signal(signal.SIGSTOP)
+    start = time.time()
+    try:
+        results = [job() for job in jobs]
+    finally:
+        frozen.proc.send_signal(signal.SIGCONT)
+    assert [r[0] for r in results] == [i * i for i in range(100)]
+    assert time.time() - start < 15
+    assert frozen.address not in srv.get_active_nodes()
+
+
 def test_wrong_secret_node_is_never_used(nodes, servers, capfd):
     # The node proves itself first: the client sees the wrong proof and
     # never sends its own, nor any job.

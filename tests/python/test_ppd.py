@@ -508,6 +508,23 @@ def test_job_before_auth_refused(ppd):
             r"expected a \W?hello\W? frame", "protocol")
 
 
+def test_truncated_handshake_refused(ppd):
+    """Half a hello, then the client hangs up: logged, nothing else hurt."""
+    daemon = ppd()
+    hello = frame({"t": "hello", "proto": 1, "nonce": os.urandom(32).hex()})
+    for cut in (3, PREFIX.size + 10, len(hello) - 1):
+        with Client(daemon.port) as client:
+            client.send(hello[:cut])
+            client.sock.shutdown(socket.SHUT_WR)
+            frames = client.recv_until_closed()
+            port = client.sock.getsockname()[1]
+        assert all(f[0]["t"] == "error" for f in frames), frames
+        line = daemon.wait_for(r"client 127\.0\.0\.1:%d: (.*)" % port).group(1)
+        assert re.search(r"end of (stream|file)|closed the connection", line), line
+    check_serves(daemon.port)
+    assert daemon.stop() == 0
+
+
 def test_silent_client_dropped(ppd):
     daemon = ppd("-k", "1")
     start = time.monotonic()
