@@ -63,6 +63,11 @@ const char        *_pp_handshake_get_node_name (PpHandshake     *self);
 guint              _pp_handshake_get_timeout   (PpHandshake     *self);
 void               _pp_handshake_free          (PpHandshake     *self);
 
+/* The TLS channel binding both sides mix into their proofs: tls-exporter,
+ * or tls-server-end-point where the TLS library lacks it (docs/protocol.md). */
+GBytes            *_pp_handshake_dup_channel_binding (GTlsConnection *tls,
+                                                      GError        **error);
+
 /* Fills @buffer from the kernel's CSPRNG (getrandom()). */
 gboolean           _pp_random_bytes            (guint8          *buffer,
                                                 gsize            length,

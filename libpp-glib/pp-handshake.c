@@ -624,3 +624,21 @@ _pp_handshake_get_timeout (PpHandshake *self)
   g_return_val_if_fail (self != NULL, 0);
   return self->timeout;
 }
+
+GBytes *
+_pp_handshake_dup_channel_binding (GTlsConnection  *tls,
+                                   GError         **error)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+
+  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER,
+                                                  data, NULL))
+    {
+      g_byte_array_set_size (data, 0);
+      if (!g_tls_connection_get_channel_binding_data (tls,
+                                                      G_TLS_CHANNEL_BINDING_TLS_SERVER_END_POINT,
+                                                      data, error))
+        return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}

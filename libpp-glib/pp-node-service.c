@@ -1014,25 +1014,6 @@ client_start (Client    *client,
 
 /* TLS -------------------------------------------------------------------- */
 
-/* The channel binding both sides mix into their proofs. */
-static GBytes *
-dup_channel_binding (GTlsConnection  *tls,
-                     GError         **error)
-{
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-
-  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER,
-                                                  data, NULL))
-    {
-      g_byte_array_set_size (data, 0);
-      if (!g_tls_connection_get_channel_binding_data (tls,
-                                                      G_TLS_CHANNEL_BINDING_TLS_SERVER_END_POINT,
-                                                      data, error))
-        return NULL;
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
-}
-
 static void
 tls_handshake_cb (GObject      *object,
                   GAsyncResult *result,
@@ -1044,7 +1025,7 @@ tls_handshake_cb (GObject      *object,
   g_autofree char *reason = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error) ||
-      (channel_binding = dup_channel_binding (G_TLS_CONNECTION (object), &error)) == NULL)
+      (channel_binding = _pp_handshake_dup_channel_binding (G_TLS_CONNECTION (object), &error)) == NULL)
     {
       if (client->service == NULL)
         return;

@@ -270,19 +270,6 @@ start_session (RemoteNode *self,
   _pp_connection_flush (self->connection);
 }
 
-static GBytes *
-dup_channel_binding (GTlsConnection *tls)
-{
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-
-  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER,
-                                                  data, NULL) &&
-      !g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_SERVER_END_POINT,
-                                                  data, NULL))
-    return NULL;
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
-}
-
 static void
 tls_handshake_cb (GObject      *object,
                   GAsyncResult *result,
@@ -300,8 +287,11 @@ tls_handshake_cb (GObject      *object,
       g_object_unref (tls);
       return;
     }
-  binding = dup_channel_binding (tls);
-  start_session (self, G_IO_STREAM (tls), binding);
+  binding = _pp_handshake_dup_channel_binding (tls, &error);
+  if (binding == NULL)
+    fail (self, error);
+  else
+    start_session (self, G_IO_STREAM (tls), binding);
   g_object_unref (tls);
 }
 

@@ -1050,21 +1050,6 @@ tls_handshake_cb (GObject      *object,
   handshake->done = TRUE;
 }
 
-static GBytes *
-dup_channel_binding (GTlsConnection *tls)
-{
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-
-  if (!g_tls_connection_get_channel_binding_data (tls, G_TLS_CHANNEL_BINDING_TLS_EXPORTER,
-                                                  data, NULL))
-    {
-      g_byte_array_set_size (data, 0);
-      g_assert_true (g_tls_connection_get_channel_binding_data (
-                       tls, G_TLS_CHANNEL_BINDING_TLS_SERVER_END_POINT, data, NULL));
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
-}
-
 /* A client that speaks TLS; returns its channel binding. */
 static TestClient *
 test_client_new_tls (Fixture  *fixture,
@@ -1084,7 +1069,8 @@ test_client_new_tls (Fixture  *fixture,
                                     &handshake);
   ITERATE_UNTIL (fixture->context, handshake.done);
   g_assert_no_error (handshake.error);
-  *channel_binding = dup_channel_binding (client->tls);
+  *channel_binding = _pp_handshake_dup_channel_binding (client->tls, NULL);
+  g_assert_nonnull (*channel_binding);
   test_client_attach (client, G_IO_STREAM (client->tls));
   return client;
 }
