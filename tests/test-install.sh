@@ -35,3 +35,11 @@ PYEOF
 )
 echo "installed copy computed: $out"
 test "$out" = 285
+
+# The classic example, unchanged, against the installed copy.
+cp "$src/examples/sum_primes.py" "$tmp/"
+example=$(LD_LIBRARY_PATH="$libdir" PYTHONPATH="$site" /usr/bin/python3 "$tmp/sum_primes.py" 2 2000)
+echo "$example" | grep -qx "Sum of primes below 100 is 1060"
+echo "$example" | grep -qx "Sum of primes below 2000 is 277050"
+echo "$example" | grep -q "^ job count | % of all jobs | job time sum | time per job | job server$"
+echo "examples/sum_primes.py ran against the installed copy"
