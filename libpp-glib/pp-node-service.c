@@ -100,6 +100,9 @@ struct _Client
   GHashTable        *jobs;
   gboolean           authenticated;
   gboolean           connection_closed;
+  /* For pp_node_service_dup_clients() */
+  double             since;
+  guint64            jobs_done;
 };
 
 /* A job of a client, owned by the service's tracked table until the pool
@@ -564,6 +567,7 @@ answer_job (PpNodeService *self,
       g_hash_table_lookup (client->jobs, &remote->id) != remote)
     return;
   g_hash_table_remove (client->jobs, &remote->id);
+  client->jobs_done++;
   pp_job_propagate_error (remote->job, &error);
   /* The pool is gone: the client had better run its jobs elsewhere. */
   if (g_error_matches (error, PP_ERROR, PP_ERROR_DESTROYED))
@@ -877,6 +881,7 @@ client_authenticated (Client *client)
 
   g_clear_pointer (&client->handshake, _pp_handshake_free);
   client->authenticated = TRUE;
+  client->since = g_get_real_time () / (double) G_USEC_PER_SEC;
   self->n_pending--;
   if (client->deadline != NULL)
     {
@@ -1663,4 +1668,31 @@ pp_node_service_stop (PpNodeService *self)
         client_log (client, G_LOG_LEVEL_INFO, "disconnected: the node is shutting down");
       client_abort (client, "shutdown", "the node is shutting down");
     }
+}
+
+/**
+ * pp_node_service_dup_clients:
+ * @self: a #PpNodeService
+ *
+ * Describes the connected (authenticated) clients, for monitoring (ppd's
+ * D-Bus ListClients): one `(std)` per client: its address, the jobs it ran
+ * here, and since when it is connected, in seconds since the Unix epoch.
+ *
+ * Returns: (transfer full): a #GVariant of type `a(std)`
+ */
+GVariant *
+pp_node_service_dup_clients (PpNodeService *self)
+{
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  Client *client;
+
+  g_return_val_if_fail (PP_IS_NODE_SERVICE (self), NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(std)"));
+  g_hash_table_iter_init (&iter, self->clients);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
+    if (client->authenticated && !client->connection_closed)
+      g_variant_builder_add (&builder, "(std)", client->peer, client->jobs_done, client->since);
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
 }

@@ -48,6 +48,8 @@ GTlsCertificate *pp_node_service_get_tls_certificate (PpNodeService    *self);
 PP_AVAILABLE_IN_ALL
 guint            pp_node_service_get_n_clients       (PpNodeService    *self);
 PP_AVAILABLE_IN_ALL
+GVariant        *pp_node_service_dup_clients         (PpNodeService    *self);
+PP_AVAILABLE_IN_ALL
 guint            pp_node_service_get_active_jobs     (PpNodeService    *self);
 PP_AVAILABLE_IN_ALL
 void             pp_node_service_stop_listening      (PpNodeService    *self);

@@ -96,8 +96,26 @@ struct _PpServer
   gpointer      finished_data;
   GSource      *finished_source;
   GPtrArray    *finished;
+
+  /* job-started and job-finished, delivered on the creator's context */
+  GMainContext *creator_context;
+  GSource      *events_source;
+  GArray       *events;
   guint         spawn_failures;
   gboolean      destroyed;
+};
+
+typedef struct
+{
+  PpJob    *job;
+  guint     pid;
+  gboolean  started;
+} JobEvent;
+
+enum {
+  JOB_STARTED,
+  JOB_FINISHED,
+  N_SIGNALS
 };
 
 enum {
@@ -129,6 +147,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, pp_server_initable_iface_init))
 
 static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
 
 static const PpWorkerCallbacks worker_callbacks = {
   worker_frame_cb,
@@ -249,6 +268,26 @@ count_job_locked (PpServer   *self,
   self->active_jobs++;
 }
 
+/* Queues a job-started or job-finished emission, if anyone listens. */
+static void
+push_event_locked (PpServer *self,
+                   PpJob    *job,
+                   guint     pid,
+                   gboolean  started)
+{
+  JobEvent event = { g_object_ref (job), pid, started };
+
+  if (self->events_source == NULL ||
+      !g_signal_has_handler_pending (self, signals[started ? JOB_STARTED : JOB_FINISHED], 0, TRUE))
+    {
+      g_object_unref (job);
+      return;
+    }
+  g_array_append_val (self->events, event);
+  if (self->events->len == 1)
+    g_source_set_ready_time (self->events_source, 0);
+}
+
 static void
 notify_finished_locked (PpServer *self,
                         PpJob    *job)
@@ -277,6 +316,7 @@ uncount_job_locked (PpServer *self,
   if (group_done || self->active_jobs == 0)
     g_cond_broadcast (&self->idle_cond);
   notify_finished_locked (self, job);
+  push_event_locked (self, job, 0, FALSE);
 }
 
 /* Fails @job with @error (taken) unless it already finished. Finishing and
@@ -310,8 +350,9 @@ kick (PpServer *self)
     g_source_set_ready_time (self->kick_source, 0);
 }
 
+/* A source dispatched once each time its ready time is set to 0. */
 static gboolean
-kick_source_dispatch (GSource     *source,
+ready_source_dispatch (GSource     *source,
                       GSourceFunc  callback,
                       gpointer     user_data)
 {
@@ -319,8 +360,8 @@ kick_source_dispatch (GSource     *source,
   return callback (user_data);
 }
 
-static GSourceFuncs kick_source_funcs = {
-  .dispatch = kick_source_dispatch,
+static GSourceFuncs ready_source_funcs = {
+  .dispatch = ready_source_dispatch,
 };
 
 /* Pool ------------------------------------------------------------------- */
@@ -486,6 +527,8 @@ assign_next_locked (PpServer *self,
   _pp_job_set_slot (job, worker);
   _pp_job_set_running (job, LOCAL_NODE);
   g_queue_push_tail (&worker->in_flight, job);
+  if (worker->in_flight.length == 1)
+    push_event_locked (self, job, worker->pid, TRUE);
   encode_job (_pp_worker_get_out (worker), worker->defined, job);
   return TRUE;
 }
@@ -531,6 +574,7 @@ assign_next_remote_locked (PpServer     *self,
   id = g_new (guint64, 1);
   *id = pp_job_get_id (job);
   g_hash_table_insert (node->in_flight, id, job);
+  push_event_locked (self, job, 0, TRUE);
   encode_job (_pp_remote_node_get_out (node), node->defined, job);
   return TRUE;
 }
@@ -611,6 +655,7 @@ steal_locked (PpServer *self)
       encode_skip (victim, job);
       _pp_job_set_slot (job, thief);
       g_queue_push_tail (&thief->in_flight, g_object_ref (job));
+      push_event_locked (self, job, thief->pid, TRUE);
       encode_job (_pp_worker_get_out (thief), thief->defined, job);
     }
 }
@@ -750,6 +795,17 @@ complete_job (PpServer *self,
                        output, run_time);
 }
 
+/* The worker moves on to the next job it holds. */
+static void
+next_started_locked (PpServer *self,
+                     PpWorker *worker)
+{
+  PpJob *next = g_queue_peek_head (&worker->in_flight);
+
+  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_slot (next) == worker)
+    push_event_locked (self, next, worker->pid, TRUE);
+}
+
 static gboolean
 is_skipped (PpFrame *frame)
 {
@@ -780,9 +836,11 @@ handle_result (PpServer *self,
     {
       uncount_job_locked (self, job);
       worker->jobs_done++;
+      worker->busy_time += run_time;
       self->njobs++;
       self->time_sum += run_time;
     }
+  next_started_locked (self, worker);
   if (self->restart)
     worker->retiring = TRUE;
   if (worker->retiring && g_queue_is_empty (&worker->in_flight))
@@ -1087,20 +1145,45 @@ worker_died_cb (PpWorker   *worker,
   kick (self);
 }
 
-/* Batched completion ----------------------------------------------------- */
+/* job-started, job-finished -------------------------------------------- */
 
 static gboolean
-finished_source_dispatch (GSource     *source,
-                          GSourceFunc  callback,
-                          gpointer     user_data)
+deliver_events_cb (gpointer data)
 {
-  g_source_set_ready_time (source, -1);
-  return callback (user_data);
+  PpServer *self = data;
+  g_autoptr(GArray) events = NULL;
+
+  g_mutex_lock (&self->lock);
+  events = g_steal_pointer (&self->events);
+  self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
+  g_mutex_unlock (&self->lock);
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      JobEvent *event = &g_array_index (events, JobEvent, i);
+
+      if (event->started)
+        g_signal_emit (self, signals[JOB_STARTED], 0, event->job, event->pid);
+      else
+        g_signal_emit (self, signals[JOB_FINISHED], 0, event->job);
+      g_object_unref (event->job);
+    }
+  return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs finished_source_funcs = {
-  .dispatch = finished_source_dispatch,
-};
+static void
+clear_events (PpServer *self)
+{
+  for (guint i = 0; self->events != NULL && i < self->events->len; i++)
+    g_object_unref (g_array_index (self->events, JobEvent, i).job);
+  g_clear_pointer (&self->events, g_array_unref);
+  if (self->events_source != NULL)
+    g_source_destroy (self->events_source);
+  g_clear_pointer (&self->events_source, g_source_unref);
+  g_clear_pointer (&self->creator_context, g_main_context_unref);
+}
+
+/* Batched completion ----------------------------------------------------- */
 
 static gboolean
 deliver_finished_cb (gpointer data)
@@ -1133,7 +1216,7 @@ _pp_server_set_finished_func (PpServer             *self,
 
   if (func != NULL)
     {
-      source = g_source_new (&finished_source_funcs, sizeof (GSource));
+      source = g_source_new (&ready_source_funcs, sizeof (GSource));
       g_source_set_callback (source, deliver_finished_cb, self, NULL);
       g_source_set_static_name (source, "[pp-glib] finished jobs");
       g_source_attach (source, context);
@@ -1378,6 +1461,7 @@ pp_server_finalize (GObject *object)
 
   g_clear_pointer (&self->link, _pp_server_link_unref);
   g_clear_pointer (&self->graveyard, g_ptr_array_unref);
+  clear_events (self);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   if (self->finished_source != NULL)
     g_source_destroy (self->finished_source);
@@ -1524,6 +1608,31 @@ pp_server_class_init (PpServerClass *klass)
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * PpServer::job-started:
+   * @self: the server
+   * @job: the job
+   * @worker: the pid of the local worker running it, 0 on a remote node
+   *
+   * Emitted when a worker starts @job, in the thread-default main context
+   * of the thread that created the server. Emissions come in batches, after
+   * the fact; nothing is collected while no handler is connected.
+   */
+  signals[JOB_STARTED] =
+    g_signal_new ("job-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, PP_TYPE_JOB, G_TYPE_UINT);
+
+  /**
+   * PpServer::job-finished:
+   * @self: the server
+   * @job: the job, done, failed or cancelled
+   *
+   * Emitted when @job finishes, like [signal@Pp.Server::job-started].
+   */
+  signals[JOB_FINISHED] =
+    g_signal_new ("job-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, PP_TYPE_JOB);
 }
 
 static void
@@ -1541,6 +1650,7 @@ pp_server_init (PpServer *self)
   self->link = server_link_new (self);
   self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
+  self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
 }
 
 static gboolean
@@ -1613,10 +1723,15 @@ pp_server_initable_init (GInitable     *initable,
 
   self->target_workers = resolve_ncpus (self->requested_ncpus);
   self->io = _pp_io_thread_new ("pp-server-io");
-  self->kick_source = g_source_new (&kick_source_funcs, sizeof (GSource));
+  self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
   g_source_set_static_name (self->kick_source, "[pp-glib] dispatch");
   g_source_attach (self->kick_source, _pp_io_thread_get_context (self->io));
+  self->creator_context = g_main_context_ref_thread_default ();
+  self->events_source = g_source_new (&ready_source_funcs, sizeof (GSource));
+  g_source_set_callback (self->events_source, deliver_events_cb, self, NULL);
+  g_source_set_static_name (self->events_source, "[pp-glib] job events");
+  g_source_attach (self->events_source, self->creator_context);
   create_remotes (self);
   kick (self);
 
@@ -1980,6 +2095,73 @@ pp_server_get_active_jobs (PpServer   *self,
   g_mutex_unlock (&self->lock);
 
   return n;
+}
+
+/**
+ * pp_server_get_queued_jobs:
+ * @self: a #PpServer
+ *
+ * Returns: the number of jobs waiting for a worker
+ */
+guint
+pp_server_get_queued_jobs (PpServer *self)
+{
+  guint queued = 0;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  for (GList *l = self->queue.head; l != NULL; l = l->next)
+    queued += !pp_job_is_finished (l->data);
+  g_mutex_unlock (&self->lock);
+
+  return queued;
+}
+
+static const char *
+worker_state_locked (PpWorker *worker,
+                     PpJob    *head)
+{
+  if (!worker->said_hello)
+    return "starting";
+  return head != NULL && !pp_job_is_finished (head) ? "busy" : "idle";
+}
+
+/**
+ * pp_server_dup_worker_info:
+ * @self: a #PpServer
+ *
+ * Describes the local workers, for monitoring (ppd's D-Bus ListWorkers):
+ * one `(ustud)` per worker: its pid, its state (`"starting"`, `"idle"` or
+ * `"busy"`), the id of the job it runs (0 when none), the jobs it finished,
+ * and the seconds it spent running them.
+ *
+ * Returns: (transfer full): a #GVariant of type `a(ustud)`
+ */
+GVariant *
+pp_server_dup_worker_info (PpServer *self)
+{
+  GVariantBuilder builder;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ustud)"));
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      PpJob *head = g_queue_peek_head (&worker->in_flight);
+      const char *state = worker_state_locked (worker, head);
+
+      if (worker->dead)
+        continue;
+      g_variant_builder_add (&builder, "(ustud)", (guint32) worker->pid, state,
+                             (guint64) (g_str_equal (state, "busy") ? pp_job_get_id (head) : 0),
+                             (guint32) MIN (worker->jobs_done, G_MAXUINT32), worker->busy_time);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
 static guint

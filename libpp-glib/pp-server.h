@@ -79,6 +79,10 @@ PP_AVAILABLE_IN_ALL
 guint        pp_server_get_active_jobs  (PpServer         *self,
                                          const char       *group);
 PP_AVAILABLE_IN_ALL
+guint        pp_server_get_queued_jobs  (PpServer         *self);
+PP_AVAILABLE_IN_ALL
+GVariant    *pp_server_dup_worker_info  (PpServer         *self);
+PP_AVAILABLE_IN_ALL
 GPtrArray   *pp_server_list_stats       (PpServer         *self);
 PP_AVAILABLE_IN_ALL
 char        *pp_server_format_stats     (PpServer         *self);

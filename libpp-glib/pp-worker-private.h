@@ -57,6 +57,7 @@ struct _PpWorker
   gboolean                 retiring;
   gboolean                 dead;
   guint64                  jobs_done;
+  double                   busy_time;
 };
 
 PpWorker   *_pp_worker_spawn  (guint                     number,

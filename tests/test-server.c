@@ -482,6 +482,78 @@ test_server_stats (Fixture       *fixture,
 }
 
 static void
+on_job_started (PpServer *server,
+                PpJob    *job,
+                guint     pid,
+                gpointer  data)
+{
+  GHashTable *pids = data;
+
+  g_assert_cmpuint (pid, >, 0);
+  g_hash_table_add (pids, GUINT_TO_POINTER (pid));
+}
+
+static void
+on_job_finished (PpServer *server,
+                 PpJob    *job,
+                 gpointer  data)
+{
+  guint *finished = data;
+
+  g_assert_true (pp_job_is_finished (job));
+  (*finished)++;
+}
+
+/* Monitoring: job-started/job-finished in the creator's context, and the
+ * workers' own figures. */
+static void
+test_server_monitoring (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PpServer) server = NULL;
+  g_autoptr(PpFunction) nap = pp_function_new ("nap", "def nap(s):\n    time.sleep(s)\n",
+                                               (const char *[]) { "time", NULL });
+  g_autoptr(GHashTable) pids = g_hash_table_new (NULL, NULL);
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint finished = 0;
+  guint64 total_done = 0;
+  GVariantIter iter;
+  const char *state;
+  guint32 pid, done;
+  guint64 job_id;
+  double busy;
+
+  g_main_context_push_thread_default (context);
+  server = pp_server_new (2, &error);
+  g_assert_no_error (error);
+  g_signal_connect (server, "job-started", G_CALLBACK (on_job_started), pids);
+  g_signal_connect (server, "job-finished", G_CALLBACK (on_job_finished), &finished);
+  for (guint i = 0; i < 6; i++)
+    g_object_unref (submit (server, nap, "[0.05]"));
+  g_object_unref (submit (server, nap, "[2]"));
+  while (finished < 6)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpuint (g_hash_table_size (pids), ==, 2);
+  g_assert_cmpuint (pp_server_get_queued_jobs (server), ==, 0);
+
+  info = pp_server_dup_worker_info (server);
+  g_assert_cmpstr (g_variant_get_type_string (info), ==, "a(ustud)");
+  g_assert_cmpuint (g_variant_n_children (info), ==, 2);
+  g_variant_iter_init (&iter, info);
+  while (g_variant_iter_next (&iter, "(u&stud)", &pid, &state, &job_id, &done, &busy))
+    {
+      g_assert_true (g_hash_table_contains (pids, GUINT_TO_POINTER (pid)));
+      g_assert_true (g_str_equal (state, "busy") == (job_id != 0));
+      total_done += done;
+      g_assert_cmpfloat (busy, >=, 0.05 * done * 0.9);
+    }
+  g_assert_cmpuint (total_done, ==, 6);
+  pp_server_destroy (server);
+  g_main_context_pop_thread_default (context);
+}
+
+static void
 test_server_restart (void)
 {
   g_autoptr(GError) error = NULL;
@@ -733,6 +805,7 @@ main (int   argc,
   ADD_N ("/server/wait-async-long-lived-cancellable", test_server_wait_async_long_lived_cancellable, 1);
   g_test_add_func ("/server/too-large", test_server_too_large);
   g_test_add_func ("/server/restart", test_server_restart);
+  g_test_add_func ("/server/monitoring", test_server_monitoring);
   g_test_add_func ("/server/no-interpreter", test_server_no_interpreter);
   g_test_add_func ("/server/broken-runner", test_server_broken_runner);
   g_test_add_func ("/server/function-key", test_server_function_key);
