@@ -23,4 +23,11 @@ void          _pp_io_thread_invoke_sync (PpIoThread     *self,
                                          gpointer        data);
 void          _pp_io_thread_free        (PpIoThread     *self);
 
+/* Calls @free_func on @data from @context once the current dispatch has
+ * unwound (or when @context goes away first): for objects that must die
+ * but may be in the middle of one of their own callbacks. */
+void          _pp_free_later            (GMainContext   *context,
+                                         gpointer        data,
+                                         GDestroyNotify  free_func);
+
 G_END_DECLS

@@ -119,3 +119,22 @@ _pp_io_thread_free (PpIoThread *self)
   g_main_context_unref (self->context);
   g_free (self);
 }
+
+static gboolean
+nothing_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+void
+_pp_free_later (GMainContext   *context,
+                gpointer        data,
+                GDestroyNotify  free_func)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_HIGH_IDLE);
+  g_source_set_callback (source, nothing_cb, data, free_func);
+  g_source_set_static_name (source, "[pp-glib] free later");
+  g_source_attach (source, context);
+}

@@ -12,6 +12,7 @@
 #include "pp-connection-private.h"
 #include "pp-error.h"
 #include "pp-handshake-private.h"
+#include "pp-io-thread-private.h"
 #include "pp-node-service.h"
 #include "pp-server-private.h"
 
@@ -311,24 +312,13 @@ client_unref (Client *client)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_unref)
 
-static gboolean
-nothing_cb (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
-
 /* Drops the service's reference once the current dispatch is unwound: the
  * client may be closed from inside a callback of its own connection. */
 static void
 client_unref_later (Client       *client,
                     GMainContext *context)
 {
-  g_autoptr(GSource) source = g_idle_source_new ();
-
-  g_source_set_priority (source, G_PRIORITY_HIGH_IDLE);
-  g_source_set_callback (source, nothing_cb, client, (GDestroyNotify) client_unref);
-  g_source_set_static_name (source, "[pp] free a closed client");
-  g_source_attach (source, context);
+  _pp_free_later (context, client, (GDestroyNotify) client_unref);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "pp-connection-private.h"
 #include "pp-error.h"
 #include "pp-handshake-private.h"
+#include "pp-io-thread-private.h"
 #include "pp-remote-node-private.h"
 
 #define BACKOFF_MIN_SECONDS 1
@@ -107,29 +108,18 @@ attach_timeout (RemoteNode  *self,
 
 /* Connection life cycle -------------------------------------------------- */
 
-static gboolean
-nothing_cb (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
-
 /* Closes the connection now and frees it once the frame being handled,
  * perhaps its own, is unwound. */
 static void
 drop_connection (RemoteNode *self)
 {
-  GSource *free_later;
-
   clear_source (&self->ping_source);
   g_clear_pointer (&self->handshake, _pp_handshake_free);
   if (self->connection == NULL)
     return;
   _pp_connection_close (self->connection);
-  free_later = g_idle_source_new ();
-  g_source_set_callback (free_later, nothing_cb, g_steal_pointer (&self->connection),
-                         (GDestroyNotify) _pp_connection_free);
-  g_source_attach (free_later, self->context);
-  g_source_unref (free_later);
+  _pp_free_later (self->context, g_steal_pointer (&self->connection),
+                  (GDestroyNotify) _pp_connection_free);
 }
 
 static gboolean

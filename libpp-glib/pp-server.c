@@ -1106,12 +1106,6 @@ spawn_failure_error (PpServer   *self,
                       self->python, self->runner, reason);
 }
 
-static gboolean
-nothing_cb (gpointer data)
-{
-  return G_SOURCE_REMOVE;
-}
-
 static void
 worker_died_cb (PpWorker   *worker,
                 const char *reason,
@@ -1119,7 +1113,6 @@ worker_died_cb (PpWorker   *worker,
 {
   PpServer *self = data;
   GQueue doomed = G_QUEUE_INIT;
-  GSource *free_later;
   gboolean expected;
 
   g_mutex_lock (&self->lock);
@@ -1138,10 +1131,7 @@ worker_died_cb (PpWorker   *worker,
     g_debug ("Worker %d %s", worker->pid, reason);
   /* Freed once the frame that reported the death is unwound (or with the
    * context, if the thread stops first). */
-  free_later = g_idle_source_new ();
-  g_source_set_callback (free_later, nothing_cb, worker, (GDestroyNotify) _pp_worker_free);
-  g_source_attach (free_later, _pp_io_thread_get_context (self->io));
-  g_source_unref (free_later);
+  _pp_free_later (_pp_io_thread_get_context (self->io), worker, (GDestroyNotify) _pp_worker_free);
   kick (self);
 }
 
