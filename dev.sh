@@ -23,7 +23,7 @@ packages=(
   python3 python3-gi python3-pytest gjs
   glib-networking iproute2
   clang libclang-rt-14-dev
-  dbus libglib2.0-bin
+  dbus libglib2.0-bin libxml2-utils
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1930,6 +1930,35 @@ pp_server_submit_data (PpServer         *self,
   return pp_server_submit (self, function, args, format, group, error);
 }
 
+/* json-glib parses recursively: deep nesting would exhaust the stack. */
+#define MAX_JSON_DEPTH 512
+
+/* The deepest nesting of arrays and objects, strings skipped. */
+static guint
+json_nesting_depth (const char *text)
+{
+  guint depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '[' || *p == '{')
+        deepest = MAX (deepest, ++depth);
+      else if ((*p == ']' || *p == '}') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}
+
 /**
  * pp_server_submit_json:
  * @self: a #PpServer
@@ -1959,6 +1988,12 @@ pp_server_submit_json (PpServer    *self,
   g_return_val_if_fail (PP_IS_SERVER (self), NULL);
   g_return_val_if_fail (args_json != NULL, NULL);
 
+  if (json_nesting_depth (args_json) > MAX_JSON_DEPTH)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments nest deeper than %d levels", MAX_JSON_DEPTH);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, args_json, -1, &parse_error))
     {
       g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,

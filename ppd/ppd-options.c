@@ -25,6 +25,7 @@
 
 #define MAX_SECRET_FILE_SIZE (64 * 1024)
 #define MAX_WORKERS          4096
+#define MAX_RETAINED_JOBS    1000000
 
 static const char summary[] =
   "Runs Python jobs for pp and pp-glib clients on this machine's processors:\n"
@@ -47,6 +48,14 @@ static const char description[] =
   "Signals:\n"
   "  SIGTERM, SIGINT   let running jobs finish (10 s at most), then exit\n"
   "  SIGUSR1           print the job statistics on standard output\n"
+  "\n"
+  "D-Bus:\n"
+  "  ppd owns org.ppglib.Ppd on the session bus (the system bus with --system)\n"
+  "  and exports /org/ppglib/Ppd, interface org.ppglib.Ppd1: its state, its\n"
+  "  workers and clients, and jobs submitted with gdbus. Without a bus, it\n"
+  "  serves TCP only. For example:\n"
+  "    gdbus call --session -d org.ppglib.Ppd -o /org/ppglib/Ppd \\\n"
+  "      -m org.ppglib.Ppd1.Submit 'def add(a, b): return a + b' add '[1, 2]' '[]' ''\n"
   "\n"
   "See ppd(1) for more.";
 
@@ -90,6 +99,14 @@ build_entries (PpdOptions *self)
       "Serve TLS with the PEM certificate (chain) in FILE", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &self->tls_key_file,
       "PEM private key of --tls-certificate", "FILE" },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &self->system_bus,
+      "Be org.ppglib.Ppd on the system bus instead of the session bus", NULL },
+    { "no-dbus", 0, 0, G_OPTION_ARG_NONE, &self->no_dbus,
+      "Stay off D-Bus", NULL },
+    { "job-retention", 0, 0, G_OPTION_ARG_INT, &self->job_retention,
+      "Keep the outcome of a D-Bus job for SECONDS after it finished (default 3600)", "SECONDS" },
+    { "max-retained-jobs", 0, 0, G_OPTION_ARG_INT, &self->max_retained_jobs,
+      "Keep the outcome of N finished D-Bus jobs at most (default 10000)", "N" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &self->version,
       "Print the version and exit", NULL },
     G_OPTION_ENTRY_NULL
@@ -147,6 +164,8 @@ ppd_options_parse (PpdOptions   *self,
   self->workers = PP_NCPUS_AUTODETECT;
   self->socket_timeout = PPD_DEFAULT_SOCKET_TIMEOUT;
   self->pickle_protocol = -1;
+  self->job_retention = PPD_DEFAULT_JOB_RETENTION;
+  self->max_retained_jobs = PPD_DEFAULT_MAX_RETAINED;
 
   g_option_context_set_summary (context, summary);
   g_option_context_set_description (context, description);
@@ -197,6 +216,14 @@ check_numbers (PpdOptions  *self,
   if (self->socket_timeout < 1)
     return bad_value (error, "-k/--socket-timeout must be 1 second or more, not %d",
                       self->socket_timeout);
+  if (self->job_retention < 1)
+    return bad_value (error, "--job-retention must be 1 second or more, not %d",
+                      self->job_retention);
+  if (self->max_retained_jobs < 1 || self->max_retained_jobs > MAX_RETAINED_JOBS)
+    return bad_value (error, "--max-retained-jobs must be between 1 and %d, not %d",
+                      MAX_RETAINED_JOBS, self->max_retained_jobs);
+  if (self->system_bus && self->no_dbus)
+    return bad_value (error, "--system and --no-dbus exclude each other");
   return TRUE;
 }
 

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 #define PPD_DEFAULT_PORT           60000
 #define PPD_DEFAULT_SOCKET_TIMEOUT 3600
+#define PPD_DEFAULT_JOB_RETENTION  3600   /* seconds */
+#define PPD_DEFAULT_MAX_RETAINED   10000  /* finished D-Bus jobs */
 
 /* What the command line (and PP_SECRET) asked for, checked and resolved. */
 typedef struct
@@ -35,6 +37,10 @@ typedef struct
   char            *python;
   char            *tls_certificate_file;
   char            *tls_key_file;
+  gboolean         system_bus;
+  gboolean         no_dbus;
+  int              job_retention;
+  int              max_retained_jobs;
   gboolean         version;
 
   /* Resolved by ppd_options_resolve() */

@@ -19,12 +19,14 @@
 #include <glib-unix.h>
 #include <pp-glib.h>
 
+#include "ppd-dbus.h"
 #include "ppd-log.h"
 #include "ppd-options.h"
 #include "ppd-pidfile.h"
 
 /* ppd: the network job server, a thin main() around a PpServer (the local
- * worker pool) and a PpNodeService (the TCP front door of docs/protocol.md).
+ * worker pool), a PpNodeService (the TCP front door of docs/protocol.md)
+ * and a PpdDbusService (org.ppglib.Ppd on D-Bus, unless --no-dbus).
  *
  * Exit status: 0 after SIGTERM/SIGINT or the idle timeout, 1 when it cannot
  * start (port in use, another ppd owns the pidfile, no interpreter), 2 for
@@ -36,24 +38,32 @@
 
 typedef struct
 {
-  PpdOptions    *options;
-  GMainLoop     *loop;
-  PpServer      *pool;
-  PpNodeService *service;
-  PpdPidfile    *pidfile;
-  guint          idle_source;
-  guint          grace_source;
-  guint          quit_source;
-  guint          trim_source;
-  guint          signal_sources[3];
-  gboolean       stopping;
+  PpdOptions     *options;
+  GMainLoop      *loop;
+  PpServer       *pool;
+  PpNodeService  *service;
+  PpdDbusService *dbus;
+  PpdPidfile     *pidfile;
+  guint           idle_source;
+  guint           grace_source;
+  guint           quit_source;
+  guint           trim_source;
+  guint           signal_sources[3];
+  gboolean        stopping;
 } Ppd;
+
+/* The jobs of TCP clients (until their results are sent) and of D-Bus. */
+static guint
+ppd_count_active_jobs (Ppd *self)
+{
+  return MAX (pp_node_service_get_active_jobs (self->service),
+              pp_server_get_active_jobs (self->pool, NULL));
+}
 
 static gboolean
 ppd_is_busy (Ppd *self)
 {
-  return pp_node_service_get_n_clients (self->service) > 0 ||
-         pp_node_service_get_active_jobs (self->service) > 0;
+  return pp_node_service_get_n_clients (self->service) > 0 || ppd_count_active_jobs (self) > 0;
 }
 
 static gboolean
@@ -80,10 +90,14 @@ ppd_grace_over_cb (gpointer data)
 {
   Ppd *self = data;
   guint active = pp_node_service_get_active_jobs (self->service);
+  guint all = ppd_count_active_jobs (self);
 
   self->grace_source = 0;
-  g_message ("Grace period over: handing %u unfinished job%s back to %s client%s", active,
-             active == 1 ? "" : "s", active == 1 ? "its" : "their", active == 1 ? "" : "s");
+  if (active > 0 || all == 0)
+    g_message ("Grace period over: handing %u unfinished job%s back to %s client%s", active,
+               active == 1 ? "" : "s", active == 1 ? "its" : "their", active == 1 ? "" : "s");
+  else
+    g_message ("Grace period over: stopping %u unfinished D-Bus job%s", all, all == 1 ? "" : "s");
   ppd_quit_soon (self);
   return G_SOURCE_REMOVE;
 }
@@ -94,6 +108,9 @@ ppd_idle_timeout_cb (gpointer data)
   Ppd *self = data;
 
   self->idle_source = 0;
+  /* A D-Bus job started meanwhile: its end re-arms the timer. */
+  if (ppd_is_busy (self))
+    return G_SOURCE_REMOVE;
   g_message ("No client and no job for %d s (-t): exiting", self->options->idle_timeout);
   self->stopping = TRUE;
   ppd_quit_soon (self);
@@ -140,7 +157,7 @@ ppd_activity_cb (GObject    *object,
 {
   Ppd *self = data;
 
-  if (self->stopping && pp_node_service_get_active_jobs (self->service) == 0)
+  if (self->stopping && ppd_count_active_jobs (self) == 0)
     ppd_quit_soon (self);
   else
     ppd_update_idle_timer (self);
@@ -185,7 +202,7 @@ static void
 ppd_stop (Ppd        *self,
           const char *signal_name)
 {
-  guint active = pp_node_service_get_active_jobs (self->service);
+  guint active;
 
   g_clear_handle_id (&self->idle_source, g_source_remove);
   if (self->stopping)
@@ -196,6 +213,9 @@ ppd_stop (Ppd        *self,
     }
   self->stopping = TRUE;
   pp_node_service_stop_listening (self->service);
+  if (self->dbus != NULL)
+    ppd_dbus_service_begin_shutdown (self->dbus);
+  active = ppd_count_active_jobs (self);
   if (active == 0)
     {
       g_message ("%s received: stopping", signal_name);
@@ -270,6 +290,36 @@ ppd_listen (Ppd     *self,
 }
 
 static void
+ppd_dbus_shutdown_cb (PpdDbusService *dbus,
+                      gpointer        data)
+{
+  ppd_stop (data, "Shutdown() over D-Bus");
+}
+
+/* A job finished, as JobFinished tells on the bus: all D-Bus jobs are
+ * told (the node service's notifications tell about TCP clients' jobs). */
+static void
+ppd_dbus_job_finished_cb (PpdDbusPpd1 *dbus,
+                          guint64      id,
+                          gboolean     ok,
+                          double       seconds,
+                          gpointer     data)
+{
+  ppd_activity_cb (NULL, NULL, data);
+}
+
+static void
+ppd_start_dbus (Ppd *self)
+{
+  if (self->options->no_dbus)
+    return;
+  self->dbus = ppd_dbus_service_new (self->options, self->pool, self->service);
+  g_signal_connect (self->dbus, "shutdown-requested", G_CALLBACK (ppd_dbus_shutdown_cb), self);
+  g_signal_connect (self->dbus, "job-finished", G_CALLBACK (ppd_dbus_job_finished_cb), self);
+  ppd_dbus_service_start (self->dbus);
+}
+
+static void
 ppd_log_listening (Ppd *self)
 {
   PpdOptions *options = self->options;
@@ -313,6 +363,7 @@ ppd_start (Ppd *self)
       return FALSE;
     }
   ppd_log_listening (self);
+  ppd_start_dbus (self);
 
   ppd_update_idle_timer (self);
   return TRUE;
@@ -327,8 +378,8 @@ ppd_drain_main_context (void)
     ;
 }
 
-/* Closes the connections (their unfinished jobs go back to the clients),
- * stops the workers, removes the pidfile. */
+/* Leaves D-Bus, closes the connections (their unfinished jobs go back to
+ * the clients), stops the workers, removes the pidfile. */
 static void
 ppd_finish (Ppd *self)
 {
@@ -343,6 +394,11 @@ ppd_finish (Ppd *self)
   g_clear_handle_id (&self->grace_source, g_source_remove);
   g_clear_handle_id (&self->quit_source, g_source_remove);
   g_clear_handle_id (&self->trim_source, g_source_remove);
+  if (self->dbus != NULL)
+    {
+      ppd_dbus_service_stop (self->dbus);
+      g_signal_handlers_disconnect_by_data (self->dbus, self);
+    }
   ppd_drain_main_context ();
 
   g_clear_object (&self->service);
@@ -350,6 +406,7 @@ ppd_finish (Ppd *self)
     pp_server_destroy (self->pool);
   g_clear_object (&self->pool);
   ppd_drain_main_context ();
+  g_clear_object (&self->dbus);
   g_clear_pointer (&self->pidfile, ppd_pidfile_release);
   g_clear_pointer (&self->loop, g_main_loop_unref);
 }

@@ -248,6 +248,20 @@ test_server_invalid_args (Fixture       *fixture,
   g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
   g_assert_null (job2);
   g_assert_error (error2, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+
+  /* Deep nesting is refused before json-glib recurses into it. */
+  {
+    g_autoptr(GString) deep = g_string_new (NULL);
+    g_autoptr(GError) error3 = NULL;
+    g_autoptr(PpJob) job3 = NULL;
+
+    for (guint i = 0; i < 200000; i++)
+      g_string_append_c (deep, '[');
+    job3 = pp_server_submit_json (fixture->server, f, deep->str, NULL, &error3);
+    g_assert_null (job3);
+    g_assert_error (error3, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error3->message, "nest deeper"));
+  }
 }
 
 static void
