@@ -62,7 +62,8 @@
 #define MAX_JSON_DEPTH     512
 /* What one reply may carry: the system bus takes 32 MiB messages by
  * default; a session bus (dbus-daemon, dbus-broker) 128 MiB or more. */
-#define MAX_REPLY_SESSION  (120 << 20)
+/* A reply is one a{sv}, and a D-Bus array holds 64 MiB at most. */
+#define MAX_REPLY_SESSION  (60 << 20)
 #define MAX_REPLY_SYSTEM   (30 << 20)
 
 typedef enum
@@ -620,9 +621,9 @@ ppd_dbus_service_handle_get_stats (PpdDbusPpd1           *object,
   g_variant_dict_insert (&dict, "time", "d", time);
   g_variant_dict_insert (&dict, "time_per_job", "d", jobs > 0 ? time / jobs : 0.0);
   g_variant_dict_insert (&dict, "uptime", "d", pp_server_get_uptime (self->pool));
-  /* Running, as ActiveJobs; the table's "active tasks" counts the queued
-   * ones too, as pp's print_stats() does. */
-  g_variant_dict_insert (&dict, "active_jobs", "u", count_running (self));
+  /* As the table's "active tasks", like pp's print_stats(): queued and
+   * running (the ActiveJobs property counts the running ones). */
+  g_variant_dict_insert (&dict, "active_jobs", "u", pp_server_get_active_jobs (self->pool, NULL));
   g_variant_dict_insert (&dict, "cores", "u", pp_server_get_ncpus (self->pool));
   g_variant_dict_insert (&dict, "table", "s", table);
   ppd_dbus_ppd1_complete_get_stats (object, invocation, g_variant_dict_end (&dict));
