@@ -16,9 +16,11 @@ is one.  Tests that need libpp-glib are skipped (with the reason) when the
 Pp-1.0 typelib cannot be loaded.
 """
 
+import ctypes
 import importlib.util
 import os
 import sys
+import time
 
 import pytest
 
@@ -86,3 +88,23 @@ def load_source_module():
 
 
 needs_pp = pytest.mark.skipif(PP is None, reason=PP_SKIP_REASON or "")
+
+
+@pytest.fixture(scope="module")
+def subreaper():
+    """Processes orphaned by a killed ppd or dbus-daemon (their workers,
+    activated services) become this process's children, so that they are
+    reaped too: PID 1 may not reap here. Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("subreaper")``."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_CHILD_SUBREAPER = 36
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    yield
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.05)

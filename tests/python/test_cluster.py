@@ -7,7 +7,6 @@
 balancing, a node killed mid-run, reconnection, TLS, wrong secrets, and a
 node on another (namespaced) host."""
 
-import ctypes
 import os
 import shutil
 import signal
@@ -32,21 +31,7 @@ def _ppd_path():
     pytest.skip("ppd is not built (set PPD)")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def subreaper():
-    """Orphaned workers of a killed ppd become ours, so we can reap them."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_CHILD_SUBREAPER = 36
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    yield
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if pid == 0:
-            time.sleep(0.05)
+pytestmark = pytest.mark.usefixtures("subreaper")
 
 
 def free_port():

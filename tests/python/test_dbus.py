@@ -17,7 +17,6 @@ README and run as they are, so the README cannot drift from what works.
     PPD=$PWD/_build/ppd/ppd ./dev.sh env /usr/bin/python3 -m pytest -q tests/python/test_dbus.py
 """
 
-import ctypes
 import json
 import os
 import re
@@ -72,22 +71,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def subreaper():
-    """Processes orphaned by a killed ppd or dbus-daemon (workers, activated
-    services) become ours, so that they are reaped too."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_CHILD_SUBREAPER = 36
-    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    yield
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if pid == 0:
-            time.sleep(0.05)
+pytestmark = pytest.mark.usefixtures("subreaper")
 
 
 def base_env():
