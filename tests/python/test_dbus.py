@@ -68,10 +68,8 @@ pytestmark = [
     pytest.mark.skipif(PPD is None, reason="ppd is not built (set PPD)"),
     pytest.mark.skipif(GDBUS is None or DBUS_DAEMON is None,
                        reason="gdbus and dbus-daemon are needed (libglib2.0-bin, dbus)"),
+    pytest.mark.usefixtures("subreaper"),
 ]
-
-
-pytestmark = pytest.mark.usefixtures("subreaper")
 
 
 def base_env():
