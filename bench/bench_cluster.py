@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (the shared helpers of bench.py)
 
 SECRET = "bench-cluster-secret"
-FULL = {"jobs": 20000, "rounds": 5, "inputs": [100000 + 100 * i for i in range(8)], "repeat": 3}
+FULL = {"jobs": 20000, "rounds": 5, "inputs": [100000 + 100 * i for i in range(8)], "repeat": 5}
 QUICK = {"jobs": 2000, "rounds": 1, "inputs": [20000 + 100 * i for i in range(8)], "repeat": 1}
 
 
@@ -105,51 +105,47 @@ def run_throughput(server, n):
     return n / elapsed
 
 
-def run_sum_primes(server, inputs, repeat):
-    expected = [bench.sum_primes(i) for i in inputs[:1]]
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        results = [j() for j in [server.submit(bench.sum_primes, (i,), (bench.isprime,), ("math",))
-                                 for i in inputs]]
-        best = min(best, time.perf_counter() - t0)
-        bench.check(results[:1] == expected, "sum_primes results")
-    return best
+def run_sum_primes_once(server, inputs):
+    t0 = time.perf_counter()
+    results = [j() for j in [server.submit(bench.sum_primes, (i,), (bench.isprime,), ("math",))
+                             for i in inputs]]
+    elapsed = time.perf_counter() - t0
+    bench.check(results[0] == bench.sum_primes(inputs[0]), "sum_primes results")
+    return elapsed
 
 
 def measure(pp, exe, params):
-    """Local pool and one ppd side by side: throughput in interleaved rounds
-    (median), sum_primes best of params["repeat"]."""
-    figures = {"throughput_local_samples": [], "throughput_ppd_samples": []}
+    """Local pool and ppd nodes side by side, in interleaved rounds, so that a
+    noisy stretch of the machine hits both alike: throughput (median) through
+    one ppd, sum_primes (best) on two ppd of one worker each."""
+    figures = {"throughput_local_samples": [], "throughput_ppd_samples": [],
+               "sum_primes_local_samples": [], "sum_primes_2ppd_samples": []}
     node = Ppd(exe, bench.WORKERS)
+    pair = [Ppd(exe, 1), Ppd(exe, 1)]
     local = pp.Server(bench.WORKERS)
+    servers = []
     try:
         time.sleep(1.0)
         figures["ppd_idle_rss_mb"] = node.rss_mb()
         remote = remote_server(pp, [node])
-        try:
-            for _ in range(params["rounds"]):
-                figures["throughput_local_samples"].append(run_throughput(local, params["jobs"]))
-                figures["throughput_ppd_samples"].append(run_throughput(remote, params["jobs"]))
-        finally:
-            remote.destroy()
-        figures["sum_primes_local"] = run_sum_primes(local, params["inputs"], params["repeat"])
+        servers.append(remote)
+        two = remote_server(pp, pair)
+        servers.append(two)
+        for _ in range(params["rounds"]):
+            figures["throughput_local_samples"].append(run_throughput(local, params["jobs"]))
+            figures["throughput_ppd_samples"].append(run_throughput(remote, params["jobs"]))
+        for _ in range(params["repeat"]):
+            figures["sum_primes_local_samples"].append(run_sum_primes_once(local, params["inputs"]))
+            figures["sum_primes_2ppd_samples"].append(run_sum_primes_once(two, params["inputs"]))
     finally:
-        local.destroy()
-        node.stop()
+        for server in servers + [local]:
+            server.destroy()
+        for n in [node] + pair:
+            n.stop()
     for key in ("local", "ppd"):
         figures["throughput_%s" % key] = statistics.median(figures["throughput_%s_samples" % key])
-
-    pair = [Ppd(exe, 1), Ppd(exe, 1)]
-    try:
-        server = remote_server(pp, pair)
-        try:
-            figures["sum_primes_2ppd"] = run_sum_primes(server, params["inputs"], params["repeat"])
-        finally:
-            server.destroy()
-    finally:
-        for n in pair:
-            n.stop()
+    for key in ("local", "2ppd"):
+        figures["sum_primes_%s" % key] = min(figures["sum_primes_%s_samples" % key])
     return figures
 
 

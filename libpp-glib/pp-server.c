@@ -538,8 +538,24 @@ assign_next_locked (PpServer *self,
  * network round trip. */
 #define REMOTE_PREFETCH_SECONDS 0.01
 
+/* Every core that can run jobs: live local workers and ready nodes'. */
+static guint
+count_cores_locked (PpServer *self)
+{
+  guint cores = count_live_workers_locked (self);
+
+  for (guint i = 0; i < self->remotes->len; i++)
+    {
+      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
+
+      cores += node->ready ? node->ncpus : 0;
+    }
+  return MAX (cores, 1);
+}
+
 static gboolean
-remote_can_take (PpRemoteNode *node,
+remote_can_take (PpServer     *self,
+                 PpRemoteNode *node,
                  PpJob        *job)
 {
   guint held = g_hash_table_size (node->in_flight);
@@ -551,6 +567,11 @@ remote_can_take (PpRemoteNode *node,
     return TRUE;
   avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
   if (avg < 0 || held >= node->ncpus * (PREFETCH_MAX + 1))
+    return FALSE;
+  /* Beyond its cores, a node prefetches no more than its share of what is
+   * queued: nodes cannot give jobs back, so an estimate that turns out
+   * wrong (fast so far, slow now) must not let one hoard them. */
+  if (held - node->ncpus >= self->queue.length * node->ncpus / count_cores_locked (self))
     return FALSE;
   return (held - node->ncpus) * avg < REMOTE_PREFETCH_SECONDS * node->ncpus;
 }
@@ -565,7 +586,7 @@ assign_next_remote_locked (PpServer     *self,
 
   while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
     release_job_locked (self, g_queue_pop_head (&self->queue));
-  if (job == NULL || !remote_can_take (node, job))
+  if (job == NULL || !remote_can_take (self, node, job))
     return FALSE;
 
   g_queue_pop_head (&self->queue);

@@ -160,6 +160,23 @@ def _captured_stats(srv):
     return out.getvalue()
 
 
+def where_after(seconds):
+    import os, time
+    time.sleep(seconds)
+    return os.getppid()
+
+
+def test_a_node_does_not_hoard_jobs_that_turn_out_long(nodes, servers):
+    """After a fast warm-up the function looks short, so its jobs are
+    prefetched; a node still takes only its share of the queue."""
+    node = nodes(workers=1)
+    srv = servers(1, ppservers=(node.address,), secret=SECRET)
+    wait_active(srv, 2)
+    srv.submit(where_after, (0.001,))()
+    pids = [job() for job in [srv.submit(where_after, (0.3,)) for _ in range(8)]]
+    assert pids.count(os.getpid()) >= 3 and pids.count(node.proc.pid) >= 3, pids
+
+
 def test_remote_only_with_ncpus_zero(nodes, servers):
     node = nodes(workers=2)
     srv = servers(0, ppservers=(node.address,), secret=SECRET)
