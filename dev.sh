@@ -8,6 +8,7 @@
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
 #   ./dev.sh build    install what is missing and build only
+#   ./dev.sh docs     the API reference (gi-docgen), in _build/docs/Pp-1.0/
 #   ./dev.sh env CMD  run CMD with the build tree's library, typelib and runner
 set -euo pipefail
 
@@ -23,7 +24,7 @@ packages=(
   python3 python3-gi python3-pytest gjs
   glib-networking iproute2
   clang libclang-rt-14-dev
-  dbus libglib2.0-bin libxml2-utils
+  dbus libglib2.0-bin gi-docgen libxml2-utils
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -90,16 +91,20 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
   build)
-    build "$build"
+    build "$build" -Ddocs=enabled
+    ;;
+  docs)
+    build "$build" -Ddocs=enabled
+    log "API reference: $build/docs/Pp-1.0/index.html"
     ;;
   demo)
-    build "$build"
+    build "$build" -Ddocs=enabled
     build_env "$build"
     log "Running examples/sum_primes.py"
     cd "$top/examples" && exec "$py" sum_primes.py "$@"
     ;;
   test)
-    build "$build"
+    build "$build" -Ddocs=enabled
     log "Fuzzing the frame decoder and the handshake (${FUZZ_SECONDS:-20} s each)"
     "$top/tests/fuzz/run-fuzzers.sh"
     run_suite "$build" "$@"
@@ -127,7 +132,7 @@ case "$cmd" in
     exec "$@"
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac
