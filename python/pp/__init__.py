@@ -502,9 +502,9 @@ class Server:
     worker process.  ``loglevel`` and ``logstream`` (pp 1.5) set the level
     and the stream of the ``"pp"`` logger.
 
-    Workers use this interpreter (``sys.executable``), start in the current
-    directory and see this process's ``sys.path``, so they import the same
-    modules.  The server is destroyed by :meth:`destroy`, when used as a
+    Workers use this interpreter (``sys.executable``, or ``$PP_PYTHON``),
+    start in the current directory and see this process's ``sys.path``, so
+    they import the same modules.  The server is destroyed by :meth:`destroy`, when used as a
     context manager, or at interpreter exit.
     """
 
@@ -537,8 +537,11 @@ class Server:
                      socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls))
         if secret is not None:
             props["secret"] = secret
-        if sys.executable:
-            props["python"] = sys.executable
+        # The workers run this interpreter (a virtualenv's packages are
+        # there), unless PP_PYTHON names another.
+        python = os.environ.get("PP_PYTHON") or sys.executable
+        if python:
+            props["python"] = python
         srv = Pp.Server(**props)
         try:
             srv.init(None)

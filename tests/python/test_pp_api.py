@@ -828,3 +828,22 @@ def test_ctrl_c_interrupts_a_blocked_job_call(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_pp_python_chooses_the_workers_interpreter(tmp_path):
+    """PP_PYTHON overrides sys.executable for the workers."""
+    wrapper = tmp_path / "python-wrapper"
+    wrapper.write_text("#!/bin/sh\nexport PP_WRAPPED=yes\nexec %s \"$@\"\n" % sys.executable)
+    wrapper.chmod(0o755)
+    script = ("import os, pp\n"
+              "def probe():\n"
+              "    import os\n"
+              "    return os.environ.get('PP_WRAPPED')\n"
+              "srv = pp.Server(1)\n"
+              "print(srv.submit(probe)())\n"
+              "srv.destroy()\n")
+    for value, expected in ((str(wrapper), "yes"), ("", "None")):
+        env = dict(os.environ, PP_PYTHON=value)
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, timeout=60, cwd=tmp_path)
+        assert out.stdout.strip() == expected, out.stderr
