@@ -13,6 +13,7 @@
 #include "pp-function-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-job-private.h"
+#include "pp-node-address-private.h"
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
 #include "pp-server-private.h"
@@ -1060,8 +1061,12 @@ create_remotes (PpServer *self)
           g_warning ("Discovery of nodes (“%s”) arrives with the DNS-SD release; ignored", address);
           continue;
         }
+      g_autofree char *host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, NULL);
+
+      if (host_and_port == NULL)  /* refused by check_ppservers() */
+        continue;
       g_ptr_array_add (self->remotes,
-                       _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
+                       _pp_remote_node_new (host_and_port, secret, self->use_tls, self->socket_timeout,
                                             self->max_payload_size,
                                             _pp_io_thread_get_context (self->io),
                                             &remote_callbacks, self));
@@ -1579,7 +1584,10 @@ pp_server_class_init (PpServerClass *klass)
    * PpServer:ppservers:
    *
    * Remote `ppd` nodes to use besides the local workers, as `"host"` or
-   * `"host:port"` (default port 60000), like pp's `ppservers`. Jobs go to
+   * `"host:port"` (default port 60000), like pp's `ppservers`; IPv6
+   * addresses as `"[::1]:41000"`, or bare (`"::1"`) with the default port.
+   * Ports go from 1 to 65535; g_initable_init() fails with
+   * %PP_ERROR_INVALID_ARGUMENT on a malformed entry. Jobs go to
    * whichever node has a free core; a node that is lost gives its jobs back
    * and is reconnected in the background.
    */
@@ -1718,6 +1726,22 @@ resolve_runner (PpServer  *self,
   return FALSE;
 }
 
+/* A malformed entry is an error now, not a node retried forever. */
+static gboolean
+check_ppservers (PpServer  *self,
+                 GError   **error)
+{
+  for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
+    {
+      g_autofree char *host_and_port = _pp_node_address_parse (self->ppservers[i],
+                                                               PP_DEFAULT_PORT, error);
+
+      if (host_and_port == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 pp_server_initable_init (GInitable     *initable,
                          GCancellable  *cancellable,
@@ -1727,7 +1751,8 @@ pp_server_initable_init (GInitable     *initable,
 
   if (self->io != NULL)
     return TRUE;
-  if (!resolve_python (self, error) || !resolve_runner (self, error))
+  if (!resolve_python (self, error) || !resolve_runner (self, error) ||
+      !check_ppservers (self, error))
     return FALSE;
   if (self->working_directory == NULL)
     self->working_directory = g_get_current_dir ();
