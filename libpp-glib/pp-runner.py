@@ -233,7 +233,7 @@ def _pickle_exception(exc):
         data = _pickle_dumps(exc, PICKLE_PROTOCOL)
         _pickle_loads(data)
         return data
-    except Exception:
+    except BaseException:       # even sys.exit() from a __reduce__
         return b""
 
 
@@ -244,13 +244,14 @@ class _Failure:
 
     def __init__(self, exc, tb=None, prefix="", compile_=False):
         self.etype = _clip(type(exc).__qualname__, 1024)
+        # BaseException: a __str__ calling sys.exit() must not end the worker.
         try:
             self.emsg = _clip(str(exc))
-        except Exception:
+        except BaseException:
             self.emsg = "<exception str() failed>"
         try:
             text = "".join(traceback.format_exception(type(exc), exc, tb))
-        except Exception:
+        except BaseException:
             text = "%s: %s\n" % (self.etype, self.emsg)
         self.tb = _clip(prefix + text, keep_tail=True)
         self.pickled = _pickle_exception(exc)

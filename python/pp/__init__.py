@@ -34,7 +34,9 @@ What differs from the original pp:
   original type, the remote traceback attached as ``__cause__``
   (:class:`RemoteTraceback`); see also :class:`JobError`,
   :class:`WorkerCrashedError`, :class:`CancelledError` and
-  :class:`DestroyedError`;
+  :class:`DestroyedError`; a ``BaseException`` that is not an
+  ``Exception`` (``sys.exit()``, ``KeyboardInterrupt`` ...) is raised as
+  :class:`JobExitError` instead;
 * functions, classes and modules used by the submitted function and defined
   in the same module (or ``__main__``) are found and sent automatically;
 * functions without a source file (typed at the interactive prompt, read
@@ -51,9 +53,11 @@ used here through PyGObject.
 
 import collections
 import inspect as _inspect
+import ipaddress
 import logging
 import os
 import pickle as _pickle
+import re
 import sys
 import threading
 import traceback
@@ -69,6 +73,7 @@ __all__ = [
     "Job",
     "PPError",
     "JobError",
+    "JobExitError",
     "RemoteTraceback",
     "WorkerCrashedError",
     "CancelledError",
@@ -126,6 +131,29 @@ class JobError(PPError):
         if self.message:
             return "%s: %s" % (self.etype, self.message)
         return str(self.etype)
+
+
+class JobExitError(JobError):
+    """A job raised a :class:`BaseException` that is not an
+    :class:`Exception`: ``SystemExit`` (``sys.exit()``),
+    ``KeyboardInterrupt``, ``GeneratorExit`` or another direct subclass of
+    ``BaseException``.
+
+    Raised again as itself, it would end the calling script (with status 0
+    for ``sys.exit(0)``) or pass for a Ctrl-C, so ``job()`` raises this
+    instead.  Besides ``etype``, ``message`` and ``traceback`` (see
+    :class:`JobError`), ``exit_code`` is the ``SystemExit``'s code
+    (``sys.exit(3)`` gives 3; None for the other types) and ``exception``
+    the original exception object, or None when it could not be unpickled.
+    """
+
+    def __init__(self, etype, message, traceback, exception=None):
+        super().__init__(etype, message, traceback)
+        self.exception = exception
+        self.exit_code = exception.code if isinstance(exception, SystemExit) else None
+
+    def __str__(self):
+        return "the job raised %s" % super().__str__()
 
 
 class RemoteTraceback(Exception):
@@ -199,10 +227,15 @@ def _raised(job, err, registry):
     if data is not None and data.get_size():
         try:
             exc = _source.loads_result(data.get_data(), registry)
-        except Exception:
+        except KeyboardInterrupt:
+            raise
+        except BaseException:  # even a SystemExit raised by unpickling
             exc = None
     if not isinstance(exc, BaseException):
         exc = JobError(etype, message, tb)
+        exc.code = err.code
+    elif not isinstance(exc, Exception):
+        exc = JobExitError(etype, message, tb, exc)
         exc.code = err.code
     if tb:
         exc.__cause__ = RemoteTraceback(tb)
@@ -305,8 +338,14 @@ class Job:
                 else:
                     value = _loads(raw)
                 state = _VALUE
+            except KeyboardInterrupt:
+                raise
             except Exception as e:
                 value, state = e, _EXCEPTION
+            except BaseException as e:  # SystemExit raised by unpickling
+                value = JobExitError(type(e).__qualname__, str(e), "", e)
+                value.__cause__ = e
+                state = _EXCEPTION
         else:
             state = _EXCEPTION
             if err.domain != PP_ERROR_DOMAIN:
@@ -421,9 +460,12 @@ def _run_callback(job):
         exc = job._value
         if isinstance(exc, (CancelledError, DestroyedError)):
             return
-        sys.stderr.write("pp: job %d failed, its callback %r was not called:\n"
+        # Like pp, whose failed jobs return None: the error is printed and
+        # the callback gets None for the result.
+        sys.stderr.write("pp: job %d failed; its callback %r gets None:\n"
                          % (job.id, job.callback))
         traceback.print_exception(type(exc), exc, exc.__traceback__)
+        job.callback(*(job.callbackargs + (None,)))
     except Exception:
         sys.stderr.write("pp: exception in the callback %r of job %d:\n"
                          % (job.callback, job.id))
@@ -461,6 +503,76 @@ def _ncpus_value(ncpus):
     return ncpus
 
 
+_PORT_RE = re.compile(r"[0-9]{1,5}\Z")
+_HOST_LABEL_RE = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\Z")
+
+
+def _ppserver_port(entry, port):
+    if not _PORT_RE.match(port) or not 1 <= int(port) <= 65535:
+        raise ValueError("ppservers entry %r: the port must be a number from "
+                         "1 to 65535, not %r" % (entry, port))
+    return int(port)
+
+
+def _is_ipv6(text):
+    try:
+        ipaddress.IPv6Address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _ipv6_host(entry, host):
+    # No zone indices ("fe80::1%eth0"): libpp-glib does not take them either.
+    if "%" in host or not _is_ipv6(host):
+        raise ValueError("ppservers entry %r: %r is not an IPv6 address"
+                         % (entry, host))
+    return str(ipaddress.IPv6Address(host))
+
+
+def _parse_ppserver(entry, default_port):
+    """(host, port) of a ``ppservers`` entry, or ValueError naming it.
+
+    The forms are those libpp-glib accepts (PpServer:ppservers):
+    ``"host"``, ``"host:port"``, ``"192.0.2.7[:port]"``, ``"[2001:db8::7]"``,
+    ``"[2001:db8::7]:port"``, a bare IPv6 address (default port) and pp's
+    ``"*"`` / ``"*:port"``.  Ports go from 1 to 65535; host names are ASCII
+    (punycode for international names)."""
+    if not isinstance(entry, str):
+        raise TypeError("ppservers entries must be strings, not %r" % (entry,))
+    if entry.startswith("["):
+        host, sep, rest = entry[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError("ppservers entry %r: expected \"[IPv6 address]\" or "
+                             "\"[IPv6 address]:port\"" % (entry,))
+        host = _ipv6_host(entry, host)
+        return host, _ppserver_port(entry, rest[1:]) if rest else default_port
+    if entry.count(":") > 1:
+        if "[" in entry or "]" in entry or "%" in entry or \
+                not _is_ipv6(entry):
+            raise ValueError("ppservers entry %r is neither \"host:port\" nor an "
+                             "IPv6 address (with a port: \"[IPv6 address]:port\")"
+                             % (entry,))
+        return str(ipaddress.IPv6Address(entry)), default_port
+    host, sep, port = entry.partition(":")
+    port = _ppserver_port(entry, port) if sep else default_port
+    if host == "*":
+        return host, port
+    name = host[:-1] if host.endswith(".") else host
+    if not name or len(name) > 253 or \
+            not all(_HOST_LABEL_RE.match(label) for label in name.split(".")):
+        raise ValueError("ppservers entry %r: %r is not a host name or an IPv4 "
+                         "address (IPv6 addresses go in brackets: \"[::1]:60000\")"
+                         % (entry, host))
+    return host, port
+
+
+def _format_ppserver(host, port):
+    if ":" in host:
+        return "[%s]:%d" % (host, port)
+    return "%s:%d" % (host, port)
+
+
 def _python_path():
     cwd = os.getcwd()
     seen = set()
@@ -493,7 +605,9 @@ class Server:
     ``ncpus`` is the number of local worker processes, ``"autodetect"`` for
     one per processor, 0 to run jobs on remote nodes only.  ``ppservers``
     lists remote ``ppd`` nodes (``"host"`` or ``"host:port"``, default port
-    60000) that share ``secret`` (or ``$PP_SECRET``); jobs go to whichever
+    60000; IPv6 as ``"[::1]:41000"`` or ``"::1"``; a malformed entry or a
+    port outside 1-65535 raises ``ValueError``) that share ``secret`` (or
+    ``$PP_SECRET``); jobs go to whichever
     node has a free core, and a node that is lost gives its jobs back.
     ``socket_timeout`` is how long a silent node may stay silent before it
     counts as lost (heartbeats keep healthy ones alive, however long a job
@@ -525,15 +639,12 @@ class Server:
         self.proto = proto
         self.socket_timeout = socket_timeout
         self.restart = bool(restart)
-        self.ppservers = []
-        for entry in ppservers:
-            host, _, port = str(entry).partition(":")
-            if host:
-                self.ppservers.append((host, int(port) if port else self.default_port))
+        self.ppservers = [_parse_ppserver(entry, self.default_port)
+                          for entry in ppservers]
 
         props = dict(ncpus=ncpus, restart=self.restart,
                      working_directory=os.getcwd(), python_path=_python_path(),
-                     ppservers=["%s:%d" % hp for hp in self.ppservers],
+                     ppservers=[_format_ppserver(*hp) for hp in self.ppservers],
                      socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls))
         if secret is not None:
             props["secret"] = secret
@@ -594,8 +705,10 @@ class Server:
         modules      -- tuple of module names (``"math"``) or import
                         statements (``"import numpy as np"``) to run first
         callback     -- called as ``callback(*callbackargs, result)`` in a
-                        pp thread as soon as the job finishes (not called
-                        when the job fails; the error is printed)
+                        pp thread as soon as the job finishes; when the job
+                        fails (it raised, its worker crashed), the error is
+                        printed and result is None, as in pp (not called
+                        for cancelled jobs and those of a destroyed server)
         callbackargs -- tuple of extra arguments for callback
         group        -- job group, for :meth:`wait` (group)
         globals      -- dict (e.g. ``globals()``) whose modules are imported

@@ -443,9 +443,9 @@ def test_callback_of_failed_job_and_submit_from_callback(server, capsys):
     called = []
     server.submit(divide, (1, 0), callback=called.append, group="fail")
     server.wait("fail")
-    assert called == []
+    assert called == [None]  # as in pp: the result of a failed job is None
     err = capsys.readouterr().err
-    assert "was not called" in err and "ZeroDivisionError" in err
+    assert "gets None" in err and "ZeroDivisionError" in err
 
     inner = []
 
@@ -847,3 +847,399 @@ def test_pp_python_chooses_the_workers_interpreter(tmp_path):
         out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
                              text=True, timeout=60, cwd=tmp_path)
         assert out.stdout.strip() == expected, out.stderr
+
+
+# ---------------------------------------------------------------------------
+# BaseExceptions raised by jobs: pp.JobExitError, never the exception itself
+
+class AppExit(BaseException):
+    pass
+
+
+def exits(*code):
+    sys.exit(*code)
+
+
+def raises_base(kind):
+    if kind == "KeyboardInterrupt":
+        raise KeyboardInterrupt("stop it")
+    if kind == "GeneratorExit":
+        raise GeneratorExit("closing")
+    raise AppExit("custom base exception")
+
+
+class ExitOnStr(Exception):
+    def __str__(self):
+        sys.exit(5)
+
+
+def raise_exit_on_str():
+    raise ExitOnStr()
+
+
+class ExitsWhenLoaded:
+    def __reduce__(self):
+        return (sys.exit, (4,))
+
+
+def returns_exit_bomb():
+    return ExitsWhenLoaded()
+
+
+@needs_pp
+def test_sys_exit_in_a_job_is_job_exit_error(fresh):
+    srv = fresh(1)
+    pid = srv.submit(whoami)()
+    for args, code in (((3,), 3), (("bye",), "bye"), ((), None), ((0,), 0)):
+        with pytest.raises(pp.JobExitError) as info:
+            srv.submit(exits, args)()
+        err = info.value
+        assert isinstance(err, pp.JobError) and isinstance(err, pp.PPError)
+        assert isinstance(err, Exception)
+        assert err.etype == "SystemExit" and err.exit_code == code
+        assert isinstance(err.exception, SystemExit) and err.exception.code == code
+        assert err.message == ("" if code is None else str(code))
+        assert "exits" in err.traceback and "sys.exit" in err.traceback
+        assert isinstance(err.__cause__, pp.RemoteTraceback)
+        assert str(err).startswith("the job raised SystemExit")
+    # the worker survived every one of them
+    assert srv.submit(whoami)() == pid
+
+
+@needs_pp
+@pytest.mark.parametrize("kind, etype", [("KeyboardInterrupt", KeyboardInterrupt),
+                                         ("GeneratorExit", GeneratorExit),
+                                         ("AppExit", AppExit)])
+def test_base_exceptions_in_jobs_are_job_exit_errors(server, kind, etype):
+    job = server.submit(raises_base, (kind,))
+    with pytest.raises(pp.JobExitError) as info:
+        job()
+    err = info.value
+    assert err.etype == etype.__qualname__ and err.exit_code is None
+    assert type(err.exception) is etype
+    assert "raises_base" in err.traceback
+    # the result is kept: calling again raises the same error
+    with pytest.raises(pp.JobExitError) as again:
+        job()
+    assert again.value is err
+
+
+@needs_pp
+def test_exception_whose_str_calls_sys_exit_keeps_the_worker(fresh):
+    srv = fresh(1)
+    pid = srv.submit(whoami)()
+    with pytest.raises(ExitOnStr) as info:
+        srv.submit(raise_exit_on_str)()
+    assert type(info.value) is ExitOnStr
+    assert srv.submit(whoami)() == pid
+
+
+@needs_pp
+def test_result_whose_unpickling_calls_sys_exit(server):
+    with pytest.raises(pp.JobExitError) as info:
+        server.submit(returns_exit_bomb)()
+    assert info.value.exit_code == 4 and info.value.etype == "SystemExit"
+
+
+SYS_EXIT_SCRIPT = r'''
+import sys
+import pp
+
+def bye(code):
+    sys.exit(code)
+
+srv = pp.Server(1)
+try:
+    srv.submit(bye, (0,))()
+except pp.JobExitError as e:
+    print("caught", e.exit_code, flush=True)
+srv.submit(bye, (0,))()
+print("not reached", flush=True)
+'''
+
+
+def test_script_calling_a_sys_exit_job_fails_loudly(tmp_path):
+    """job() on a job that called sys.exit(0) does not end the script
+    silently with status 0: the error is raised, and uncaught it ends the
+    script with status 1 and a traceback."""
+    script = tmp_path / "exits.py"
+    script.write_text(SYS_EXIT_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script)], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout == "caught 0\n", proc.stderr
+    assert proc.returncode == 1
+    assert "pp.JobExitError: the job raised SystemExit: 0" in proc.stderr
+    assert "in bye" in proc.stderr and "sys.exit(code)" in proc.stderr
+
+
+# ---------------------------------------------------------------------------
+# Callbacks of failed jobs get None, as in pp
+
+@needs_pp
+def test_callback_gets_none_for_failed_jobs(fresh, capsys):
+    srv = fresh(1)
+    got = []
+    lock = threading.Lock()
+
+    def collect(tag, result):
+        with lock:
+            got.append((tag, result))
+
+    srv.submit(divide, (1, 0), callback=collect, callbackargs=("raised",))
+    srv.submit(crash, (1,), callback=collect, callbackargs=("crashed",))
+    srv.submit(exits, (2,), callback=collect, callbackargs=("exited",))
+    srv.submit(square, (4,), callback=collect, callbackargs=("ok",))
+    srv.wait()
+    assert sorted(got) == [("crashed", None), ("exited", None), ("ok", 16), ("raised", None)]
+    err = capsys.readouterr().err
+    for text in ("ZeroDivisionError", "WorkerCrashedError", "JobExitError"):
+        assert text in err
+
+
+@needs_pp
+def test_callback_not_called_for_cancelled_or_destroyed_jobs(fresh):
+    srv = fresh(1)
+    got = []
+    first = srv.submit(sleepy, (0.5, "first"), callback=got.append)
+    queued = srv.submit(sleepy, (0.1, "queued"), callback=got.append)
+    assert queued.cancel() is True
+    srv.wait()
+    assert got == ["first"]
+    assert first() == "first"
+    late = srv.submit(sleepy, (5, "late"), callback=got.append)
+    time.sleep(0.2)
+    srv.destroy()
+    with pytest.raises(pp.DestroyedError):
+        late()
+    assert got == ["first"]
+
+
+# ---------------------------------------------------------------------------
+# ppservers entries
+
+PPSERVERS_GOOD = [
+    ("node-1", ("node-1", 60000), "node-1:60000"),
+    ("node-1:35000", ("node-1", 35000), "node-1:35000"),
+    ("node-1.example.com.", ("node-1.example.com.", 60000), "node-1.example.com.:60000"),
+    ("under_score:1", ("under_score", 1), "under_score:1"),
+    ("192.0.2.7", ("192.0.2.7", 60000), "192.0.2.7:60000"),
+    ("192.0.2.7:65535", ("192.0.2.7", 65535), "192.0.2.7:65535"),
+    ("[::1]:41000", ("::1", 41000), "[::1]:41000"),
+    ("[2001:db8::7]", ("2001:db8::7", 60000), "[2001:db8::7]:60000"),
+    ("::1", ("::1", 60000), "[::1]:60000"),
+    ("2001:db8::7", ("2001:db8::7", 60000), "[2001:db8::7]:60000"),
+    ("::ffff:192.0.2.7", ("::ffff:c000:207", 60000), "[::ffff:c000:207]:60000"),
+    ("*", ("*", 60000), "*:60000"),
+    ("*:35000", ("*", 35000), "*:35000"),
+]
+
+PPSERVERS_BAD = [
+    "node-1:0", "node-1:65536", "node-1:99999", "node-1:port", "node-1:", "node-1:+80",
+    "node-1:-1", "node-1: 80", "node-1:123456", "node-1:\u0663", "[::1]:0", "[::1]:99999",
+    "[::1]:", "[::1]x", "[::1", "[]:80", "[node-1]:80", "[192.0.2.7]:80", ":41000", "",
+    "node-1:80:90", "1:2:3:4:5:6:7:8:9", "fe80::1%lo", "[fe80::1%lo]:80", "a b", " node-1",
+    "node-1 ", "node-1\n", "-node", "node-.x", "node..x", ".", "x" * 64, "n/x", "user@node",
+    "*:0", "*:x",
+]
+
+
+@needs_pp
+@pytest.mark.parametrize("entry, parsed, formatted", PPSERVERS_GOOD)
+def test_ppservers_entry_forms(entry, parsed, formatted):
+    assert pp._parse_ppserver(entry, 60000) == parsed
+    assert pp._format_ppserver(*parsed) == formatted
+
+
+@needs_pp
+@pytest.mark.parametrize("entry", PPSERVERS_BAD)
+def test_bad_ppservers_entry_is_value_error_naming_it(entry):
+    with pytest.raises(ValueError) as info:
+        pp.Server(1, ppservers=("127.0.0.1:1", entry))
+    assert repr(entry) in str(info.value)
+
+
+@needs_pp
+def test_ppservers_entries_must_be_strings():
+    for entry in (60000, ("node-1", 60000), b"node-1", None):
+        with pytest.raises(TypeError):
+            pp.Server(1, ppservers=(entry,))
+
+
+@needs_pp
+def test_ppservers_ipv6_forms_reach_libpp_glib(fresh):
+    port = 1  # closed: the nodes are only retried in the background
+    srv = fresh(1, ppservers=("[::1]:%d" % port, "::1", "127.0.0.1:%d" % port), secret="s")
+    assert srv.ppservers == [("::1", port), ("::1", 60000), ("127.0.0.1", port)]
+    assert set(srv.get_stats()) == {"local", "[::1]:1", "[::1]:60000", "127.0.0.1:1"}
+    assert srv.submit(square, (6,))() == 36
+
+
+@needs_pp
+def test_libpp_glib_applies_the_same_ppservers_rule():
+    """C and GJS users of PpServer get the rule of the Python package: a
+    malformed entry fails g_initable_init() with PP_ERROR_INVALID_ARGUMENT."""
+    from gi.repository import GLib
+    for entry in PPSERVERS_BAD:
+        srv = Pp.Server(ncpus=0, ppservers=[entry])
+        with pytest.raises(GLib.Error) as info:
+            srv.init(None)
+        assert info.value.matches(Pp.error_quark(), Pp.Error.INVALID_ARGUMENT), entry
+        assert entry in info.value.message
+    for entry, _, formatted in PPSERVERS_GOOD:
+        if entry.startswith("*"):
+            continue  # discovery: warned about and left out (a later release)
+        srv = Pp.Server(ncpus=0, ppservers=[entry])
+        srv.init(None)
+        try:
+            names = {st.get_name() for st in srv.list_stats() if not st.get_is_local()}
+            if entry != "::ffff:192.0.2.7":  # the Python side normalises the address
+                assert names == {formatted}, entry
+            else:
+                assert len(names) == 1, names
+        finally:
+            srv.destroy()
+
+
+def _free_ipv6_port():
+    import socket
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        return s.getsockname()[1]
+
+
+@needs_pp
+def test_ppd_listening_on_ipv6_loopback(fresh):
+    import socket
+    ppd = os.environ.get("PPD")
+    if not ppd or not os.access(ppd, os.X_OK):
+        pytest.skip("ppd is not built (set PPD)")
+    try:
+        port = _free_ipv6_port()
+    except OSError as e:
+        pytest.skip("no IPv6 loopback: %s" % e)
+    env = dict(os.environ, PP_SECRET="ipv6-test-secret")
+    proc = subprocess.Popen([ppd, "-i", "::1", "-p", str(port), "-w", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("::1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        srv = fresh(0, ppservers=("[::1]:%d" % port,), secret="ipv6-test-secret")
+        job = srv.submit(square, (9,))
+        assert job() == 81
+        node = "[::1]:%d" % port
+        assert job._job.dup_node() == node
+        assert srv.get_active_nodes() == {"local": 0, node: 1}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+# ---------------------------------------------------------------------------
+# pp.common: ppft's helper module
+
+@needs_pp
+def test_common_has_ppfts_public_names():
+    import pp.common as c
+    for name in ("b_", "str_", "start_thread", "get_class_hierarchy", "is_not_imported",
+                 "portnumber", "randomport", "copyright", "version", "__version__",
+                 "long", "file", "six"):
+        assert hasattr(c, name), name
+    assert c.version == c.__version__ == pp.version
+    assert c.copyright == pp.copyright
+    assert c.long is int
+    import io
+    assert c.file is io.IOBase
+    assert c.six.PY3 is True
+
+
+@needs_pp
+def test_common_b_and_str():
+    from pp.common import b_, str_
+    assert b_("abc") == b"abc" and b_("caf\u00e9") == b"caf\xe9"
+    assert b_(b"raw") == b"raw" and b_(42) == 42
+    with pytest.raises(UnicodeEncodeError):
+        b_("\u20ac")
+    assert str_(b"abc") == "abc" and str_(bytearray(b"ab")) == "ab"
+    assert str_("text") == "text" and str_(None) is None
+    assert str_(b"h\xe9") == "[104, 233]{B}"
+    for data in (b"h\xe9", bytes(range(256)), b"\xff"):
+        assert b_(str_(data)) == data
+    for hostile in ("[__import__('os').system('false')]{B}", "[1, 2, 300]{B}",
+                    "(1, 2)]{B}", "[1, 'a']{B}", "x]{B}"):
+        with pytest.raises(ValueError):
+            b_(hostile)
+
+
+@needs_pp
+def test_common_start_thread():
+    from pp.common import start_thread
+    done = threading.Event()
+    seen = []
+
+    def work(a, b=None):
+        seen.append((a, b, threading.current_thread().name))
+        done.set()
+
+    t = start_thread("pp-common-test", work, (1,), {"b": 2})
+    assert t.daemon is True
+    t.join(10)
+    assert done.is_set() and seen == [(1, 2, "pp-common-test")]
+    t = start_thread("pp-common-test-2", work, ("x",), daemon=False)
+    assert t.daemon is False
+    t.join(10)
+
+
+@needs_pp
+def test_common_class_hierarchy_and_is_not_imported():
+    from pp.common import get_class_hierarchy, is_not_imported
+
+    class A:
+        pass
+
+    class B(A):
+        pass
+
+    class C(A):
+        pass
+
+    class D(B, C):
+        pass
+
+    assert get_class_hierarchy(object) == []
+    assert get_class_hierarchy(A) == [A]
+    assert get_class_hierarchy(D) == [A, B, A, C, D]
+    assert get_class_hierarchy(Rect) == [Shape, Rect]
+    assert is_not_imported(Rect, ["math"]) is True
+    assert is_not_imported(Rect, [__name__]) is False
+    assert is_not_imported(os.path.join, [os.path.__name__.split(".")[0]]) is False
+    import json.decoder
+    assert is_not_imported(json.decoder.JSONDecoder, ["json"]) is False
+    assert is_not_imported(json.decoder.JSONDecoder, ["js"]) is True
+
+
+@needs_pp
+def test_common_portnumber_and_randomport():
+    from pp.common import portnumber, randomport
+    pick = portnumber(min=10, max=14)
+    first = pick()
+    assert 10 <= first <= 14
+    rest = [pick() for _ in range(4)]
+    assert sorted([first] + rest) == [10, 11, 12, 13, 14]
+    assert rest[0] == (first + 1 if first < 14 else 10)
+    with pytest.raises(RuntimeError):
+        pick()
+    for _ in range(50):
+        assert 1024 <= randomport() <= 65536
+        assert 2000 <= randomport(2000, 2001) <= 2001
