@@ -51,6 +51,7 @@ The engine is libpp-glib (GObject-Introspection namespace ``Pp`` 1.0),
 used here through PyGObject.
 """
 
+import builtins
 import collections
 import inspect as _inspect
 import ipaddress
@@ -215,6 +216,14 @@ def _wait_interruptibly(wait_timeout):
         pass
 
 
+# The built-in BaseExceptions that are not Exceptions (SystemExit ...), by
+# name: what an exception that could not be unpickled is recognised by.
+_EXIT_TYPES = frozenset(
+    name for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+    and not issubclass(value, Exception))
+
+
 def _raised(job, err, registry):
     """The exception to raise for a job that raised *err* in the worker."""
     etype = job.dup_exception_type() or "Exception"
@@ -232,7 +241,7 @@ def _raised(job, err, registry):
         except BaseException:  # even a SystemExit raised by unpickling
             exc = None
     if not isinstance(exc, BaseException):
-        exc = JobError(etype, message, tb)
+        exc = (JobExitError if etype in _EXIT_TYPES else JobError)(etype, message, tb)
         exc.code = err.code
     elif not isinstance(exc, Exception):
         exc = JobExitError(etype, message, tb, exc)

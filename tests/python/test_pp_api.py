@@ -868,6 +868,10 @@ def raises_base(kind):
     raise AppExit("custom base exception")
 
 
+def exit_with_unpicklable_code():
+    sys.exit(threading.Lock())
+
+
 class ExitOnStr(Exception):
     def __str__(self):
         sys.exit(5)
@@ -922,6 +926,17 @@ def test_base_exceptions_in_jobs_are_job_exit_errors(server, kind, etype):
     with pytest.raises(pp.JobExitError) as again:
         job()
     assert again.value is err
+
+
+@needs_pp
+def test_unpicklable_exit_is_still_job_exit_error(server):
+    # sys.exit() with an exit code that cannot be pickled: the exception
+    # does not travel, its type name does
+    with pytest.raises(pp.JobExitError) as info:
+        server.submit(exit_with_unpicklable_code)()
+    err = info.value
+    assert err.etype == "SystemExit" and err.exception is None and err.exit_code is None
+    assert "lock" in err.message
 
 
 @needs_pp
