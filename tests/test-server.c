@@ -791,6 +791,61 @@ test_server_function_key (void)
   g_assert_cmpstr (pp_function_get_key (a), !=, pp_function_get_key (d));
 }
 
+/* The name of the only remote node of a server with @entry as ppservers,
+ * or NULL with @error set. */
+static char *
+remote_node_name (const char  *entry,
+                  GError     **error)
+{
+  const char *ppservers[] = { entry, NULL };
+  g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, error, "ncpus", 0,
+                                               "ppservers", ppservers, NULL);
+  g_autoptr(GPtrArray) stats = NULL;
+  char *name = NULL;
+
+  if (server == NULL)
+    return NULL;
+  stats = pp_server_list_stats (server);
+  for (guint i = 0; i < stats->len; i++)
+    if (!pp_node_stats_get_is_local (g_ptr_array_index (stats, i)))
+      name = g_strdup (pp_node_stats_get_name (g_ptr_array_index (stats, i)));
+  pp_server_destroy (server);
+  return name;
+}
+
+static void
+test_server_ppservers (void)
+{
+  const char *good[][2] = {
+    { "node-1", "node-1:60000" }, { "node-1:35000", "node-1:35000" },
+    { "192.0.2.7:65535", "192.0.2.7:65535" }, { "[::1]:41000", "[::1]:41000" },
+    { "[2001:db8::7]", "[2001:db8::7]:60000" }, { "::1", "[::1]:60000" },
+  };
+  const char *bad[] = {
+    "node-1:0", "node-1:65536", "node-1:99999", "node-1:x", "node-1:", "node-1:123456",
+    "[::1]:", "[::1]x", "[::1", "[node-1]:80", ":41000", "", "node-1:80:90",
+    "fe80::1%lo", "a b", "-node", "node..x", "*:0",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = remote_node_name (good[i][0], &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (name, ==, good[i][1]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = remote_node_name (bad[i], &error);
+
+      g_assert_null (name);
+      g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, bad[i]));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -823,6 +878,7 @@ main (int   argc,
   g_test_add_func ("/server/no-interpreter", test_server_no_interpreter);
   g_test_add_func ("/server/broken-runner", test_server_broken_runner);
   g_test_add_func ("/server/function-key", test_server_function_key);
+  g_test_add_func ("/server/ppservers", test_server_ppservers);
 
   return g_test_run ();
 }
