@@ -22,6 +22,8 @@ cd "$tmp"
 out=$(LD_LIBRARY_PATH="$libdir" PYTHONPATH="$site" /usr/bin/python3 - <<'PYEOF'
 import pp, os
 import gi.repository.Pp as Pp
+from pp.common import b_, str_  # ppft's helpers are installed too
+assert b_(str_(b"\xff")) == b"\xff"
 assert os.path.dirname(pp.__file__).startswith(os.environ.get("TMPDIR", "/tmp")), pp.__file__
 
 def square(x):
