@@ -29,8 +29,10 @@ invalid (GError     **error,
          const char  *entry,
          const char  *why)
 {
+  g_autofree char *escaped = g_utf8_validate (entry, -1, NULL) ? NULL : g_strescape (entry, NULL);
+
   g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-               "ppservers entry “%s”: %s", entry, why);
+               "ppservers entry “%s”: %s", escaped ? escaped : entry, why);
   return FALSE;
 }
 
@@ -119,15 +121,9 @@ parse_bracketed (const char  *entry,
   return g_strdup_printf ("[%s]:%u", host, port);
 }
 
-/**
- * _pp_node_address_parse:
- * @entry: a ppservers entry
- * @default_port: the port of entries without one
- * @error: return location for a %PP_ERROR_INVALID_ARGUMENT error
- *
- * Returns: (transfer full) (nullable): @entry as “host:port” or
- *   “[IPv6]:port”, the port always given, or %NULL if @entry is malformed
- */
+/* Returns @entry as "host:port" or "[IPv6]:port", the port always given
+ * (@default_port when @entry has none), or NULL with a
+ * PP_ERROR_INVALID_ARGUMENT error naming @entry. */
 char *
 _pp_node_address_parse (const char  *entry,
                         guint16      default_port,

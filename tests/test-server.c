@@ -844,6 +844,14 @@ test_server_ppservers (void)
       g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
       g_assert_nonnull (strstr (error->message, bad[i]));
     }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = remote_node_name ("n\xff\xfe:80", &error);
+
+    g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+    g_assert_true (g_utf8_validate (error->message, -1, NULL));
+    g_assert_nonnull (strstr (error->message, "n\\377\\376:80"));
+  }
 }
 
 int
