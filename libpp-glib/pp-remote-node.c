@@ -17,6 +17,8 @@
 
 #define BACKOFF_MIN_SECONDS 1
 #define BACKOFF_MAX_SECONDS 30
+/* However long socket_timeout, connecting and the handshake take no more. */
+#define MAX_CONNECT_SECONDS 30
 
 typedef struct
 {
@@ -267,7 +269,7 @@ start_session (RemoteNode *self,
   self->connection = _pp_connection_new (stream, self->context, &connection_callbacks, self);
   _pp_connection_set_limits (self->connection, PP_HANDSHAKE_MAX_HEADER, 0);
   /* socket_timeout bounds the handshake; heartbeats take over after it. */
-  _pp_connection_set_timeout (self->connection, self->socket_timeout);
+  _pp_connection_set_timeout (self->connection, MIN (self->socket_timeout, MAX_CONNECT_SECONDS));
   self->handshake = _pp_handshake_new (PP_HANDSHAKE_CLIENT, self->secret, channel_binding);
   _pp_handshake_start (self->handshake, _pp_connection_get_out (self->connection));
   _pp_connection_flush (self->connection);
@@ -356,7 +358,7 @@ start_connect (RemoteNode *self)
       self->client = g_socket_client_new ();
       /* Bounds connecting and the TLS handshake; the connection clears it
        * from the socket once established (pp-connection.c). */
-      g_socket_client_set_timeout (self->client, MIN (self->socket_timeout, 30));
+      g_socket_client_set_timeout (self->client, MIN (self->socket_timeout, MAX_CONNECT_SECONDS));
     }
   g_socket_client_connect_to_host_async (self->client, self->address, PP_DEFAULT_PORT,
                                          self->cancellable, connected_cb, self);
