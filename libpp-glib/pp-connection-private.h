@@ -54,10 +54,8 @@ PpConnection *_pp_connection_new          (GIOStream                   *stream,
 void          _pp_connection_set_limits   (PpConnection                *self,
                                            gsize                        max_header,
                                            gsize                        max_body);
-/* Closes with a PP_ERROR_PROTOCOL "timed out" error if nothing arrives for
- * @seconds (0: never). */
-/* Closes the connection (with an error) once nothing was read nor
- * written for this long; 0: never. */
+/* Closes with a PP_ERROR_PROTOCOL "no data" error once nothing arrived for
+ * @seconds, nor was taken by the peer from a full socket (0: never). */
 void          _pp_connection_set_timeout  (PpConnection                *self,
                                            guint                        seconds);
 void          _pp_connection_set_timeout_ms (PpConnection              *self,
