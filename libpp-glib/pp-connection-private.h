@@ -20,6 +20,16 @@ G_BEGIN_DECLS
  * on the thread that runs @context. */
 typedef struct _PpConnection PpConnection;
 
+/* Heartbeats (docs/protocol.md): a client pings its node every interval,
+ * the node answers at once, and either side gives the other up once
+ * nothing has come from it, nor been taken by it, for PP_HEARTBEAT_MISSES
+ * intervals. The interval is PP_HEARTBEAT_MS milliseconds when that is set
+ * (for tests), clamped to PP_HEARTBEAT_MIN_MS..PP_HEARTBEAT_MAX_MS. */
+#define PP_HEARTBEAT_DEFAULT_MS 2000
+#define PP_HEARTBEAT_MIN_MS     50
+#define PP_HEARTBEAT_MAX_MS     60000
+#define PP_HEARTBEAT_MISSES     5
+
 typedef struct
 {
   /* A frame arrived; the callee owns @frame. */
@@ -44,10 +54,12 @@ PpConnection *_pp_connection_new          (GIOStream                   *stream,
 void          _pp_connection_set_limits   (PpConnection                *self,
                                            gsize                        max_header,
                                            gsize                        max_body);
-/* Closes with a PP_ERROR_PROTOCOL "timed out" error if nothing arrives for
- * @seconds (0: never). */
+/* Closes with a PP_ERROR_PROTOCOL "no data" error once nothing arrived for
+ * @seconds, nor was taken by the peer from a full socket (0: never). */
 void          _pp_connection_set_timeout  (PpConnection                *self,
                                            guint                        seconds);
+void          _pp_connection_set_timeout_ms (PpConnection              *self,
+                                             guint                      milliseconds);
 /* Queue a whole frame; it goes out in one write as soon as possible. */
 void          _pp_connection_send         (PpConnection                *self,
                                            const char                  *header,
@@ -71,6 +83,8 @@ GIOStream    *_pp_connection_get_stream   (PpConnection                *self);
  * stream. No callback follows. */
 void          _pp_connection_close        (PpConnection                *self);
 void          _pp_connection_free         (PpConnection                *self);
+
+guint         _pp_heartbeat_get_interval  (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PpConnection, _pp_connection_free)
 

@@ -50,7 +50,7 @@ struct _PpConnection
   GSource                     *write_error_source;
   GError                      *write_error;
 
-  guint                        timeout;
+  guint                        timeout_ms;
   gint64                       last_activity;
   GSource                     *timeout_source;
 
@@ -119,6 +119,16 @@ set_nodelay (GSocketConnection *connection)
     g_debug ("Cannot set TCP_NODELAY: %s", error->message);
 }
 
+/* A GSocket timeout (GSocketClient sets its connect timeout on the socket
+ * it returns) would fail the non-blocking reads and writes of a quiet but
+ * healthy connection with "Socket I/O timed out"; the connection's own
+ * timer (_pp_connection_set_timeout_ms()) says when a peer is lost. */
+static void
+clear_socket_timeout (GSocketConnection *connection)
+{
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
+}
+
 static char *
 describe_peer (GSocketConnection *connection)
 {
@@ -160,7 +170,10 @@ _pp_connection_new (GIOStream                   *stream,
 
   base = get_socket_connection (stream);
   if (base != NULL)
-    set_nodelay (base);
+    {
+      set_nodelay (base);
+      clear_socket_timeout (base);
+    }
   self->peer = describe_peer (base);
 
   self->read_source = g_pollable_input_stream_create_source (self->input, NULL);
@@ -439,8 +452,14 @@ writable_cb (GObject  *stream,
              gpointer  data)
 {
   PpConnection *self = data;
+  gsize pending = _pp_connection_get_pending (self);
 
   flush (self);
+  /* The socket was full and the peer has taken some of it: it is alive,
+   * even while its answers are queued behind a large frame of ours. (Bytes
+   * that merely fit in the socket's buffer prove nothing.) */
+  if (_pp_connection_get_pending (self) < pending)
+    self->last_activity = g_get_monotonic_time ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -521,7 +540,7 @@ static GSourceFuncs timeout_funcs = {
 static gint64
 get_deadline (PpConnection *self)
 {
-  return self->last_activity + (gint64) self->timeout * G_USEC_PER_SEC;
+  return self->last_activity + (gint64) self->timeout_ms * 1000;
 }
 
 static gboolean
@@ -532,27 +551,31 @@ timeout_cb (gpointer data)
 
   if (g_get_monotonic_time () < get_deadline (self))
     {
-      /* Bytes arrived since the timer was set: wait for the new deadline. */
+      /* Bytes moved since the timer was set: wait for the new deadline. */
       g_source_set_ready_time (self->timeout_source, get_deadline (self));
       return G_SOURCE_CONTINUE;
     }
-  error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "no data from %s for %u s",
-                       self->peer, self->timeout);
+  if (self->timeout_ms % 1000 == 0)
+    error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "no data from %s for %u s",
+                         self->peer, self->timeout_ms / 1000);
+  else
+    error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "no data from %s for %u ms",
+                         self->peer, self->timeout_ms);
   report_closed (self, error);
   return G_SOURCE_REMOVE;
 }
 
 void
-_pp_connection_set_timeout (PpConnection *self,
-                            guint         seconds)
+_pp_connection_set_timeout_ms (PpConnection *self,
+                               guint         milliseconds)
 {
   g_return_if_fail (self != NULL);
 
   if (self->closed)
     return;
-  self->timeout = seconds;
+  self->timeout_ms = milliseconds;
   self->last_activity = g_get_monotonic_time ();
-  if (seconds == 0)
+  if (milliseconds == 0)
     {
       clear_source (&self->timeout_source);
       return;
@@ -566,6 +589,25 @@ _pp_connection_set_timeout (PpConnection *self,
       g_source_attach (self->timeout_source, self->context);
     }
   g_source_set_ready_time (self->timeout_source, get_deadline (self));
+}
+
+void
+_pp_connection_set_timeout (PpConnection *self,
+                            guint         seconds)
+{
+  _pp_connection_set_timeout_ms (self, MIN (seconds, G_MAXUINT / 1000) * 1000);
+}
+
+guint
+_pp_heartbeat_get_interval (void)
+{
+  const char *value = g_getenv ("PP_HEARTBEAT_MS");
+  guint64 ms;
+
+  if (value == NULL ||
+      !g_ascii_string_to_unsigned (value, 10, PP_HEARTBEAT_MIN_MS, PP_HEARTBEAT_MAX_MS, &ms, NULL))
+    return PP_HEARTBEAT_DEFAULT_MS;
+  return ms;
 }
 
 const char *

@@ -46,6 +46,9 @@ void               _pp_handshake_set_welcome   (PpHandshake     *self,
                                                 guint            ncpus,
                                                 const char      *node_name,
                                                 guint            timeout);
+/* Node side: the heartbeat interval "welcome" announces (0: none). */
+void               _pp_handshake_set_heartbeat (PpHandshake     *self,
+                                                guint            heartbeat_ms);
 /* Client side: appends the "hello" frame to @out. */
 void               _pp_handshake_start         (PpHandshake     *self,
                                                 GByteArray      *out);
@@ -61,6 +64,8 @@ PpHandshakeStatus  _pp_handshake_feed          (PpHandshake     *self,
 guint              _pp_handshake_get_ncpus     (PpHandshake     *self);
 const char        *_pp_handshake_get_node_name (PpHandshake     *self);
 guint              _pp_handshake_get_timeout   (PpHandshake     *self);
+/* The node's heartbeat interval in milliseconds, 0 if it did not say. */
+guint              _pp_handshake_get_heartbeat (PpHandshake     *self);
 void               _pp_handshake_free          (PpHandshake     *self);
 
 /* The TLS channel binding both sides mix into their proofs: tls-exporter,

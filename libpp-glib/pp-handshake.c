@@ -19,7 +19,7 @@
  *   client → node   hello      {proto, nonce NC, agent}
  *   node   → client challenge  {proto, nonce NN, proof PN}
  *   client → node   auth       {proof PC}
- *   node   → client welcome    {ncpus, node, version, timeout}
+ *   node   → client welcome    {ncpus, node, version, timeout, heartbeat_ms}
  *
  * with PN = HMAC-SHA256 (secret, "pp-glib node\0" NC "\0" NN "\0" CB) and
  * PC = HMAC-SHA256 (secret, "pp-glib client\0" NN "\0" NC "\0" CB), where
@@ -64,6 +64,7 @@ struct _PpHandshake
   guint            ncpus;
   char            *node_name;
   guint            timeout;
+  guint            heartbeat_ms;
 };
 
 gboolean
@@ -231,6 +232,16 @@ _pp_handshake_set_welcome (PpHandshake *self,
   g_free (self->node_name);
   self->node_name = g_strdup (node_name ? node_name : "");
   self->timeout = timeout;
+}
+
+void
+_pp_handshake_set_heartbeat (PpHandshake *self,
+                             guint        heartbeat_ms)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->role == PP_HANDSHAKE_NODE);
+
+  self->heartbeat_ms = heartbeat_ms;
 }
 
 void
@@ -435,6 +446,8 @@ append_welcome (PpHandshake *self,
   json_object_set_string_member (welcome, "node", self->node_name);
   json_object_set_string_member (welcome, "version", PACKAGE_VERSION);
   json_object_set_int_member (welcome, "timeout", self->timeout);
+  if (self->heartbeat_ms > 0)
+    json_object_set_int_member (welcome, "heartbeat_ms", self->heartbeat_ms);
   _pp_frame_append_json (out, welcome, NULL, 0);
 }
 
@@ -533,6 +546,11 @@ client_on_welcome (PpHandshake  *self,
     return fail (self, "protocol", error,
                  "protocol error: the welcome frame lacks a valid ncpus, node, version "
                  "or timeout");
+  /* Optional: 0 when the node does not say. */
+  if (json_object_has_member (frame->header, "heartbeat_ms") &&
+      !get_uint (frame, "heartbeat_ms", G_MAXINT32, &self->heartbeat_ms))
+    return fail (self, "protocol", error,
+                 "protocol error: the welcome frame has an invalid heartbeat_ms");
 
   g_free (self->node_name);
   self->node_name = g_strdup (node_name);
@@ -623,6 +641,13 @@ _pp_handshake_get_timeout (PpHandshake *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->timeout;
+}
+
+guint
+_pp_handshake_get_heartbeat (PpHandshake *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->heartbeat_ms;
 }
 
 GBytes *

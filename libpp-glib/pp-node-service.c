@@ -67,6 +67,7 @@ struct _PpNodeService
   char            *secret;
   GTlsCertificate *certificate;
   guint            socket_timeout;
+  guint            heartbeat_ms;
 
   GSocketService  *listener;
   GMainContext    *context;
@@ -879,7 +880,9 @@ client_authenticated (Client *client)
       g_clear_pointer (&client->deadline, g_source_unref);
     }
   _pp_connection_set_limits (client->connection, PP_FRAME_MAX_HEADER, get_max_body (self->pool));
-  _pp_connection_set_timeout (client->connection, self->socket_timeout);
+  /* From now on a client is alive while it sends its heartbeats, however
+   * long it waits for its jobs: the socket timeout bounded the handshake. */
+  _pp_connection_set_timeout_ms (client->connection, self->heartbeat_ms * PP_HEARTBEAT_MISSES);
 
   client_log (client, G_LOG_LEVEL_INFO, "authenticated");
   set_n_clients (self, self->n_clients + 1);
@@ -1003,6 +1006,7 @@ client_start (Client    *client,
                                          channel_binding);
   _pp_handshake_set_welcome (client->handshake, pp_server_get_ncpus (self->pool), node_name,
                              self->socket_timeout);
+  _pp_handshake_set_heartbeat (client->handshake, self->heartbeat_ms);
   client->connection = _pp_connection_new (stream, self->context, &connection_callbacks, client);
   _pp_connection_set_limits (client->connection, PP_HANDSHAKE_MAX_HEADER, 0);
 }
@@ -1333,10 +1337,13 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
   /**
    * PpNodeService:socket-timeout:
    *
-   * Seconds of silence after which a client's connection is closed (0:
-   * never), announced to clients in the handshake. A handshake must be over
-   * within this too, and within 30 seconds in any case. Changes apply to
-   * new connections.
+   * Seconds within which a client must complete its handshake (0: the
+   * limit of 30 seconds, which applies in any case), announced to clients
+   * in the handshake. Once authenticated, a client is closed only when it
+   * misses its heartbeats: it pings every 2 seconds (as the handshake
+   * says), and nothing from it for 5 of those intervals closes it; a
+   * client waiting for a long job is never closed. Changes apply to new
+   * connections.
    */
   properties[PROP_SOCKET_TIMEOUT] =
     g_param_spec_uint ("socket-timeout", NULL, NULL, 0, G_MAXINT / 1000, DEFAULT_SOCKET_TIMEOUT,
@@ -1410,6 +1417,7 @@ static void
 pp_node_service_init (PpNodeService *self)
 {
   self->socket_timeout = DEFAULT_SOCKET_TIMEOUT;
+  self->heartbeat_ms = _pp_heartbeat_get_interval ();
   self->clients = g_hash_table_new (NULL, NULL);
   self->tracked = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) remote_job_free);
 }
@@ -1518,7 +1526,8 @@ pp_node_service_get_pool (PpNodeService *self)
 /**
  * pp_node_service_set_socket_timeout:
  * @self: a #PpNodeService
- * @seconds: seconds of silence before a connection is closed, 0 for never
+ * @seconds: seconds within which a client must complete the handshake,
+ *   0 for the limit of 30 seconds
  *
  * Sets [property@Pp.NodeService:socket-timeout] (3600 by default, like
  * pp's `ppserver.py`).
@@ -1540,7 +1549,7 @@ pp_node_service_set_socket_timeout (PpNodeService *self,
  * pp_node_service_get_socket_timeout:
  * @self: a #PpNodeService
  *
- * Returns: the socket timeout in seconds, 0 for none
+ * Returns: the socket timeout in seconds, 0 for the default limit
  */
 guint
 pp_node_service_get_socket_timeout (PpNodeService *self)

@@ -17,6 +17,8 @@
 
 #define BACKOFF_MIN_SECONDS 1
 #define BACKOFF_MAX_SECONDS 30
+/* However long socket_timeout, connecting and the handshake take no more. */
+#define MAX_CONNECT_SECONDS 30
 
 typedef struct
 {
@@ -26,6 +28,7 @@ typedef struct
   char                        *secret;
   gboolean                     use_tls;
   guint                        socket_timeout;
+  guint                        heartbeat_ms;
   gsize                        max_body;
   GMainContext                *context;
   const PpRemoteNodeCallbacks *callbacks;
@@ -68,6 +71,7 @@ _pp_remote_node_new (const char                  *address,
   self->secret = g_strdup (secret ? secret : "");
   self->use_tls = use_tls;
   self->socket_timeout = socket_timeout;
+  self->heartbeat_ms = _pp_heartbeat_get_interval ();
   self->max_body = max_body;
   self->context = g_main_context_ref (context);
   self->callbacks = callbacks;
@@ -170,13 +174,24 @@ ping_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Pings at our interval, or the node's if that is shorter (it drops a
+ * client that misses its heartbeats); the node is lost once nothing came
+ * from it for PP_HEARTBEAT_MISSES intervals, however long its jobs run. */
+static void
+start_heartbeats (RemoteNode *self)
+{
+  guint interval = self->heartbeat_ms;
+  guint node_interval = _pp_handshake_get_heartbeat (self->handshake);
+
+  if (node_interval > 0)
+    interval = CLAMP (node_interval, PP_HEARTBEAT_MIN_MS, interval);
+  _pp_connection_set_timeout_ms (self->connection, interval * PP_HEARTBEAT_MISSES);
+  self->ping_source = attach_timeout (self, interval, ping_cb);
+}
+
 static void
 become_ready (RemoteNode *self)
 {
-  guint timeout = MIN (self->socket_timeout, _pp_handshake_get_timeout (self->handshake));
-
-  if (timeout == 0)
-    timeout = self->socket_timeout;
   self->authenticated = TRUE;
   self->backoff = BACKOFF_MIN_SECONDS;
   if (self->warned)
@@ -184,8 +199,7 @@ become_ready (RemoteNode *self)
   self->warned = FALSE;
   self->pub.ncpus = MAX (_pp_handshake_get_ncpus (self->handshake), 1);
   _pp_connection_set_limits (self->connection, PP_FRAME_MAX_HEADER, self->max_body);
-  _pp_connection_set_timeout (self->connection, timeout);
-  self->ping_source = attach_timeout (self, MAX (timeout * 1000 / 3, 100), ping_cb);
+  start_heartbeats (self);
   self->callbacks->ready (&self->pub, self->user_data);
 }
 
@@ -254,7 +268,8 @@ start_session (RemoteNode *self,
 {
   self->connection = _pp_connection_new (stream, self->context, &connection_callbacks, self);
   _pp_connection_set_limits (self->connection, PP_HANDSHAKE_MAX_HEADER, 0);
-  _pp_connection_set_timeout (self->connection, self->socket_timeout);
+  /* socket_timeout bounds the handshake; heartbeats take over after it. */
+  _pp_connection_set_timeout (self->connection, MIN (self->socket_timeout, MAX_CONNECT_SECONDS));
   self->handshake = _pp_handshake_new (PP_HANDSHAKE_CLIENT, self->secret, channel_binding);
   _pp_handshake_start (self->handshake, _pp_connection_get_out (self->connection));
   _pp_connection_flush (self->connection);
@@ -341,7 +356,9 @@ start_connect (RemoteNode *self)
   if (self->client == NULL)
     {
       self->client = g_socket_client_new ();
-      g_socket_client_set_timeout (self->client, MIN (self->socket_timeout, 30));
+      /* Bounds connecting and the TLS handshake; the connection clears it
+       * from the socket once established (pp-connection.c). */
+      g_socket_client_set_timeout (self->client, MIN (self->socket_timeout, MAX_CONNECT_SECONDS));
     }
   g_socket_client_connect_to_host_async (self->client, self->address, PP_DEFAULT_PORT,
                                          self->cancellable, connected_cb, self);

@@ -1608,8 +1608,10 @@ pp_server_class_init (PpServerClass *klass)
   /**
    * PpServer:socket-timeout:
    *
-   * Seconds of silence after which a node is considered lost. Heartbeats
-   * keep a healthy connection alive, however long a job runs.
+   * Seconds that connecting to a node (TCP and TLS) and the handshake may
+   * take, 30 at most. Once connected, a node is pinged every 2 seconds and
+   * is lost when nothing comes from it for 5 of those intervals: a job may
+   * run far longer than any timeout.
    */
   properties[PROP_SOCKET_TIMEOUT] =
     g_param_spec_uint ("socket-timeout", NULL, NULL, 1, G_MAXUINT, 3600,

@@ -78,7 +78,8 @@ build_entries (PpdOptions *self)
     { "timeout", 't', 0, G_OPTION_ARG_INT, &self->idle_timeout,
       "Exit after SECONDS without clients or jobs (default: never)", "SECONDS" },
     { "socket-timeout", 'k', 0, G_OPTION_ARG_INT, &self->socket_timeout,
-      "Drop a client that sends nothing for SECONDS (default 3600)", "SECONDS" },
+      "Drop a client that has not completed the handshake within SECONDS "
+      "(default and at most 30)", "SECONDS" },
     { "pidfile", 'P', 0, G_OPTION_ARG_FILENAME, &self->pidfile,
       "Write the process id to FILE", "FILE" },
     { "debug", 'd', 0, G_OPTION_ARG_NONE, &self->debug,

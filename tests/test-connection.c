@@ -474,6 +474,141 @@ test_connection_timeout_off (Fixture       *f,
   g_assert_cmpuint (f->server.n_closed, ==, 0);
 }
 
+static void
+test_connection_timeout_ms (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *expected = NULL;
+  gint64 start;
+
+  if (f->context == NULL)
+    return;
+  open_both (f);
+  start = g_get_monotonic_time ();
+  _pp_connection_set_timeout_ms (f->server.connection, 300);
+  WAIT_FOR (f, f->server.n_closed == 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 250 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+  expected = g_strdup_printf ("no data from %s for 300 ms",
+                              _pp_connection_get_peer (f->server.connection));
+  g_assert_cmpstr (f->server.error->message, ==, expected);
+}
+
+/* GSocketClient leaves its connect timeout on the socket, where it would
+ * fail a quiet connection with "Socket I/O timed out": a connection clears
+ * it, and only its own timer decides. */
+static void
+test_connection_socket_timeout_cleared (Fixture       *f,
+                                        gconstpointer  data)
+{
+  GSocket *server_socket, *client_socket;
+  g_autoptr(PpFrame) frame = NULL;
+
+  if (f->context == NULL)
+    return;
+  server_socket = g_socket_connection_get_socket (f->server_base);
+  client_socket = g_socket_connection_get_socket (f->client_base);
+  g_socket_set_timeout (server_socket, 1);
+  g_socket_set_timeout (client_socket, 1);
+  open_both (f);
+  g_assert_cmpuint (g_socket_get_timeout (server_socket), ==, 0);
+  g_assert_cmpuint (g_socket_get_timeout (client_socket), ==, 0);
+
+  run_for (f, 1500);
+  g_assert_cmpuint (f->server.n_closed, ==, 0);
+  g_assert_cmpuint (f->client.n_closed, ==, 0);
+  send_numbered (&f->client, 1, 10);
+  send_numbered (&f->server, 2, 10);
+  WAIT_FOR (f, f->server.frames.length == 1 && f->client.frames.length == 1);
+  frame = g_queue_pop_head (&f->server.frames);
+  check_numbered (frame, 1, 10);
+}
+
+#define DRAIN_BODY  (16 * 1024 * 1024)
+#define DRAIN_CHUNK (128 * 1024)
+
+typedef struct
+{
+  GPollableInputStream *input;
+  gsize                 received;
+} SlowReader;
+
+/* Reads at most DRAIN_CHUNK bytes every 20 ms: about 6 MiB/s. */
+static gboolean
+slow_read_cb (gpointer data)
+{
+  SlowReader *reader = data;
+  g_autofree guint8 *buffer = g_malloc (DRAIN_CHUNK);
+  gsize done = 0;
+
+  while (done < DRAIN_CHUNK)
+    {
+      gssize n = g_pollable_input_stream_read_nonblocking (reader->input, buffer + done,
+                                                           DRAIN_CHUNK - done, NULL, NULL);
+      if (n <= 0)
+        break;
+      done += n;
+    }
+  reader->received += done;
+  return G_SOURCE_CONTINUE;
+}
+
+/* A peer that takes a large frame slowly, for longer than the timeout,
+ * is alive although it sends nothing: its answers could be queued behind
+ * that frame. Once everything is taken, its silence counts again. */
+static void
+test_connection_timeout_slow_reader (Fixture       *f,
+                                     gconstpointer  data)
+{
+  g_autofree guint8 *body = g_malloc0 (DRAIN_BODY);
+  g_autoptr(GSource) source = g_timeout_source_new (20);
+  SlowReader reader = { 0, };
+  gint64 start = g_get_monotonic_time ();
+
+  if (f->context == NULL)
+    return;
+  open_server (f);
+  reader.input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (f->client_stream));
+  g_source_set_callback (source, slow_read_cb, &reader, NULL);
+  g_source_attach (source, f->context);
+  _pp_connection_set_timeout (f->server.connection, 1);
+  _pp_connection_send (f->server.connection, "{\"t\":\"big\"}", 11, body, DRAIN_BODY);
+
+  WAIT_FOR (f, reader.received >= DRAIN_BODY || f->server.n_closed > 0);
+  g_assert_cmpuint (f->server.n_closed, ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - start, >, 3 * G_USEC_PER_SEC / 2);
+  g_assert_cmpuint (_pp_connection_get_pending (f->server.connection), ==, 0);
+
+  start = g_get_monotonic_time ();
+  WAIT_FOR (f, f->server.n_closed == 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+  g_source_destroy (source);
+}
+
+/* A frozen peer that reads nothing is lost after the timeout, although
+ * what is sent to it still fits in the sockets' buffers for a while. */
+static void
+test_connection_timeout_stuck_reader (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autofree guint8 *body = g_malloc0 (DRAIN_BODY);
+  gint64 start = g_get_monotonic_time ();
+
+  if (f->context == NULL)
+    return;
+  open_server (f);
+  _pp_connection_set_timeout (f->server.connection, 1);
+  for (guint i = 0; i < 10; i++)
+    {
+      run_for (f, 100);
+      send_numbered (&f->server, i, 100);
+    }
+  _pp_connection_send (f->server.connection, "{\"t\":\"big\"}", 11, body, DRAIN_BODY);
+  WAIT_FOR (f, f->server.n_closed == 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+}
+
 /* A clean close by the peer is reported with no error, once; the side
  * that closed hears nothing more. */
 static void
@@ -793,6 +928,10 @@ main (int   argc,
       add_test ("header-limit", tls, test_connection_header_limit);
       add_test ("timeout", tls, test_connection_timeout);
       add_test ("timeout-off", tls, test_connection_timeout_off);
+      add_test ("timeout-ms", tls, test_connection_timeout_ms);
+      add_test ("socket-timeout-cleared", tls, test_connection_socket_timeout_cleared);
+      add_test ("timeout-slow-reader", tls, test_connection_timeout_slow_reader);
+      add_test ("timeout-stuck-reader", tls, test_connection_timeout_stuck_reader);
       add_test ("peer-close", tls, test_connection_peer_close);
       add_test ("free-in-closed", tls, test_connection_free_in_closed);
       add_test ("close-in-frame", tls, test_connection_close_in_frame);

@@ -195,6 +195,7 @@ test_handshake_wire_format (void)
   Pair pair = { 0 };
 
   pair_init (&pair, "s3cret", "s3cret", binding, binding);
+  _pp_handshake_set_heartbeat (pair.node, 2000);
   _pp_handshake_start (pair.client, pair.to_node);
   hello = pop_frame (pair.to_node);
   g_assert_cmpstr (_pp_frame_get_type (hello), ==, "hello");
@@ -228,6 +229,10 @@ test_handshake_wire_format (void)
   g_assert_cmpstr (_pp_frame_get_string (welcome, "node"), ==, "host:60000");
   g_assert_cmpstr (_pp_frame_get_string (welcome, "version"), ==, PACKAGE_VERSION);
   g_assert_cmpint (_pp_frame_get_int (welcome, "timeout", -1), ==, 3600);
+  g_assert_cmpint (_pp_frame_get_int (welcome, "heartbeat_ms", -1), ==, 2000);
+  g_assert_cmpint (_pp_handshake_feed (pair.client, welcome, pair.to_node, NULL), ==,
+                   PP_HANDSHAKE_DONE);
+  g_assert_cmpuint (_pp_handshake_get_heartbeat (pair.client), ==, 2000);
   pair_clear (&pair);
 }
 
@@ -525,6 +530,10 @@ test_handshake_garbage_members (void)
                          "\"timeout\":-5}", NULL);
   assert_client_refuses (2, "{\"t\":\"welcome\",\"ncpus\":4,\"node\":\"n\",\"version\":\"v\","
                          "\"timeout\":{}}", NULL);
+  assert_client_refuses (2, "{\"t\":\"welcome\",\"ncpus\":4,\"node\":\"n\",\"version\":\"v\","
+                         "\"timeout\":60,\"heartbeat_ms\":-1}", NULL);
+  assert_client_refuses (2, "{\"t\":\"welcome\",\"ncpus\":4,\"node\":\"n\",\"version\":\"v\","
+                         "\"timeout\":60,\"heartbeat_ms\":\"2000\"}", NULL);
 }
 
 /* Unknown members are ignored, as everywhere in the protocol. */

@@ -20,6 +20,12 @@
 
 #define SECRET "test-secret"
 #define WAIT_SECONDS 30
+/* The heartbeat interval the node announces and the test clients keep
+ * (PP_HEARTBEAT_MS): a silent client is closed after 5 of them, 1 s. */
+#define HEARTBEAT_MS 200
+/* Pings sent by a client's own heartbeat are numbered from here; their
+ * pongs are counted and dropped, so tests see only the frames they expect. */
+#define HEARTBEAT_BASE 1000000
 
 /* Iterates @context until @cond holds, failing after WAIT_SECONDS. */
 #define ITERATE_UNTIL(context, cond)                                          \
@@ -54,6 +60,9 @@ typedef struct
   GQueue             frames;
   gboolean           closed;
   GError            *close_error;
+  GSource           *heartbeat;
+  guint              pings;
+  guint              pongs;
 } TestClient;
 
 /* Functions ---------------------------------------------------------------- */
@@ -203,6 +212,13 @@ test_client_frame_cb (PpConnection *connection,
 {
   TestClient *client = user_data;
 
+  if (g_strcmp0 (_pp_frame_get_type (frame), "pong") == 0 &&
+      _pp_frame_get_int (frame, "n", -1) >= HEARTBEAT_BASE)
+    {
+      client->pongs++;
+      _pp_frame_free (frame);
+      return;
+    }
   g_queue_push_tail (&client->frames, frame);
 }
 
@@ -255,9 +271,39 @@ test_client_new (Fixture *fixture)
   return client;
 }
 
+static gboolean
+heartbeat_cb (gpointer data)
+{
+  TestClient *client = data;
+  g_autofree char *ping = g_strdup_printf ("{\"t\":\"ping\",\"n\":%u}",
+                                           HEARTBEAT_BASE + ++client->pings);
+
+  _pp_connection_send (client->connection, ping, strlen (ping), NULL, 0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Pings every HEARTBEAT_MS, as an authenticated client does. */
+static void
+test_client_start_heartbeats (TestClient *client)
+{
+  client->heartbeat = g_timeout_source_new (HEARTBEAT_MS);
+  g_source_set_callback (client->heartbeat, heartbeat_cb, client, NULL);
+  g_source_attach (client->heartbeat, client->context);
+}
+
+static void
+test_client_stop_heartbeats (TestClient *client)
+{
+  if (client->heartbeat == NULL)
+    return;
+  g_source_destroy (client->heartbeat);
+  g_clear_pointer (&client->heartbeat, g_source_unref);
+}
+
 static void
 test_client_free (TestClient *client)
 {
+  test_client_stop_heartbeats (client);
   g_clear_pointer (&client->connection, _pp_connection_free);
   g_clear_pointer (&client->handshake, _pp_handshake_free);
   g_queue_clear_full (&client->frames, (GDestroyNotify) _pp_frame_free);
@@ -358,6 +404,8 @@ test_client_authenticate (TestClient  *client,
         }
       status = _pp_handshake_feed (client->handshake, frame, out, error);
       _pp_connection_flush (client->connection);
+      if (status == PP_HANDSHAKE_DONE)
+        test_client_start_heartbeats (client);
       if (status != PP_HANDSHAKE_CONTINUE)
         return status == PP_HANDSHAKE_DONE;
     }
@@ -801,7 +849,7 @@ test_oversized (Fixture       *fixture,
 }
 
 /* With a socket timeout of 1 s, a silent client is closed: during the
- * handshake with a "timeout" error, later by the connection's timer. */
+ * handshake with a "timeout" error, later when it misses its heartbeats. */
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
@@ -815,12 +863,70 @@ test_timeout (Fixture       *fixture,
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
 
   idle = test_client_new_authenticated (fixture);
+  test_client_stop_heartbeats (idle);
   g_assert_cmpuint (_pp_handshake_get_timeout (idle->handshake), ==, 1);
+  g_assert_cmpuint (_pp_handshake_get_heartbeat (idle->handshake), ==, HEARTBEAT_MS);
   start = g_get_monotonic_time ();
   test_client_expect_close (idle, NULL);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, G_USEC_PER_SEC / 2);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
   ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+}
+
+/* Whatever the socket timeout (3600 s here), an authenticated client that
+ * stops its heartbeats (frozen, or its host gone) is closed after 5 missed
+ * intervals, and its job is cancelled. */
+static void
+test_heartbeat_missed (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+  gint64 start;
+
+  g_assert_cmpuint (_pp_handshake_get_timeout (client->handshake), ==, 3600);
+  g_assert_cmpuint (_pp_handshake_get_heartbeat (client->handshake), ==, HEARTBEAT_MS);
+  test_client_send_def (client, nap, NULL);
+  test_client_send_job (client, 1, pp_function_get_key (nap), "[60]");
+  ITERATE_UNTIL (fixture->context, pp_node_service_get_active_jobs (fixture->service) == 1);
+  test_client_stop_heartbeats (client);
+  start = g_get_monotonic_time ();
+  test_client_expect_close (client, NULL);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, (HEARTBEAT_MS * 4) * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1 &&
+                                   pp_node_service_get_active_jobs (fixture->service) == 0);
+  g_assert_nonnull (strstr (fixture->disconnect_reason, "no data from"));
+}
+
+/* A client that keeps its heartbeats is kept, however long it waits and
+ * idles: here a job of 3 s and an idle second, against a socket timeout
+ * of 1 s and a heartbeat bound of 1 s; the next job runs on the same
+ * connection. */
+static void
+test_heartbeat_keeps_client (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  g_autoptr(PpFunction) nap = nap_function ();
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(PpFrame) slow = NULL;
+  g_autoptr(PpFrame) next = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_cmpuint (_pp_handshake_get_timeout (client->handshake), ==, 1);
+  slow = run_job (client, 1, nap, "[3]");
+  assert_result (slow, "3");
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 3 * G_USEC_PER_SEC);
+  run_for (fixture->context, 1500);
+  g_assert_false (client->closed);
+  g_assert_cmpuint (client->pongs, >=, 10);
+
+  next = run_job (client, 2, add, "[2, 3]");
+  assert_result (next, "5");
+  g_assert_cmpuint (fixture->n_connected, ==, 1);
+  g_assert_cmpuint (fixture->n_disconnected, ==, 0);
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
 }
 
 /* A partial handshake does not keep the connection: the deadline counts
@@ -1248,6 +1354,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_setenv ("PP_HEARTBEAT_MS", G_STRINGIFY (HEARTBEAT_MS), TRUE);
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func, timeout) \
@@ -1268,6 +1375,8 @@ main (int   argc,
   ADD ("/node-service/oversized", test_oversized, 0);
   ADD ("/node-service/timeout", test_timeout, 1);
   ADD ("/node-service/slow-handshake", test_slow_handshake, 1);
+  ADD ("/node-service/heartbeat-missed", test_heartbeat_missed, 0);
+  ADD ("/node-service/heartbeat-keeps-client", test_heartbeat_keeps_client, 1);
   ADD ("/node-service/ping", test_ping, 0);
   ADD ("/node-service/cancel", test_cancel, 0);
   ADD ("/node-service/disconnect-cancels", test_disconnect_cancels, 0);

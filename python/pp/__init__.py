@@ -618,9 +618,9 @@ class Server:
     port outside 1-65535 raises ``ValueError``) that share ``secret`` (or
     ``$PP_SECRET``); jobs go to whichever
     node has a free core, and a node that is lost gives its jobs back.
-    ``socket_timeout`` is how long a silent node may stay silent before it
-    counts as lost (heartbeats keep healthy ones alive, however long a job
-    runs).  ``tls=True`` encrypts the connections.  ``proto`` is accepted
+    ``socket_timeout`` bounds connecting to a node and the handshake (30 s
+    at most); once connected, a node is pinged every 2 s and counts as lost
+    when nothing comes from it for 10 s, however long its jobs run.  ``tls=True`` encrypts the connections.  ``proto`` is accepted
     for compatibility.  With ``restart=True`` every job runs in a fresh
     worker process.  ``loglevel`` and ``logstream`` (pp 1.5) set the level
     and the stream of the ``"pp"`` logger.
