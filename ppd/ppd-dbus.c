@@ -38,9 +38,11 @@
  * dropped; JobsDone and JobsFailed still count every job).
  *
  * Calls that change the node (SetWorkers, Submit, CancelJob, Shutdown,
- * setting Workers) are authorized first: on the system bus, only ppd's own
- * uid and root may make them, which the bus tells (GetConnectionUnixUser,
- * asynchronously). Properties.Set reaches method_call_cb() for that, since
+ * setting Workers) are authorized first: only ppd's own uid and root may
+ * make them, which the bus tells (GetConnectionUnixUser, asynchronously).
+ * A D-Bus job belongs to the uid that submitted it: only that uid and root
+ * may see it (GetJob, WaitJob) or cancel it. JobStarted and JobFinished
+ * tell ids and timings only, never results. Properties.Set reaches method_call_cb() for that, since
  * the vtable has no set_property (GDBus checks the property's existence,
  * access and type before). */
 
@@ -204,14 +206,10 @@ typedef struct
 
 #define CALLER_UID_KEY "ppd-caller-uid"
 
-/* The uid of whoever made @invocation: on the system bus, as the bus told
- * identify(); on the session bus, only this user can connect. */
+/* The uid of whoever made @invocation, as the bus told identify(). */
 static guint32
-caller_uid (PpdDbusService        *self,
-            GDBusMethodInvocation *invocation)
+caller_uid (GDBusMethodInvocation *invocation)
 {
-  if (self->bus_type != G_BUS_TYPE_SYSTEM)
-    return geteuid ();
   return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (invocation), CALLER_UID_KEY));
 }
 
@@ -248,10 +246,11 @@ caller_uid_cb (GObject      *object,
   auth->func (self, auth->invocation);
 }
 
-/* Calls @func (which answers @invocation) once the caller is known (on the
- * system bus, the bus tells its uid: see caller_uid()) and, if @changes,
- * only if the caller may change the node: anyone on the session bus, ppd's
- * own uid and root on the system bus. */
+/* Calls @func (which answers @invocation) once the bus has told the
+ * caller's uid (see caller_uid()) and, if @changes, only if the caller may
+ * change the node: ppd's own uid or root. On the session bus too: a bus
+ * configured to let other users in must not let them run code as ppd's
+ * user. */
 static void
 identify (PpdDbusService        *self,
           GDBusMethodInvocation *invocation,
@@ -261,11 +260,6 @@ identify (PpdDbusService        *self,
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
   Authorization *auth;
 
-  if (self->bus_type != G_BUS_TYPE_SYSTEM)
-    {
-      func (self, invocation);
-      return;
-    }
   if (sender == NULL)
     {
       g_dbus_method_invocation_return_error_literal (invocation, PPD_DBUS_ERROR,
@@ -300,7 +294,7 @@ static PpJob *
 lookup_own_job (PpdDbusService        *self,
                 GDBusMethodInvocation *invocation)
 {
-  guint32 uid = caller_uid (self, invocation);
+  guint32 uid = caller_uid (invocation);
   guint32 owner = 0;
   guint64 id;
   PpJob *job;
@@ -915,7 +909,7 @@ submit_checked (PpdDbusService        *self,
       return;
     }
   id = ppd_job_table_add (self->jobs, job, strlen (source) + strlen (args_json),
-                          caller_uid (self, invocation));
+                          caller_uid (invocation));
   g_debug ("D-Bus job %" G_GUINT64_FORMAT " (pool job %" G_GUINT64_FORMAT "): %s() for %s",
            id, pp_job_get_id (job), name, g_dbus_method_invocation_get_sender (invocation));
   ppd_dbus_ppd1_complete_submit (PPD_DBUS_PPD1 (self), invocation, id);
