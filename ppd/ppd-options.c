@@ -70,7 +70,8 @@ build_entries (PpdOptions *self)
     { "port", 'p', 0, G_OPTION_ARG_INT, &self->port,
       "Port to listen on (default 60000; 0 picks a free one)", "PORT" },
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &self->interface,
-      "Address to listen on (default: every interface with a secret, 127.0.0.1 without)",
+      "Address to listen on (default: every interface with a given secret, 127.0.0.1 "
+      "with the per-user one)",
       "ADDRESS" },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &self->workers,
       "Number of workers, 1 to 4096 (default -1: one per processor)", "N" },
