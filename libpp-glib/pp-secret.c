@@ -46,7 +46,8 @@ static int
 open_private_file (const char  *path,
                    GError     **error)
 {
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a FIFO put in its place must not hang us before the checks. */
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
 
   if (fd < 0)

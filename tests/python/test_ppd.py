@@ -550,6 +550,14 @@ def test_secret_file_permissions(tmp_path, ppd):
     assert daemon.stop() == 0
 
 
+def test_secret_file_that_is_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "secret"
+    os.mkfifo(fifo, 0o600)
+    result = run_ppd("-p", "0", "--secret-file", str(fifo), timeout=10)
+    assert result.returncode == 2
+    assert "The secret file “%s” is not a regular file" % fifo in result.stderr
+
+
 def test_secret_not_on_command_line(ppd):
     secret = "cmdline-secret-91d2"
     daemon = ppd("-s", secret, secret=None)
