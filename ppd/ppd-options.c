@@ -10,11 +10,7 @@
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "ppd"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <pp-glib.h>
 
