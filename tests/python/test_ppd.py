@@ -550,6 +550,18 @@ def test_secret_file_permissions(tmp_path, ppd):
     assert daemon.stop() == 0
 
 
+def test_secret_file_of_another_user_is_refused(tmp_path, other_user):
+    """Another user could change it at will: refused, even by root."""
+    path = tmp_path / "theirs"
+    path.write_text("0123456789abcdef" * 4 + "\n")
+    path.chmod(0o600)
+    os.chown(path, other_user.uid, other_user.gid)
+    result = run_ppd("-p", "0", "--secret-file", str(path))
+    assert result.returncode == 2
+    assert ("The secret file “%s” belongs to another user (uid %d)"
+            % (path, other_user.uid)) in result.stderr
+
+
 def test_secret_file_that_is_a_fifo_is_refused_at_once(tmp_path):
     fifo = tmp_path / "secret"
     os.mkfifo(fifo, 0o600)
