@@ -493,7 +493,9 @@ class Server:
     ``ncpus`` is the number of local worker processes, ``"autodetect"`` for
     one per processor, 0 to run jobs on remote nodes only.  ``ppservers``
     lists remote ``ppd`` nodes (``"host"`` or ``"host:port"``, default port
-    60000) that share ``secret`` (or ``$PP_SECRET``); jobs go to whichever
+    60000) that share ``secret`` (or ``$PP_SECRET``, else the per-user secret
+    file ``~/.config/pp-glib/secret`` that ``ppd`` uses too, created on
+    first use and refused if others can read it); jobs go to whichever
     node has a free core, and a node that is lost gives its jobs back.
     ``socket_timeout`` is how long a silent node may stay silent before it
     counts as lost (heartbeats keep healthy ones alive, however long a job
