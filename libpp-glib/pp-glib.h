@@ -17,6 +17,7 @@
 #include "pp-job.h"
 #include "pp-node-stats.h"
 #include "pp-node-service.h"
+#include "pp-secret.h"
 #include "pp-server.h"
 
 #undef PP_INSIDE

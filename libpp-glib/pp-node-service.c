@@ -1098,29 +1098,18 @@ incoming_cb (GSocketService    *listener,
   return TRUE;
 }
 
-static gboolean
-all_loopback (GList *addresses)
-{
-  for (GList *l = addresses; l != NULL; l = l->next)
-    if (!g_inet_address_get_is_loopback (l->data))
-      return FALSE;
-  return addresses != NULL;
-}
-
-/* Without a secret anybody who can connect may run code: only the local
- * machine may connect then. */
+/* Without a secret anybody who can connect may run code, even on the
+ * loopback interface: on a shared machine, every local user could. */
 static gboolean
 check_secret (PpNodeService  *self,
-              const char     *address,
-              GList          *addresses,
               GError        **error)
 {
-  if (self->secret != NULL || (address != NULL && all_loopback (addresses)))
+  if (self->secret != NULL)
     return TRUE;
 
-  g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-               "refusing to listen on %s without a secret: set one with -s or --secret-file",
-               address ? address : "0.0.0.0");
+  g_set_error_literal (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                       "refusing to listen without a secret: anyone who can connect could run "
+                       "any code (give one, or use pp_secret_load_default())");
   return FALSE;
 }
 
@@ -1327,8 +1316,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
   /**
    * PpNodeService:secret:
    *
-   * The secret shared with the clients, or %NULL (or empty) for none: then
-   * the service listens on loopback addresses only. It cannot be read back.
+   * The secret shared with the clients. Without one (%NULL or empty), the
+   * service refuses to listen. It cannot be read back.
    */
   properties[PROP_SECRET] =
     g_param_spec_string ("secret", NULL, NULL, NULL,
@@ -1427,8 +1416,9 @@ pp_node_service_init (PpNodeService *self)
 /**
  * pp_node_service_new:
  * @pool: the job server whose workers run the clients' jobs
- * @secret: (nullable): the secret shared with the clients, or %NULL for
- *   none (loopback only)
+ * @secret: (nullable): the secret shared with the clients (for example
+ *   from [func@Pp.secret_load_default]); without one, the service refuses
+ *   to listen
  *
  * Creates a node service. It does nothing until
  * [method@Pp.NodeService.listen].
@@ -1461,9 +1451,9 @@ pp_node_service_new (PpServer   *pool,
  * again to listen on more addresses, from the same main context: the
  * service stays on the context of its first call.
  *
- * Without a secret, anyone who can connect could run code: the service
- * then refuses (%PP_ERROR_INVALID_ARGUMENT) any address that is not a
- * loopback address.
+ * Without a secret, anyone who can connect could run code, on a loopback
+ * address too: the service then refuses to listen
+ * (%PP_ERROR_INVALID_ARGUMENT).
  *
  * Returns: %TRUE if the service listens
  */
@@ -1482,7 +1472,7 @@ pp_node_service_listen (PpNodeService  *self,
 
   if (address != NULL && (addresses = resolve (address, error)) == NULL)
     return FALSE;
-  if (!check_secret (self, address, addresses, error))
+  if (!check_secret (self, error))
     return FALSE;
 
   ensure_listener (self);

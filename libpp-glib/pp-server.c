@@ -16,6 +16,7 @@
 #include "pp-node-address-private.h"
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
+#include "pp-secret.h"
 #include "pp-server-private.h"
 #include "pp-worker-private.h"
 
@@ -1598,8 +1599,9 @@ pp_server_class_init (PpServerClass *klass)
   /**
    * PpServer:secret:
    *
-   * The secret shared with the nodes. When unset, `PP_SECRET` from the
-   * environment is used. Write-only.
+   * The secret shared with the nodes. When unset (or empty), `PP_SECRET`
+   * from the environment is used, and without it the per-user secret
+   * file (see [func@Pp.secret_load_default]). Write-only.
    */
   properties[PROP_SECRET] =
     g_param_spec_string ("secret", NULL, NULL, NULL,
@@ -1744,6 +1746,23 @@ check_ppservers (PpServer  *self,
   return TRUE;
 }
 
+/* Without a secret (the property, then PP_SECRET), the nodes are asked to
+ * prove the per-user one (pp_secret_load_default()). */
+static gboolean
+resolve_secret (PpServer  *self,
+                GError   **error)
+{
+  const char *from_environment = g_getenv ("PP_SECRET");
+
+  if (self->secret != NULL && *self->secret == '\0')
+    g_clear_pointer (&self->secret, g_free);
+  if (self->secret != NULL || (from_environment != NULL && *from_environment != '\0') ||
+      self->ppservers == NULL || self->ppservers[0] == NULL)
+    return TRUE;
+  self->secret = pp_secret_load_default (error);
+  return self->secret != NULL;
+}
+
 static gboolean
 pp_server_initable_init (GInitable     *initable,
                          GCancellable  *cancellable,
@@ -1754,7 +1773,7 @@ pp_server_initable_init (GInitable     *initable,
   if (self->io != NULL)
     return TRUE;
   if (!resolve_python (self, error) || !resolve_runner (self, error) ||
-      !check_ppservers (self, error))
+      !check_ppservers (self, error) || !resolve_secret (self, error))
     return FALSE;
   if (self->working_directory == NULL)
     self->working_directory = g_get_current_dir ();

@@ -38,9 +38,11 @@
  * dropped; JobsDone and JobsFailed still count every job).
  *
  * Calls that change the node (SetWorkers, Submit, CancelJob, Shutdown,
- * setting Workers) are authorized first: on the system bus, only ppd's own
- * uid and root may make them, which the bus tells (GetConnectionUnixUser,
- * asynchronously). Properties.Set reaches method_call_cb() for that, since
+ * setting Workers) are authorized first: only ppd's own uid and root may
+ * make them, which the bus tells (GetConnectionUnixUser, asynchronously).
+ * A D-Bus job belongs to the uid that submitted it: only that uid and root
+ * may see it (GetJob, WaitJob) or cancel it. JobStarted and JobFinished
+ * tell ids and timings only, never results. Properties.Set reaches method_call_cb() for that, since
  * the vtable has no set_property (GDBus checks the property's existence,
  * access and type before). */
 
@@ -51,8 +53,6 @@
 #define POLL_INTERVAL   5    /* s */
 #define MAX_TCP_SIGNALS 100  /* per second and signal */
 
-#define MIN_WORKERS        1
-#define MAX_WORKERS        1024
 #define MAX_SOURCE_SIZE    (64 << 20)
 #define MAX_ARGS_SIZE      (64 << 20)
 #define MAX_MODULES        256
@@ -178,15 +178,16 @@ return_unknown_job (GDBusMethodInvocation *invocation,
                                          "dropped some time after it finished", id);
 }
 
+/* The rule of ppd's -w (ppd_check_workers()), without -1. */
 static gboolean
 check_worker_count (guint    workers,
                     GError **error)
 {
-  if (workers >= MIN_WORKERS && workers <= MAX_WORKERS)
+  g_autofree char *problem = ppd_check_workers (workers, FALSE, "The number of workers");
+
+  if (problem == NULL)
     return TRUE;
-  g_set_error (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_INVALID_WORKER_COUNT,
-               "The number of workers must be between %d and %d, not %u",
-               MIN_WORKERS, MAX_WORKERS, workers);
+  g_set_error_literal (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_INVALID_WORKER_COUNT, problem);
   return FALSE;
 }
 
@@ -200,7 +201,17 @@ typedef struct
   PpdDbusService        *self;
   GDBusMethodInvocation *invocation;
   AuthorizedFunc         func;
+  gboolean               changes;  /* the call changes the node */
 } Authorization;
+
+#define CALLER_UID_KEY "ppd-caller-uid"
+
+/* The uid of whoever made @invocation, as the bus told identify(). */
+static guint32
+caller_uid (GDBusMethodInvocation *invocation)
+{
+  return GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (invocation), CALLER_UID_KEY));
+}
 
 static void
 caller_uid_cb (GObject      *object,
@@ -221,7 +232,7 @@ caller_uid_cb (GObject      *object,
       return;
     }
   g_variant_get (reply, "(u)", &uid);
-  if (uid != 0 && uid != geteuid ())
+  if (auth->changes && uid != 0 && uid != geteuid ())
     {
       g_autofree char *who = geteuid () == 0 ? g_strdup ("root")
                                              : g_strdup_printf ("root and uid %u", (guint) geteuid ());
@@ -231,25 +242,24 @@ caller_uid_cb (GObject      *object,
                                              "Only %s may change this ppd; you are uid %u", who, uid);
       return;
     }
+  g_object_set_data (G_OBJECT (auth->invocation), CALLER_UID_KEY, GUINT_TO_POINTER (uid));
   auth->func (self, auth->invocation);
 }
 
-/* Calls @func (which answers @invocation) if the caller may change the
- * node: anyone on the session bus, ppd's own uid and root on the system
- * bus. */
+/* Calls @func (which answers @invocation) once the bus has told the
+ * caller's uid (see caller_uid()) and, if @changes, only if the caller may
+ * change the node: ppd's own uid or root. On the session bus too: a bus
+ * configured to let other users in must not let them run code as ppd's
+ * user. */
 static void
-authorize (PpdDbusService        *self,
-           GDBusMethodInvocation *invocation,
-           AuthorizedFunc         func)
+identify (PpdDbusService        *self,
+          GDBusMethodInvocation *invocation,
+          gboolean               changes,
+          AuthorizedFunc         func)
 {
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
   Authorization *auth;
 
-  if (self->bus_type != G_BUS_TYPE_SYSTEM)
-    {
-      func (self, invocation);
-      return;
-    }
   if (sender == NULL)
     {
       g_dbus_method_invocation_return_error_literal (invocation, PPD_DBUS_ERROR,
@@ -261,11 +271,46 @@ authorize (PpdDbusService        *self,
   auth->self = g_object_ref (self);
   auth->invocation = invocation;
   auth->func = func;
+  auth->changes = changes;
   g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
                           "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
                           "GetConnectionUnixUser", g_variant_new ("(s)", sender),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
                           caller_uid_cb, auth);
+}
+
+static void
+authorize (PpdDbusService        *self,
+           GDBusMethodInvocation *invocation,
+           AuthorizedFunc         func)
+{
+  identify (self, invocation, TRUE, func);
+}
+
+/* The D-Bus job whose id is @invocation's "(t)", if its caller may see it:
+ * the uid that submitted it, or root. Otherwise answers @invocation and
+ * returns %NULL. */
+static PpJob *
+lookup_own_job (PpdDbusService        *self,
+                GDBusMethodInvocation *invocation)
+{
+  guint32 uid = caller_uid (invocation);
+  guint32 owner = 0;
+  guint64 id;
+  PpJob *job;
+
+  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(t)", &id);
+  job = ppd_job_table_lookup (self->jobs, id, &owner);
+  if (job == NULL)
+    return_unknown_job (invocation, id);
+  else if (uid != 0 && uid != owner)
+    g_dbus_method_invocation_return_error (invocation, PPD_DBUS_ERROR,
+                                           PPD_DBUS_ERROR_PERMISSION_DENIED,
+                                           "Job %" G_GUINT64_FORMAT " is not yours: only the "
+                                           "user who submitted it and root may see it", id);
+  else
+    return job;
+  return NULL;
 }
 
 /* Properties ------------------------------------------------------------ */
@@ -863,7 +908,8 @@ submit_checked (PpdDbusService        *self,
       return_error (invocation, error);
       return;
     }
-  id = ppd_job_table_add (self->jobs, job, strlen (source) + strlen (args_json));
+  id = ppd_job_table_add (self->jobs, job, strlen (source) + strlen (args_json),
+                          caller_uid (invocation));
   g_debug ("D-Bus job %" G_GUINT64_FORMAT " (pool job %" G_GUINT64_FORMAT "): %s() for %s",
            id, pp_job_get_id (job), name, g_dbus_method_invocation_get_sender (invocation));
   ppd_dbus_ppd1_complete_submit (PPD_DBUS_PPD1 (self), invocation, id);
@@ -916,22 +962,28 @@ ppd_dbus_service_handle_submit (PpdDbusPpd1           *object,
   return TRUE;
 }
 
+static void
+get_job_identified (PpdDbusService        *self,
+                    GDBusMethodInvocation *invocation)
+{
+  PpJob *job = lookup_own_job (self, invocation);
+  g_autoptr(GVariant) description = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (job == NULL)
+    return;
+  if ((description = ppd_job_describe (job, self->max_reply_size, &error)) == NULL)
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    ppd_dbus_ppd1_complete_get_job (PPD_DBUS_PPD1 (self), invocation, description);
+}
+
 static gboolean
 ppd_dbus_service_handle_get_job (PpdDbusPpd1           *object,
                                  GDBusMethodInvocation *invocation,
                                  guint64                id)
 {
-  PpdDbusService *self = PPD_DBUS_SERVICE (object);
-  PpJob *job = ppd_job_table_lookup (self->jobs, id);
-  g_autoptr(GVariant) description = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (job == NULL)
-    return_unknown_job (invocation, id);
-  else if ((description = ppd_job_describe (job, self->max_reply_size, &error)) == NULL)
-    g_dbus_method_invocation_return_gerror (invocation, error);
-  else
-    ppd_dbus_ppd1_complete_get_job (object, invocation, description);
+  identify (PPD_DBUS_SERVICE (object), invocation, FALSE, get_job_identified);
   return TRUE;
 }
 
@@ -955,18 +1007,22 @@ job_waited_cb (GObject      *object,
     ppd_dbus_ppd1_complete_wait_job (PPD_DBUS_PPD1 (call->self), call->invocation, description);
 }
 
+static void
+wait_job_identified (PpdDbusService        *self,
+                     GDBusMethodInvocation *invocation)
+{
+  PpJob *job = lookup_own_job (self, invocation);
+
+  if (job != NULL)
+    pp_job_wait_async (job, self->cancellable, job_waited_cb, call_new (self, invocation));
+}
+
 static gboolean
 ppd_dbus_service_handle_wait_job (PpdDbusPpd1           *object,
                                   GDBusMethodInvocation *invocation,
                                   guint64                id)
 {
-  PpdDbusService *self = PPD_DBUS_SERVICE (object);
-  PpJob *job = ppd_job_table_lookup (self->jobs, id);
-
-  if (job == NULL)
-    return_unknown_job (invocation, id);
-  else
-    pp_job_wait_async (job, self->cancellable, job_waited_cb, call_new (self, invocation));
+  identify (PPD_DBUS_SERVICE (object), invocation, FALSE, wait_job_identified);
   return TRUE;
 }
 
@@ -974,14 +1030,9 @@ static void
 cancel_job_authorized (PpdDbusService        *self,
                        GDBusMethodInvocation *invocation)
 {
-  guint64 id;
-  PpJob *job;
+  PpJob *job = lookup_own_job (self, invocation);
 
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(t)", &id);
-  job = ppd_job_table_lookup (self->jobs, id);
-  if (job == NULL)
-    return_unknown_job (invocation, id);
-  else
+  if (job != NULL)
     ppd_dbus_ppd1_complete_cancel_job (PPD_DBUS_PPD1 (self), invocation, pp_job_cancel (job));
 }
 

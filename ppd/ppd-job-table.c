@@ -33,6 +33,7 @@ typedef struct
   guint64  pool_id;
   PpJob   *job;
   gsize    size;
+  guint32  owner;        /* the uid that submitted it */
   gint64   finished_at;  /* monotonic µs; 0 while unfinished */
   GList    link;         /* in the table's finished queue */
 } Record;
@@ -178,13 +179,15 @@ ppd_job_table_can_add (PpdJobTable  *self,
  * @self: a table
  * @job: a job of the pool, just submitted
  * @size: the bytes it holds
+ * @owner: the uid of its submitter, who alone (with root) may see it
  *
  * Returns: the job's D-Bus id
  */
 guint64
 ppd_job_table_add (PpdJobTable *self,
                    PpJob       *job,
-                   gsize        size)
+                   gsize        size,
+                   guint32      owner)
 {
   Record *record = g_new0 (Record, 1);
 
@@ -192,6 +195,7 @@ ppd_job_table_add (PpdJobTable *self,
   record->pool_id = pp_job_get_id (job);
   record->job = g_object_ref (job);
   record->size = size;
+  record->owner = owner;
   record->link.data = record;
   self->unfinished_bytes += size;
   g_hash_table_insert (self->by_id, &record->id, record);
@@ -204,16 +208,21 @@ ppd_job_table_add (PpdJobTable *self,
  * ppd_job_table_lookup:
  * @self: a table
  * @id: a D-Bus job id
+ * @owner: (out): the uid that submitted it
  *
  * Returns: (transfer none) (nullable): the job, %NULL if unknown or dropped
  */
 PpJob *
 ppd_job_table_lookup (PpdJobTable *self,
-                      guint64      id)
+                      guint64      id,
+                      guint32     *owner)
 {
   Record *record = g_hash_table_lookup (self->by_id, &id);
 
-  return record != NULL ? record->job : NULL;
+  if (record == NULL)
+    return NULL;
+  *owner = record->owner;
+  return record->job;
 }
 
 /**

@@ -24,9 +24,11 @@ gboolean     ppd_job_table_can_add           (PpdJobTable  *self,
                                               GError      **error);
 guint64      ppd_job_table_add               (PpdJobTable  *self,
                                               PpJob        *job,
-                                              gsize         size);
+                                              gsize         size,
+                                              guint32       owner);
 PpJob       *ppd_job_table_lookup            (PpdJobTable  *self,
-                                              guint64       id);
+                                              guint64       id,
+                                              guint32      *owner);
 guint64      ppd_job_table_find              (PpdJobTable  *self,
                                               PpJob        *job);
 guint64      ppd_job_table_find_by_pool_id   (PpdJobTable  *self,

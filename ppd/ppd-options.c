@@ -10,31 +10,30 @@
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "ppd"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <pp-glib.h>
 
+#include "ppd-config.h"
 #include "ppd-options.h"
 
 /* The command line of ppd: pp's ppserver.py flags, plus the ways to give a
  * secret without showing it to `ps`, the workers' interpreter and TLS. */
 
-#define MAX_SECRET_FILE_SIZE (64 * 1024)
-#define MAX_WORKERS          4096
 #define MAX_RETAINED_JOBS    1000000
+#define UNSET                G_MININT  /* a number the command line did not give */
 
 static const char summary[] =
   "Runs Python jobs for pp and pp-glib clients on this machine's processors:\n"
   "the network job server of Parallel Python (ppserver.py), with the same flags.";
 
 static const char description[] =
-  "Without a secret, ppd listens on 127.0.0.1 only and refuses any other address.\n"
-  "With one, clients prove they know it (HMAC-SHA256 challenge-response) and ppd\n"
-  "listens on every interface unless -i says otherwise.\n"
+  "Clients prove that they know ppd's secret (HMAC-SHA256 challenge-response).\n"
+  "Given one (--secret-file, PP_SECRET, -s, -c), ppd listens on every interface\n"
+  "unless -i says otherwise. Without, it uses the per-user secret file\n"
+  "$XDG_CONFIG_HOME/pp-glib/secret (--system: secret in its state directory),\n"
+  "created on first use, which pp.Server uses too, and listens on 127.0.0.1\n"
+  "unless -i says otherwise.\n"
   "\n"
   "Examples:\n"
   "  ppd -w 4                              4 workers, local clients only\n"
@@ -43,6 +42,7 @@ static const char description[] =
   "\n"
   "Environment:\n"
   "  PP_SECRET   the secret, when neither -s nor --secret-file is given\n"
+  "  XDG_CONFIG_HOME, XDG_RUNTIME_DIR   where the per-user secret and the pidfile are\n"
   "  PP_PYTHON   the workers' interpreter, when --python is not given\n"
   "\n"
   "Signals:\n"
@@ -66,10 +66,11 @@ build_entries (PpdOptions *self)
     { "port", 'p', 0, G_OPTION_ARG_INT, &self->port,
       "Port to listen on (default 60000; 0 picks a free one)", "PORT" },
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &self->interface,
-      "Address to listen on (default: every interface with a secret, 127.0.0.1 without)",
+      "Address to listen on (default: every interface with a given secret, 127.0.0.1 "
+      "with the per-user one)",
       "ADDRESS" },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &self->workers,
-      "Number of workers (default: one per processor)", "N" },
+      "Number of workers, 1 to 4096 (default -1: one per processor)", "N" },
     { "secret", 's', 0, G_OPTION_ARG_FILENAME, &self->secret,
       "Secret that clients must know (shows in ps: prefer --secret-file or PP_SECRET)",
       "SECRET" },
@@ -81,7 +82,10 @@ build_entries (PpdOptions *self)
       "Drop a client that has not completed the handshake within SECONDS "
       "(default and at most 30)", "SECONDS" },
     { "pidfile", 'P', 0, G_OPTION_ARG_FILENAME, &self->pidfile,
-      "Write the process id to FILE", "FILE" },
+      "Write the process id to FILE (default: $XDG_RUNTIME_DIR/ppd.pid without --system)",
+      "FILE" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &self->config_file,
+      "Read ppserver.py's configuration FILE; the command line overrides it", "FILE" },
     { "debug", 'd', 0, G_OPTION_ARG_NONE, &self->debug,
       "Log debug messages", NULL },
     { "restart", 'r', 0, G_OPTION_ARG_NONE, &self->restart,
@@ -138,6 +142,51 @@ scrub_secret (char       **args,
     }
 }
 
+static void
+default_int (int *value,
+             int  fallback)
+{
+  if (*value == UNSET)
+    *value = fallback;
+}
+
+static void
+set_defaults (PpdOptions *self)
+{
+  default_int (&self->port, PPD_DEFAULT_PORT);
+  default_int (&self->workers, PP_NCPUS_AUTODETECT);
+  default_int (&self->idle_timeout, 0);
+  default_int (&self->socket_timeout, PPD_DEFAULT_SOCKET_TIMEOUT);
+  default_int (&self->pickle_protocol, -1);
+}
+
+/**
+ * ppd_check_workers:
+ * @workers: a number of workers
+ * @autodetect_allowed: whether -1 (one per processor) may be asked for
+ * @what: what gave it, for the message ("-w/--workers", "SetWorkers")
+ *
+ * The one rule for the number of workers of ppd, wherever it comes from
+ * (the command line, the configuration file, D-Bus): -1
+ * (%PP_NCPUS_AUTODETECT, ppserver.py's default) for one per processor,
+ * or 1 to %PPD_MAX_WORKERS. 0 is refused: such a node would run nothing.
+ *
+ * Returns: (transfer full) (nullable): %NULL if @workers is fine, else why
+ *   it is not
+ */
+char *
+ppd_check_workers (gint64      workers,
+                   gboolean    autodetect_allowed,
+                   const char *what)
+{
+  if ((workers == PP_NCPUS_AUTODETECT && autodetect_allowed) ||
+      (workers >= PPD_MIN_WORKERS && workers <= PPD_MAX_WORKERS))
+    return NULL;
+  return g_strdup_printf ("%s must be between %d and %d%s, not %" G_GINT64_FORMAT, what,
+                          PPD_MIN_WORKERS, PPD_MAX_WORKERS,
+                          autodetect_allowed ? " (or -1: one per processor)" : "", workers);
+}
+
 /**
  * ppd_options_parse:
  * @self: options to fill, zero-initialised
@@ -161,10 +210,12 @@ ppd_options_parse (PpdOptions   *self,
   int original_argc = *argc;
   gboolean ok;
 
-  self->port = PPD_DEFAULT_PORT;
-  self->workers = PP_NCPUS_AUTODETECT;
-  self->socket_timeout = PPD_DEFAULT_SOCKET_TIMEOUT;
-  self->pickle_protocol = -1;
+  /* What the command line leaves unset, the configuration file may set. */
+  self->port = UNSET;
+  self->workers = UNSET;
+  self->idle_timeout = UNSET;
+  self->socket_timeout = UNSET;
+  self->pickle_protocol = UNSET;
   self->job_retention = PPD_DEFAULT_JOB_RETENTION;
   self->max_retained_jobs = PPD_DEFAULT_MAX_RETAINED;
 
@@ -180,6 +231,9 @@ ppd_options_parse (PpdOptions   *self,
                    "Unexpected argument “%s”", (*argv)[1]);
       return FALSE;
     }
+  if (ok && self->config_file != NULL && !ppd_config_load (self, self->config_file, error))
+    return FALSE;
+  set_defaults (self);
   return ok;
 }
 
@@ -206,11 +260,12 @@ static gboolean
 check_numbers (PpdOptions  *self,
                GError     **error)
 {
+  g_autofree char *bad_workers = ppd_check_workers (self->workers, TRUE, "-w/--workers");
+
   if (self->port < 0 || self->port > G_MAXUINT16)
     return bad_value (error, "-p/--port must be between 0 and 65535, not %d", self->port);
-  if (self->workers != PP_NCPUS_AUTODETECT && (self->workers < 1 || self->workers > MAX_WORKERS))
-    return bad_value (error, "-w/--workers must be between 1 and %d, not %d", MAX_WORKERS,
-                      self->workers);
+  if (bad_workers != NULL)
+    return bad_value (error, "%s", bad_workers);
   if (self->idle_timeout < 0)
     return bad_value (error, "-t/--timeout must be 0 (never) or more seconds, not %d",
                       self->idle_timeout);
@@ -226,76 +281,6 @@ check_numbers (PpdOptions  *self,
   if (self->system_bus && self->no_dbus)
     return bad_value (error, "--system and --no-dbus exclude each other");
   return TRUE;
-}
-
-/* Opens @path and checks that only its owner (us, or root) can read it. */
-static int
-open_private_file (const char  *path,
-                   GError     **error)
-{
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  struct stat st;
-
-  if (fd < 0)
-    {
-      int saved = errno;
-      bad_value (error, "Cannot open the secret file “%s”: %s", path, g_strerror (saved));
-      return -1;
-    }
-  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
-    bad_value (error, "The secret file “%s” is not a regular file", path);
-  else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    bad_value (error, "The secret file “%s” is accessible by other users (mode %04o); "
-               "make it private with “chmod 600 %s”",
-               path, (unsigned) (st.st_mode & 07777), path);
-  else if (st.st_uid != geteuid () && st.st_uid != 0)
-    bad_value (error, "The secret file “%s” belongs to another user (uid %u)",
-               path, (unsigned) st.st_uid);
-  else if (st.st_size > MAX_SECRET_FILE_SIZE)
-    bad_value (error, "The secret file “%s” is too large for a secret", path);
-  else
-    return fd;
-
-  close (fd);
-  return -1;
-}
-
-/* The secret is the file's content without its final line break. */
-static char *
-read_secret_file (const char  *path,
-                  GError     **error)
-{
-  char buffer[MAX_SECRET_FILE_SIZE];
-  gsize len = 0;
-  int fd = open_private_file (path, error);
-  char *secret = NULL;
-
-  if (fd < 0)
-    return NULL;
-  while (len < sizeof buffer)
-    {
-      gssize n = read (fd, buffer + len, sizeof buffer - len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      len += n;
-    }
-  close (fd);
-  while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
-    len--;
-
-  if (len == 0)
-    bad_value (error, "The secret file “%s” is empty", path);
-  else if (memchr (buffer, '\0', len) != NULL)
-    bad_value (error, "The secret file “%s” holds binary data; use a text secret "
-               "(for example “openssl rand -hex 32”)", path);
-  else
-    secret = g_strndup (buffer, len);
-  explicit_bzero (buffer, sizeof buffer);
-
-  return secret;
 }
 
 /* Takes the value of PP_SECRET out of the environment (the workers must not
@@ -314,11 +299,45 @@ steal_environment_secret (void)
   return secret;
 }
 
+/* Where `ppd --system` keeps its secret: systemd's StateDirectory= of
+ * ppd-system.service, else ppd's state directory in this prefix. */
+static char *
+system_secret_path (void)
+{
+  const char *state = g_getenv ("STATE_DIRECTORY");
+  g_autofree char *first = NULL;
+
+  if (state == NULL || *state == '\0')
+    return g_build_filename (PPD_STATE_DIR, "secret", NULL);
+  first = g_strndup (state, strcspn (state, ":"));
+  return g_build_filename (first, "secret", NULL);
+}
+
+/* No secret given: the per-user one, or the system service's own. Both are
+ * created on first use. */
+static gboolean
+load_default_secret (PpdOptions  *self,
+                     GError     **error)
+{
+  g_autofree char *path = self->system_bus ? system_secret_path ()
+                                           : pp_secret_get_default_path ();
+  g_autoptr(GError) local_error = NULL;
+
+  self->secret = pp_secret_load_or_create (path, &local_error);
+  if (self->secret == NULL)
+    return bad_value (error, "No secret given: %s", local_error->message);
+  self->secret_source = self->system_bus ? "the system secret file" : "the per-user secret file";
+  self->secret_is_default = TRUE;
+  self->default_secret_path = g_steal_pointer (&path);
+  return TRUE;
+}
+
 static gboolean
 resolve_secret (PpdOptions  *self,
                 GError     **error)
 {
   g_autofree char *from_environment = steal_environment_secret ();
+  g_autoptr(GError) local_error = NULL;
 
   if (self->secret != NULL && self->secret_file != NULL)
     return bad_value (error, "Give the secret once: -s/--secret or --secret-file, not both");
@@ -326,9 +345,9 @@ resolve_secret (PpdOptions  *self,
     self->secret_source = "-s";
   else if (self->secret_file != NULL)
     {
-      self->secret = read_secret_file (self->secret_file, error);
+      self->secret = pp_secret_load_file (self->secret_file, &local_error);
       if (self->secret == NULL)
-        return FALSE;
+        return bad_value (error, "%s", local_error->message);
       self->secret_source = "--secret-file";
     }
   else if (from_environment != NULL)
@@ -336,10 +355,17 @@ resolve_secret (PpdOptions  *self,
       self->secret = g_steal_pointer (&from_environment);
       self->secret_source = "PP_SECRET";
     }
+  else if (self->config_secret != NULL)
+    {
+      self->secret = g_steal_pointer (&self->config_secret);
+      self->secret_source = "the configuration file";
+    }
+  else if (!load_default_secret (self, error))
+    return FALSE;
 
-  if (self->secret != NULL && *self->secret == '\0')
-    return bad_value (error, "The secret given with -s is empty");
-  if (self->secret != NULL && strcmp (self->secret_source, "-s") == 0)
+  if (*self->secret == '\0')
+    return bad_value (error, "The secret given with %s is empty", self->secret_source);
+  if (strcmp (self->secret_source, "-s") == 0)
     g_warning ("The secret given with -s was visible to every user of this machine (ps, "
                "/proc) until now; use --secret-file FILE or the PP_SECRET environment "
                "variable instead");
@@ -367,20 +393,9 @@ lookup_addresses (const char  *name,
   return g_resolver_lookup_by_name (resolver, name, NULL, error);
 }
 
-/* Whether @addresses (NULL: every interface) are all loopback ones. */
-static gboolean
-all_loopback (GList *addresses)
-{
-  if (addresses == NULL)
-    return FALSE;
-  for (GList *l = addresses; l != NULL; l = l->next)
-    {
-      if (!g_inet_address_get_is_loopback (l->data))
-        return FALSE;
-    }
-  return TRUE;
-}
-
+/* The interface: -i, else 127.0.0.1 with a secret ppd found by itself
+ * (whoever should use it must be handed it first), every interface with
+ * one that was given. */
 static gboolean
 resolve_interface (PpdOptions  *self,
                    GError     **error)
@@ -388,11 +403,12 @@ resolve_interface (PpdOptions  *self,
   g_autolist(GInetAddress) addresses = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  if (self->interface == NULL && self->secret == NULL)
+  if (self->interface == NULL && self->secret_is_default)
     {
       self->listen_address = g_strdup ("127.0.0.1");
-      g_message ("No secret given: listening on 127.0.0.1 only (give one with --secret-file "
-                 "or PP_SECRET to serve other machines)");
+      g_message ("No secret given: clients must prove the one in %s; listening on 127.0.0.1 "
+                 "only (-i ADDRESS to serve other machines that share it)",
+                 self->default_secret_path);
       return TRUE;
     }
   if (self->interface != NULL && !is_any_address (self->interface))
@@ -403,11 +419,6 @@ resolve_interface (PpdOptions  *self,
                           local_error->message);
       self->listen_address = g_strdup (self->interface);
     }
-  if (self->secret == NULL && !all_loopback (addresses))
-    return bad_value (error, "Refusing to listen on %s without a secret: anyone who can reach "
-                      "port %d could run any code as this user. Give a secret (--secret-file "
-                      "FILE, PP_SECRET or -s), or listen on 127.0.0.1 only",
-                      self->interface, self->port);
   return TRUE;
 }
 
@@ -447,8 +458,9 @@ report_ignored_flags (PpdOptions *self)
  * @self: parsed options
  * @error: return location for a #GError
  *
- * Checks the values, finds the secret (`-s`, `--secret-file`, then
- * `PP_SECRET`), decides the address to listen on and loads the TLS
+ * Checks the values, finds the secret (`-s`, `--secret-file`, `PP_SECRET`,
+ * the configuration file's, then the per-user or system secret file,
+ * created if missing), decides the address to listen on and loads the TLS
  * certificate. Logs what it decides.
  *
  * Returns: %FALSE when the configuration is unusable
@@ -477,7 +489,12 @@ ppd_options_clear (PpdOptions *self)
 {
   if (self->secret != NULL)
     explicit_bzero (self->secret, strlen (self->secret));
+  if (self->config_secret != NULL)
+    explicit_bzero (self->config_secret, strlen (self->config_secret));
   g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->config_secret, g_free);
+  g_clear_pointer (&self->config_file, g_free);
+  g_clear_pointer (&self->default_secret_path, g_free);
   g_clear_pointer (&self->interface, g_free);
   g_clear_pointer (&self->secret_file, g_free);
   g_clear_pointer (&self->pidfile, g_free);

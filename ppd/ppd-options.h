@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 #define PPD_DEFAULT_SOCKET_TIMEOUT 3600
 #define PPD_DEFAULT_JOB_RETENTION  3600   /* seconds */
 #define PPD_DEFAULT_MAX_RETAINED   10000  /* finished D-Bus jobs */
+#define PPD_MIN_WORKERS            1
+#define PPD_MAX_WORKERS            4096   /* as PpServer:ncpus */
 
 /* What the command line (and PP_SECRET) asked for, checked and resolved. */
 typedef struct
@@ -42,9 +44,15 @@ typedef struct
   int              job_retention;
   int              max_retained_jobs;
   gboolean         version;
+  char            *config_file;
+
+  /* From the configuration file, when nothing else gives one */
+  char            *config_secret;
 
   /* Resolved by ppd_options_resolve() */
-  const char      *secret_source;    /* "-s", "--secret-file", "PP_SECRET" or NULL */
+  const char      *secret_source;    /* "-s", "--secret-file", "PP_SECRET", ... */
+  gboolean         secret_is_default; /* the per-user or system secret file */
+  char            *default_secret_path;
   char            *listen_address;   /* NULL: every interface */
   GTlsCertificate *tls_certificate;
 } PpdOptions;
@@ -56,6 +64,9 @@ gboolean ppd_options_parse   (PpdOptions   *self,
 gboolean ppd_options_resolve (PpdOptions   *self,
                               GError      **error);
 void     ppd_options_clear   (PpdOptions   *self);
+char    *ppd_check_workers   (gint64        workers,
+                              gboolean      autodetect_allowed,
+                              const char   *what);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PpdOptions, ppd_options_clear)
 

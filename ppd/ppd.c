@@ -336,6 +336,24 @@ ppd_log_listening (Ppd *self)
     g_debug ("Clients must prove the secret from %s", options->secret_source);
 }
 
+/* Without -P, the session daemon writes $XDG_RUNTIME_DIR/ppd.pid, so that
+ * `kill -USR1 $(cat $XDG_RUNTIME_DIR/ppd.pid)` finds it; when another ppd
+ * of this user holds that file, this one runs without a pidfile. */
+static void
+ppd_claim_default_pidfile (Ppd *self)
+{
+  const char *runtime_dir = g_getenv ("XDG_RUNTIME_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->options->system_bus || runtime_dir == NULL || *runtime_dir == '\0')
+    return;
+  path = g_build_filename (runtime_dir, "ppd.pid", NULL);
+  self->pidfile = ppd_pidfile_claim (path, &error);
+  if (self->pidfile == NULL)
+    g_message ("No pidfile (-P FILE names one): %s", error->message);
+}
+
 /* Sets everything up; on failure, logs why and returns FALSE. */
 static gboolean
 ppd_start (Ppd *self)
@@ -350,6 +368,8 @@ ppd_start (Ppd *self)
       g_printerr ("ppd: %s\n", error->message);
       return FALSE;
     }
+  if (options->pidfile == NULL)
+    ppd_claim_default_pidfile (self);
   if ((self->pool = ppd_create_pool (options, &error)) == NULL)
     {
       g_printerr ("ppd: cannot start the workers: %s\n", error->message);

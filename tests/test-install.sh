@@ -4,8 +4,16 @@
 set -euo pipefail
 src=${PP_SOURCE_ROOT:?}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-unset PP_RUNNER PYTHONPATH GI_TYPELIB_PATH LD_LIBRARY_PATH LD_PRELOAD
+ppd_pid=
+cleanup() {
+  if [ -n "$ppd_pid" ]; then kill "$ppd_pid" 2>/dev/null || true; wait "$ppd_pid" || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+unset PP_RUNNER PYTHONPATH GI_TYPELIB_PATH LD_LIBRARY_PATH LD_PRELOAD PP_SECRET
+# The per-user secret and the pidfile of this test only.
+export XDG_CONFIG_HOME="$tmp/config" XDG_RUNTIME_DIR="$tmp/run"
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 meson setup "$tmp/build" "$src" --prefix="$tmp/prefix" -Dtests=false >/dev/null
 ninja -C "$tmp/build" >/dev/null
@@ -45,3 +53,40 @@ echo "$example" | grep -qx "Sum of primes below 100 is 1060"
 echo "$example" | grep -qx "Sum of primes below 2000 is 277050"
 echo "$example" | grep -q "^ job count | % of all jobs | job time sum | time per job | job server$"
 echo "examples/sum_primes.py ran against the installed copy"
+
+# The installed ppd runs with LD_LIBRARY_PATH unset (its RUNPATH finds the
+# library, as for D-Bus activation), and serves a pp client of the same
+# user out of the box: both use the per-user secret file.
+ppd="$tmp/prefix/bin/ppd"
+"$ppd" --version | grep -Eqx 'ppd [0-9]+\.[0-9]+\.[0-9]+'
+"$ppd" -p 0 -w 1 --no-dbus 2>"$tmp/ppd.log" &
+ppd_pid=$!
+port=
+for _ in $(seq 150); do
+  port=$(sed -n 's/.* listening on 127\.0\.0\.1:\([0-9]*\) with .*/\1/p' "$tmp/ppd.log")
+  [ -n "$port" ] && break
+  kill -0 "$ppd_pid" 2>/dev/null || { cat "$tmp/ppd.log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$tmp/ppd.log"; exit 1; }
+test "$(cat "$XDG_RUNTIME_DIR/ppd.pid")" = "$ppd_pid"
+remote=$(LD_LIBRARY_PATH="$libdir" PYTHONPATH="$site" /usr/bin/python3 - "$port" <<'PYEOF'
+import os, sys
+import pp
+
+def pid_and_square(x):
+    return os.getppid(), x * x
+
+server = pp.Server(0, ppservers=("127.0.0.1:%s" % sys.argv[1],))
+jobs = [server.submit(pid_and_square, (i,), modules=("os",)) for i in range(5)]
+results = [job() for job in jobs]
+server.destroy()
+print(results[0][0], sum(r[1] for r in results))
+PYEOF
+)
+echo "installed ppd computed: $remote"
+test "$remote" = "$ppd_pid 30"
+kill "$ppd_pid"
+wait "$ppd_pid"
+ppd_pid=
+grep -q "Stopped" "$tmp/ppd.log"

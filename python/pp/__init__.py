@@ -616,7 +616,9 @@ class Server:
     lists remote ``ppd`` nodes (``"host"`` or ``"host:port"``, default port
     60000; IPv6 as ``"[::1]:41000"`` or ``"::1"``; a malformed entry or a
     port outside 1-65535 raises ``ValueError``) that share ``secret`` (or
-    ``$PP_SECRET``); jobs go to whichever
+    ``$PP_SECRET``, else the per-user secret file ``~/.config/pp-glib/secret``
+    that ``ppd`` uses too, created on first use and refused if others can
+    read it); jobs go to whichever
     node has a free core, and a node that is lost gives its jobs back.
     ``socket_timeout`` bounds connecting to a node and the handshake (30 s
     at most); once connected, a node is pinged every 2 s and counts as lost

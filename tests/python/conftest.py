@@ -53,6 +53,26 @@ def _use_source_tree():
 _use_source_tree()
 
 
+def _private_user_dirs():
+    """ppd and pp.Server without a secret use the per-user secret file
+    ($XDG_CONFIG_HOME/pp-glib/secret) and the session ppd writes
+    $XDG_RUNTIME_DIR/ppd.pid: the tests use their own directories, never
+    the developer's (GLib reads them once per process, so this runs before
+    anything loads it)."""
+    import atexit
+    import shutil
+    import tempfile
+    root = tempfile.mkdtemp(prefix="pp-glib-tests-")
+    atexit.register(shutil.rmtree, root, True)
+    for name in ("XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
+        path = os.path.join(root, name.lower())
+        os.mkdir(path, 0o700)
+        os.environ[name] = path
+
+
+_private_user_dirs()
+
+
 def _load_pp():
     try:
         import gi
@@ -108,3 +128,64 @@ def subreaper():
             break
         if pid == 0:
             time.sleep(0.05)
+
+
+class OtherUser:
+    """A second local user, created for a test: its name, uid, gid and
+    private home directory (its XDG_CONFIG_HOME is home/.config)."""
+
+    def __init__(self, name, home):
+        import pwd
+        entry = pwd.getpwnam(name)
+        self.name, self.uid, self.gid, self.home = name, entry.pw_uid, entry.pw_gid, home
+        self.config_home = os.path.join(home, ".config")
+
+    def env(self, **extra):
+        """This process's environment for that user: its own home and
+        configuration directory, no secret."""
+        env = dict(os.environ)
+        for name in ("PP_SECRET", "XDG_RUNTIME_DIR", "G_MESSAGES_DEBUG"):
+            env.pop(name, None)
+        env.update(HOME=self.home, USER=self.name, LOGNAME=self.name,
+                   XDG_CONFIG_HOME=self.config_home)
+        env.update(extra)
+        return env
+
+    def run(self, args, env=None, timeout=60, **kwargs):
+        """Runs args as that user (runuser), to completion."""
+        import shutil
+        import subprocess
+        runuser = shutil.which("runuser")
+        return subprocess.run([runuser, "-u", self.name, "--", *args],
+                              env=env or self.env(), capture_output=True, text=True,
+                              timeout=timeout, **kwargs)
+
+
+@pytest.fixture
+def other_user():
+    """A second real user (useradd), deleted afterwards. Skipped, with the
+    reason, unless this runs as root with useradd and runuser."""
+    import shutil
+    import subprocess
+    import tempfile
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to create a second user (useradd) and run as it (runuser)")
+    for tool in ("useradd", "userdel", "runuser"):
+        if shutil.which(tool) is None:
+            pytest.skip("needs %s, to create a second user and run as it" % tool)
+    name = "pptest" + os.urandom(4).hex()
+    home = tempfile.mkdtemp(prefix="pp-glib-user-")
+    result = subprocess.run([shutil.which("useradd"), "--no-create-home", "--home-dir", home,
+                             "--shell", "/bin/false", "--user-group", name],
+                            capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        shutil.rmtree(home, ignore_errors=True)
+        pytest.skip("useradd failed: %s" % result.stderr.strip())
+    try:
+        user = OtherUser(name, home)
+        os.chown(home, user.uid, user.gid)
+        os.chmod(home, 0o700)
+        yield user
+    finally:
+        subprocess.run([shutil.which("userdel"), name], capture_output=True, timeout=60)
+        shutil.rmtree(home, ignore_errors=True)

@@ -212,13 +212,13 @@ def bus():
 class Ppd:
     """A ppd process on a private bus, its log lines collected as they come."""
 
-    def __init__(self, bus, workers=1, secret=None, extra=()):
+    def __init__(self, bus, workers=1, secret=None, extra=(), prefix=(), env=None):
         self.bus = bus
-        env = dict(bus.env)
+        env = dict(env or bus.env)
         if secret is not None:
             env["PP_SECRET"] = secret
         self.proc = subprocess.Popen(
-            [PPD, "-p", "0", "-i", "127.0.0.1", "-w", str(workers), *extra], env=env,
+            [*prefix, PPD, "-p", "0", "-i", "127.0.0.1", "-w", str(workers), *extra], env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.cond = threading.Condition()
         self.lines = []
@@ -690,14 +690,16 @@ def test_set_workers_signal_property_and_list_follow(bus, ppd, monitor, proxy):
 def test_invalid_worker_counts(bus, ppd, proxy):
     daemon = ppd(workers=1)
     p = proxy()
-    for count in ("0", "1025", "4294967295"):
+    for count in ("0", "4097", "4294967295"):
         name, stderr = gdbus_error(bus, "SetWorkers", count)
         assert name == ERROR + "InvalidWorkerCount", stderr
+        # The rule of ppd -w and of its configuration file.
+        assert "The number of workers must be between 1 and 4096, not %s" % count in stderr
         assert p.error("SetWorkers", "(u)", int(count))[0] == ERROR + "InvalidWorkerCount"
     name, stderr = gdbus_error(bus, "org.freedesktop.DBus.Properties.Set", IFACE, "Workers",
                                "<uint32 0>")
     assert name == ERROR + "InvalidWorkerCount", stderr
-    assert p.set_error("Workers", GLib.Variant("u", 2000)) == ERROR + "InvalidWorkerCount"
+    assert p.set_error("Workers", GLib.Variant("u", 5000)) == ERROR + "InvalidWorkerCount"
     # A property of another type, or a read-only one
     assert p.set_error("Workers", GLib.Variant("s", "4")) == INVALID_ARGS
     assert p.set_error("Port", GLib.Variant("q", 1)) in (
@@ -1306,7 +1308,8 @@ def test_a_second_ppd_leaves_the_name_to_the_first(bus, ppd):
 
 
 def test_system_bus_changes_only_by_owner_or_root(tmp_path):
-    """ppd --system: anyone may read, only its own uid and root may change."""
+    """ppd --system: anyone may read the node's state, only its own uid and
+    root may change it; a job is its submitter's (and root's) only."""
     setpriv = shutil.which("setpriv")
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("needs root and setpriv, to call as another user")
@@ -1325,7 +1328,7 @@ def test_system_bus_changes_only_by_owner_or_root(tmp_path):
                  "--system", "--dest", NAME, "--object-path", OBJECT_PATH, "--method", *args],
                 env=b.env, capture_output=True, text=True, timeout=TIMEOUT)
 
-        for args in ([IFACE + ".GetJob", str(job_id)], [IFACE + ".GetStats"],
+        for args in ([IFACE + ".GetStats"],
                      [IFACE + ".ListWorkers"], [IFACE + ".ListClients"],
                      ["org.freedesktop.DBus.Properties.Get", IFACE, "Workers"],
                      ["org.freedesktop.DBus.Properties.GetAll", IFACE]):
@@ -1334,6 +1337,7 @@ def test_system_bus_changes_only_by_owner_or_root(tmp_path):
         for args in ([IFACE + ".SetWorkers", "2"],
                      [IFACE + ".Submit", "'def f(): return 1'", "f", "'[]'", "[]", "''"],
                      [IFACE + ".CancelJob", str(job_id)], [IFACE + ".Shutdown"],
+                     [IFACE + ".GetJob", str(job_id)], [IFACE + ".WaitJob", str(job_id)],
                      ["org.freedesktop.DBus.Properties.Set", IFACE, "Workers", "<uint32 2>"]):
             result = as_nobody(*args)
             assert result.returncode != 0, args
@@ -1346,6 +1350,116 @@ def test_system_bus_changes_only_by_owner_or_root(tmp_path):
         if daemon is not None:
             daemon.close()
         b.close()
+
+
+def as_user(user_args, env, bus_type, *args):
+    """gdbus call as another uid (setpriv), on the bus of env."""
+    return subprocess.run(
+        [shutil.which("setpriv"), *user_args, "--clear-groups", GDBUS, "call", "--" + bus_type,
+         "--dest", NAME, "--object-path", OBJECT_PATH, "--method", *args],
+        env=env, capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def user_args(user):
+    return ["--reuid=%d" % user.uid, "--regid=%d" % user.gid]
+
+
+NOBODY = ["--reuid=65534", "--regid=65534"]
+
+
+def assert_denied(result, what):
+    assert result.returncode != 0, what
+    assert "GDBus.Error:%sPermissionDenied" % ERROR in result.stderr, (what, result.stderr)
+
+
+def test_session_bus_refuses_another_user(other_user):
+    """A session bus that lets another user in (this test bus allows every
+    user) does not let it run code as ppd's user, nor see its jobs."""
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv, to call as another user")
+    b = Bus()
+    daemon = None
+    try:
+        os.chmod(b.dir, 0o755)
+        daemon = Ppd(b, 1)
+        job_id = gdbus_submit(b, ADD_SOURCE, "add", [1, 2])
+        assert job_done(gdbus_call(b, "WaitJob", str(job_id))[0]) == 3
+        env = other_user.env(DBUS_SESSION_BUS_ADDRESS=b.address)
+        result = as_user(user_args(other_user), env, "session", IFACE + ".GetStats")
+        assert result.returncode == 0, result.stderr        # reading the node is open
+        for args in ([IFACE + ".Submit", "'def f(): return 1'", "f", "'[]'", "[]", "''"],
+                     [IFACE + ".GetJob", str(job_id)], [IFACE + ".WaitJob", str(job_id)],
+                     [IFACE + ".CancelJob", str(job_id)], [IFACE + ".SetWorkers", "2"],
+                     [IFACE + ".Shutdown"]):
+            assert_denied(as_user(user_args(other_user), env, "session", *args), args)
+        assert daemon.alive()
+        assert gdbus_get(b, "JobsDone")[0] == 1
+    finally:
+        if daemon is not None:
+            daemon.close()
+        b.close()
+
+
+def test_system_bus_jobs_only_for_their_submitter(other_user):
+    """ppd --system running as a user of its own: it and root may submit, but
+    a job's outcome is for the uid that submitted it (and root) only."""
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv, to run as another user")
+    b = Bus()
+    daemon = None
+    try:
+        os.chmod(b.dir, 0o755)
+        b.env["DBUS_SYSTEM_BUS_ADDRESS"] = b.address
+        state = os.path.join(other_user.home, "state")
+        env = other_user.env(DBUS_SYSTEM_BUS_ADDRESS=b.address, STATE_DIRECTORY=state)
+        subprocess.run(["setpriv", *user_args(other_user), "--clear-groups", "mkdir", "-m",
+                        "700", state], check=True, timeout=TIMEOUT)
+        daemon = Ppd(b, 1, extra=("--system",), env=env,
+                     prefix=("setpriv", *user_args(other_user), "--clear-groups"))
+        assert os.stat(os.path.join(state, "secret")).st_uid == other_user.uid
+
+        def call(who, *args):
+            return as_user(who, env, "system", *args)
+
+        result = call(user_args(other_user), IFACE + ".Submit", "'def f(): return 40'", "f",
+                      "'[]'", "[]", "''")
+        assert result.returncode == 0, result.stderr
+        own_job = GLib.Variant.parse(None, result.stdout.strip(), None, None).unpack()[0]
+        root_job = gdbus_submit_system(b, SECRET_SOURCE, "secret", [])
+
+        # ppd's user waits for and reads its own job; root may too.
+        result = call(user_args(other_user), IFACE + ".WaitJob", str(own_job))
+        assert result.returncode == 0 and "'result': <'40'>" in result.stdout, result.stderr
+        assert "'40'" in call([], IFACE + ".GetJob", str(own_job)).stdout
+
+        # Nobody else sees root's job: not ppd's user, not nobody.
+        assert "'\"root only\"'" in call([], IFACE + ".WaitJob", str(root_job)).stdout
+        for who in (user_args(other_user), NOBODY):
+            for method in ("GetJob", "WaitJob", "CancelJob"):
+                result = call(who, IFACE + "." + method, str(root_job))
+                assert_denied(result, (who, method))
+                assert "root only" not in result.stdout + result.stderr
+        for method in ("GetJob", "WaitJob", "CancelJob"):
+            assert_denied(call(NOBODY, IFACE + "." + method, str(own_job)), method)
+        assert_denied(call(NOBODY, IFACE + ".Submit", "'def f(): return 1'", "f", "'[]'", "[]",
+                           "''"), "Submit")
+        assert daemon.alive()
+    finally:
+        if daemon is not None:
+            daemon.close()
+        b.close()
+
+
+SECRET_SOURCE = "def secret():\n    return 'root only'\n"
+
+
+def gdbus_submit_system(bus, source, function, args):
+    result = subprocess.run(
+        [GDBUS, "call", "--system", "--dest", NAME, "--object-path", OBJECT_PATH, "--method",
+         IFACE + ".Submit", gv("s", source), gv("s", function), gv("s", json.dumps(args)),
+         gv("as", []), gv("s", "")], env=bus.env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    return GLib.Variant.parse(None, result.stdout.strip(), None, None).unpack()[0]
 
 
 def test_ppd_without_a_bus_still_serves(tmp_path):

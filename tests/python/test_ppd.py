@@ -83,8 +83,8 @@ def run_ppd(*args, timeout=TIMEOUT):
 class Ppd:
     """A ppd process, its log lines collected as they come."""
 
-    def __init__(self, *args, secret=SECRET):
-        env = base_env()
+    def __init__(self, *args, secret=SECRET, env=None):
+        env = dict(env or base_env())
         if secret is not None:
             env["PP_SECRET"] = secret
         self.proc = subprocess.Popen([PPD, *args], env=env,
@@ -292,17 +292,246 @@ def test_bad_command_line():
         assert result.stderr.startswith("ppd: "), result.stderr
 
 
-def test_refuses_other_interfaces_without_secret():
-    result = run_ppd("-i", "0.0.0.0", "-p", "0")
+def run_client(env, *ppservers, timeout=60):
+    """pp.Server(1, ppservers) in a fresh interpreter, with no secret given:
+    the sum of 2 * i over ten jobs, or its error."""
+    code = ("import pp, sys\n"
+            "def double(x):\n    return 2 * x\n"
+            "srv = pp.Server(0, ppservers=tuple(sys.argv[1:]))\n"
+            "print(sum(j() for j in [srv.submit(double, (i,)) for i in range(10)]))\n"
+            "print(sorted(srv.get_stats()))\n"
+            "srv.destroy()\n")
+    return subprocess.run(["/usr/bin/python3", "-c", code, *ppservers], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def user_env(tmp_path):
+    """base_env() with an XDG_CONFIG_HOME of its own."""
+    env = base_env()
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return env
+
+
+def test_empty_secret_refused(ppd):
+    for args, source in ((["-s", ""], "-s"), (["--secret="], "-s")):
+        result = run_ppd("-p", "0", *args)
+        assert result.returncode == 2
+        assert "The secret given with %s is empty" % source in result.stderr
+    daemon = ppd()
+    with Client(daemon.port) as client:
+        nonce = os.urandom(32).hex()
+        client.send(frame({"t": "hello", "proto": 1, "nonce": nonce, "agent": "x"}))
+        challenge, _ = client.recv()
+        client.send(frame({"t": "auth",
+                           "proof": proof("", b"pp-glib client", challenge["nonce"], nonce)}))
+        frames = client.recv_until_closed()
+    assert [f[0]["t"] for f in frames] == ["error"], frames
+    assert daemon.stop() == 0
+    assert "connected" not in daemon.text()
+
+
+def test_without_a_secret_ppd_and_pp_use_the_per_user_file(tmp_path):
+    """No secret anywhere: ppd creates $XDG_CONFIG_HOME/pp-glib/secret (0600,
+    its directory 0700, 64 hex digits), listens on 127.0.0.1, and pp.Server
+    of the same user proves it out of the box; a client without it is
+    refused."""
+    env = user_env(tmp_path)
+    path = tmp_path / "config" / "pp-glib" / "secret"
+    with Ppd("-p", "0", "-w", "1", "--no-dbus", secret=None, env=env) as daemon:
+        daemon.wait_for(r"No secret given: clients must prove the one in %s; listening on "
+                        r"127\.0\.0\.1 only" % re.escape(str(path)))
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        assert os.stat(path.parent).st_mode & 0o777 == 0o700
+        text = path.read_text()
+        assert re.fullmatch(r"[0-9a-f]{64}\n", text), text
+        secret = text.strip()
+        check_serves(daemon.port, secret=secret)
+        with Client(daemon.port) as client:
+            with pytest.raises(AssertionError):
+                client.handshake("")            # the node cannot prove ""
+        result = run_client(env, "127.0.0.1:%d" % daemon.port)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[0] == "90", result.stdout + result.stderr
+        assert path.read_text() == text         # the same file, not a new one
+        assert daemon.stop() == 0
+    assert secret not in daemon.text()
+
+
+def test_secret_file_created_once_by_racing_processes(tmp_path):
+    """Eight processes asking for the per-user secret at once all get the one
+    file that appeared, whole."""
+    env = user_env(tmp_path)
+    code = ("import gi, sys, time\ngi.require_version('Pp', '1.0')\n"
+            "from gi.repository import Pp\n"
+            "time.sleep(max(0, float(sys.argv[1]) - time.time()))\n"
+            "print(Pp.secret_load_default())\n")
+    start = str(time.time() + 1.5)
+    procs = [subprocess.Popen(["/usr/bin/python3", "-c", code, start], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(8)]
+    outputs = [proc.communicate(timeout=60) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs), outputs
+    secrets = {out.strip() for out, _ in outputs}
+    path = tmp_path / "config" / "pp-glib" / "secret"
+    assert secrets == {path.read_text().strip()}, outputs
+    assert sorted(os.listdir(path.parent)) == ["secret"]    # no temporary file left
+
+
+def test_per_user_secret_readable_by_others_is_refused(tmp_path):
+    env = user_env(tmp_path)
+    path = tmp_path / "config" / "pp-glib" / "secret"
+    path.parent.mkdir(parents=True, mode=0o700)
+    path.write_text("0123456789abcdef" * 4 + "\n")
+    path.chmod(0o644)
+    result = subprocess.run([PPD, "-p", "0", "--no-dbus"], env=env, capture_output=True,
+                            text=True, timeout=TIMEOUT)
     assert result.returncode == 2
-    assert "Refusing to listen on 0.0.0.0 without a secret" in result.stderr
-    assert "--secret-file" in result.stderr
+    assert ("ppd: No secret given: The secret file “%s” is accessible by other users "
+            "(mode 0644); make it private with “chmod 600 %s”" % (path, path)) in result.stderr
+    result = run_client(env, "127.0.0.1:1")
+    assert result.returncode != 0
+    assert "accessible by other users (mode 0644)" in result.stderr, result.stderr
+    # A directory others may write in (they could swap the file) is refused.
+    path.unlink()
+    path.parent.chmod(0o777)
+    result = subprocess.run([PPD, "-p", "0", "--no-dbus"], env=env, capture_output=True,
+                            text=True, timeout=TIMEOUT)
+    assert result.returncode == 2
+    assert "other users may write there" in result.stderr
+    assert not path.exists()
 
 
-def test_loopback_only_without_secret():
-    with Ppd("-p", "0", "-w", "1", secret=None) as daemon:
-        daemon.wait_for(r"No secret given: listening on 127\.0\.0\.1 only")
-        check_serves(daemon.port, secret="")
+def test_system_ppd_uses_its_state_directory(tmp_path):
+    """ppd --system without a secret uses (and creates) secret in systemd's
+    StateDirectory=, never the per-user file."""
+    env = user_env(tmp_path)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    env["STATE_DIRECTORY"] = str(state)
+    env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=%s" % (tmp_path / "no-bus")
+    with Ppd("-p", "0", "-w", "1", "--system", secret=None, env=env) as daemon:
+        daemon.wait_for(r"clients must prove the one in %s" % re.escape(str(state / "secret")))
+        secret = (state / "secret").read_text().strip()
+        assert re.fullmatch(r"[0-9a-f]{64}", secret)
+        assert os.stat(state / "secret").st_mode & 0o777 == 0o600
+        assert not (tmp_path / "config").exists()
+        check_serves(daemon.port, secret=secret)
+        assert daemon.stop() == 0
+
+
+INTRUDER = r"""
+import hashlib, hmac, json, os, socket, struct, sys
+P = struct.Struct(">II")
+port = int(sys.argv[1])
+
+def frame(header, body=b""):
+    header = json.dumps(header).encode()
+    return P.pack(len(header), len(body)) + header + body
+
+class Conn:
+    def __init__(self):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+    def recv(self):
+        try:
+            while len(self.buf) < 8 or len(self.buf) < 8 + sum(P.unpack(self.buf[:8])):
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return None
+                self.buf += chunk
+        except (ConnectionResetError, socket.timeout):
+            return None
+        hlen, blen = P.unpack(self.buf[:8])
+        header = json.loads(self.buf[8:8 + hlen])
+        self.buf = self.buf[8 + hlen + blen:]
+        return header["t"]
+
+def proof(secret, label, first, second):
+    message = label + b"\0" + first.encode() + b"\0" + second.encode() + b"\0"
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+def attempt(secret):
+    conn = Conn()
+    nonce = os.urandom(32).hex()
+    conn.sock.sendall(frame({"t": "hello", "proto": 1, "nonce": nonce, "agent": "intruder"}))
+    conn.buf = b""
+    raw = conn.sock.recv(65536)
+    conn.buf = raw
+    hlen, _ = P.unpack(conn.buf[:8])
+    challenge = json.loads(conn.buf[8:8 + hlen])
+    conn.buf = b""
+    try:
+        conn.sock.sendall(frame({"t": "auth", "proof": proof(secret, b"pp-glib client",
+                                                              challenge["nonce"], nonce)}))
+        conn.sock.sendall(frame({"t": "def", "key": "k", "name": "f", "modules": []},
+                                b"def f():\n    return 1\n"))
+        conn.sock.sendall(frame({"t": "job", "id": 1, "key": "k", "fmt": "json"}, b"[]"))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    frames = []
+    while (t := conn.recv()) is not None:
+        frames.append(t)
+    return frames
+
+def no_hello():
+    conn = Conn()
+    try:
+        conn.sock.sendall(frame({"t": "job", "id": 1, "key": "k", "fmt": "json"}, b"[]"))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    frames = []
+    while (t := conn.recv()) is not None:
+        frames.append(t)
+    return frames
+
+import gi
+gi.require_version("Pp", "1.0")
+from gi.repository import Pp
+own = Pp.secret_load_default()
+path = Pp.secret_get_default_path()
+try:
+    open(sys.argv[2]).read()
+    stolen = "read"
+except PermissionError:
+    stolen = "PermissionError"
+print(json.dumps({"empty": attempt(""), "own": attempt(own), "no_hello": no_hello(),
+                  "mode": oct(os.stat(path).st_mode & 0o777), "owner": os.stat(path).st_uid,
+                  "own_len": len(own), "stolen": stolen}))
+"""
+
+
+def test_another_user_is_refused_over_tcp(tmp_path, other_user):
+    """ppd started with no secret by root: another local user, with no
+    secret, the empty one or its own per-user one, runs nothing."""
+    env = user_env(tmp_path)
+    marker = tmp_path / "ran"
+    with Ppd("-p", "0", "-w", "1", "--no-dbus", secret=None, env=env) as daemon:
+        secret_path = tmp_path / "config" / "pp-glib" / "secret"
+        result = other_user.run(["/usr/bin/python3", "-c", INTRUDER, str(daemon.port),
+                                 str(secret_path)])
+        assert result.returncode == 0, result.stderr
+        seen = json.loads(result.stdout)
+        assert seen["empty"] == ["error"] and seen["own"] == ["error"], seen
+        assert seen["no_hello"] in ([], ["error"]), seen
+        assert seen["mode"] == "0o600" and seen["owner"] == other_user.uid, seen
+        assert seen["own_len"] == 64 and seen["stolen"] == "PermissionError", seen
+
+        # pp.Server of that user, out of the box: the node is never used.
+        code = ("import pp, sys, time\n"
+                "def touch(path):\n    open(path, 'w').close()\n    return 1\n"
+                "srv = pp.Server(0, ppservers=(sys.argv[1],))\n"
+                "job = srv.submit(touch, (sys.argv[2],))\n"
+                "time.sleep(3)\n"
+                "print(srv.get_active_nodes())\n"
+                "srv.destroy()\n")
+        result = other_user.run(["/usr/bin/python3", "-c", code, "127.0.0.1:%d" % daemon.port,
+                                 str(marker)])
+        assert "could not prove the shared secret" in result.stderr, result.stderr
+        assert "connected" not in daemon.text()
+        assert not marker.exists()
+        # While root's own client, with no secret either, is served.
+        result = run_client(env, "127.0.0.1:%d" % daemon.port)
+        assert result.stdout.splitlines()[:1] == ["90"], result.stdout + result.stderr
         assert daemon.stop() == 0
 
 
@@ -319,6 +548,26 @@ def test_secret_file_permissions(tmp_path, ppd):
     daemon = ppd("--secret-file", str(path), secret=None)
     check_serves(daemon.port)        # the trailing newline is not part of it
     assert daemon.stop() == 0
+
+
+def test_secret_file_of_another_user_is_refused(tmp_path, other_user):
+    """Another user could change it at will: refused, even by root."""
+    path = tmp_path / "theirs"
+    path.write_text("0123456789abcdef" * 4 + "\n")
+    path.chmod(0o600)
+    os.chown(path, other_user.uid, other_user.gid)
+    result = run_ppd("-p", "0", "--secret-file", str(path))
+    assert result.returncode == 2
+    assert ("The secret file “%s” belongs to another user (uid %d)"
+            % (path, other_user.uid)) in result.stderr
+
+
+def test_secret_file_that_is_a_fifo_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "secret"
+    os.mkfifo(fifo, 0o600)
+    result = run_ppd("-p", "0", "--secret-file", str(fifo), timeout=10)
+    assert result.returncode == 2
+    assert "The secret file “%s” is not a regular file" % fifo in result.stderr
 
 
 def test_secret_not_on_command_line(ppd):
@@ -356,6 +605,122 @@ def test_pidfile(tmp_path, ppd):
     assert pidfile.read_text() == "%d\n" % daemon.proc.pid
     assert daemon.stop(signal.SIGINT) == 0
     assert not pidfile.exists()
+
+
+def test_default_pidfile_for_the_man_page(tmp_path):
+    """ppd(1): `kill -USR1 $(cat /run/user/$UID/ppd.pid)` prints the
+    statistics of the session ppd started with no -P: $XDG_RUNTIME_DIR/ppd.pid.
+    A second ppd of the user runs without a pidfile; --system writes none."""
+    env = base_env()
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    env["XDG_RUNTIME_DIR"] = str(run)
+    pidfile = run / "ppd.pid"
+    with Ppd("-p", "0", "-w", "1", "-i", "127.0.0.1", "--no-dbus", env=env) as daemon:
+        assert pidfile.read_text() == "%d\n" % daemon.proc.pid
+        subprocess.run(["sh", "-c", 'kill -USR1 $(cat "$XDG_RUNTIME_DIR/ppd.pid")'], env=env,
+                       check=True, timeout=TIMEOUT)
+        daemon.wait_for(r"job count \| % of all jobs \| job time sum", name="stdout")
+        with Ppd("-p", "0", "-w", "1", "-i", "127.0.0.1", "--no-dbus", env=env) as second:
+            second.wait_for(r"No pidfile \(-P FILE names one\): Another ppd \(pid %d\) is "
+                            r"running with the pidfile" % daemon.proc.pid)
+            assert second.stop() == 0
+        assert pidfile.read_text() == "%d\n" % daemon.proc.pid
+        assert daemon.stop() == 0
+    assert not pidfile.exists()
+    env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=%s" % (tmp_path / "no-bus")
+    with Ppd("-p", "0", "-w", "1", "-i", "127.0.0.1", "--system", env=env) as daemon:
+        assert not pidfile.exists()
+        assert daemon.stop() == 0
+
+
+def write_config(path, text, mode=0o600):
+    path.write_text(text)
+    path.chmod(mode)
+    return str(path)
+
+
+def test_ppserver_config_file(tmp_path):
+    """-c FILE: ppserver.py's configuration; the command line overrides it."""
+    env = base_env()
+    pidfile = tmp_path / "from-config.pid"
+    config = write_config(tmp_path / "ppserver.conf", (
+        "# ppserver.py configuration\n"
+        "[general]\nsecret = config-secret-0b7e\ndebug = no\nworkers = 2\nproto = 2\n"
+        "restart = False\npid_file = %s\n"
+        "[network]\nautodiscovery = off\ninterface = 127.0.0.1\nport = 0\ntimeout = 0\n"
+        "socket_timeout = 600\n" % pidfile))
+    with Ppd("-c", config, "--no-dbus", secret=None, env=env) as daemon:
+        daemon.wait_for(r"listening on 127\.0\.0\.1:\d+ with 2 workers")
+        assert pidfile.read_text() == "%d\n" % daemon.proc.pid
+        check_serves(daemon.port, secret="config-secret-0b7e")
+        assert daemon.stop() == 0
+    # The command line wins: -w, -P, -r, and PP_SECRET over the file's secret.
+    other = tmp_path / "cmdline.pid"
+    with Ppd("-c", config, "-w", "1", "-P", str(other), "-r", "--no-dbus", "-i", "127.0.0.1",
+             env=env) as daemon:
+        daemon.wait_for(r"with 1 worker, a fresh worker for each job")
+        assert other.exists() and not pidfile.exists()
+        check_serves(daemon.port, secret=SECRET)
+        assert daemon.stop() == 0
+    # autodiscovery and broadcast are taken, and said to do nothing yet.
+    config = write_config(tmp_path / "discovery.conf",
+                          "[network]\nautodiscovery = yes\nbroadcast = 127.255.255.255\n")
+    with Ppd("-c", config, "-p", "0", "-w", "1", "-i", "127.0.0.1", "--no-dbus",
+             env=env) as daemon:
+        daemon.wait_for(r"auto-discovery \(-a/-b\) arrives with the DNS-SD release; ignored")
+        assert daemon.stop() == 0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[general]\nworkers = 0\n", "[general] workers: the number of workers must be between 1 "
+                                 "and 4096 (or -1: one per processor), not 0"),
+    ("[general]\nworkers = 4097\n", "[general] workers: the number of workers must be"),
+    ("[general]\nworkers = 99999999999999999999\n", "[general] workers: must be a number"),
+    ("[general]\nworkers = two\n", "[general] workers: must be a number of workers"),
+    ("[network]\nport = 65536\n", "[network] port: must be a whole number between 0 and 65535"),
+    ("[network]\nport = -1\n", "[network] port: must be a whole number"),
+    ("[network]\nport = 0x10\n", "[network] port: must be a whole number"),
+    ("[network]\ntimeout = -5\n", "[network] timeout: must be a whole number"),
+    ("[network]\nsocket_timeout = 0\n", "[network] socket_timeout: must be a whole number "
+                                        "between 1 and"),
+    ("[network]\nsocket_timeout = 1e9\n", "[network] socket_timeout: must be a whole number"),
+    ("[general]\nproto = 9\n", "[general] proto: must be a whole number between 0 and 5"),
+    ("[general]\ndebug = maybe\n", "[general] debug: must be true or false"),
+    ("[general]\nsecret =\n", "[general] secret: is empty"),
+    ("[general]\nworkerz = 2\n", "[general] workerz: unknown key"),
+    ("[server]\nport = 1\n", "unknown section [server]"),
+    ("port = 1\n", "Cannot read the configuration file"),
+    ("[general]\npid_file =\n", "[general] pid_file: must not be empty"),
+])
+def test_ppserver_config_file_hostile_values(tmp_path, text, message):
+    config = write_config(tmp_path / "bad.conf", text)
+    result = run_ppd("-c", config)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr, result.stderr
+
+
+def test_ppserver_config_file_secret_must_be_private(tmp_path):
+    config = write_config(tmp_path / "open.conf", "[general]\nsecret = s3cr3t-1234\n", 0o644)
+    result = run_ppd("-c", config)
+    assert result.returncode == 2
+    assert ("[general] secret: the file holds a secret but other users can read it; make it "
+            "private with “chmod 600 %s”" % config) in result.stderr
+    assert "s3cr3t" not in result.stderr
+    assert "No such file" in run_ppd("-c", str(tmp_path / "missing")).stderr
+
+
+def test_one_rule_for_the_number_of_workers(ppd):
+    """-w: -1 is ppserver.py's autodetect (one per processor), 0 and over
+    4096 are refused, as in the configuration file and D-Bus SetWorkers."""
+    for value in ("0", "4097", "-2"):
+        result = run_ppd("-p", "0", "-w", value)
+        assert result.returncode == 2
+        assert ("-w/--workers must be between 1 and 4096 (or -1: one per processor), not %s"
+                % value) in result.stderr
+    daemon = ppd("-w", "-1")
+    daemon.wait_for(r"with %d worker" % os.cpu_count())
+    assert daemon.stop() == 0
 
 
 def test_idle_timeout(ppd):

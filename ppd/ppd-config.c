@@ -1,0 +1,278 @@
+/* ppd-config.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#undef G_LOG_DOMAIN
+#define G_LOG_DOMAIN "ppd"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pp-glib.h>
+
+#include "ppd-config.h"
+
+/* `ppd -c FILE`: ppserver.py's configuration file, an INI file read with
+ * GKeyFile:
+ *
+ *   [general]  secret, debug, workers, proto, restart, pid_file
+ *   [network]  autodiscovery, interface, broadcast, port, timeout,
+ *              socket_timeout
+ *
+ * It fills in only what the command line left unset (the command line
+ * overrides it). Every value is checked as hostile input: a number out of
+ * range, a malformed boolean or an unknown key is an error naming the key. */
+
+#define UNSET G_MININT  /* as in ppd-options.c */
+
+typedef struct
+{
+  PpdOptions *options;
+  GKeyFile   *file;
+  const char *path;
+} Config;
+
+static gboolean
+config_error (Config      *config,
+              const char  *group,
+              const char  *key,
+              GError     **error,
+              const char  *format,
+              ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+config_error (Config      *config,
+              const char  *group,
+              const char  *key,
+              GError     **error,
+              const char  *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s: [%s] %s: %s",
+               config->path, group, key, message);
+  return FALSE;
+}
+
+/* The value of @key, stripped; %NULL when absent. */
+static char *
+get_value (Config     *config,
+           const char *group,
+           const char *key)
+{
+  char *value = g_key_file_get_value (config->file, group, key, NULL);
+
+  return value != NULL ? g_strstrip (value) : NULL;
+}
+
+/* Fills @target, if the command line left it unset, with the number in
+ * @key between @min and @max. */
+static gboolean
+get_int (Config      *config,
+         const char  *group,
+         const char  *key,
+         int          min,
+         int          max,
+         int         *target,
+         GError     **error)
+{
+  g_autofree char *value = get_value (config, group, key);
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_signed (value, 10, min, max, &number, NULL))
+    return config_error (config, group, key, error,
+                         "must be a whole number between %d and %d, not “%.40s”",
+                         min, max, value);
+  if (*target == UNSET)
+    *target = (int) number;
+  return TRUE;
+}
+
+/* ConfigParser's booleans: 1/yes/true/on and 0/no/false/off. */
+static gboolean
+get_boolean (Config      *config,
+             const char  *group,
+             const char  *key,
+             gboolean    *target,
+             GError     **error)
+{
+  static const char * const yes[] = { "1", "yes", "true", "on", NULL };
+  static const char * const no[] = { "0", "no", "false", "off", NULL };
+  g_autofree char *value = get_value (config, group, key);
+  g_autofree char *lower = NULL;
+
+  if (value == NULL)
+    return TRUE;
+  lower = g_ascii_strdown (value, -1);
+  if (g_strv_contains (yes, lower))
+    *target = TRUE;  /* a flag given on the command line stays given */
+  else if (!g_strv_contains (no, lower))
+    return config_error (config, group, key, error,
+                         "must be true or false (yes/no, on/off, 1/0), not “%.40s”", value);
+  return TRUE;
+}
+
+static gboolean
+get_string (Config      *config,
+            const char  *group,
+            const char  *key,
+            char       **target,
+            GError     **error)
+{
+  g_autofree char *value = get_value (config, group, key);
+
+  if (value == NULL)
+    return TRUE;
+  if (*value == '\0' || strlen (value) > 4096)
+    return config_error (config, group, key, error, "must not be empty or longer than 4096 bytes");
+  if (*target == NULL)
+    *target = g_steal_pointer (&value);
+  return TRUE;
+}
+
+/* "workers" follows the rule of -w, and takes ppserver.py's "autodetect". */
+static gboolean
+get_workers (Config  *config,
+             GError **error)
+{
+  g_autofree char *value = get_value (config, "general", "workers");
+  g_autofree char *problem = NULL;
+  gint64 number;
+
+  if (value == NULL)
+    return TRUE;
+  if (g_ascii_strcasecmp (value, "autodetect") == 0)
+    number = PP_NCPUS_AUTODETECT;
+  else if (!g_ascii_string_to_signed (value, 10, G_MININT, G_MAXINT, &number, NULL))
+    return config_error (config, "general", "workers", error,
+                         "must be a number of workers, or autodetect, not “%.40s”", value);
+  problem = ppd_check_workers (number, TRUE, "the number of workers");
+  if (problem != NULL)
+    return config_error (config, "general", "workers", error, "%s", problem);
+  if (config->options->workers == UNSET)
+    config->options->workers = (int) number;
+  return TRUE;
+}
+
+/* A secret in a file that others can read is no secret. */
+static gboolean
+get_secret (Config  *config,
+            GError **error)
+{
+  g_autofree char *value = get_value (config, "general", "secret");
+  struct stat st;
+
+  if (value == NULL)
+    return TRUE;
+  if (stat (config->path, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+    {
+      explicit_bzero (value, strlen (value));
+      return config_error (config, "general", "secret", error,
+                           "the file holds a secret but other users can read it; make it "
+                           "private with “chmod 600 %s”, or give the secret with --secret-file",
+                           config->path);
+    }
+  if (*value == '\0')
+    return config_error (config, "general", "secret", error, "is empty");
+  config->options->config_secret = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static const char * const general_keys[] = {
+  "secret", "debug", "workers", "proto", "restart", "pid_file", NULL
+};
+static const char * const network_keys[] = {
+  "autodiscovery", "interface", "broadcast", "port", "timeout", "socket_timeout", NULL
+};
+
+/* A misspelt key would silently do nothing: refuse it. */
+static gboolean
+check_keys (Config  *config,
+            GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (config->file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      const char * const *known = g_str_equal (groups[i], "general") ? general_keys :
+                                  g_str_equal (groups[i], "network") ? network_keys : NULL;
+      g_auto(GStrv) keys = NULL;
+
+      if (known == NULL)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "%s: unknown section [%.40s] (ppd reads [general] and [network])",
+                       config->path, groups[i]);
+          return FALSE;
+        }
+      keys = g_key_file_get_keys (config->file, groups[i], NULL, NULL);
+      for (guint j = 0; keys != NULL && keys[j] != NULL; j++)
+        if (!g_strv_contains (known, keys[j]))
+          return config_error (config, groups[i], keys[j], error, "unknown key");
+    }
+  return TRUE;
+}
+
+static gboolean
+apply (Config  *config,
+       GError **error)
+{
+  PpdOptions *options = config->options;
+
+  return check_keys (config, error) &&
+         get_secret (config, error) &&
+         get_boolean (config, "general", "debug", &options->debug, error) &&
+         get_workers (config, error) &&
+         get_int (config, "general", "proto", 0, 5, &options->pickle_protocol, error) &&
+         get_boolean (config, "general", "restart", &options->restart, error) &&
+         get_string (config, "general", "pid_file", &options->pidfile, error) &&
+         get_boolean (config, "network", "autodiscovery", &options->auto_discovery, error) &&
+         get_string (config, "network", "interface", &options->interface, error) &&
+         get_string (config, "network", "broadcast", &options->broadcast, error) &&
+         get_int (config, "network", "port", 0, G_MAXUINT16, &options->port, error) &&
+         get_int (config, "network", "timeout", 0, G_MAXINT / 1000, &options->idle_timeout,
+                  error) &&
+         get_int (config, "network", "socket_timeout", 1, G_MAXINT / 1000,
+                  &options->socket_timeout, error);
+}
+
+/**
+ * ppd_config_load:
+ * @options: the options parsed from the command line
+ * @path: ppserver.py's configuration file
+ * @error: return location for a #GError
+ *
+ * Fills in from @path what the command line left unset.
+ *
+ * Returns: %FALSE when @path cannot be read or holds a bad value
+ */
+gboolean
+ppd_config_load (PpdOptions  *options,
+                 const char  *path,
+                 GError     **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  Config config = { options, file, path };
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "Cannot read the configuration file “%s”: %s", path, local_error->message);
+      return FALSE;
+    }
+  return apply (&config, error);
+}
