@@ -123,7 +123,8 @@ fixture_listen (Fixture *fixture)
   g_assert_cmpuint (fixture->port, >, 0);
 }
 
-/* @data: the socket timeout in seconds, or 0 for the default. */
+/* @data: the socket timeout (and handshake timeout) in seconds, or 0 for
+ * the defaults. */
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
@@ -141,7 +142,10 @@ fixture_setup (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->service = service_new (fixture, SECRET);
   if (GPOINTER_TO_UINT (data) > 0)
-    pp_node_service_set_socket_timeout (fixture->service, GPOINTER_TO_UINT (data));
+    {
+      pp_node_service_set_socket_timeout (fixture->service, GPOINTER_TO_UINT (data));
+      g_object_set (fixture->service, "handshake-timeout", GPOINTER_TO_UINT (data), NULL);
+    }
   fixture_listen (fixture);
 }
 
@@ -800,8 +804,9 @@ test_oversized (Fixture       *fixture,
     }
 }
 
-/* With a socket timeout of 1 s, a silent client is closed: during the
- * handshake with a "timeout" error, later by the connection's timer. */
+/* With a handshake and socket timeout of 1 s, a silent client is closed:
+ * during the handshake with a "timeout" error, later by the connection's
+ * timer. */
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
