@@ -607,6 +607,86 @@ test_def_per_connection (Fixture       *fixture,
   g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 2);
 }
 
+/* A function of about 5 MiB that returns @n. */
+static PpFunction *
+big_function (guint n)
+{
+  g_autofree char *name = g_strdup_printf ("f%u", n);
+  g_autofree char *padding = g_strnfill (5 * 1024 * 1024, 'x');
+  g_autofree char *source = g_strdup_printf ("def f%u():\n    return %u\n# %s\n", n, n, padding);
+
+  return pp_function_new (name, source, NULL);
+}
+
+static void
+assert_undefined (TestClient *client,
+                  gint64      id,
+                  PpFunction *function)
+{
+  g_autoptr(PpFrame) frame = NULL;
+
+  test_client_send_job (client, id, pp_function_get_key (function), "[]");
+  frame = test_client_next_result (client);
+  g_assert_cmpint (_pp_frame_get_int (frame, "id", -1), ==, id);
+  g_assert_false (frame_flag (frame, "ok"));
+  g_assert_true (frame_flag (frame, "undefined"));
+  g_assert_cmpstr (_pp_frame_get_string (frame, "etype"), ==, "LookupError");
+}
+
+static void
+assert_runs (TestClient *client,
+             gint64      id,
+             PpFunction *function,
+             const char *expected)
+{
+  g_autoptr(PpFrame) frame = NULL;
+
+  test_client_send_job (client, id, pp_function_get_key (function), "[]");
+  frame = test_client_next_result (client);
+  g_assert_cmpint (_pp_frame_get_int (frame, "id", -1), ==, id);
+  assert_result (frame, expected);
+}
+
+/* A connection keeps about 16 MiB of definitions, the least recently used
+ * going first; a job whose definition went is answered "undefined", and
+ * runs once it is defined again. */
+static void
+test_def_evicted (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  PpFunction *functions[5];
+
+  for (guint i = 0; i < G_N_ELEMENTS (functions); i++)
+    functions[i] = big_function (i);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PpFrame) frame = run_job (client, i, functions[i], "[]");
+      g_autofree char *expected = g_strdup_printf ("%u", i);
+
+      assert_result (frame, expected);
+    }
+  /* f0 was used last: f1 is the one to go. */
+  assert_runs (client, 10, functions[0], "0");
+  g_clear_pointer (&functions[3], g_object_unref);
+  functions[3] = big_function (3);
+  {
+    g_autoptr(PpFrame) frame = run_job (client, 11, functions[3], "[]");
+
+    assert_result (frame, "3");
+  }
+  assert_undefined (client, 12, functions[1]);
+  assert_runs (client, 13, functions[0], "0");
+  assert_runs (client, 14, functions[2], "2");
+
+  /* Defined again, it runs. */
+  test_client_send_def (client, functions[1], NULL);
+  assert_runs (client, 15, functions[1], "1");
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (functions); i++)
+    g_object_unref (functions[i]);
+}
+
 /* A "def" whose key is not the SHA-256 of its function is refused. */
 static void
 test_def_bad_key (Fixture       *fixture,
@@ -758,6 +838,37 @@ test_job_before_auth (Fixture       *fixture,
   test_client_send_job (late, 1, pp_function_get_key (add), "");
   test_client_expect_close (late, "protocol");
   g_assert_cmpuint (pp_server_get_active_jobs (fixture->pool, NULL), ==, 0);
+}
+
+/* Before authentication, frames with a body break the limit of 0 bytes:
+ * the client is told so with a "protocol" error, as for any frame out of
+ * place. */
+static void
+test_body_before_auth (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(TestClient) job = test_client_new (fixture);
+  g_autoptr(TestClient) def = test_client_new (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+
+  test_client_send_job (job, 1, pp_function_get_key (add), "[1, 2]");
+  test_client_expect_close (job, "protocol");
+  test_client_send_def (def, add, NULL);
+  test_client_expect_close (def, "protocol");
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->pool, NULL), ==, 0);
+}
+
+/* A type is compared whole: "hello\u0000x" is not "hello". */
+static void
+test_nul_in_type (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+
+  test_client_send (client, "{\"t\":\"hello\\u0000x\",\"proto\":1,\"nonce\":"
+                    "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+                    NULL, 0);
+  test_client_expect_close (client, "protocol");
 }
 
 static void
@@ -1262,6 +1373,7 @@ main (int   argc,
   ADD ("/node-service/results", test_results, 0);
   ADD ("/node-service/def-per-connection", test_def_per_connection, 0);
   ADD ("/node-service/def-bad-key", test_def_bad_key, 0);
+  ADD ("/node-service/def-evicted", test_def_evicted, 0);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
   ADD ("/node-service/long-names", test_long_names, 0);
   ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
@@ -1269,6 +1381,8 @@ main (int   argc,
   ADD ("/node-service/wrong-secret-node", test_wrong_secret_node, 0);
   ADD ("/node-service/version", test_version, 0);
   ADD ("/node-service/job-before-auth", test_job_before_auth, 0);
+  ADD ("/node-service/body-before-auth", test_body_before_auth, 0);
+  ADD ("/node-service/nul-in-type", test_nul_in_type, 0);
   ADD ("/node-service/garbage", test_garbage, 0);
   ADD ("/node-service/oversized", test_oversized, 0);
   ADD ("/node-service/timeout", test_timeout, 1);
