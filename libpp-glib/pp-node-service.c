@@ -359,6 +359,9 @@ peer_is_idle (Peer   *peer,
          now - peer->last_event >= PEER_FORGET_SECONDS * G_USEC_PER_SEC;
 }
 
+static void peer_summarize (Peer   *peer,
+                            gint64  now);
+
 static void
 forget_idle_peers (PpNodeService *self,
                    gint64         now)
@@ -372,6 +375,24 @@ forget_idle_peers (PpNodeService *self,
       g_hash_table_iter_remove (&iter);
 }
 
+/* Too many addresses (a crowd of IPv6 /64s): forgets every one without a
+ * connection now, after its summary. */
+static void
+forget_peers (PpNodeService *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Peer *peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (peer->n_pending == 0)
+      {
+        peer_summarize (peer, now);
+        g_hash_table_iter_remove (&iter);
+      }
+}
+
 static Peer *
 lookup_peer (PpNodeService     *self,
              GSocketConnection *connection)
@@ -382,7 +403,7 @@ lookup_peer (PpNodeService     *self,
   if (peer != NULL)
     return peer;
   if (g_hash_table_size (self->peers) >= MAX_PEERS)
-    forget_idle_peers (self, G_MAXINT64);
+    forget_peers (self);
   peer = g_new0 (Peer, 1);
   peer->address = g_steal_pointer (&address);
   g_hash_table_insert (self->peers, peer->address, peer);
@@ -2135,7 +2156,6 @@ pp_node_service_stop_listening (PpNodeService *self)
       g_signal_handlers_disconnect_by_data (self->listener, self);
       g_clear_object (&self->listener);
     }
-  stop_peer_tick (self);
   set_port (self, 0);
 }
 
@@ -2164,6 +2184,7 @@ pp_node_service_stop (PpNodeService *self)
         client_log (client, G_LOG_LEVEL_INFO, "disconnected: the node is shutting down");
       client_abort (client, "shutdown", "the node is shutting down");
     }
+  stop_peer_tick (self);
 }
 
 /**
