@@ -687,6 +687,74 @@ test_def_evicted (Fixture       *fixture,
     g_object_unref (functions[i]);
 }
 
+static guint64
+get_jobs_done (PpNodeService *service)
+{
+  g_autoptr(GVariant) clients = pp_node_service_dup_clients (service);
+  guint64 jobs_done = 0;
+
+  g_assert_cmpuint (g_variant_n_children (clients), ==, 1);
+  g_variant_get_child (clients, 0, "(&std)", NULL, &jobs_done, NULL);
+  return jobs_done;
+}
+
+/* A client that does not read its results stops being read once the
+ * service holds max-queued-output bytes for it; it gets every result once
+ * it reads again. */
+static void
+test_backpressure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(PpFunction) big = pp_function_new ("big", "def big(i):\n    return 'x' * 30000\n",
+                                               NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  const guint n_jobs = 2000;
+  guint64 done_while_paused;
+
+  g_object_set (fixture->service, "max-queued-output", (guint64) 64 * 1024, NULL);
+  client = test_client_new_authenticated (fixture);
+  test_client_send_def (client, big, NULL);
+  _pp_connection_set_paused (client->connection, TRUE);
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u]", i);
+
+      test_client_send_job (client, i, pp_function_get_key (big), args);
+    }
+  /* Until the service stops running the client's jobs. */
+  do
+    {
+      guint64 before = get_jobs_done (fixture->service);
+
+      run_for (fixture->context, 300);
+      done_while_paused = get_jobs_done (fixture->service);
+      if (done_while_paused == before && done_while_paused > 0 &&
+          pp_node_service_get_active_jobs (fixture->service) == 0)
+        break;
+    }
+  while (done_while_paused < n_jobs);
+  g_test_message ("%" G_GUINT64_FORMAT " of %u jobs done while the client did not read",
+                  done_while_paused, n_jobs);
+  /* What the sockets' buffers hold, and no more. */
+  g_assert_cmpuint (done_while_paused, <, n_jobs / 2);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+
+  _pp_connection_set_paused (client->connection, FALSE);
+  while (g_hash_table_size (seen) < n_jobs)
+    {
+      g_autoptr(PpFrame) frame = test_client_next_result (client);
+      gint64 id = _pp_frame_get_int (frame, "id", -1);
+
+      g_assert_true (frame_flag (frame, "ok"));
+      g_assert_cmpint (id, >=, 0);
+      g_assert_cmpint (id, <, n_jobs);
+      g_assert_false (g_hash_table_contains (seen, GINT_TO_POINTER (id + 1)));
+      g_hash_table_add (seen, GINT_TO_POINTER (id + 1));
+    }
+  g_assert_cmpuint (get_jobs_done (fixture->service), ==, n_jobs);
+}
+
 /* A "def" whose key is not the SHA-256 of its function is refused. */
 static void
 test_def_bad_key (Fixture       *fixture,
@@ -1374,6 +1442,7 @@ main (int   argc,
   ADD ("/node-service/def-per-connection", test_def_per_connection, 0);
   ADD ("/node-service/def-bad-key", test_def_bad_key, 0);
   ADD ("/node-service/def-evicted", test_def_evicted, 0);
+  ADD ("/node-service/backpressure", test_backpressure, 0);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
   ADD ("/node-service/long-names", test_long_names, 0);
   ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
