@@ -330,14 +330,18 @@ peer_free (Peer *peer)
   g_free (peer);
 }
 
-/* The address a connection counts against: its IPv4 address, or the /64
- * of its IPv6 address (one host usually has a whole /64). */
+/* The address a connection counts against: its IPv4 address (also when
+ * it comes IPv4-mapped, ::ffff:a.b.c.d, to a dual-stack socket), or the
+ * /64 of its IPv6 address (one host usually has a whole /64). */
 static char *
 dup_peer_address (GSocketConnection *connection)
 {
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
   g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
   g_autoptr(GInetAddress) prefix = NULL;
-  guint8 bytes[16];
+  g_autofree char *text = NULL;
+  const guint8 *bytes;
+  guint8 masked[16];
   GInetAddress *inet;
 
   if (!G_IS_INET_SOCKET_ADDRESS (address))
@@ -345,10 +349,14 @@ dup_peer_address (GSocketConnection *connection)
   inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
   if (g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
     return g_inet_address_to_string (inet);
-  memcpy (bytes, g_inet_address_to_bytes (inet), 8);
-  memset (bytes + 8, 0, 8);
-  prefix = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV6);
-  return g_strdup_printf ("%s/64", g_inet_address_to_string (prefix));
+  bytes = g_inet_address_to_bytes (inet);
+  if (memcmp (bytes, v4_mapped, sizeof v4_mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  memcpy (masked, bytes, 8);
+  memset (masked + 8, 0, 8);
+  prefix = g_inet_address_new_from_bytes (masked, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (prefix);
+  return g_strdup_printf ("%s/64", text);
 }
 
 static gboolean
