@@ -654,13 +654,13 @@ def test_wrong_secret_flood_is_slowed_and_summarised(ppd):
         thread.join(TIMEOUT)
     print("wrong-secret attempts in 4 s with 10 connections: %d; another address served "
           "in %.3f s" % (len(answers), served))
-    assert served < 1, served
+    assert served < 2, served
     assert 10 <= len(answers) < 80, len(answers)
     assert all(a == ["auth"] for a in answers), answers
     assert daemon.stop() == 0
-    lines = [l for l in daemon.text().splitlines() if "127.0.0.1" in l]
+    lines = [l for l in daemon.text().splitlines() if " Pp: " in l and "127.0.0.1" in l]
     print("log lines about the attacker: %d" % len(lines))
-    assert len(lines) <= 8, "\n".join(lines)
+    assert len(lines) <= 7, "\n".join(lines)
     assert re.search(r"\d+ more failed handshakes from 127\.0\.0\.1 in the last \d+ s",
                      daemon.text()), daemon.text()
 
@@ -708,7 +708,7 @@ def test_unread_results_are_bounded(ppd):
             peak, last = max(peak, rss), rss
         print("ppd VmRSS %.1f MiB before, %.1f MiB at most while the client did not read"
               % (before / 2**20, peak / 2**20))
-        assert peak - before < 26 << 20, (before, peak)
+        assert peak - before < 28 << 20, (before, peak)
         ids = set()
         for _ in range(count):
             header, body = client.recv()
@@ -747,3 +747,43 @@ def test_definitions_are_bounded(ppd):
         assert client.define("f0", big_source(0)) == keys[0]
         job = client.submit(keys[0])
         assert client.result() == (job, 0)
+
+
+def test_address_with_ten_failures_waiting_is_refused(ppd):
+    """Failed handshakes wait for their answer outside the pending slots, 10
+    per address at most: beyond that the address is refused, others are not."""
+    daemon = ppd()
+    waiting = []
+
+    def fail_without_waiting():
+        client = Client(sock=connect_from(daemon.port, "127.0.0.1"))
+        nonce = os.urandom(32).hex()
+        try:
+            client.send(frame({"t": "hello", "proto": 1, "nonce": nonce}))
+            challenge = client.recv()
+        except ConnectionResetError:
+            challenge = None
+        if challenge is None:
+            client.close()
+            return False
+        client.send(frame({"t": "auth", "proof": proof("wrong", b"pp-glib client",
+                                                        challenge[0]["nonce"], nonce)}))
+        waiting.append(client)
+        return True
+
+    try:
+        for _ in range(10):
+            assert fail_without_waiting()
+        time.sleep(2)       # the first few answers (0.1 s doubling) came
+        tries = 0
+        while fail_without_waiting():
+            tries += 1
+            assert tries <= 10
+        assert timed_serve(daemon.port, "127.0.0.2") < 2
+        for client in waiting:
+            assert [f[0]["code"] for f in client.recv_until_closed()] == ["auth"]
+    finally:
+        for client in waiting:
+            client.close()
+    assert daemon.stop() == 0
+    daemon.wait_for(r"\d+ more failed handshakes from 127\.0\.0\.1 in the last \d+ s")
