@@ -565,6 +565,13 @@ def vm_rss(pid):
     raise AssertionError("no VmRSS for %d" % pid)
 
 
+def sanitized(pid):
+    """Whether the process runs under AddressSanitizer, whose quarantine of
+    freed memory makes its RSS meaningless."""
+    with open("/proc/%d/maps" % pid) as maps:
+        return "libasan" in maps.read()
+
+
 def raise_fd_limit():
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -708,7 +715,8 @@ def test_unread_results_are_bounded(ppd):
             peak, last = max(peak, rss), rss
         print("ppd VmRSS %.1f MiB before, %.1f MiB at most while the client did not read"
               % (before / 2**20, peak / 2**20))
-        assert peak - before < 28 << 20, (before, peak)
+        if not sanitized(daemon.proc.pid):
+            assert peak - before < 28 << 20, (before, peak)
         ids = set()
         for _ in range(count):
             header, body = client.recv()
@@ -739,7 +747,8 @@ def test_definitions_are_bounded(ppd):
         after = vm_rss(daemon.proc.pid)
         print("ppd VmRSS %.1f MiB before, %.1f MiB after 20 x 5 MiB definitions"
               % (before / 2**20, after / 2**20))
-        assert after - before < 48 << 20, (before, after)
+        if not sanitized(daemon.proc.pid):
+            assert after - before < 48 << 20, (before, after)
         job = client.submit(keys[0])
         header, _ = client.recv()
         assert header["id"] == job and not header["ok"], header
