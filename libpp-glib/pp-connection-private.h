@@ -75,7 +75,7 @@ void          _pp_connection_flush        (PpConnection                *self);
 /* Bytes queued and not yet written. */
 gsize         _pp_connection_get_pending  (PpConnection                *self);
 /* While paused, nothing more is read or handed on (frames already read
- * wait); writing goes on. */
+ * wait) and the timeout does not run; writing goes on. */
 void          _pp_connection_set_paused   (PpConnection                *self,
                                            gboolean                     paused);
 /* "address:port" of the peer. */

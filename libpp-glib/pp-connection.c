@@ -522,13 +522,20 @@ _pp_connection_set_paused (PpConnection *self,
   if (self->closed || self->paused == paused)
     return;
   self->paused = paused;
+  /* Not listening, the connection cannot hear silence either: the timeout
+   * starts afresh on resuming. */
   if (paused)
-    clear_source (&self->read_source);
+    {
+      clear_source (&self->read_source);
+      clear_source (&self->timeout_source);
+    }
   else
     {
       /* Frames read before the pause go first. */
       start_reading (self);
       g_source_set_ready_time (self->read_source, 0);
+      if (self->timeout > 0)
+        _pp_connection_set_timeout (self, self->timeout);
     }
 }
 

@@ -700,7 +700,8 @@ get_jobs_done (PpNodeService *service)
 
 /* A client that does not read its results stops being read once the
  * service holds max-queued-output bytes for it; it gets every result once
- * it reads again. */
+ * it reads again. With a socket timeout (@data), a pause longer than it
+ * does not count as silence: the service was not listening. */
 static void
 test_backpressure (Fixture       *fixture,
                    gconstpointer  data)
@@ -739,12 +740,20 @@ test_backpressure (Fixture       *fixture,
   /* What the sockets' buffers hold, and no more. */
   g_assert_cmpuint (done_while_paused, <, n_jobs / 2);
   g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+  if (GPOINTER_TO_UINT (data) > 0)
+    run_for (fixture->context, GPOINTER_TO_UINT (data) * 1500);
 
   _pp_connection_set_paused (client->connection, FALSE);
   while (g_hash_table_size (seen) < n_jobs)
     {
-      g_autoptr(PpFrame) frame = test_client_next_result (client);
-      gint64 id = _pp_frame_get_int (frame, "id", -1);
+      g_autoptr(PpFrame) frame = NULL;
+      gint64 id;
+
+      /* Heartbeats, as a real client sends them. */
+      if (g_hash_table_size (seen) % 100 == 0)
+        test_client_send (client, "{\"t\":\"ping\",\"n\":1}", NULL, 0);
+      frame = test_client_next_result (client);
+      id = _pp_frame_get_int (frame, "id", -1);
 
       g_assert_true (frame_flag (frame, "ok"));
       g_assert_cmpint (id, >=, 0);
@@ -1443,6 +1452,7 @@ main (int   argc,
   ADD ("/node-service/def-bad-key", test_def_bad_key, 0);
   ADD ("/node-service/def-evicted", test_def_evicted, 0);
   ADD ("/node-service/backpressure", test_backpressure, 0);
+  ADD ("/node-service/backpressure-timeout", test_backpressure, 2);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
   ADD ("/node-service/long-names", test_long_names, 0);
   ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
