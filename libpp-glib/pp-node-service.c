@@ -60,9 +60,13 @@
 #define MAX_FAIL_DELAY_MS      5000
 #define MAX_HELD               1024
 /* Pre-authentication trouble from one address is logged in full
- * LOG_BURST times, then summed up every PEER_TICK_SECONDS; an address
- * quiet for PEER_FORGET_SECONDS starts afresh. */
+ * LOG_BURST times (LOG_BUDGET lines for all per PEER_TICK_SECONDS), then
+ * summed up every PEER_TICK_SECONDS, in one line when more than
+ * MAX_SUMMARY_LINES addresses would need one; an address quiet for
+ * PEER_FORGET_SECONDS starts afresh. */
 #define LOG_BURST              5
+#define LOG_BUDGET             20
+#define MAX_SUMMARY_LINES      5
 #define PEER_TICK_SECONDS      10
 #define PEER_FORGET_SECONDS    60
 #define MAX_PEERS              4096
@@ -125,6 +129,7 @@ struct _PpNodeService
   /* address → Peer */
   GHashTable      *peers;
   GSource         *peer_tick;
+  guint            log_budget;
   guint            n_clients;
   guint            active_jobs;
   guint            notify_active_source;
@@ -207,9 +212,10 @@ static void client_malformed_cb (PpConnection *connection,
                                  gpointer      user_data);
 static void client_drained_cb (PpConnection *connection,
                                gpointer      user_data);
-static void peer_log (Peer       *peer,
-                      const char *who,
-                      const char *message);
+static void peer_log (PpNodeService *self,
+                      Peer          *peer,
+                      const char    *who,
+                      const char    *message);
 
 static const PpConnectionCallbacks connection_callbacks = {
   client_frame_cb,
@@ -237,7 +243,7 @@ client_log (Client         *client,
   /* Before authentication anyone may cause these: summed up per address. */
   if (level == G_LOG_LEVEL_MESSAGE && client->peer_record != NULL)
     {
-      peer_log (client->peer_record, client->peer, message);
+      peer_log (client->service, client->peer_record, client->peer, message);
       return;
     }
   g_log_structured (G_LOG_DOMAIN, level,
@@ -367,8 +373,8 @@ peer_is_idle (Peer   *peer,
          now - peer->last_event >= PEER_FORGET_SECONDS * G_USEC_PER_SEC;
 }
 
-static void peer_summarize (Peer   *peer,
-                            gint64  now);
+static void summarize_peers (PpNodeService *self,
+                             gint64         now);
 
 static void
 forget_idle_peers (PpNodeService *self,
@@ -392,13 +398,11 @@ forget_peers (PpNodeService *self)
   GHashTableIter iter;
   Peer *peer;
 
+  summarize_peers (self, now);
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
     if (peer->n_pending == 0)
-      {
-        peer_summarize (peer, now);
-        g_hash_table_iter_remove (&iter);
-      }
+      g_hash_table_iter_remove (&iter);
 }
 
 static Peer *
@@ -421,16 +425,18 @@ lookup_peer (PpNodeService     *self,
 /* Logs @message about @who (a connection from @peer), or counts it for
  * the next summary once the address had its share of lines. */
 static void
-peer_log (Peer       *peer,
-          const char *who,
-          const char *message)
+peer_log (PpNodeService *self,
+          Peer          *peer,
+          const char    *who,
+          const char    *message)
 {
   gint64 now = g_get_monotonic_time ();
 
   peer->last_event = now;
-  if (peer->logged < LOG_BURST)
+  if (peer->logged < LOG_BURST && self->log_budget > 0)
     {
       peer->logged++;
+      self->log_budget--;
       g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                         "PP_PEER", who,
                         "MESSAGE", "client %s: %s", who, message);
@@ -441,10 +447,11 @@ peer_log (Peer       *peer,
 }
 
 static void
-peer_summarize (Peer   *peer,
-                gint64  now)
+peer_summarize (Peer     *peer,
+                gint64    now,
+                gboolean  log)
 {
-  if (peer->suppressed > 0)
+  if (log && peer->suppressed > 0)
     g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
                       "PP_PEER", peer->address,
                       "MESSAGE", "%u more failed handshakes from %s in the last %u s",
@@ -459,17 +466,42 @@ peer_summarize (Peer   *peer,
     }
 }
 
-static gboolean
-peer_tick_cb (gpointer user_data)
+/* Logs what was left out since the last time: a line per address, or one
+ * for all when too many addresses have something to say. */
+static void
+summarize_peers (PpNodeService *self,
+                 gint64         now)
 {
-  PpNodeService *self = user_data;
-  gint64 now = g_get_monotonic_time ();
+  guint n_addresses = 0, n_failures = 0;
+  gint64 since = now;
   GHashTableIter iter;
   Peer *peer;
 
   g_hash_table_iter_init (&iter, self->peers);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    peer_summarize (peer, now);
+    if (peer->suppressed > 0)
+      {
+        n_addresses++;
+        n_failures += peer->suppressed;
+        since = MIN (since, peer->suppressed_since);
+      }
+  if (n_addresses > MAX_SUMMARY_LINES)
+    g_message ("%u more failed handshakes from %u addresses in the last %u s",
+               n_failures, n_addresses,
+               (guint) MAX (1, (now - since + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC));
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    peer_summarize (peer, now, n_addresses <= MAX_SUMMARY_LINES);
+  self->log_budget = LOG_BUDGET;
+}
+
+static gboolean
+peer_tick_cb (gpointer user_data)
+{
+  PpNodeService *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  summarize_peers (self, now);
   forget_idle_peers (self, now);
   return G_SOURCE_CONTINUE;
 }
@@ -488,15 +520,9 @@ start_peer_tick (PpNodeService *self)
 static void
 stop_peer_tick (PpNodeService *self)
 {
-  gint64 now = g_get_monotonic_time ();
-  GHashTableIter iter;
-  Peer *peer;
-
   if (self->peer_tick == NULL)
     return;
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    peer_summarize (peer, now);
+  summarize_peers (self, g_get_monotonic_time ());
   g_source_destroy (self->peer_tick);
   g_clear_pointer (&self->peer_tick, g_source_unref);
 }
@@ -1496,14 +1522,15 @@ client_start_tls (Client *client)
 /* Listening -------------------------------------------------------------- */
 
 static void
-refuse (Peer              *peer,
+refuse (PpNodeService     *self,
+        Peer              *peer,
         GSocketConnection *connection)
 {
   g_autofree char *who = format_peer (connection);
   g_autofree char *message = g_strdup_printf ("refused: %u failed handshakes from %s wait "
                                               "for their answer", peer->n_pending, peer->address);
 
-  peer_log (peer, who, message);
+  peer_log (self, peer, who, message);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 }
 
@@ -1559,7 +1586,7 @@ incoming_cb (GSocketService    *listener,
 
   if (!make_room (self, peer))
     {
-      refuse (peer, connection);
+      refuse (self, peer, connection);
       return TRUE;
     }
   client = client_new (self, connection);
@@ -1942,6 +1969,7 @@ pp_node_service_init (PpNodeService *self)
 {
   self->socket_timeout = DEFAULT_SOCKET_TIMEOUT;
   self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  self->log_budget = LOG_BUDGET;
   self->max_queued_output = DEFAULT_MAX_QUEUED_OUTPUT;
   self->clients = g_hash_table_new (NULL, NULL);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);

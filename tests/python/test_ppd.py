@@ -624,6 +624,10 @@ def test_idle_crowd_does_not_lock_clients_out(ppd):
     check_serves(daemon.port)
     lines = [l for l in daemon.text().splitlines() if "Pp: client 127.0.0.1:" in l]
     assert len(lines) <= 5, "\n".join(lines)
+    assert daemon.stop() == 0
+    lines = [l for l in daemon.text().splitlines() if " Pp: " in l]
+    print("log lines about 1,000 idle connections: %d" % len(lines))
+    assert len(lines) <= 50, "\n".join(lines)
 
 
 def wrong_secret_attempt(port, source="127.0.0.1"):
