@@ -42,6 +42,16 @@ typedef struct
   void (*closed) (PpConnection *connection,
                   const GError *error,
                   gpointer      user_data);
+  /* Optional. The peer broke the frame format (@error says how): the
+   * callee may send a last frame (an "error") or close; the connection
+   * closes right after, and closed() follows unless the callee closed it. */
+  void (*malformed) (PpConnection *connection,
+                     const GError *error,
+                     gpointer      user_data);
+  /* Optional. Everything queued has been written, after the socket had
+   * been full: the peer reads again. */
+  void (*drained) (PpConnection *connection,
+                   gpointer      user_data);
 } PpConnectionCallbacks;
 
 /* Takes a reference on @stream; sets TCP_NODELAY on a socket connection
@@ -76,6 +86,10 @@ GByteArray   *_pp_connection_get_out      (PpConnection                *self);
 void          _pp_connection_flush        (PpConnection                *self);
 /* Bytes queued and not yet written. */
 gsize         _pp_connection_get_pending  (PpConnection                *self);
+/* While paused, nothing more is read or handed on (frames already read
+ * wait) and the timeout does not run; writing goes on. */
+void          _pp_connection_set_paused   (PpConnection                *self,
+                                           gboolean                     paused);
 /* "address:port" of the peer. */
 const char   *_pp_connection_get_peer     (PpConnection                *self);
 GIOStream    *_pp_connection_get_stream   (PpConnection                *self);

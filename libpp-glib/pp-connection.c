@@ -55,6 +55,7 @@ struct _PpConnection
   GSource                     *timeout_source;
 
   gboolean                     closed;
+  gboolean                     paused;
 };
 
 static gboolean readable_cb (GObject *stream, gpointer data);
@@ -141,6 +142,18 @@ describe_peer (GSocketConnection *connection)
   return g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
 }
 
+static void
+start_reading (PpConnection *self)
+{
+  self->read_source = g_pollable_input_stream_create_source (self->input, NULL);
+  g_source_set_callback (self->read_source, G_SOURCE_FUNC (readable_cb), self, NULL);
+  g_source_set_static_name (self->read_source, "[pp-glib] connection read");
+  /* As for worker sockets (pp-worker.c): never dispatched recursively, and
+   * not taken out of and put back into the poll set around each dispatch. */
+  g_source_set_can_recurse (self->read_source, TRUE);
+  g_source_attach (self->read_source, self->context);
+}
+
 PpConnection *
 _pp_connection_new (GIOStream                   *stream,
                     GMainContext                *context,
@@ -176,13 +189,7 @@ _pp_connection_new (GIOStream                   *stream,
     }
   self->peer = describe_peer (base);
 
-  self->read_source = g_pollable_input_stream_create_source (self->input, NULL);
-  g_source_set_callback (self->read_source, G_SOURCE_FUNC (readable_cb), self, NULL);
-  g_source_set_static_name (self->read_source, "[pp-glib] connection read");
-  /* As for worker sockets (pp-worker.c): never dispatched recursively, and
-   * not taken out of and put back into the poll set around each dispatch. */
-  g_source_set_can_recurse (self->read_source, TRUE);
-  g_source_attach (self->read_source, context);
+  start_reading (self);
 
   return self;
 }
@@ -251,7 +258,7 @@ deliver_frames (PpConnection *self)
 {
   g_autoptr(GError) error = NULL;
 
-  while (!self->closed)
+  while (!self->closed && !self->paused)
     {
       PpFrame *frame = _pp_frame_reader_pop (self->reader, &error);
 
@@ -259,6 +266,8 @@ deliver_frames (PpConnection *self)
         break;
       self->callbacks->frame (self, frame, self->user_data);
     }
+  if (error != NULL && !self->closed && self->callbacks->malformed != NULL)
+    self->callbacks->malformed (self, error, self->user_data);
   if (error != NULL)
     report_closed (self, error);
 }
@@ -326,6 +335,9 @@ readable_cb (GObject  *stream,
     report_closed (self, error);
   else if (status == READ_END)
     report_end_of_stream (self);
+  else if (self->paused)
+    /* _pp_connection_set_paused() dropped this source. */
+    return G_SOURCE_REMOVE;
   else
     {
       /* Come back at once for the rest: a TLS layer may already hold it,
@@ -451,7 +463,7 @@ static gboolean
 writable_cb (GObject  *stream,
              gpointer  data)
 {
-  PpConnection *self = data;
+  g_autoptr(PpConnectionRef) self = connection_ref (data);
   gsize pending = _pp_connection_get_pending (self);
 
   flush (self);
@@ -460,6 +472,9 @@ writable_cb (GObject  *stream,
    * that merely fit in the socket's buffer prove nothing.) */
   if (_pp_connection_get_pending (self) < pending)
     self->last_activity = g_get_monotonic_time ();
+  if (self->write_source == NULL && !self->closed && self->write_error == NULL &&
+      self->callbacks->drained != NULL)
+    self->callbacks->drained (self, self->user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -514,6 +529,33 @@ _pp_connection_get_pending (PpConnection *self)
 {
   g_return_val_if_fail (self != NULL, 0);
   return self->out->len - self->out_pos;
+}
+
+void
+_pp_connection_set_paused (PpConnection *self,
+                           gboolean      paused)
+{
+  g_return_if_fail (self != NULL);
+
+  paused = !!paused;
+  if (self->closed || self->paused == paused)
+    return;
+  self->paused = paused;
+  /* Not listening, the connection cannot hear silence either: the timeout
+   * starts afresh on resuming. */
+  if (paused)
+    {
+      clear_source (&self->read_source);
+      clear_source (&self->timeout_source);
+    }
+  else
+    {
+      /* Frames read before the pause go first. */
+      start_reading (self);
+      g_source_set_ready_time (self->read_source, 0);
+      if (self->timeout_ms > 0)
+        _pp_connection_set_timeout_ms (self, self->timeout_ms);
+    }
 }
 
 void

@@ -234,6 +234,32 @@ check_lengths (PpFrameReader  *reader,
   return TRUE;
 }
 
+/* JSON-GLib cuts strings at a U+0000 escape ("hello\u0000x" reads as
+ * "hello"), so a frame type or key would compare equal to a prefix of what
+ * was sent. Such escapes are read as U+2400 (SYMBOL FOR NULL) instead: the
+ * string keeps its length and never equals a name. Returns %NULL when
+ * @data has none. */
+static char *
+replace_nul_escapes (const guint8 *data,
+                     guint32       len)
+{
+  char *copy = NULL;
+
+  for (guint32 i = 0; i + 1 < len; i++)
+    {
+      if (data[i] != '\\')
+        continue;
+      if (data[i + 1] == 'u' && len - i >= 6 && memcmp (data + i + 2, "0000", 4) == 0)
+        {
+          if (copy == NULL)
+            copy = g_strndup ((const char *) data, len);
+          memcpy (copy + i + 2, "2400", 4);
+        }
+      i++;  /* the escaped character */
+    }
+  return copy;
+}
+
 static JsonObject *
 parse_header (PpFrameReader  *reader,
               const guint8   *data,
@@ -241,11 +267,14 @@ parse_header (PpFrameReader  *reader,
               GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *replaced = NULL;
   JsonObject *flat;
   JsonNode *root;
 
   if ((flat = _pp_flat_json_parse ((const char *) data, len)) != NULL)
     return flat;
+  if ((replaced = replace_nul_escapes (data, len)) != NULL)
+    data = (const guint8 *) replaced;
   if (data[0] != '{' ||
       !json_parser_load_from_data (reader->parser, (const char *) data, len, &local_error))
     {

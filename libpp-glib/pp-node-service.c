@@ -45,10 +45,41 @@
  */
 
 #define DEFAULT_SOCKET_TIMEOUT 3600
-/* However long the socket timeout, a handshake must be over within this. */
-#define MAX_HANDSHAKE_SECONDS  30
-/* Connections still in their handshake; more are refused at once. */
+/* A handshake must be over within this, whatever the socket timeout. */
+#define DEFAULT_HANDSHAKE_TIMEOUT 5
+/* Connections still in their handshake, in all and from one address (an
+ * IPv6 /64): a newcomer beyond either takes the place of the oldest (an
+ * idle connection cannot keep a talking client out), except that failed
+ * handshakes held back (below) are never displaced. */
 #define MAX_PENDING            256
+#define MAX_PENDING_PER_PEER   10
+/* A failed handshake is answered after 100 ms, doubling with each failure
+ * from its address (forgotten after a minute of quiet) up to 5 s; at most
+ * MAX_HELD wait at once, outside the pending slots. */
+#define FAIL_DELAY_MS          100
+#define MAX_FAIL_DELAY_MS      5000
+#define MAX_HELD               1024
+/* Pre-authentication trouble from one address is logged in full
+ * LOG_BURST times (LOG_BUDGET lines for all per PEER_TICK_SECONDS), then
+ * summed up every PEER_TICK_SECONDS, in one line when more than
+ * MAX_SUMMARY_LINES addresses would need one; an address quiet for
+ * PEER_FORGET_SECONDS starts afresh. */
+#define LOG_BURST              5
+#define LOG_BUDGET             20
+#define MAX_SUMMARY_LINES      5
+#define PEER_TICK_SECONDS      10
+#define PEER_FORGET_SECONDS    60
+#define MAX_PEERS              4096
+#define LISTEN_BACKLOG         1024
+/* What the node holds for a client: while this much output waits for it
+ * (or it has this many jobs per worker unanswered), its frames are not
+ * read. */
+#define DEFAULT_MAX_QUEUED_OUTPUT (16 * 1024 * 1024)
+#define MAX_JOBS_PER_CPU       130
+#define MIN_MAX_JOBS           256
+/* The bytes of function definitions a connection keeps (the least
+ * recently used go first, the newest always stays). */
+#define MAX_DEFINITIONS_SIZE   (16 * 1024 * 1024)
 /* What a header keeps of an exception's type, message and traceback, so
  * that even fully escaped (6 bytes a byte) it stays under
  * PP_FRAME_MAX_HEADER. */
@@ -59,6 +90,20 @@
 
 typedef struct _Client Client;
 
+/* What one address (an IPv6 /64) does before authenticating. */
+typedef struct
+{
+  char   *address;
+  /* Unauthenticated connections from it, held ones included */
+  guint   n_pending;
+  guint   failures;
+  gint64  last_event;
+  /* Lines logged in full, lines left out since the last summary */
+  guint   logged;
+  guint   suppressed;
+  gint64  suppressed_since;
+} Peer;
+
 struct _PpNodeService
 {
   GObject          parent_instance;
@@ -68,6 +113,8 @@ struct _PpNodeService
   GTlsCertificate *certificate;
   guint            socket_timeout;
   guint            heartbeat_ms;
+  guint            handshake_timeout;
+  guint64          max_queued_output;
 
   GSocketService  *listener;
   GMainContext    *context;
@@ -77,7 +124,13 @@ struct _PpNodeService
   GHashTable      *clients;
   /* PpJob → RemoteJob, for every job sent to the pool and not answered */
   GHashTable      *tracked;
-  guint            n_pending;
+  /* Clients in their handshake, oldest first (not the held ones) */
+  GQueue           pending;
+  guint            n_held;
+  /* address → Peer */
+  GHashTable      *peers;
+  GSource         *peer_tick;
+  guint            log_budget;
   guint            n_clients;
   guint            active_jobs;
   guint            notify_active_source;
@@ -96,8 +149,16 @@ struct _Client
   PpConnection      *connection;
   /* %NULL once the client is authenticated. */
   PpHandshake       *handshake;
-  /* function key → PpFunction */
+  /* While unauthenticated: its address, and its place in the pending
+   * queue unless it is held (its failed handshake waits to be answered) */
+  Peer              *peer_record;
+  GList              pending_link;
+  gboolean           held;
+  /* function key → Definition, and the definitions least recently used
+   * first */
   GHashTable        *functions;
+  GQueue             definitions;
+  gsize              definitions_size;
   /* client job id → RemoteJob */
   GHashTable        *jobs;
   gboolean           authenticated;
@@ -121,6 +182,8 @@ enum {
   PROP_POOL,
   PROP_SECRET,
   PROP_SOCKET_TIMEOUT,
+  PROP_HANDSHAKE_TIMEOUT,
+  PROP_MAX_QUEUED_OUTPUT,
   PROP_TLS_CERTIFICATE,
   PROP_PORT,
   PROP_N_CLIENTS,
@@ -145,10 +208,21 @@ static void client_frame_cb  (PpConnection *connection,
 static void client_closed_cb (PpConnection *connection,
                               const GError *error,
                               gpointer      user_data);
+static void client_malformed_cb (PpConnection *connection,
+                                 const GError *error,
+                                 gpointer      user_data);
+static void client_drained_cb (PpConnection *connection,
+                               gpointer      user_data);
+static void peer_log (PpNodeService *self,
+                      Peer          *peer,
+                      const char    *who,
+                      const char    *message);
 
 static const PpConnectionCallbacks connection_callbacks = {
   client_frame_cb,
   client_closed_cb,
+  client_malformed_cb,
+  client_drained_cb,
 };
 
 /* Logging ---------------------------------------------------------------- */
@@ -167,6 +241,12 @@ client_log (Client         *client,
   message = g_strdup_vprintf (format, args);
   va_end (args);
 
+  /* Before authentication anyone may cause these: summed up per address. */
+  if (level == G_LOG_LEVEL_MESSAGE && client->peer_record != NULL)
+    {
+      peer_log (client->service, client->peer_record, client->peer, message);
+      return;
+    }
   g_log_structured (G_LOG_DOMAIN, level,
                     "PP_PEER", client->peer,
                     "MESSAGE", "client %s: %s", client->peer, message);
@@ -248,6 +328,288 @@ set_text_member (JsonObject *header,
   json_object_set_string_member (header, member, valid);
 }
 
+/* Addresses before authentication ------------------------------------------ */
+
+static void
+peer_free (Peer *peer)
+{
+  g_free (peer->address);
+  g_free (peer);
+}
+
+/* The address a connection counts against: its IPv4 address (also when
+ * it comes IPv4-mapped, ::ffff:a.b.c.d, to a dual-stack socket), or the
+ * /64 of its IPv6 address (one host usually has a whole /64). */
+static char *
+dup_peer_address (GSocketConnection *connection)
+{
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GInetAddress) prefix = NULL;
+  g_autofree char *text = NULL;
+  const guint8 *bytes;
+  guint8 masked[16];
+  GInetAddress *inet;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("unknown");
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  if (g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
+    return g_inet_address_to_string (inet);
+  bytes = g_inet_address_to_bytes (inet);
+  if (memcmp (bytes, v4_mapped, sizeof v4_mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  memcpy (masked, bytes, 8);
+  memset (masked + 8, 0, 8);
+  prefix = g_inet_address_new_from_bytes (masked, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (prefix);
+  return g_strdup_printf ("%s/64", text);
+}
+
+static gboolean
+peer_is_idle (Peer   *peer,
+              gint64  now)
+{
+  return peer->n_pending == 0 && peer->suppressed == 0 &&
+         now - peer->last_event >= PEER_FORGET_SECONDS * G_USEC_PER_SEC;
+}
+
+static void summarize_peers (PpNodeService *self,
+                             gint64         now);
+
+static void
+forget_idle_peers (PpNodeService *self,
+                   gint64         now)
+{
+  GHashTableIter iter;
+  Peer *peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (peer_is_idle (peer, now))
+      g_hash_table_iter_remove (&iter);
+}
+
+/* Too many addresses (a crowd of IPv6 /64s): forgets every one without a
+ * connection now, after its summary. */
+static void
+forget_peers (PpNodeService *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  Peer *peer;
+
+  summarize_peers (self, now);
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (peer->n_pending == 0)
+      g_hash_table_iter_remove (&iter);
+}
+
+static Peer *
+lookup_peer (PpNodeService     *self,
+             GSocketConnection *connection)
+{
+  g_autofree char *address = dup_peer_address (connection);
+  Peer *peer = g_hash_table_lookup (self->peers, address);
+
+  if (peer != NULL)
+    return peer;
+  if (g_hash_table_size (self->peers) >= MAX_PEERS)
+    forget_peers (self);
+  peer = g_new0 (Peer, 1);
+  peer->address = g_steal_pointer (&address);
+  g_hash_table_insert (self->peers, peer->address, peer);
+  return peer;
+}
+
+/* Logs @message about @who (a connection from @peer), or counts it for
+ * the next summary once the address had its share of lines. */
+static void
+peer_log (PpNodeService *self,
+          Peer          *peer,
+          const char    *who,
+          const char    *message)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  peer->last_event = now;
+  if (peer->logged < LOG_BURST && self->log_budget > 0)
+    {
+      peer->logged++;
+      self->log_budget--;
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                        "PP_PEER", who,
+                        "MESSAGE", "client %s: %s", who, message);
+      return;
+    }
+  if (peer->suppressed++ == 0)
+    peer->suppressed_since = now;
+}
+
+static void
+peer_summarize (Peer     *peer,
+                gint64    now,
+                gboolean  log)
+{
+  if (log && peer->suppressed > 0)
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
+                      "PP_PEER", peer->address,
+                      "MESSAGE", "%u more failed handshakes from %s in the last %u s",
+                      peer->suppressed, peer->address,
+                      (guint) MAX (1, (now - peer->suppressed_since + G_USEC_PER_SEC / 2) /
+                                      G_USEC_PER_SEC));
+  peer->suppressed = 0;
+  if (now - peer->last_event >= PEER_FORGET_SECONDS * G_USEC_PER_SEC)
+    {
+      peer->logged = 0;
+      peer->failures = 0;
+    }
+}
+
+/* Logs what was left out since the last time: a line per address, or one
+ * for all when too many addresses have something to say. */
+static void
+summarize_peers (PpNodeService *self,
+                 gint64         now)
+{
+  guint n_addresses = 0, n_failures = 0;
+  gint64 since = now;
+  GHashTableIter iter;
+  Peer *peer;
+
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    if (peer->suppressed > 0)
+      {
+        n_addresses++;
+        n_failures += peer->suppressed;
+        since = MIN (since, peer->suppressed_since);
+      }
+  if (n_addresses > MAX_SUMMARY_LINES)
+    g_message ("%u more failed handshakes from %u addresses in the last %u s",
+               n_failures, n_addresses,
+               (guint) MAX (1, (now - since + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC));
+  g_hash_table_iter_init (&iter, self->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
+    peer_summarize (peer, now, n_addresses <= MAX_SUMMARY_LINES);
+  self->log_budget = LOG_BUDGET;
+}
+
+static gboolean
+peer_tick_cb (gpointer user_data)
+{
+  PpNodeService *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  summarize_peers (self, now);
+  forget_idle_peers (self, now);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_peer_tick (PpNodeService *self)
+{
+  if (self->peer_tick != NULL)
+    return;
+  self->peer_tick = g_timeout_source_new_seconds (PEER_TICK_SECONDS);
+  g_source_set_callback (self->peer_tick, peer_tick_cb, self, NULL);
+  g_source_set_static_name (self->peer_tick, "[pp] handshake log summary");
+  g_source_attach (self->peer_tick, self->context);
+}
+
+static void
+stop_peer_tick (PpNodeService *self)
+{
+  if (self->peer_tick == NULL)
+    return;
+  summarize_peers (self, g_get_monotonic_time ());
+  g_source_destroy (self->peer_tick);
+  g_clear_pointer (&self->peer_tick, g_source_unref);
+}
+
+/* How long to hold back the answer to a failed handshake from @peer. */
+static guint
+peer_fail_delay (Peer *peer)
+{
+  guint shift = MIN (peer->failures, 16);
+
+  peer->failures++;
+  return MIN ((guint64) FAIL_DELAY_MS << shift, MAX_FAIL_DELAY_MS);
+}
+
+/* Function definitions --------------------------------------------------- */
+
+typedef struct
+{
+  GList       link;
+  PpFunction *function;
+  gsize       size;
+} Definition;
+
+static void
+definition_free (Definition *definition)
+{
+  g_object_unref (definition->function);
+  g_free (definition);
+}
+
+static gsize
+function_size (PpFunction *function)
+{
+  const char * const *modules = pp_function_get_modules (function);
+  gsize size = strlen (pp_function_get_source (function)) +
+               strlen (pp_function_get_name (function)) + 256;
+
+  for (guint i = 0; modules[i] != NULL; i++)
+    size += strlen (modules[i]) + sizeof (char *);
+  return size;
+}
+
+static void
+forget_definition (Client     *client,
+                   Definition *definition)
+{
+  g_queue_unlink (&client->definitions, &definition->link);
+  client->definitions_size -= definition->size;
+  g_hash_table_remove (client->functions, pp_function_get_key (definition->function));
+}
+
+static void
+remember_definition (Client     *client,
+                     PpFunction *function)
+{
+  const char *key = pp_function_get_key (function);
+  Definition *definition = g_hash_table_lookup (client->functions, key);
+
+  if (definition != NULL)
+    forget_definition (client, definition);
+  definition = g_new0 (Definition, 1);
+  definition->link.data = definition;
+  definition->function = g_object_ref (function);
+  definition->size = function_size (function);
+  g_hash_table_insert (client->functions, (gpointer) key, definition);
+  g_queue_push_tail_link (&client->definitions, &definition->link);
+  client->definitions_size += definition->size;
+
+  while (client->definitions_size > MAX_DEFINITIONS_SIZE && client->definitions.length > 1)
+    forget_definition (client, g_queue_peek_head (&client->definitions));
+}
+
+/* (transfer none) */
+static PpFunction *
+lookup_definition (Client     *client,
+                   const char *key)
+{
+  Definition *definition = g_hash_table_lookup (client->functions, key);
+
+  if (definition == NULL)
+    return NULL;
+  g_queue_unlink (&client->definitions, &definition->link);
+  g_queue_push_tail_link (&client->definitions, &definition->link);
+  return definition->function;
+}
+
 /* Clients ---------------------------------------------------------------- */
 
 static char *
@@ -279,7 +641,9 @@ client_new (PpNodeService     *service,
   client->peer = format_peer (socket);
   client->socket = g_object_ref (socket);
   client->cancellable = g_cancellable_new ();
-  client->functions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_object_unref);
+  client->functions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify) definition_free);
+  client->pending_link.data = client;
   client->jobs = g_hash_table_new (g_int64_hash, g_int64_equal);
 
   return client;
@@ -353,6 +717,22 @@ client_cancel_jobs (PpNodeService *self,
     pp_job_cancel (g_ptr_array_index (doomed, i));
 }
 
+/* The client is no longer unauthenticated (authenticated or closed). */
+static void
+client_leave_pending (PpNodeService *self,
+                      Client        *client)
+{
+  if (client->peer_record == NULL)
+    return;
+  if (client->held)
+    self->n_held--;
+  else
+    g_queue_unlink (&self->pending, &client->pending_link);
+  client->held = FALSE;
+  client->peer_record->n_pending--;
+  client->peer_record = NULL;
+}
+
 /* Closes the client's connection, if it is open, and forgets the client.
  * @reason says why, for the client-disconnected signal. */
 static void
@@ -366,8 +746,7 @@ client_close (Client     *client,
   self = g_object_ref (client->service);
   client->service = NULL;
   g_hash_table_remove (self->clients, client);
-  if (!client->authenticated)
-    self->n_pending--;
+  client_leave_pending (self, client);
 
   g_cancellable_cancel (client->cancellable);
   if (client->deadline != NULL)
@@ -422,6 +801,31 @@ client_fail (Client     *client,
 {
   client_log (client, G_LOG_LEVEL_MESSAGE, "%s", message);
   client_abort (client, code, message);
+}
+
+/* Backpressure: a client that does not read its results stops being read,
+ * so that the node holds a bounded amount for it. */
+static void
+client_update_reading (Client *client)
+{
+  PpNodeService *self = client->service;
+  guint max_jobs;
+  gboolean full;
+
+  if (self == NULL || !client->authenticated || client->connection == NULL ||
+      client->connection_closed)
+    return;
+  max_jobs = MAX (MIN_MAX_JOBS, pp_server_get_ncpus (self->pool) * MAX_JOBS_PER_CPU);
+  full = _pp_connection_get_pending (client->connection) >= self->max_queued_output ||
+         g_hash_table_size (client->jobs) >= max_jobs;
+  _pp_connection_set_paused (client->connection, full);
+}
+
+static void
+client_drained_cb (PpConnection *connection,
+                   gpointer      user_data)
+{
+  client_update_reading (user_data);
 }
 
 /* Results ---------------------------------------------------------------- */
@@ -531,7 +935,8 @@ client_send_failure (Client     *client,
                      gint64      id,
                      const char *fmt,
                      const char *type,
-                     const char *message)
+                     const char *message,
+                     gboolean    undefined)
 {
   g_autoptr(JsonObject) header = json_object_new ();
 
@@ -542,6 +947,8 @@ client_send_failure (Client     *client,
   json_object_set_double_member (header, "time", 0);
   json_object_set_string_member (header, "etype", type);
   set_text_member (header, "emsg", message, MAX_RESULT_TEXT);
+  if (undefined)
+    json_object_set_boolean_member (header, "undefined", TRUE);
   _pp_connection_send_json (client->connection, header, NULL, 0);
 }
 
@@ -598,7 +1005,10 @@ jobs_finished_cb (GPtrArray *jobs,
   g_hash_table_iter_init (&iter, to_flush);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, NULL))
     if (client->connection != NULL && !client->connection_closed)
-      _pp_connection_flush (client->connection);
+      {
+        _pp_connection_flush (client->connection);
+        client_update_reading (client);
+      }
 }
 
 /* Frames after the handshake ----------------------------------------------- */
@@ -699,8 +1109,7 @@ handle_def (Client   *client,
                    "\"def\" of %s: the key is not the SHA-256 of the function", quoted);
       return FALSE;
     }
-  key = pp_function_get_key (function);
-  g_hash_table_replace (client->functions, (gpointer) key, g_steal_pointer (&function));
+  remember_definition (client, function);
   return TRUE;
 }
 
@@ -761,14 +1170,14 @@ handle_job (Client   *client,
                    "job %" G_GINT64_FORMAT " is already running", id);
       return FALSE;
     }
-  function = key ? g_hash_table_lookup (client->functions, key) : NULL;
+  function = key ? lookup_definition (client, key) : NULL;
   if (function == NULL)
     {
       g_autofree char *quoted = key ? shorten (key, MAX_QUOTE) : g_strdup ("(none)");
       g_autofree char *message = g_strdup_printf ("unknown function key %s: no \"def\" for it "
-                                                  "on this connection", quoted);
+                                                  "on this connection (or no longer)", quoted);
       client_send_failure (client, id, pp_payload_format_to_string (format),
-                           "LookupError", message);
+                           "LookupError", message, key != NULL);
       return TRUE;
     }
 
@@ -781,7 +1190,7 @@ handle_job (Client   *client,
     }
   if (job == NULL)
     client_send_failure (client, id, pp_payload_format_to_string (format),
-                         "RuntimeError", local_error->message);
+                         "RuntimeError", local_error->message, FALSE);
   else
     track_job (client, id, job);
   return TRUE;
@@ -852,6 +1261,8 @@ handle_frame (Client  *client,
     client_fail (client, "shutdown", "the node's worker pool was destroyed");
   else if (!ok)
     client_fail (client, "protocol", error->message);
+  else
+    client_update_reading (client);
 }
 
 /* The handshake ------------------------------------------------------------ */
@@ -873,7 +1284,7 @@ client_authenticated (Client *client)
   g_clear_pointer (&client->handshake, _pp_handshake_free);
   client->authenticated = TRUE;
   client->since = g_get_real_time () / (double) G_USEC_PER_SEC;
-  self->n_pending--;
+  client_leave_pending (self, client);
   if (client->deadline != NULL)
     {
       g_source_destroy (client->deadline);
@@ -890,6 +1301,51 @@ client_authenticated (Client *client)
 }
 
 static void
+stop_deadline (Client *client)
+{
+  if (client->deadline == NULL)
+    return;
+  g_source_destroy (client->deadline);
+  g_clear_pointer (&client->deadline, g_source_unref);
+}
+
+static gboolean
+release_cb (gpointer user_data)
+{
+  Client *client = user_data;
+
+  g_clear_pointer (&client->deadline, g_source_unref);
+  client_close (client, "the handshake failed");
+  return G_SOURCE_REMOVE;
+}
+
+/* A failed handshake is answered (its "error" frame sent, the connection
+ * closed) after a delay that grows with the failures from its address. It
+ * leaves the pending slots meanwhile: clients from elsewhere do not wait
+ * for it. */
+static void
+client_hold (Client *client)
+{
+  PpNodeService *self = client->service;
+  guint delay = peer_fail_delay (client->peer_record);
+
+  if (self->n_held >= MAX_HELD)
+    {
+      client_close (client, "the handshake failed");
+      return;
+    }
+  g_queue_unlink (&self->pending, &client->pending_link);
+  client->held = TRUE;
+  self->n_held++;
+  _pp_connection_set_paused (client->connection, TRUE);
+  stop_deadline (client);
+  client->deadline = g_timeout_source_new (delay);
+  g_source_set_callback (client->deadline, release_cb, client, NULL);
+  g_source_set_static_name (client->deadline, "[pp] failed handshake");
+  g_source_attach (client->deadline, self->context);
+}
+
+static void
 handle_handshake_frame (Client  *client,
                         PpFrame *frame)
 {
@@ -898,7 +1354,8 @@ handle_handshake_frame (Client  *client,
 
   status = _pp_handshake_feed (client->handshake, frame,
                                _pp_connection_get_out (client->connection), &error);
-  _pp_connection_flush (client->connection);
+  if (status != PP_HANDSHAKE_FAILED)
+    _pp_connection_flush (client->connection);
 
   if (status == PP_HANDSHAKE_DONE)
     client_authenticated (client);
@@ -908,7 +1365,7 @@ handle_handshake_frame (Client  *client,
        * secret"); the handshake queued the "error" frame, which closing
        * flushes. */
       client_log (client, G_LOG_LEVEL_MESSAGE, "%s", error->message);
-      client_close (client, error->message);
+      client_hold (client);
     }
 }
 
@@ -920,7 +1377,7 @@ client_frame_cb (PpConnection *connection,
   Client *client = user_data;
   g_autoptr(PpFrame) owned = frame;
 
-  if (client->service == NULL)
+  if (client->service == NULL || client->held)
     return;
   if (client->handshake != NULL)
     handle_handshake_frame (client, frame);
@@ -956,12 +1413,29 @@ client_closed_cb (PpConnection *connection,
   client_close (client, reason);
 }
 
+/* A frame that breaks the format (docs/protocol.md): the client is told
+ * why, as for any other protocol error, before the connection closes. */
+static void
+client_malformed_cb (PpConnection *connection,
+                     const GError *error,
+                     gpointer      user_data)
+{
+  Client *client = user_data;
+
+  if (client->service == NULL || client->held)
+    return;
+  if (client->peer_record != NULL)
+    client->peer_record->failures++;
+  client_fail (client, "protocol", error->message);
+}
+
+/* The handshake-timeout, or -k (socket-timeout) when that is shorter. */
 static guint
 handshake_seconds (PpNodeService *self)
 {
   if (self->socket_timeout == 0)
-    return MAX_HANDSHAKE_SECONDS;
-  return MIN (self->socket_timeout, MAX_HANDSHAKE_SECONDS);
+    return self->handshake_timeout;
+  return MIN (self->socket_timeout, self->handshake_timeout);
 }
 
 static gboolean
@@ -1062,15 +1536,56 @@ client_start_tls (Client *client)
 
 static void
 refuse (PpNodeService     *self,
+        Peer              *peer,
         GSocketConnection *connection)
 {
-  g_autofree char *peer = format_peer (connection);
+  g_autofree char *who = format_peer (connection);
+  g_autofree char *message = g_strdup_printf ("refused: %u failed handshakes from %s wait "
+                                              "for their answer", peer->n_pending, peer->address);
 
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                    "PP_PEER", peer,
-                    "MESSAGE", "client %s: refused: %u connections are already authenticating",
-                    peer, self->n_pending);
+  peer_log (self, peer, who, message);
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+/* The oldest connection still in its handshake, from @peer or any. */
+static Client *
+oldest_pending (PpNodeService *self,
+                Peer          *peer)
+{
+  for (GList *l = self->pending.head; l != NULL; l = l->next)
+    {
+      Client *client = l->data;
+
+      if (peer == NULL || client->peer_record == peer)
+        return client;
+    }
+  return NULL;
+}
+
+static void
+displace (Client *client)
+{
+  client_fail (client, "timeout",
+               "dropped to make room for a newer connection: too many are authenticating");
+}
+
+/* Makes room for one more connection from @peer, displacing the oldest
+ * pending one if need be. FALSE when all of @peer's are held. */
+static gboolean
+make_room (PpNodeService *self,
+           Peer          *peer)
+{
+  Client *victim;
+
+  if (peer->n_pending >= MAX_PENDING_PER_PEER)
+    {
+      if ((victim = oldest_pending (self, peer)) == NULL)
+        return FALSE;
+      displace (victim);
+    }
+  if (self->pending.length >= MAX_PENDING)
+    displace (oldest_pending (self, NULL));
+  return TRUE;
 }
 
 static gboolean
@@ -1079,17 +1594,20 @@ incoming_cb (GSocketService    *listener,
              GObject           *source_object,
              PpNodeService     *self)
 {
+  Peer *peer = lookup_peer (self, connection);
   Client *client;
 
-  if (self->n_pending >= MAX_PENDING)
+  if (!make_room (self, peer))
     {
-      refuse (self, connection);
+      refuse (self, peer, connection);
       return TRUE;
     }
   client = client_new (self, connection);
   client_log (client, G_LOG_LEVEL_DEBUG, "connected");
   g_hash_table_add (self->clients, client);
-  self->n_pending++;
+  client->peer_record = peer;
+  peer->n_pending++;
+  g_queue_push_tail_link (&self->pending, &client->pending_link);
   client_start_deadline (client);
   if (self->certificate != NULL)
     client_start_tls (client);
@@ -1139,7 +1657,9 @@ ensure_listener (PpNodeService *self)
       _pp_server_set_finished_func (self->pool, self->context, jobs_finished_cb, self);
     }
   self->listener = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->listener), LISTEN_BACKLOG);
   g_signal_connect_object (self->listener, "incoming", G_CALLBACK (incoming_cb), self, 0);
+  start_peer_tick (self);
 }
 
 static gboolean
@@ -1224,6 +1744,7 @@ pp_node_service_finalize (GObject *object)
   PpNodeService *self = PP_NODE_SERVICE (object);
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
+  g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   if (self->secret != NULL)
     explicit_bzero (self->secret, strlen (self->secret));
@@ -1247,6 +1768,12 @@ pp_node_service_get_property (GObject    *object,
       break;
     case PROP_SOCKET_TIMEOUT:
       g_value_set_uint (value, self->socket_timeout);
+      break;
+    case PROP_HANDSHAKE_TIMEOUT:
+      g_value_set_uint (value, self->handshake_timeout);
+      break;
+    case PROP_MAX_QUEUED_OUTPUT:
+      g_value_set_uint64 (value, self->max_queued_output);
       break;
     case PROP_TLS_CERTIFICATE:
       g_value_set_object (value, self->certificate);
@@ -1285,6 +1812,20 @@ pp_node_service_set_property (GObject      *object,
       break;
     case PROP_SOCKET_TIMEOUT:
       pp_node_service_set_socket_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_HANDSHAKE_TIMEOUT:
+      if (self->handshake_timeout != g_value_get_uint (value))
+        {
+          self->handshake_timeout = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_MAX_QUEUED_OUTPUT:
+      if (self->max_queued_output != g_value_get_uint64 (value))
+        {
+          self->max_queued_output = g_value_get_uint64 (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
       break;
     case PROP_TLS_CERTIFICATE:
       pp_node_service_set_tls_certificate (self, g_value_get_object (value));
@@ -1326,9 +1867,9 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
   /**
    * PpNodeService:socket-timeout:
    *
-   * Seconds within which a client must complete its handshake (0: the
-   * limit of 30 seconds, which applies in any case), announced to clients
-   * in the handshake. Once authenticated, a client is closed only when it
+   * Seconds within which a client must complete its handshake, when
+   * shorter than [property@Pp.NodeService:handshake-timeout] (0: that limit
+   * alone), announced to clients in the handshake. Once authenticated, a client is closed only when it
    * misses its heartbeats: it pings every 2 seconds (as the handshake
    * says), and nothing from it for 5 of those intervals closes it; a
    * client waiting for a long job is never closed. Changes apply to new
@@ -1337,6 +1878,33 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
   properties[PROP_SOCKET_TIMEOUT] =
     g_param_spec_uint ("socket-timeout", NULL, NULL, 0, G_MAXINT / 1000, DEFAULT_SOCKET_TIMEOUT,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpNodeService:handshake-timeout:
+   *
+   * Seconds a new connection has to prove the secret (5 by default; a
+   * shorter [property@Pp.NodeService:socket-timeout] shortens it): an
+   * unauthenticated connection holds one of a bounded number of slots (256
+   * in all, 10 per address or IPv6 /64; beyond that the oldest gives way).
+   * Changes apply to new connections.
+   */
+  properties[PROP_HANDSHAKE_TIMEOUT] =
+    g_param_spec_uint ("handshake-timeout", NULL, NULL, 1, 3600, DEFAULT_HANDSHAKE_TIMEOUT,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * PpNodeService:max-queued-output:
+   *
+   * Bytes of results waiting to be sent to one client (16 MiB by default)
+   * beyond which the service stops reading that client's frames until it
+   * has read them: a client that submits without reading cannot make the
+   * node hold more than about this (plus the results of the jobs it already
+   * has running, at most 130 per worker).
+   */
+  properties[PROP_MAX_QUEUED_OUTPUT] =
+    g_param_spec_uint64 ("max-queued-output", NULL, NULL, 1, G_MAXUINT64,
+                         DEFAULT_MAX_QUEUED_OUTPUT,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * PpNodeService:tls-certificate:
@@ -1407,7 +1975,11 @@ pp_node_service_init (PpNodeService *self)
 {
   self->socket_timeout = DEFAULT_SOCKET_TIMEOUT;
   self->heartbeat_ms = _pp_heartbeat_get_interval ();
+  self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  self->log_budget = LOG_BUDGET;
+  self->max_queued_output = DEFAULT_MAX_QUEUED_OUTPUT;
   self->clients = g_hash_table_new (NULL, NULL);
+  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);
   self->tracked = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) remote_job_free);
 }
 
@@ -1517,7 +2089,7 @@ pp_node_service_get_pool (PpNodeService *self)
  * pp_node_service_set_socket_timeout:
  * @self: a #PpNodeService
  * @seconds: seconds within which a client must complete the handshake,
- *   0 for the limit of 30 seconds
+ *   0 for [property@Pp.NodeService:handshake-timeout] alone
  *
  * Sets [property@Pp.NodeService:socket-timeout] (3600 by default, like
  * pp's `ppserver.py`).
@@ -1657,6 +2229,7 @@ pp_node_service_stop (PpNodeService *self)
         client_log (client, G_LOG_LEVEL_INFO, "disconnected: the node is shutting down");
       client_abort (client, "shutdown", "the node is shutting down");
     }
+  stop_peer_tick (self);
 }
 
 /**

@@ -945,7 +945,14 @@ handle_remote_result (PpServer     *self,
 
   g_mutex_lock (&self->lock);
   job = g_hash_table_lookup (node->in_flight, &id);
-  if (job != NULL)
+  if (job != NULL && frame_flag (frame, "undefined"))
+    {
+      /* The node's cache of definitions is bounded: it forgot this one.
+       * Define it again and send the job again. */
+      g_hash_table_remove (node->defined, pp_function_get_key (pp_job_get_function (job)));
+      encode_job (_pp_remote_node_get_out (node), node->defined, job);
+    }
+  else if (job != NULL)
     {
       g_hash_table_remove (node->in_flight, &id);
       if (_pp_job_get_slot (job) == node)

@@ -10,11 +10,13 @@
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "ppd"
 
+#include <errno.h>
 #include <locale.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib-unix.h>
 #include <pp-glib.h>
@@ -431,12 +433,28 @@ ppd_finish (Ppd *self)
   g_clear_pointer (&self->loop, g_main_loop_unref);
 }
 
+/* Each connection is a descriptor, and 1,024 (the usual soft limit) is
+ * soon reached by a crowd of unauthenticated ones: take what the hard limit
+ * allows. */
+static void
+ppd_raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+    g_debug ("Cannot raise the limit of open files: %s", g_strerror (errno));
+}
+
 static int
 ppd_run (PpdOptions *options)
 {
   Ppd self = { .options = options };
   int status = EXIT_FAILURE;
 
+  ppd_raise_fd_limit ();
   self.loop = g_main_loop_new (NULL, FALSE);
   if (ppd_start (&self))
     {

@@ -440,6 +440,15 @@ test_handshake_unexpected_frames (void)
   assert_client_refuses (2, "{\"t\":\"challenge\",\"proto\":1,\"nonce\":\"" NONCE_A "\","
                          "\"proof\":\"" NONCE_A "\"}", NULL);
   assert_client_refuses (2, "{\"t\":\"pong\",\"n\":1}", NULL);
+
+  /* Types are compared whole: a U+0000 in them does not end them. */
+  assert_node_refuses (0, "{\"t\":\"hello\\u0000x\",\"proto\":1,\"nonce\":\"" NONCE_A "\"}",
+                       NULL, "protocol");
+  assert_node_refuses (0, "{\"t\":\"hello\\u0000\",\"proto\":1,\"nonce\":\"" NONCE_A "\"}",
+                       NULL, "protocol");
+  assert_node_refuses (1, "{\"t\":\"auth\\u0000\",\"proof\":\"" NONCE_A "\"}", NULL, "protocol");
+  assert_client_refuses (2, "{\"t\":\"welcome\\u0000\",\"ncpus\":4,\"node\":\"n:1\","
+                         "\"version\":\"0.1.0\",\"timeout\":60}", NULL);
 }
 
 static void

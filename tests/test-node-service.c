@@ -132,7 +132,8 @@ fixture_listen (Fixture *fixture)
   g_assert_cmpuint (fixture->port, >, 0);
 }
 
-/* @data: the socket timeout in seconds, or 0 for the default. */
+/* @data: the socket timeout (and handshake timeout) in seconds, or 0 for
+ * the defaults. */
 static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
@@ -150,7 +151,10 @@ fixture_setup (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->service = service_new (fixture, SECRET);
   if (GPOINTER_TO_UINT (data) > 0)
-    pp_node_service_set_socket_timeout (fixture->service, GPOINTER_TO_UINT (data));
+    {
+      pp_node_service_set_socket_timeout (fixture->service, GPOINTER_TO_UINT (data));
+      g_object_set (fixture->service, "handshake-timeout", GPOINTER_TO_UINT (data), NULL);
+    }
   fixture_listen (fixture);
 }
 
@@ -651,6 +655,163 @@ test_def_per_connection (Fixture       *fixture,
   g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 2);
 }
 
+/* A function of about 5 MiB that returns @n. */
+static PpFunction *
+big_function (guint n)
+{
+  g_autofree char *name = g_strdup_printf ("f%u", n);
+  g_autofree char *padding = g_strnfill (5 * 1024 * 1024, 'x');
+  g_autofree char *source = g_strdup_printf ("def f%u():\n    return %u\n# %s\n", n, n, padding);
+
+  return pp_function_new (name, source, NULL);
+}
+
+static void
+assert_undefined (TestClient *client,
+                  gint64      id,
+                  PpFunction *function)
+{
+  g_autoptr(PpFrame) frame = NULL;
+
+  test_client_send_job (client, id, pp_function_get_key (function), "[]");
+  frame = test_client_next_result (client);
+  g_assert_cmpint (_pp_frame_get_int (frame, "id", -1), ==, id);
+  g_assert_false (frame_flag (frame, "ok"));
+  g_assert_true (frame_flag (frame, "undefined"));
+  g_assert_cmpstr (_pp_frame_get_string (frame, "etype"), ==, "LookupError");
+}
+
+static void
+assert_runs (TestClient *client,
+             gint64      id,
+             PpFunction *function,
+             const char *expected)
+{
+  g_autoptr(PpFrame) frame = NULL;
+
+  test_client_send_job (client, id, pp_function_get_key (function), "[]");
+  frame = test_client_next_result (client);
+  g_assert_cmpint (_pp_frame_get_int (frame, "id", -1), ==, id);
+  assert_result (frame, expected);
+}
+
+/* A connection keeps about 16 MiB of definitions, the least recently used
+ * going first; a job whose definition went is answered "undefined", and
+ * runs once it is defined again. */
+static void
+test_def_evicted (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+  PpFunction *functions[5];
+
+  for (guint i = 0; i < G_N_ELEMENTS (functions); i++)
+    functions[i] = big_function (i);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(PpFrame) frame = run_job (client, i, functions[i], "[]");
+      g_autofree char *expected = g_strdup_printf ("%u", i);
+
+      assert_result (frame, expected);
+    }
+  /* f0 was used last: f1 is the one to go. */
+  assert_runs (client, 10, functions[0], "0");
+  g_clear_pointer (&functions[3], g_object_unref);
+  functions[3] = big_function (3);
+  {
+    g_autoptr(PpFrame) frame = run_job (client, 11, functions[3], "[]");
+
+    assert_result (frame, "3");
+  }
+  assert_undefined (client, 12, functions[1]);
+  assert_runs (client, 13, functions[0], "0");
+  assert_runs (client, 14, functions[2], "2");
+
+  /* Defined again, it runs. */
+  test_client_send_def (client, functions[1], NULL);
+  assert_runs (client, 15, functions[1], "1");
+  g_assert_cmpuint (pp_node_service_get_n_clients (fixture->service), ==, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (functions); i++)
+    g_object_unref (functions[i]);
+}
+
+static guint64
+get_jobs_done (PpNodeService *service)
+{
+  g_autoptr(GVariant) clients = pp_node_service_dup_clients (service);
+  guint64 jobs_done = 0;
+
+  g_assert_cmpuint (g_variant_n_children (clients), ==, 1);
+  g_variant_get_child (clients, 0, "(&std)", NULL, &jobs_done, NULL);
+  return jobs_done;
+}
+
+/* A client that does not read its results stops being read once the
+ * service holds max-queued-output bytes for it; it gets every result once
+ * it reads again. With a socket timeout (@data), a pause longer than it
+ * does not count as silence: the service was not listening. */
+static void
+test_backpressure (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(PpFunction) big = pp_function_new ("big", "def big(i):\n    return 'x' * 30000\n",
+                                               NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  const guint n_jobs = 2000;
+  guint64 done_while_paused;
+
+  g_object_set (fixture->service, "max-queued-output", (guint64) 64 * 1024, NULL);
+  client = test_client_new_authenticated (fixture);
+  test_client_send_def (client, big, NULL);
+  _pp_connection_set_paused (client->connection, TRUE);
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u]", i);
+
+      test_client_send_job (client, i, pp_function_get_key (big), args);
+    }
+  /* Until the service stops running the client's jobs. */
+  do
+    {
+      guint64 before = get_jobs_done (fixture->service);
+
+      run_for (fixture->context, 300);
+      done_while_paused = get_jobs_done (fixture->service);
+      if (done_while_paused == before && done_while_paused > 0 &&
+          pp_node_service_get_active_jobs (fixture->service) == 0)
+        break;
+    }
+  while (done_while_paused < n_jobs);
+  g_test_message ("%" G_GUINT64_FORMAT " of %u jobs done while the client did not read",
+                  done_while_paused, n_jobs);
+  /* What the sockets' buffers hold, and no more. */
+  g_assert_cmpuint (done_while_paused, <, n_jobs / 2);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+  if (GPOINTER_TO_UINT (data) > 0)
+    run_for (fixture->context, GPOINTER_TO_UINT (data) * 1500);
+
+  _pp_connection_set_paused (client->connection, FALSE);
+  while (g_hash_table_size (seen) < n_jobs)
+    {
+      g_autoptr(PpFrame) frame = NULL;
+      gint64 id;
+
+      /* Heartbeats, as a real client sends them. */
+      if (g_hash_table_size (seen) % 100 == 0)
+        test_client_send (client, "{\"t\":\"ping\",\"n\":1}", NULL, 0);
+      frame = test_client_next_result (client);
+      id = _pp_frame_get_int (frame, "id", -1);
+
+      g_assert_true (frame_flag (frame, "ok"));
+      g_assert_cmpint (id, >=, 0);
+      g_assert_cmpint (id, <, n_jobs);
+      g_assert_false (g_hash_table_contains (seen, GINT_TO_POINTER (id + 1)));
+      g_hash_table_add (seen, GINT_TO_POINTER (id + 1));
+    }
+  g_assert_cmpuint (get_jobs_done (fixture->service), ==, n_jobs);
+}
+
 /* A "def" whose key is not the SHA-256 of its function is refused. */
 static void
 test_def_bad_key (Fixture       *fixture,
@@ -804,6 +965,37 @@ test_job_before_auth (Fixture       *fixture,
   g_assert_cmpuint (pp_server_get_active_jobs (fixture->pool, NULL), ==, 0);
 }
 
+/* Before authentication, frames with a body break the limit of 0 bytes:
+ * the client is told so with a "protocol" error, as for any frame out of
+ * place. */
+static void
+test_body_before_auth (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(TestClient) job = test_client_new (fixture);
+  g_autoptr(TestClient) def = test_client_new (fixture);
+  g_autoptr(PpFunction) add = add_function ();
+
+  test_client_send_job (job, 1, pp_function_get_key (add), "[1, 2]");
+  test_client_expect_close (job, "protocol");
+  test_client_send_def (def, add, NULL);
+  test_client_expect_close (def, "protocol");
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->pool, NULL), ==, 0);
+}
+
+/* A type is compared whole: "hello\u0000x" is not "hello". */
+static void
+test_nul_in_type (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(TestClient) client = test_client_new (fixture);
+
+  test_client_send (client, "{\"t\":\"hello\\u0000x\",\"proto\":1,\"nonce\":"
+                    "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+                    NULL, 0);
+  test_client_expect_close (client, "protocol");
+}
+
 static void
 test_garbage (Fixture       *fixture,
               gconstpointer  data)
@@ -848,8 +1040,9 @@ test_oversized (Fixture       *fixture,
     }
 }
 
-/* With a socket timeout of 1 s, a silent client is closed: during the
- * handshake with a "timeout" error, later when it misses its heartbeats. */
+/* With a handshake and socket timeout of 1 s, a silent client is closed:
+ * during the handshake with a "timeout" error, later when it misses its
+ * heartbeats. */
 static void
 test_timeout (Fixture       *fixture,
               gconstpointer  data)
@@ -1351,6 +1544,9 @@ main (int   argc,
   ADD ("/node-service/results", test_results, 0);
   ADD ("/node-service/def-per-connection", test_def_per_connection, 0);
   ADD ("/node-service/def-bad-key", test_def_bad_key, 0);
+  ADD ("/node-service/def-evicted", test_def_evicted, 0);
+  ADD ("/node-service/backpressure", test_backpressure, 0);
+  ADD ("/node-service/backpressure-timeout", test_backpressure, 2);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
   ADD ("/node-service/long-names", test_long_names, 0);
   ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
@@ -1358,6 +1554,8 @@ main (int   argc,
   ADD ("/node-service/wrong-secret-node", test_wrong_secret_node, 0);
   ADD ("/node-service/version", test_version, 0);
   ADD ("/node-service/job-before-auth", test_job_before_auth, 0);
+  ADD ("/node-service/body-before-auth", test_body_before_auth, 0);
+  ADD ("/node-service/nul-in-type", test_nul_in_type, 0);
   ADD ("/node-service/garbage", test_garbage, 0);
   ADD ("/node-service/oversized", test_oversized, 0);
   ADD ("/node-service/timeout", test_timeout, 1);

@@ -381,3 +381,19 @@ def test_two_hosts_in_network_namespaces(tmp_path):
             node_proc.stderr.close()
         _run(ip, "netns", "del", ns_node, check=False)
         _run(ip, "netns", "del", ns_client, check=False)
+
+
+def test_function_evicted_from_the_node_still_runs(nodes, servers, tmp_path, monkeypatch):
+    """ppd keeps about 16 MiB of a client's definitions: after four 5 MiB
+    functions the first is gone there, and the client defines it again."""
+    padding = "x" * (5 << 20)
+    (tmp_path / "bigfuncs.py").write_text("".join(
+        "def f%d(x):\n    # %s\n    return x + %d\n\n" % (n, padding, n) for n in range(4)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import bigfuncs
+    node = nodes(workers=1)
+    srv = servers(0, ppservers=(node.address,), secret=SECRET)
+    for n in range(4):
+        assert srv.submit(getattr(bigfuncs, "f%d" % n), (10,))() == 10 + n
+    assert srv.submit(bigfuncs.f0, (1,))() == 1
+    assert srv.submit(bigfuncs.f1, (1,))() == 2
