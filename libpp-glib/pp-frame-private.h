@@ -35,7 +35,7 @@ gint64       _pp_frame_get_int        (PpFrame      *frame,
  * "Numbers"). Each fails with a PP_ERROR_PROTOCOL error naming the member
  * when the member is missing or holds what does not fit: another JSON type,
  * a fraction where an integer belongs, NaN or an infinity, a value out of
- * [min, max]. Integers may be written as integral doubles ("1e3"). For an
+ * [min, max]. An integer is written as one (7, not 7.0 or 7e0). For an
  * optional member, test _pp_frame_has() first. */
 gboolean     _pp_frame_has            (PpFrame      *frame,
                                        const char   *member);

@@ -129,8 +129,10 @@ bad_number (const char  *member,
 
   if (value_type (node) == G_TYPE_INT64)
     text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  else if (strpbrk (format_double (buffer, json_node_get_double (node)), ".eni") == NULL)
+    text = g_strconcat (buffer, ".0", NULL);  /* a double: 1.0, not 1 */
   else
-    text = g_strdup (format_double (buffer, json_node_get_double (node)));
+    text = g_strdup (buffer);
   g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "member “%s”: %s %s", member, text, problem);
   return FALSE;
 }
@@ -172,12 +174,12 @@ _pp_frame_get_int64 (PpFrame     *frame,
 
       if (!isfinite (d))
         return bad_number (member, node, "is not a finite number", error);
-      /* Within -2⁶³ ≤ d < 2⁶³ (both exact as doubles) the cast is defined. */
-      if (!(d >= -0x1p63 && d < 0x1p63))
+      /* Within -2⁶³ ≤ d < 2⁶³ (both exact as doubles) the cast is defined;
+       * a number in range but written with a fraction or an exponent is
+       * not an integer, even 1.0. */
+      if (!(d >= -0x1p63 && d < 0x1p63) || (gint64) d < min || (gint64) d > max)
         return out_of_range (member, node, min, max, error);
-      v = (gint64) d;
-      if ((double) v != d)
-        return bad_number (member, node, "is not an integer", error);
+      return bad_number (member, node, "is not an integer", error);
     }
   if (v < min || v > max)
     return out_of_range (member, node, min, max, error);

@@ -319,7 +319,8 @@ assert_refused (PpFrame    *frame,
 }
 
 /* Each hostile value where an integer belongs, on both decoding paths: the
- * error names the member and says what is wrong. 8.88889e+19 is the input
+ * error names the member and says what is wrong. An integer is written as
+ * one: 7.0 and 1e3 are refused like 1.5. 8.88889e+19 is the input
  * the fuzzer found (it was cast to gint64: undefined behaviour). */
 static void
 test_frame_int_hostile (void)
@@ -332,7 +333,11 @@ test_frame_int_hostile (void)
     { "9223372036854775808.0", "member “v”: 9.2233720368547758e+18 is out of range (0 to 9223372036854775807)" },
     { "-1", "member “v”: -1 is out of range (0 to 9223372036854775807)" },
     { "1.5", "member “v”: 1.5 is not an integer" },
-    { "1e-400", NULL },
+    { "1e-400", "member “v”: 0.0 is not an integer" },
+    { "-0.0", "member “v”: -0.0 is not an integer" },
+    { "7.0", "member “v”: 7.0 is not an integer" },
+    { "1e3", "member “v”: 1000.0 is not an integer" },
+    { "2.5e1", "member “v”: 25.0 is not an integer" },
     { "\"12\"", "member “v” is a string, not an integer" },
     { "true", "member “v” is a boolean, not an integer" },
     { "null", "member “v” is null, not an integer" },
@@ -353,12 +358,6 @@ test_frame_int_hostile (void)
           gint64 value = 42;
           gboolean ok = _pp_frame_get_int64 (frame, "v", 0, G_MAXINT64, &value, &error);
 
-          if (cases[i].message == NULL)
-            {
-              g_assert_no_error (error);
-              g_assert_cmpint (value, ==, 0);
-              continue;
-            }
           assert_refused (frame, ok, error, cases[i].message);
           g_assert_cmpint (value, ==, 42);
           g_assert_cmpint (_pp_frame_get_int (frame, "v", -7), ==, i == 5 ? -1 : -7);
@@ -370,9 +369,8 @@ static void
 test_frame_int_accepted (void)
 {
   const struct { const char *value; gint64 expected; } cases[] = {
-    { "0", 0 }, { "-0", 0 }, { "-0.0", 0 }, { "7", 7 }, { "1e3", 1000 }, { "2.5e1", 25 },
+    { "0", 0 }, { "-0", 0 }, { "7", 7 }, { "9007199254740993", 9007199254740993 },
     { "9223372036854775807", G_MAXINT64 }, { "-9223372036854775808", G_MININT64 },
-    { "-9223372036854775808.0", G_MININT64 }, { "9007199254740993", 9007199254740993 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -453,7 +451,7 @@ test_frame_double (void)
     { "1e400", "member “v”: inf is not a finite number", 0 },
     { "-1e400", "member “v”: -inf is not a finite number", 0 },
     { "-0.5", "member “v”: -0.5 is out of range (0 to 1000000000)", 0 },
-    { "1.5e9", "member “v”: 1500000000 is out of range (0 to 1000000000)", 0 },
+    { "1.5e9", "member “v”: 1500000000.0 is out of range (0 to 1000000000)", 0 },
     { "-1", "member “v”: -1 is out of range (0 to 1000000000)", 0 },
     { "\"0.5\"", "member “v” is a string, not a number", 0 },
     { "false", "member “v” is a boolean, not a number", 0 },
