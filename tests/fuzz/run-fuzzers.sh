@@ -12,8 +12,8 @@
 # Each target reads the seeds in tests/fuzz/corpus/<target>/ and the corpus
 # kept in $FUZZ_BUILD_DIR/fuzz-corpus/<target>/, where its new entries go:
 # each run starts where the last one ended, and the tree is only written by
-# --merge (libFuzzer -merge=1: only inputs that add coverage, so it stays
-# small). Exits non-zero if a target crashes; the input that crashed it is
+# --merge (libFuzzer -merge=1 on edges: only inputs that reach new code, so
+# it stays small). Exits non-zero if a target crashes; the input that crashed it is
 # kept in $FUZZ_BUILD_DIR/fuzz-artifacts/ (reproduce: <target> <file>); copy
 # it into tests/fuzz/corpus/<target>/ with the fix, and the meson tests
 # fuzz-corpus-<target> replay it on every run of the suite.
@@ -50,7 +50,9 @@ if [ "${1:-}" = --merge ]; then
   for target in "${targets[@]}"; do
     mkdir -p "$kept/$target"
     log "Merging new coverage of $target into tests/fuzz/corpus/$target"
-    "$build/tests/fuzz/fuzz-$target" -merge=1 "$top/tests/fuzz/corpus/$target" "$kept/$target" \
+    # Edges only (no hit counters): a few small files per new edge.
+    "$build/tests/fuzz/fuzz-$target" -merge=1 -use_counters=0 \
+      "$top/tests/fuzz/corpus/$target" "$kept/$target" \
       2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' >&2 || true
   done
   exit 0
