@@ -4,7 +4,7 @@
 #   ./dev.sh demo     install what is missing, build, run examples/sum_primes.py
 #   ./dev.sh test     install what is missing, build, run the whole test suite
 #   ./dev.sh asan     the whole test suite again under GCC AddressSanitizer/UBSan
-#   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20)
+#   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20; --merge)
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
 #   ./dev.sh build    install what is missing and build only
@@ -111,7 +111,7 @@ case "$cmd" in
     ;;
   fuzz)
     ensure_packages
-    exec "$top/tests/fuzz/run-fuzzers.sh"
+    exec "$top/tests/fuzz/run-fuzzers.sh" "$@"
     ;;
   asan)
     build "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pp-error.h"
 #include "pp-flat-json-private.h"
 
 /* A cursor over the text; every step either advances or gives up. */
@@ -74,13 +75,16 @@ skip_digits (Cursor *c)
   return c->p > start;
 }
 
-/* JSON's number grammar; integers that fit in 64 bits stay integers. */
+/* JSON's number grammar; integers that fit in 64 bits stay integers, wider
+ * ones are declined (json-glib would wrap them: _pp_flat_json_check_numbers()
+ * refuses them). Huge exponents are infinities, for both parsers. */
 static JsonNode *
 read_number (Cursor *c)
 {
   const char *start = c->p;
   gboolean integral = TRUE;
   g_autofree char *text = NULL;
+  gint64 value;
 
   if (c->p < c->end && *c->p == '-')
     c->p++;
@@ -105,11 +109,11 @@ read_number (Cursor *c)
         return NULL;
     }
   text = g_strndup (start, c->p - start);
-  if (integral && c->p - start <= 18)
-    return json_node_init_int (json_node_alloc (), g_ascii_strtoll (text, NULL, 10));
-  if (integral)
-    return NULL;  /* perhaps beyond 64 bits: json-glib decides */
-  return json_node_init_double (json_node_alloc (), g_ascii_strtod (text, NULL));
+  if (!integral)
+    return json_node_init_double (json_node_alloc (), g_ascii_strtod (text, NULL));
+  if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &value, NULL))
+    return NULL;
+  return json_node_init_int (json_node_alloc (), value);
 }
 
 static gboolean
@@ -180,4 +184,64 @@ _pp_flat_json_parse (const char *text,
   if (c.p != c.end)
     return NULL;
   return g_steal_pointer (&object);
+}
+
+/* Skips a string quoted with ' or " (json-glib takes both). */
+static const char *
+skip_string (const char *p,
+             const char *end)
+{
+  char quote = *p++;
+
+  while (p < end && *p != quote)
+    p += (*p == '\\' && p + 1 < end) ? 2 : 1;
+  return p < end ? p + 1 : end;
+}
+
+static gboolean
+is_strict_number (const char *start,
+                  const char *end)
+{
+  Cursor c = { start, end };
+  g_autoptr(JsonNode) node = read_number (&c);
+
+  return node != NULL && c.p == end;
+}
+
+/* Checks the numbers of a header json-glib has parsed, which it takes too
+ * leniently: an integer beyond 64 bits wraps silently (2⁶⁴ + 1 reads as 1),
+ * and it also reads 0x10 and 05. Every number must be a JSON number, and
+ * an integer must fit in 64 bits. */
+gboolean
+_pp_flat_json_check_numbers (const char  *text,
+                             gsize        length,
+                             GError     **error)
+{
+  const char *p = text, *end = text + length;
+
+  while (p < end)
+    {
+      const char *start = p;
+
+      if (*p == '"' || *p == '\'')
+        p = skip_string (p, end);
+      else if (g_ascii_isalpha (*p) || *p == '_')
+        while (p < end && (g_ascii_isalnum (*p) || *p == '_'))
+          p++;
+      else if (g_ascii_isdigit (*p) || *p == '-' || *p == '.')
+        {
+          while (p < end && (g_ascii_isalnum (*p) || *p == '.' || *p == '+' || *p == '-'))
+            p++;
+          if (!is_strict_number (start, p))
+            {
+              g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                           "%.*s%s is not a JSON number that fits in 64 bits",
+                           (int) MIN (p - start, 40), start, p - start > 40 ? "…" : "");
+              return FALSE;
+            }
+        }
+      else
+        p++;
+    }
+  return TRUE;
 }

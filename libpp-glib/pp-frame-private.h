@@ -31,6 +31,45 @@ gint64       _pp_frame_get_int        (PpFrame      *frame,
                                        const char   *member,
                                        gint64        fallback);
 
+/* Checked reads of a value that came from outside (docs/protocol.md,
+ * "Numbers"). Each fails with a PP_ERROR_PROTOCOL error naming the member
+ * when the member is missing or holds what does not fit: another JSON type,
+ * a fraction where an integer belongs, NaN or an infinity, a value out of
+ * [min, max]. An integer is written as one (7, not 7.0 or 7e0). For an
+ * optional member, test _pp_frame_has() first. */
+gboolean     _pp_frame_has            (PpFrame      *frame,
+                                       const char   *member);
+gboolean     _pp_frame_get_int64      (PpFrame      *frame,
+                                       const char   *member,
+                                       gint64        min,
+                                       gint64        max,
+                                       gint64       *value,
+                                       GError      **error);
+gboolean     _pp_frame_get_uint64     (PpFrame      *frame,
+                                       const char   *member,
+                                       guint64       max,
+                                       guint64      *value,
+                                       GError      **error);
+gboolean     _pp_frame_get_uint       (PpFrame      *frame,
+                                       const char   *member,
+                                       guint         max,
+                                       guint        *value,
+                                       GError      **error);
+gboolean     _pp_frame_get_double     (PpFrame      *frame,
+                                       const char   *member,
+                                       double        min,
+                                       double        max,
+                                       double       *value,
+                                       GError      **error);
+gboolean     _pp_frame_get_bool       (PpFrame      *frame,
+                                       const char   *member,
+                                       gboolean     *value,
+                                       GError      **error);
+gboolean     _pp_frame_get_str        (PpFrame      *frame,
+                                       const char   *member,
+                                       const char  **value,
+                                       GError      **error);
+
 void         _pp_frame_append         (GByteArray   *out,
                                        const char   *header,
                                        gsize         header_len,

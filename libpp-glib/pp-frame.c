@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "pp-error.h"
@@ -56,20 +57,225 @@ _pp_frame_get_type (PpFrame *frame)
   return _pp_frame_get_string (frame, "t");
 }
 
+/* Numbers ------------------------------------------------------------------ */
+
+gboolean
+_pp_frame_has (PpFrame    *frame,
+               const char *member)
+{
+  return json_object_has_member (frame->header, member);
+}
+
+static JsonNode *
+get_member (PpFrame     *frame,
+            const char  *member,
+            GError     **error)
+{
+  JsonNode *node = json_object_get_member (frame->header, member);
+
+  if (node == NULL)
+    g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "member “%s” is missing", member);
+  return node;
+}
+
+static GType
+value_type (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+}
+
+static gboolean
+is_number (JsonNode *node)
+{
+  return value_type (node) == G_TYPE_INT64 || value_type (node) == G_TYPE_DOUBLE;
+}
+
+static gboolean
+wrong_type (const char  *member,
+            JsonNode    *node,
+            const char  *expected,
+            GError     **error)
+{
+  const char *what = JSON_NODE_HOLDS_OBJECT (node) ? "an object" :
+                     JSON_NODE_HOLDS_ARRAY (node) ? "an array" :
+                     JSON_NODE_HOLDS_NULL (node) ? "null" :
+                     value_type (node) == G_TYPE_STRING ? "a string" :
+                     value_type (node) == G_TYPE_BOOLEAN ? "a boolean" : "a number";
+
+  g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "member “%s” is %s, not %s",
+               member, what, expected);
+  return FALSE;
+}
+
+/* As short as reads back the same ("1.5", "8.88889e+19" stays precise). */
+static const char *
+format_double (char   *buffer,
+               double  value)
+{
+  g_ascii_formatd (buffer, G_ASCII_DTOSTR_BUF_SIZE, "%.15g", value);
+  if (isfinite (value) && g_ascii_strtod (buffer, NULL) != value)
+    g_ascii_formatd (buffer, G_ASCII_DTOSTR_BUF_SIZE, "%.17g", value);
+  return buffer;
+}
+
+static gboolean
+bad_number (const char  *member,
+            JsonNode    *node,
+            const char  *problem,
+            GError     **error)
+{
+  char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *text = NULL;
+
+  if (value_type (node) == G_TYPE_INT64)
+    text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  else if (strpbrk (format_double (buffer, json_node_get_double (node)), ".eni") == NULL)
+    text = g_strconcat (buffer, ".0", NULL);  /* a double: 1.0, not 1 */
+  else
+    text = g_strdup (buffer);
+  g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "member “%s”: %s %s", member, text, problem);
+  return FALSE;
+}
+
+static gboolean
+out_of_range (const char  *member,
+              JsonNode    *node,
+              gint64       min,
+              gint64       max,
+              GError     **error)
+{
+  g_autofree char *problem = g_strdup_printf ("is out of range (%" G_GINT64_FORMAT " to %"
+                                              G_GINT64_FORMAT ")", min, max);
+
+  return bad_number (member, node, problem, error);
+}
+
+/* Never casts a double that does not fit: that is undefined behaviour. */
+gboolean
+_pp_frame_get_int64 (PpFrame     *frame,
+                     const char  *member,
+                     gint64       min,
+                     gint64       max,
+                     gint64      *value,
+                     GError     **error)
+{
+  JsonNode *node = get_member (frame, member, error);
+  gint64 v;
+
+  if (node == NULL)
+    return FALSE;
+  if (!is_number (node))
+    return wrong_type (member, node, "an integer", error);
+  if (value_type (node) == G_TYPE_INT64)
+    v = json_node_get_int (node);
+  else
+    {
+      double d = json_node_get_double (node);
+
+      if (!isfinite (d))
+        return bad_number (member, node, "is not a finite number", error);
+      /* Within -2⁶³ ≤ d < 2⁶³ (both exact as doubles) the cast is defined;
+       * a number in range but written with a fraction or an exponent is
+       * not an integer, even 1.0. */
+      if (!(d >= -0x1p63 && d < 0x1p63) || (gint64) d < min || (gint64) d > max)
+        return out_of_range (member, node, min, max, error);
+      return bad_number (member, node, "is not an integer", error);
+    }
+  if (v < min || v > max)
+    return out_of_range (member, node, min, max, error);
+  *value = v;
+  return TRUE;
+}
+
+gboolean
+_pp_frame_get_uint (PpFrame     *frame,
+                    const char  *member,
+                    guint        max,
+                    guint       *value,
+                    GError     **error)
+{
+  gint64 v;
+
+  if (!_pp_frame_get_int64 (frame, member, 0, max, &v, error))
+    return FALSE;
+  *value = v;
+  return TRUE;
+}
+
+gboolean
+_pp_frame_get_double (PpFrame     *frame,
+                      const char  *member,
+                      double       min,
+                      double       max,
+                      double      *value,
+                      GError     **error)
+{
+  JsonNode *node = get_member (frame, member, error);
+  char low[G_ASCII_DTOSTR_BUF_SIZE], high[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *range = NULL;
+  double d;
+
+  if (node == NULL)
+    return FALSE;
+  if (!is_number (node))
+    return wrong_type (member, node, "a number", error);
+  d = json_node_get_double (node);
+  if (!isfinite (d))
+    return bad_number (member, node, "is not a finite number", error);
+  if (d < min || d > max)
+    {
+      range = g_strdup_printf ("is out of range (%s to %s)",
+                               format_double (low, min), format_double (high, max));
+      return bad_number (member, node, range, error);
+    }
+  *value = d;
+  return TRUE;
+}
+
+gboolean
+_pp_frame_get_bool (PpFrame     *frame,
+                    const char  *member,
+                    gboolean    *value,
+                    GError     **error)
+{
+  JsonNode *node = get_member (frame, member, error);
+
+  if (node == NULL)
+    return FALSE;
+  if (value_type (node) != G_TYPE_BOOLEAN)
+    return wrong_type (member, node, "true or false", error);
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+_pp_frame_get_str (PpFrame     *frame,
+                   const char  *member,
+                   const char **value,
+                   GError     **error)
+{
+  JsonNode *node = get_member (frame, member, error);
+
+  if (node == NULL)
+    return FALSE;
+  if (value_type (node) != G_TYPE_STRING)
+    return wrong_type (member, node, "a string", error);
+  *value = json_node_get_string (node);
+  return TRUE;
+}
+
+/* For frames this process trusts (its own, in tests): @fallback for a
+ * missing member or anything but a 64-bit integer. */
 gint64
 _pp_frame_get_int (PpFrame    *frame,
                    const char *member,
                    gint64      fallback)
 {
-  JsonNode *node = json_object_get_member (frame->header, member);
+  gint64 value = fallback;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+  if (!_pp_frame_get_int64 (frame, member, G_MININT64, G_MAXINT64, &value, NULL))
     return fallback;
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return json_node_get_int (node);
-  if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
-    return (gint64) json_node_get_double (node);
-  return fallback;
+  return value;
 }
 
 static void
@@ -287,6 +493,12 @@ parse_header (PpFrameReader  *reader,
     {
       g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
                    "Malformed frame header: not a JSON object");
+      return NULL;
+    }
+  if (!_pp_flat_json_check_numbers ((const char *) data, len, &local_error))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "Malformed frame header: %s",
+                   local_error->message);
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));

@@ -298,24 +298,6 @@ get_value (PpFrame    *frame,
   return node;
 }
 
-static gboolean
-get_uint (PpFrame    *frame,
-          const char *member,
-          guint       max,
-          guint      *value)
-{
-  JsonNode *node = get_value (frame, member, G_TYPE_INT64);
-  gint64 v;
-
-  if (node == NULL)
-    return FALSE;
-  v = json_node_get_int (node);
-  if (v < 0 || v > (gint64) max)
-    return FALSE;
-  *value = v;
-  return TRUE;
-}
-
 static const char *
 get_string (PpFrame    *frame,
             const char *member)
@@ -352,14 +334,13 @@ check_version (PpHandshake  *self,
                PpFrame      *frame,
                GError      **error)
 {
-  JsonNode *node = get_value (frame, "proto", G_TYPE_INT64);
+  g_autoptr(GError) local_error = NULL;
   gint64 proto;
 
-  if (node == NULL)
+  if (!_pp_frame_get_int64 (frame, "proto", G_MININT64, G_MAXINT64, &proto, &local_error))
     return fail (self, "protocol", error,
-                 "protocol error: the %s frame has no valid protocol version",
-                 _pp_frame_get_type (frame));
-  proto = json_node_get_int (node);
+                 "protocol error: the %s frame has no valid protocol version (%s)",
+                 _pp_frame_get_type (frame), local_error->message);
   if (proto == PP_PROTOCOL_VERSION)
     return PP_HANDSHAKE_CONTINUE;
 
@@ -533,24 +514,26 @@ client_on_welcome (PpHandshake  *self,
                    PpFrame      *frame,
                    GError      **error)
 {
-  const char *node_name;
+  g_autoptr(GError) local_error = NULL;
+  const char *node_name, *version;
 
   if (g_strcmp0 (_pp_frame_get_type (frame), "error") == 0)
     return client_on_error (self, frame, error);
   if (check_frame (self, frame, "welcome", error) == PP_HANDSHAKE_FAILED)
     return PP_HANDSHAKE_FAILED;
-  node_name = get_string (frame, "node");
-  if (!get_uint (frame, "ncpus", MAX_NCPUS, &self->ncpus) ||
-      !get_uint (frame, "timeout", G_MAXINT32, &self->timeout) ||
-      node_name == NULL || get_string (frame, "version") == NULL)
+  if (!_pp_frame_get_uint (frame, "ncpus", MAX_NCPUS, &self->ncpus, &local_error) ||
+      !_pp_frame_get_uint (frame, "timeout", G_MAXINT32, &self->timeout, &local_error) ||
+      !_pp_frame_get_str (frame, "node", &node_name, &local_error) ||
+      !_pp_frame_get_str (frame, "version", &version, &local_error))
     return fail (self, "protocol", error,
                  "protocol error: the welcome frame lacks a valid ncpus, node, version "
-                 "or timeout");
+                 "or timeout (%s)", local_error->message);
   /* Optional: 0 when the node does not say. */
-  if (json_object_has_member (frame->header, "heartbeat_ms") &&
-      !get_uint (frame, "heartbeat_ms", G_MAXINT32, &self->heartbeat_ms))
+  if (_pp_frame_has (frame, "heartbeat_ms") &&
+      !_pp_frame_get_uint (frame, "heartbeat_ms", G_MAXINT32, &self->heartbeat_ms, &local_error))
     return fail (self, "protocol", error,
-                 "protocol error: the welcome frame has an invalid heartbeat_ms");
+                 "protocol error: the welcome frame has an invalid heartbeat_ms (%s)",
+                 local_error->message);
 
   g_free (self->node_name);
   self->node_name = g_strdup (node_name);

@@ -1018,17 +1018,14 @@ get_job_id (PpFrame  *frame,
             gint64   *id,
             GError  **error)
 {
-  JsonNode *node = json_object_get_member (frame->header, "id");
+  g_autoptr(GError) local_error = NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64 || json_node_get_int (node) < 0)
+  if (!_pp_frame_get_int64 (frame, "id", 0, G_MAXINT64, id, &local_error))
     {
-      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
-                   "malformed \"%s\" frame: \"id\" is not a job number",
-                   _pp_frame_get_type (frame));
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "malformed \"%s\" frame: %s",
+                   _pp_frame_get_type (frame), local_error->message);
       return FALSE;
     }
-  *id = json_node_get_int (node);
   return TRUE;
 }
 

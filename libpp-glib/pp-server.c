@@ -768,6 +768,33 @@ job_error_from_frame (PpJob   *job,
                       message ? message : "");
 }
 
+/* Every number and flag of a result, checked before any of it is used; the
+ * error names the member that does not fit. */
+#define MAX_RUN_TIME 1e9
+
+static gboolean
+check_result (PpFrame  *frame,
+              gint64   *id,
+              GError  **error)
+{
+  static const char * const flags[] = { "ok", "skipped", "cancelled", "compile", "crashed" };
+  gboolean flag;
+  double run_time;
+  gint64 olen;
+
+  if (!_pp_frame_get_int64 (frame, "id", 0, G_MAXINT64, id, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
+    if (_pp_frame_has (frame, flags[i]) && !_pp_frame_get_bool (frame, flags[i], &flag, error))
+      return FALSE;
+  if (_pp_frame_has (frame, "time") &&
+      !_pp_frame_get_double (frame, "time", 0, MAX_RUN_TIME, &run_time, error))
+    return FALSE;
+  return !_pp_frame_has (frame, "olen") ||
+         _pp_frame_get_int64 (frame, "olen", 0, g_bytes_get_size (frame->body), &olen, error);
+}
+
+/* Only for members check_result() accepted. */
 static double
 frame_double (PpFrame    *frame,
               const char *member)
@@ -843,9 +870,19 @@ handle_result (PpServer *self,
                PpFrame  *frame)
 {
   PpJob *job = g_queue_peek_head (&worker->in_flight);
-  double run_time = MAX (frame_double (frame, "time"), 0);
+  g_autoptr(GError) error = NULL;
+  double run_time;
+  gint64 id;
 
-  if (job == NULL || _pp_frame_get_int (frame, "id", -1) != (gint64) pp_job_get_id (job))
+  if (!check_result (frame, &id, &error))
+    {
+      g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
+
+      _pp_worker_kill (worker, reason);
+      return;
+    }
+  run_time = MAX (frame_double (frame, "time"), 0);
+  if (job == NULL || (guint64) id != pp_job_get_id (job))
     {
       _pp_worker_kill (worker, "answered a job it was not given");
       return;
@@ -934,15 +971,34 @@ remote_ready_cb (PpRemoteNode *node,
   kick (self);
 }
 
+static gboolean
+fail_malformed (PpRemoteNode *node,
+                PpJob        *job,
+                const GError *error)
+{
+  _pp_job_add_attempt (job);
+  return _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_PROTOCOL,
+                                         "Node %s sent a malformed result: %s",
+                                         _pp_remote_node_get_address (node), error->message),
+                       NULL, NULL, NULL, NULL, NULL, 0);
+}
+
 static void
 handle_remote_result (PpServer     *self,
                       PpRemoteNode *node,
                       PpFrame      *frame)
 {
-  gint64 id = _pp_frame_get_int (frame, "id", -1);
-  double run_time = MAX (frame_double (frame, "time"), 0);
+  g_autoptr(GError) error = NULL;
+  double run_time = 0;
+  gint64 id = -1;
   PpJob *job;
 
+  /* A malformed result fails its job; one without a valid id is dropped. */
+  if (!check_result (frame, &id, &error))
+    g_warning ("Node %s sent a malformed result: %s", _pp_remote_node_get_address (node),
+               error->message);
+  else
+    run_time = MAX (frame_double (frame, "time"), 0);
   g_mutex_lock (&self->lock);
   job = g_hash_table_lookup (node->in_flight, &id);
   if (job != NULL && frame_flag (frame, "undefined"))
@@ -957,7 +1013,8 @@ handle_remote_result (PpServer     *self,
       g_hash_table_remove (node->in_flight, &id);
       if (_pp_job_get_slot (job) == node)
         _pp_job_set_slot (job, NULL);
-      if (!frame_flag (frame, "cancelled") && complete_job (self, job, frame))
+      if (error != NULL ? fail_malformed (node, job, error)
+                        : !frame_flag (frame, "cancelled") && complete_job (self, job, frame))
         {
           uncount_job_locked (self, job);
           node->njobs++;

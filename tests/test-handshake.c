@@ -545,6 +545,54 @@ test_handshake_garbage_members (void)
                          "\"timeout\":60,\"heartbeat_ms\":\"2000\"}", NULL);
 }
 
+/* Hostile numbers are refused with a message that names the member; the
+ * first is the input the fuzzer found (it was once cast to gint64). */
+static void
+test_handshake_hostile_numbers (void)
+{
+  const struct { guint steps; const char *header; const char *message; } cases[] = {
+    { 0, "{\"t\":\"hello\",\"proto\":8.88889e+19,\"nonce\":\"" NONCE_A "\"}",
+      "member “proto”: 8.88889e+19 is out of range" },
+    { 0, "{\"t\":\"hello\",\"proto\":1e400,\"nonce\":\"" NONCE_A "\"}",
+      "member “proto”: inf is not a finite number" },
+    { 0, "{\"t\":\"hello\",\"proto\":1.5,\"nonce\":\"" NONCE_A "\"}",
+      "member “proto”: 1.5 is not an integer" },
+    { 0, "{\"t\":\"hello\",\"proto\":\"1\",\"nonce\":\"" NONCE_A "\"}",
+      "member “proto” is a string, not an integer" },
+    { 2, "{\"t\":\"welcome\",\"ncpus\":8.88889e+19,\"node\":\"n\",\"version\":\"v\",\"timeout\":60}",
+      "member “ncpus”: 8.88889e+19 is out of range (0 to 65536)" },
+    { 2, "{\"t\":\"welcome\",\"ncpus\":4.0,\"node\":\"n\",\"version\":\"v\",\"timeout\":60}",
+      "member “ncpus”: 4.0 is not an integer" },
+    { 2, "{\"t\":\"welcome\",\"ncpus\":4,\"node\":\"n\",\"version\":\"v\",\"timeout\":-1e19}",
+      "member “timeout”: -1e+19 is out of range (0 to 2147483647)" },
+    { 2, "{\"t\":\"welcome\",\"ncpus\":4,\"node\":\"n\",\"version\":\"v\",\"timeout\":1e400}",
+      "member “timeout”: inf is not a finite number" },
+    { 2, "{\"t\":\"welcome\",\"ncpus\":4,\"node\":\"n\",\"version\":null,\"timeout\":60}",
+      "member “version” is null, not a string" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PpFrame) frame = make_frame (cases[i].header, NULL);
+      PpHandshake *side;
+      GByteArray *out;
+      Pair pair = { 0 };
+
+      pair_init (&pair, "s3cret", "s3cret", NULL, NULL);
+      side = cases[i].steps == 0 ? pair.node : pair.client;
+      out = cases[i].steps == 0 ? pair.to_client : pair.to_node;
+      if (cases[i].steps > 0)
+        pair_run_to_auth (&pair);
+      g_byte_array_set_size (out, 0);
+      g_assert_cmpint (_pp_handshake_feed (side, frame, out, &error), ==, PP_HANDSHAKE_FAILED);
+      g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
+      if (strstr (error->message, cases[i].message) == NULL)
+        g_error ("expected “%s” in “%s”", cases[i].message, error->message);
+      pair_clear (&pair);
+    }
+}
+
 /* Unknown members are ignored, as everywhere in the protocol. */
 static void
 test_handshake_unknown_members (void)
@@ -735,6 +783,7 @@ main (int   argc,
   g_test_add_func ("/handshake/after-done", test_handshake_after_done);
   g_test_add_func ("/handshake/body", test_handshake_body);
   g_test_add_func ("/handshake/garbage-members", test_handshake_garbage_members);
+  g_test_add_func ("/handshake/hostile-numbers", test_handshake_hostile_numbers);
   g_test_add_func ("/handshake/unknown-members", test_handshake_unknown_members);
   g_test_add_func ("/handshake/peer-error-message", test_handshake_peer_error_message);
   g_test_add_func ("/handshake/replay", test_handshake_replay);

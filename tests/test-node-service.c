@@ -854,6 +854,40 @@ test_malformed_frames (Fixture       *fixture,
   ITERATE_UNTIL (fixture->context, fixture->n_disconnected == G_N_ELEMENTS (bad));
 }
 
+/* Hostile job ids: the protocol error names the member and what is wrong;
+ * the first is the input the fuzzer found. A wide integer is refused by the
+ * decoder (json-glib would wrap it to -1). */
+static void
+test_hostile_ids (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const struct { const char *id; const char *message; } cases[] = {
+    { "8.88889e+19", "member “id”: 8.88889e+19 is out of range (0 to 9223372036854775807)" },
+    { "1e400", "member “id”: inf is not a finite number" },
+    { "-1e19", "member “id”: -1e+19 is out of range" },
+    { "1.5", "member “id”: 1.5 is not an integer" },
+    { "1.0", "member “id”: 1.0 is not an integer" },
+    { "\"12\"", "member “id” is a string, not an integer" },
+    { "null", "member “id” is null, not an integer" },
+    { "99999999999999999999", "99999999999999999999 is not a JSON number that fits in 64 bits" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+      g_autofree char *job = g_strdup_printf ("{\"t\":\"job\",\"id\":%s,\"key\":\"k\",\"fmt\":\"json\"}",
+                                              cases[i].id);
+      g_autofree char *cancel = g_strdup_printf ("{\"t\":\"cancel\",\"id\":%s}", cases[i].id);
+
+      test_client_send (client, i % 2 ? cancel : job, NULL, 0);
+      ITERATE_UNTIL (fixture->context, fixture->n_disconnected == i + 1);
+      if (strstr (fixture->disconnect_reason, cases[i].message) == NULL)
+        g_error ("expected “%s” in “%s”", cases[i].message, fixture->disconnect_reason);
+      /* A stream the decoder refuses may be closed without a word. */
+      test_client_expect_close (client, i + 1 < G_N_ELEMENTS (cases) ? "protocol" : NULL);
+    }
+}
+
 /* Names a client sends come back in messages, bounded: a huge frame type
  * or key cannot make an answer too large to send. */
 static void
@@ -1548,6 +1582,7 @@ main (int   argc,
   ADD ("/node-service/backpressure", test_backpressure, 0);
   ADD ("/node-service/backpressure-timeout", test_backpressure, 2);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
+  ADD ("/node-service/hostile-ids", test_hostile_ids, 0);
   ADD ("/node-service/long-names", test_long_names, 0);
   ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
   ADD ("/node-service/wrong-secret-client", test_wrong_secret_client, 0);

@@ -649,6 +649,62 @@ test_server_broken_runner (void)
   g_rmdir (dir);
 }
 
+/* A worker whose result holds a number that does not fit (8.88889e+19 is
+ * the fuzzer's find, once cast to gint64) is stopped, and the job fails
+ * with a message that names the member; it never completes with garbage. */
+static void
+test_server_hostile_result (void)
+{
+  const char *cases[][2] = {
+    { "\"id\":8.88889e+19,\"ok\":true,\"fmt\":\"json\",\"time\":0", "member “id”: 8.88889e+19" },
+    { "\"id\":ID,\"ok\":true,\"fmt\":\"json\",\"time\":1e400", "member “time”: inf" },
+    { "\"id\":ID,\"ok\":true,\"fmt\":\"json\",\"time\":-1e19", "member “time”: -1e+19" },
+    { "\"id\":ID,\"ok\":true,\"fmt\":\"json\",\"time\":0,\"olen\":1.5", "member “olen”: 1.5" },
+    { "\"id\":ID,\"ok\":true,\"fmt\":\"json\",\"time\":0,\"olen\":2", "member “olen”: 2 is out of range (0 to 1)" },
+    { "\"id\":ID,\"ok\":\"yes\",\"fmt\":\"json\",\"time\":0", "member “ok” is a string" },
+  };
+  g_autofree char *dir = g_dir_make_tmp ("pp-test-XXXXXX", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf (
+        "import json, os, struct, sys\n"
+        "def send(h, b=b''):\n"
+        "    os.write(1, struct.pack('>II', len(h), len(b)) + h + b)\n"
+        "def read(n):\n"
+        "    data = b''\n"
+        "    while len(data) < n:\n"
+        "        chunk = os.read(0, n - len(data))\n"
+        "        if not chunk: sys.exit(0)\n"
+        "        data += chunk\n"
+        "    return data\n"
+        "send(b'{\"t\":\"hello\",\"pid\":%%d}' %% os.getpid())\n"
+        "while True:\n"
+        "    hl, bl = struct.unpack('>II', read(8))\n"
+        "    header = json.loads(read(hl)); read(bl)\n"
+        "    if header['t'] == 'job':\n"
+        "        send(b'{\"t\":\"res\",%s}'.replace(b'ID', b'%%d' %% header['id']), b'1')\n",
+        cases[i][0]);
+      g_autofree char *runner = write_script (dir, "hostile.py", text);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                                   "ncpus", 1, "runner", runner, NULL);
+      g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
+      g_autoptr(PpJob) job = NULL;
+
+      g_assert_no_error (error);
+      job = submit (server, f, "[]");
+      g_assert_false (pp_job_wait (job, NULL, &error));
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      if (strstr (error->message, cases[i][1]) == NULL)
+        g_error ("expected “%s” in “%s”", cases[i][1], error->message);
+      pp_server_destroy (server);
+      g_unlink (runner);
+    }
+  g_rmdir (dir);
+}
+
 typedef struct
 {
   GMainLoop *loop;
@@ -885,6 +941,7 @@ main (int   argc,
   g_test_add_func ("/server/monitoring", test_server_monitoring);
   g_test_add_func ("/server/no-interpreter", test_server_no_interpreter);
   g_test_add_func ("/server/broken-runner", test_server_broken_runner);
+  g_test_add_func ("/server/hostile-result", test_server_hostile_result);
   g_test_add_func ("/server/function-key", test_server_function_key);
   g_test_add_func ("/server/ppservers", test_server_ppservers);
 

@@ -36,6 +36,54 @@ be32 (const guint8 *p)
   return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) | ((guint32) p[2] << 8) | p[3];
 }
 
+/* A checked read either gives a value that fits or an error that names the
+ * member, and leaves the value alone. */
+static void
+check_failure (gboolean      ok,
+               const GError *error,
+               const char   *member)
+{
+  g_autofree char *quoted = g_strdup_printf ("member “%s”", member);
+
+  g_assert (ok == (error == NULL));
+  g_assert (ok || strstr (error->message, quoted) != NULL);
+}
+
+static void
+check_accessors (PpFrame *frame)
+{
+  static const char * const members[] = { "id", "t", "time", "ok", "olen", "ncpus", "n" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++)
+    {
+      const char *m = members[i];
+      g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
+      gint64 i64 = -42;
+      guint u = 4242;
+      double d = -42;
+      gboolean b = 42;
+      const char *s = NULL;
+      gboolean ok;
+
+      ok = _pp_frame_get_int64 (frame, m, -1000, 1000, &i64, &e1);
+      check_failure (ok, e1, m);
+      g_assert (ok ? i64 >= -1000 && i64 <= 1000 : i64 == -42);
+      ok = _pp_frame_get_uint (frame, m, 4096, &u, &e2);
+      check_failure (ok, e2, m);
+      g_assert (ok ? u <= 4096 : u == 4242);
+      ok = _pp_frame_get_double (frame, m, 0, 1e9, &d, &e3);
+      check_failure (ok, e3, m);
+      g_assert (ok ? d >= 0 && d <= 1e9 : d == -42);
+      ok = _pp_frame_get_bool (frame, m, &b, &e4);
+      check_failure (ok, e4, m);
+      g_assert (ok ? b == TRUE || b == FALSE : b == 42);
+      ok = _pp_frame_get_str (frame, m, &s, &e5);
+      check_failure (ok, e5, m);
+      g_assert (ok == (s != NULL));
+      g_assert (_pp_frame_has (frame, m) || e1 != NULL);
+    }
+}
+
 /* The frame the reader just returned must be the next one in the input. */
 static void
 check_frame (Walker  *walker,
@@ -62,6 +110,7 @@ check_frame (Walker  *walker,
   (void) _pp_frame_get_string (frame, "key");
   (void) _pp_frame_get_int (frame, "id", -1);
   (void) _pp_frame_get_int (frame, "t", -1);
+  check_accessors (frame);
 }
 
 /* Pops every complete frame; FALSE once the stream is found malformed. */
