@@ -108,3 +108,23 @@ def subreaper():
             break
         if pid == 0:
             time.sleep(0.05)
+
+
+def process_gone(pid, timeout):
+    """Whether @pid ends (or is a zombie) within @timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.waitpid(pid, os.WNOHANG)     # when it was reparented to us
+        except ChildProcessError:
+            pass
+        try:
+            with open("/proc/%d/stat" % pid) as stat:
+                state = stat.read().rpartition(")")[2].split()[0]
+        except FileNotFoundError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from conftest import PP, load_source_module, needs_pp
+from conftest import PP, load_source_module, needs_pp, process_gone
 
 S = load_source_module()
 
@@ -970,3 +970,47 @@ def test_evicted_definitions_are_sent_again(fresh, tmp_path, monkeypatch):
         assert [job() for _, job in jobs] == [100000 + i for i, _ in jobs]
     finally:
         sys.modules.pop("ppt_bigdefs", None)
+
+
+# ---------------------------------------------------------------------------
+# Workers die with their client (item 9)
+
+SPINNING_CLIENT = r'''
+import os, sys, pp
+
+def spin(path):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(path + ".tmp", path)
+    while True:
+        pass
+
+srv = pp.Server(1)
+srv.submit(spin, (sys.argv[1],), modules=("os",))
+srv.wait()
+'''
+
+
+def test_workers_die_with_a_killed_client(tmp_path):
+    """A client killed with SIGKILL leaves no worker spinning."""
+    script = tmp_path / "spinning_client.py"
+    script.write_text(SPINNING_CLIENT)
+    pidfile = tmp_path / "worker.pid"
+    client = subprocess.Popen([sys.executable, str(script), str(pidfile)], cwd=tmp_path)
+    worker = None
+    try:
+        deadline = time.monotonic() + 30
+        while not pidfile.exists():
+            assert client.poll() is None, "the client exited with %d" % client.returncode
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.05)
+        worker = int(pidfile.read_text())
+        client.kill()
+        client.wait()
+        assert process_gone(worker, 5), "worker %d outlived its client" % worker
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+        if worker is not None and not process_gone(worker, 0):
+            os.kill(worker, signal.SIGKILL)
