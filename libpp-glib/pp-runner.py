@@ -115,8 +115,9 @@ MAX_ID = (1 << 64) - 1          # job ids are unsigned 64-bit integers
 # PP_WORKER_CACHE_BYTES.
 DEFAULT_CACHE_BYTES = 64 << 20
 LINE_COST = 64                  # a str object and its slot in a list
-# After a definition of at least this many bytes, or one that evicted
-# others, free memory goes back to the system (_trim_heap()).
+# Once definitions of this many bytes (as counted in the cache) have been
+# dropped, they are collected; after that, and after a definition of at
+# least this many bytes, free memory goes back to the system (_trim_heap()).
 TRIM_AFTER = 1 << 20
 CACHE_BYTES_ENV = "PP_WORKER_CACHE_BYTES"
 
@@ -404,6 +405,7 @@ class _Runner:
         self.functions = collections.OrderedDict()
         self.cache_bytes = cache_bytes
         self.cached_bytes = 0       # sum of the sizes of self.functions
+        self.freed_bytes = 0        # sizes dropped since the last collection
         self.last_func = None       # the function of the latest job
         # Nothing refers to the runner's own globals as __main__.
         sys.modules["__main__"] = _new_main()
@@ -694,21 +696,26 @@ class _Runner:
         func = self.functions.pop(key, None)
         if func is not None:
             self.cached_bytes -= func.size
+            self.freed_bytes += func.size
             linecache.cache.pop(func.filename, None)
             if func is self.last_func:
                 self.last_func = None
 
     def evict(self):
         """Drops the least recently used definitions while the cache holds
-        more than cache_bytes, but never the newest one."""
+        more than cache_bytes, but never the newest one.  Returns whether
+        it collected garbage."""
         functions = self.functions
-        if self.cached_bytes <= self.cache_bytes or len(functions) < 2:
-            return False
         while self.cached_bytes > self.cache_bytes and len(functions) > 1:
             self.forget(next(iter(functions)))
+        if self.freed_bytes < TRIM_AFTER:
+            return False
         # A namespace is a reference cycle (its functions' __globals__ is
-        # itself): collect it now rather than at the next full collection,
-        # so that its memory is reused at once.
+        # itself): collect the dropped ones now rather than at the next
+        # full collection, so that their memory is reused at once; but
+        # only once they add up to TRIM_AFTER, since a full collection
+        # takes long in a large heap.
+        self.freed_bytes = 0
         gc.collect()
         return True
 

@@ -1076,6 +1076,16 @@ def test_malformed_after_good_frames(worker):
     assert worker.wait() == 3
 
 
+def test_job_ids_span_64_bits(worker):
+    key = worker.define("f", "def f():\n    return 1\n")
+    for jid in (0, (1 << 64) - 1):
+        worker.send(worker.job_frame(key, jid=jid))
+        header, body = worker.read_frame()
+        assert header["id"] == jid and header["ok"] is True
+    worker.send(skip_frame((1 << 64) - 1))     # unknown: ignored
+    assert worker.result(key) == 1
+
+
 def test_bad_skip_after_queued_jobs(worker):
     # The jobs before the malformed skip run (job 2 is not skipped by it).
     key, define = nap_definition()
