@@ -1014,3 +1014,48 @@ def test_workers_die_with_a_killed_client(tmp_path):
             client.wait()
         if worker is not None and not process_gone(worker, 0):
             os.kill(worker, signal.SIGKILL)
+
+
+MAIN_CLASSES_SCRIPT = r'''
+import pp
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+class Pair:
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+def swap(p):
+    return Point(p.y, p.x)
+
+def pair(p):
+    return Pair(p.x, p.y), p
+
+server = pp.Server(1)
+jobs = [(i, server.submit(swap, (Point(i, -i),)), server.submit(pair, (Point(i, 2 * i),)))
+        for i in range(50)]
+for i, s, p in jobs:
+    got = s()
+    assert type(got) is Point and (got.x, got.y) == (-i, i), vars(got)
+    first, second = p()
+    assert type(first) is Pair and (first.a, first.b) == (i, 2 * i)
+    assert type(second) is Point and (second.x, second.y) == (i, 2 * i)
+print("CLASSES OK")
+'''
+
+
+@needs_pp
+def test_main_classes_round_trip_between_two_functions(tmp_path):
+    """Instances of the script's own classes go to and come back from two
+    functions that alternate on one worker, each in its own namespace."""
+    script = tmp_path / "ppt_main_classes.py"
+    script.write_text(MAIN_CLASSES_SCRIPT)
+    env = dict(os.environ)
+    pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(pp.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([pkgdir] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    proc = subprocess.run([sys.executable, str(script)], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "CLASSES OK" in proc.stdout
