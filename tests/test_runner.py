@@ -699,6 +699,9 @@ def vm_rss_mib(pid):
     raise AssertionError("no VmRSS for pid %d" % pid)
 
 
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer's allocator keeps freed memory "
+                           "in quarantine")
 @pytest.mark.parametrize("lines", [False, True])
 def test_memory_stays_bounded(spawn, lines):
     # 20 distinct sources (5 MiB in one long line, or 1 MiB in 131,072
