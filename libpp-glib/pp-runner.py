@@ -8,7 +8,7 @@
 
 A PpServer starts one of these per local worker as
 
-    /usr/bin/python3 -u pp-runner.py [--max-body BYTES]
+    /usr/bin/python3 -u pp-runner.py [--max-body BYTES] [--cache-bytes BYTES]
 
 with a socket (or pipes) on stdin and stdout (stderr is inherited) and
 talks to it with the frames described in docs/protocol.md:
@@ -26,8 +26,22 @@ Behaviour worth knowing on the server side:
   os.write(1, ...), C extensions, child processes) can corrupt the stream.
 - Everything a job writes to sys.stdout or sys.stderr while it runs is
   captured and returned at the front of the result body ("olen" bytes).
-- All definitions share one namespace, installed as sys.modules["__main__"],
-  so pickles that refer to "__main__.X" resolve against the sent sources.
+- Each function key gets a namespace of its own, a fresh module named
+  "__main__" that holds its modules, its source and nothing else, as if it
+  were a module of its own: two keys that both define "helper" never see
+  each other's.  While a key is being defined and while its jobs run
+  (arguments decoded, function called, result encoded), that module is
+  sys.modules["__main__"], so pickles that refer to "__main__.X" resolve
+  against the sources sent with that key.
+- Definitions are cached least recently used first out, bounded by an
+  estimate of the memory they hold (twice the source, plus 64 bytes per
+  line of it): by default 64 MiB, or --cache-bytes BYTES, or the
+  environment variable PP_WORKER_CACHE_BYTES.
+  The definition just received is never evicted to make room for itself,
+  so the job sent right after it always finds it.  A job whose key is not
+  defined (evicted, or never sent) is answered with a failed "res" that
+  carries "undefined": true (etype "LookupError"): the server then sends the
+  "def" again, followed by the job.
 - Any failure (bad arguments, a raising function, an unencodable result, an
   unknown key) becomes a failed "res"; only a malformed frame ends the
   process, with a message on stderr and exit status 3.  End of file on the
@@ -36,6 +50,9 @@ Behaviour worth knowing on the server side:
 - --max-body (default 512 MiB) bounds incoming bodies; a result whose body
   would exceed it is reported as a failed job ("OverflowError") instead of
   being sent, since the server would reject the frame and kill the worker.
+- Numbers in frame headers are checked: a job or skip "id" must be an
+  integer (not a bool or a float) in [0, 2**64 - 1]; anything else is a
+  malformed frame.
 - Work stealing: {"t":"skip","id":N} withdraws job N if it has been
   received and not started; it is then answered, in its place in the
   order, with {"t":"res","id":N,"ok":false,"skipped":true} and an empty
@@ -66,6 +83,7 @@ before it have run, as if it had been found when its turn came.
 import atexit
 import builtins
 import collections
+import gc
 import importlib
 import io
 import json
@@ -91,6 +109,17 @@ READ_CHUNK = 1 << 20
 # keeps results loadable by an older client when a newer Python runs here.
 PICKLE_PROTOCOL = min(5, pickle.HIGHEST_PROTOCOL)
 MAX_TEXT = 32 * 1024            # characters kept of emsg / tb
+MAX_ID = (1 << 64) - 1          # job ids are unsigned 64-bit integers
+# Function definitions kept, least recently used first out, bounded by an
+# estimate of their memory in bytes (_definition_size()): --cache-bytes,
+# PP_WORKER_CACHE_BYTES.
+DEFAULT_CACHE_BYTES = 64 << 20
+LINE_COST = 64                  # a str object and its slot in a list
+# Once definitions of this many bytes (as counted in the cache) have been
+# dropped, they are collected; after that, and after a definition of at
+# least this many bytes, free memory goes back to the system (_trim_heap()).
+TRIM_AFTER = 1 << 20
+CACHE_BYTES_ENV = "PP_WORKER_CACHE_BYTES"
 
 # Between queued frames, the input is polled without blocking once this long
 # has passed since the last read, so that "skip" frames are seen in time;
@@ -148,6 +177,7 @@ _pickle_loads = pickle.loads
 _pickle_dumps = pickle.dumps
 _perf_counter = time.perf_counter
 _pack = PREFIX.pack
+_sys_modules = sys.modules
 
 
 class ProtocolError(Exception):
@@ -240,9 +270,10 @@ def _pickle_exception(exc):
 class _Failure:
     """A remembered error: what a failed "res" frame reports."""
 
-    __slots__ = ("etype", "emsg", "tb", "pickled", "compile")
+    __slots__ = ("etype", "emsg", "tb", "pickled", "compile", "undefined")
 
-    def __init__(self, exc, tb=None, prefix="", compile_=False):
+    def __init__(self, exc, tb=None, prefix="", compile_=False,
+                 undefined=False):
         self.etype = _clip(type(exc).__qualname__, 1024)
         # BaseException: a __str__ calling sys.exit() must not end the worker.
         try:
@@ -256,6 +287,7 @@ class _Failure:
         self.tb = _clip(prefix + text, keep_tail=True)
         self.pickled = _pickle_exception(exc)
         self.compile = compile_
+        self.undefined = undefined
 
     def header(self, jid, fmt, elapsed, olen):
         header = {"t": "res", "id": jid, "ok": False, "fmt": fmt,
@@ -263,6 +295,8 @@ class _Failure:
                   "tb": self.tb}
         if self.compile:
             header["compile"] = True
+        if self.undefined:
+            header["undefined"] = True
         if olen:
             header["olen"] = olen
         return json.dumps(header, ensure_ascii=False).encode("utf-8",
@@ -276,16 +310,71 @@ class _Failure:
 
 
 class _Function:
-    """A defined key: the callable, or the failure that replaced it."""
+    """A defined key: the callable, or the failure that replaced it, and
+    the module that is its namespace."""
 
-    __slots__ = ("fn", "name", "failure", "last_call")
+    __slots__ = ("fn", "name", "failure", "last_call", "module", "size",
+                 "filename")
 
-    def __init__(self, fn, name, failure=None):
+    def __init__(self, fn, name, module, size, filename, failure=None):
         self.fn = fn
         self.name = name
         self.failure = failure
         # Duration of the previous call; None until it has run once.
         self.last_call = None if failure is None else 0.0
+        self.module = module        # installed as __main__ while it runs
+        self.size = size            # what it counts for in the cache
+        self.filename = filename    # its linecache entry
+
+
+def _check_id(header, kind):
+    """Returns the job id of a "job" or "skip" header, or raises a
+    ProtocolError when it is not an integer that fits in 64 bits."""
+    jid = header.get("id")
+    if type(jid) is not int:
+        _protocol_error("%s: \"id\" is not an integer (%s)"
+                        % (kind, _clip(repr(jid), 64)))
+    if jid < 0 or jid > MAX_ID:
+        _protocol_error("%s: \"id\" %s is outside [0, 2**64 - 1]"
+                        % (kind, _clip(repr(jid), 64)))
+    return jid
+
+
+def _definition_size(key, name, modules, body):
+    """What a definition counts for in the cache: an estimate of the memory
+    it holds.  Its source twice (the code compiled from it, and the lines
+    kept in linecache for tracebacks) plus LINE_COST bytes per line (each
+    line is a str object of its own), its name, key and modules."""
+    return 2 * len(body) + LINE_COST * (body.count(b"\n") + 1) + len(key) + \
+        len(name) + sum(len(entry) for entry in modules)
+
+
+def _trim_heap():
+    """Gives the C heap's free memory back to the system (glibc only).
+
+    Compiling a large source takes several times its size for a moment,
+    and evicted definitions free theirs: without this, glibc keeps it all
+    (a worker stayed at 228 MiB after 5 MiB sources instead of 72 MiB)."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+            _malloc_trim = ctypes.CDLL(None).malloc_trim
+            _malloc_trim.argtypes = (ctypes.c_size_t,)
+        except (ImportError, OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
+
+
+def _new_main():
+    """A fresh, empty module named "__main__": one key's namespace."""
+    module = types.ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    return module
 
 
 def _check_args(args, kind):
@@ -309,12 +398,18 @@ def _decode_args(fmt, body):
 class _Runner:
     """The worker state and the frame loop."""
 
-    def __init__(self, rfd, wfd, max_body):
+    def __init__(self, rfd, wfd, max_body, cache_bytes=DEFAULT_CACHE_BYTES):
         self.rfd = rfd
         self.wfd = wfd
         self.max_body = max_body
-        self.functions = {}
-        self.namespace = self._make_main()
+        # key -> _Function, least recently used first.
+        self.functions = collections.OrderedDict()
+        self.cache_bytes = cache_bytes
+        self.cached_bytes = 0       # sum of the sizes of self.functions
+        self.freed_bytes = 0        # sizes dropped since the last collection
+        self.last_func = None       # the function of the latest job
+        # Nothing refers to the runner's own globals as __main__.
+        sys.modules["__main__"] = _new_main()
         self.capture = io.StringIO()
         self.pending = []           # result frames not yet written
         self.pending_bytes = 0
@@ -339,13 +434,6 @@ class _Runner:
         else:
             self.poller = None
         os.register_at_fork(after_in_child=self._after_fork_in_child)
-
-    @staticmethod
-    def _make_main():
-        module = types.ModuleType("__main__")
-        module.__dict__["__builtins__"] = builtins
-        sys.modules["__main__"] = module
-        return module.__dict__
 
     def _after_fork_in_child(self):
         self.forked = True
@@ -530,9 +618,7 @@ class _Runner:
 
     def skip(self, header):
         """Applies a "skip" frame to the queued, not yet started jobs."""
-        jid = header.get("id")
-        if type(jid) is not int:
-            _protocol_error("skip: \"id\" is not an integer")
+        jid = _check_id(header, "skip")
         frames = self.frames
         for index, (kind, queued, _) in enumerate(frames):
             if kind == "job" and queued.get("id") == jid and \
@@ -585,16 +671,57 @@ class _Runner:
         if type(modules) is not list or \
                 not all(type(entry) is str for entry in modules):
             _protocol_error("def: \"modules\" is not an array of strings")
+        module = _new_main()
+        filename = "<pp function %s %s>" % (name, key[:12])
+        size = _definition_size(key, name, modules, body)
+        # The source runs as __main__, so that what it pickles at import
+        # time (or its classes' __module__) refers to its own namespace.
+        sys.modules["__main__"] = module
         try:
-            fn = self._define(key, name, modules, body)
-            self.functions[key] = _Function(fn, name)
+            fn = self._define(module.__dict__, name, modules, body, filename)
+            func = _Function(fn, name, module, size, filename)
         except BaseException as exc:
             tb = _strip_runner_frames(exc.__traceback__)
             failure = _Failure(exc, tb, compile_=True)
-            self.functions[key] = _Function(None, name, failure)
+            func = _Function(None, name, None, size, filename, failure)
+            exc = tb = None
+        self.forget(key)            # a key defined again replaces itself
+        self.functions[key] = func
+        self.last_func = func       # the newest is the most recently used
+        self.cached_bytes += size
+        if self.evict() or len(body) >= TRIM_AFTER:
+            _trim_heap()
 
-    def _define(self, key, name, modules, body):
-        ns = self.namespace
+    def forget(self, key):
+        """Drops the definition of key, if any."""
+        func = self.functions.pop(key, None)
+        if func is not None:
+            self.cached_bytes -= func.size
+            self.freed_bytes += func.size
+            linecache.cache.pop(func.filename, None)
+            if func is self.last_func:
+                self.last_func = None
+
+    def evict(self):
+        """Drops the least recently used definitions while the cache holds
+        more than cache_bytes, but never the newest one.  Returns whether
+        it collected garbage."""
+        functions = self.functions
+        while self.cached_bytes > self.cache_bytes and len(functions) > 1:
+            self.forget(next(iter(functions)))
+        if self.freed_bytes < TRIM_AFTER:
+            return False
+        # A namespace is a reference cycle (its functions' __globals__ is
+        # itself): collect the dropped ones now rather than at the next
+        # full collection, so that their memory is reused at once; but
+        # only once they add up to TRIM_AFTER, since a full collection
+        # takes long in a large heap.
+        self.freed_bytes = 0
+        gc.collect()
+        return True
+
+    @staticmethod
+    def _define(ns, name, modules, body, filename):
         for entry in modules:
             statement = entry.strip()
             if statement.split(None, 1)[0:1] not in (["import"], ["from"]):
@@ -602,7 +729,6 @@ class _Runner:
             exec(compile(statement, "<pp modules of %s>" % name, "exec",
                          dont_inherit=True), ns)
         source = bytes(body).decode("utf-8")
-        filename = "<pp function %s %s>" % (name, key[:12])
         code = compile(source, filename, "exec", dont_inherit=True)
         # Lets tracebacks quote the source lines.
         linecache.cache[filename] = (len(source), None,
@@ -622,11 +748,14 @@ class _Runner:
         jid = header.get("id")
         key = header.get("key")
         fmt = header.get("fmt")
-        if type(jid) is not int:
-            _protocol_error("job: \"id\" is not an integer")
+        if type(jid) is not int or jid < 0 or jid > MAX_ID:
+            _check_id(header, "job")
         if type(key) is not str:
             _protocol_error("job: \"key\" is not a string")
         func = self.functions.get(key)
+        if func is not self.last_func and func is not None:
+            self.functions.move_to_end(key)     # most recently used
+            self.last_func = func
         if func is None or func.failure is not None or \
                 (fmt != "pickle" and fmt != "json"):
             self.queue(self.refuse(jid, key, fmt, func))
@@ -644,6 +773,7 @@ class _Runner:
         stderr = sys.stderr
         elapsed = 0.0
         sys.stdout = sys.stderr = capture
+        _sys_modules["__main__"] = func.module
         try:
             if fmt == "pickle" and body:
                 args = _pickle_loads(body)
@@ -693,11 +823,13 @@ class _Runner:
                              "\"json\")" % (fmt,))
             return _Failure(exc).frame(jid, str(fmt)[:64], 0.0, b"")
         if func is None:
-            exc = LookupError("no function with key %r was defined on this "
+            # Evicted (or never defined): "undefined" asks the server to
+            # send the definition again, then the job.
+            exc = LookupError("no function with key %r is defined on this "
                               "worker (pid %d): a \"def\" frame must come "
-                              "before the first job that uses it"
-                              % (key, PID))
-            return _Failure(exc).frame(jid, fmt, 0.0, b"")
+                              "before the first job that uses it, and again "
+                              "after an \"undefined\" answer" % (key, PID))
+            return _Failure(exc, undefined=True).frame(jid, fmt, 0.0, b"")
         return func.failure.frame(jid, fmt, 0.0, b"")
 
     def encode(self, func, fmt, value, olen):
@@ -731,28 +863,47 @@ class _Runner:
         return text.encode("utf-8", "backslashreplace")
 
 
-def _parse_max_body(argv):
+def _parse_size(text, what, minimum, maximum):
+    """A byte count from the command line or the environment: decimal
+    digits only (no sign, no "_", no spaces), in [minimum, maximum]."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 20 or \
+            not minimum <= int(text) <= maximum:
+        sys.stderr.write("pp-runner: bad %s %r (expected a number of bytes "
+                         "from %d to %d)\n" % (what, text, minimum, maximum))
+        sys.exit(2)
+    return int(text)
+
+
+def _parse_args(argv, environ):
+    """Returns (max_body, cache_bytes) from the arguments and environment."""
     max_body = DEFAULT_MAX_BODY
+    cache_bytes = environ.get(CACHE_BYTES_ENV)
+    if cache_bytes:
+        cache_bytes = _parse_size(cache_bytes, CACHE_BYTES_ENV, 0, MAX_ID)
+    else:
+        cache_bytes = DEFAULT_CACHE_BYTES
     args = list(argv)
     while args:
         arg = args.pop(0)
-        if arg.startswith("--max-body="):
-            value = arg.split("=", 1)[1]
-        elif arg == "--max-body" and args:
-            value = args.pop(0)
-        else:
+        name, eq, value = arg.partition("=")
+        if name not in ("--max-body", "--cache-bytes"):
             sys.stderr.write("pp-runner: unknown argument %r\n" % arg)
             sys.exit(2)
-        try:
-            max_body = int(value)
-        except ValueError:
-            sys.stderr.write("pp-runner: bad --max-body value %r\n" % value)
-            sys.exit(2)
-    return max_body
+        if not eq:
+            if not args:
+                sys.stderr.write("pp-runner: %s needs a value\n" % name)
+                sys.exit(2)
+            value = args.pop(0)
+        if name == "--max-body":
+            # The frame prefix holds body lengths in 32 bits.
+            max_body = _parse_size(value, name, 1, 0xFFFFFFFF)
+        else:
+            cache_bytes = _parse_size(value, name, 0, MAX_ID)
+    return max_body, cache_bytes
 
 
 def main():
-    max_body = _parse_max_body(sys.argv[1:])
+    max_body, cache_bytes = _parse_args(sys.argv[1:], os.environ)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The runner's own directory is never useful on sys.path, and could
     # shadow the caller's modules.
@@ -760,7 +911,7 @@ def main():
     if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == here:
         del sys.path[0]
     rfd, wfd = _setup_fds()
-    _Runner(rfd, wfd, max_body).serve()
+    _Runner(rfd, wfd, max_body, cache_bytes).serve()
 
 
 if __name__ == "__main__":

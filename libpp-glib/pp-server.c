@@ -54,6 +54,10 @@
  * from their function's average run time, up to PREFETCH_MAX jobs. */
 #define PREFETCH_SECONDS   0.002
 #define PREFETCH_MAX       64
+/* A worker answers "undefined" at most once for each job it held when it
+ * evicted the definitions they use (the job then goes again, right after
+ * its "def"): more in a row means it keeps losing them. */
+#define MAX_UNDEFINED_IN_A_ROW (2 * PREFETCH_MAX + 2)
 
 struct _PpServer
 {
@@ -144,6 +148,7 @@ static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data)
 static void remote_ready_cb (PpRemoteNode *node, gpointer data);
 static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
 static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
+static gboolean frame_flag (PpFrame *frame, const char *member);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, pp_server_initable_iface_init))
@@ -384,12 +389,15 @@ send_env (PpServer *self,
   _pp_frame_append_json (_pp_worker_get_out (worker), header, NULL, 0);
 }
 
+/* On the I/O thread only: a worker is killed when the thread that spawned
+ * it exits (PR_SET_PDEATHSIG), and this one outlives the workers. */
 static gboolean
 spawn_worker_locked (PpServer *self)
 {
   g_autoptr(GError) error = NULL;
   PpWorker *worker;
 
+  g_assert (_pp_io_thread_is_current (self->io));
   worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
                              self->working_directory, self->max_payload_size,
                              _pp_io_thread_get_context (self->io), &self->lock,
@@ -777,7 +785,8 @@ check_result (PpFrame  *frame,
               gint64   *id,
               GError  **error)
 {
-  static const char * const flags[] = { "ok", "skipped", "cancelled", "compile", "crashed" };
+  static const char * const flags[] = { "ok", "skipped", "cancelled", "compile", "crashed",
+                                         "undefined" };
   gboolean flag;
   double run_time;
   gint64 olen;
@@ -864,6 +873,26 @@ is_skipped (PpFrame *frame)
   return skipped != NULL && JSON_NODE_HOLDS_VALUE (skipped) && json_node_get_boolean (skipped);
 }
 
+/* The worker answered @job (just taken from its in-flight list) with
+ * "undefined": it evicted the definition. It is forgotten there, and the
+ * job goes to the back of the worker's pipeline again, right after the
+ * "def", unless it finished or another worker took it. Returns whether the
+ * worker still holds @job. */
+static gboolean
+redefine_locked (PpServer *self,
+                 PpWorker *worker,
+                 PpJob    *job)
+{
+  const char *key = pp_function_get_key (pp_job_get_function (job));
+
+  g_hash_table_remove (worker->defined, key);
+  if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
+    return FALSE;
+  g_queue_push_tail (&worker->in_flight, job);
+  encode_job (_pp_worker_get_out (worker), worker->defined, job);
+  return TRUE;
+}
+
 static void
 handle_result (PpServer *self,
                PpWorker *worker,
@@ -871,6 +900,7 @@ handle_result (PpServer *self,
 {
   PpJob *job = g_queue_peek_head (&worker->in_flight);
   g_autoptr(GError) error = NULL;
+  gboolean undefined;
   double run_time;
   gint64 id;
 
@@ -882,17 +912,30 @@ handle_result (PpServer *self,
       return;
     }
   run_time = MAX (frame_double (frame, "time"), 0);
+  undefined = frame_flag (frame, "undefined");
   if (job == NULL || (guint64) id != pp_job_get_id (job))
     {
       _pp_worker_kill (worker, "answered a job it was not given");
       return;
     }
+  worker->undefined_in_a_row = undefined ? worker->undefined_in_a_row + 1 : 0;
+  if (worker->undefined_in_a_row > MAX_UNDEFINED_IN_A_ROW)
+    {
+      _pp_worker_kill (worker, "keeps losing the functions it was just given");
+      return;
+    }
 
   g_mutex_lock (&self->lock);
   g_queue_pop_head (&worker->in_flight);
+  if (undefined && redefine_locked (self, worker, job))
+    {
+      next_started_locked (self, worker);
+      g_mutex_unlock (&self->lock);
+      return;
+    }
   if (_pp_job_get_slot (job) == worker)
     _pp_job_set_slot (job, NULL);
-  if (!is_skipped (frame) && complete_job (self, job, frame))
+  if (!undefined && !is_skipped (frame) && complete_job (self, job, frame))
     {
       uncount_job_locked (self, job);
       worker->jobs_done++;

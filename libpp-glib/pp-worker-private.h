@@ -52,7 +52,8 @@ struct _PpWorker
 
   /* Scheduling state, owned by the server */
   GQueue                   in_flight;
-  GHashTable              *defined;
+  GHashTable              *defined;       /* keys sent in a "def" */
+  guint                    undefined_in_a_row;
   gboolean                 said_hello;
   gboolean                 retiring;
   gboolean                 dead;

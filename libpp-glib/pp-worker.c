@@ -8,7 +8,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +36,24 @@ make_socketpair (int      fds[2],
   return FALSE;
 }
 
+#ifdef __linux__
+/* In the child, between fork and exec: the worker is killed when its
+ * parent dies, so a client (or ppd) killed with SIGKILL leaves no worker
+ * running an endless job. If the parent died before the prctl(), the child
+ * has already been reparented and would never get the signal: it exits.
+ * Linux sends the signal when the *thread* that forked exits, so workers
+ * are spawned on the server's I/O thread, which outlives them. Only
+ * async-signal-safe calls here. */
+static void
+die_with_parent (gpointer data)
+{
+  pid_t parent = GPOINTER_TO_INT (data);
+
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid () != parent)
+    _exit (127);
+}
+#endif
+
 static GSubprocess *
 spawn_process (const char  *python,
                const char  *runner,
@@ -51,6 +73,9 @@ spawn_process (const char  *python,
                    "Cannot duplicate a worker socket: %s", g_strerror (errno));
       return NULL;
     }
+#ifdef __linux__
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, GINT_TO_POINTER (getpid ()), NULL);
+#endif
   g_subprocess_launcher_take_stdin_fd (launcher, child_fd);
   g_subprocess_launcher_take_stdout_fd (launcher, out_fd);
   if (cwd != NULL && g_file_test (cwd, G_FILE_TEST_IS_DIR))

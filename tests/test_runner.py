@@ -307,14 +307,18 @@ def test_function_cache(worker):
     assert worker.result(key, "b") == 2   # one definition, state kept
 
 
-def test_shared_namespace(worker):
+def test_each_key_has_its_own_namespace(worker):
+    # A definition sees only its own source and modules: "helper" of
+    # another key is not one of its names.
     worker.define("helper", "def helper(x):\n    return x * 10\n")
     key = worker.define("f", "def f(x):\n    return helper(x) + 1\n")
-    assert worker.result(key, 4) == 41
+    header, _, _ = worker.call(key, 4)
+    assert header["ok"] is False and header["etype"] == "NameError"
+    # While its jobs run, its namespace is __main__.
     source = "def g():\n    import sys\n    return __name__, " \
-             "sys.modules['__main__'].f is f\n"
+             "sys.modules['__main__'].g is g, 'f' in globals()\n"
     key = worker.define("g", source)
-    assert worker.result(key) == ("__main__", True)
+    assert worker.result(key) == ("__main__", True, False)
 
 
 def test_modules(worker):
@@ -585,6 +589,163 @@ def test_main_class_arguments(worker, monkeypatch):
     assert (swapped.x, swapped.y) == (4, 3)
 
 
+def test_same_name_in_two_keys(worker):
+    # moda.fa and modb.fb each come with their module's "helper": on one
+    # worker, in either order, each calls its own.
+    fa = worker.define("fa", "def helper(x):\n    return 'a%d' % x\n"
+                             "def fa(x):\n    return helper(x)\n")
+    fb = worker.define("fb", "def helper(x):\n    return 'b%d' % x\n"
+                             "def fb(x):\n    return helper(x)\n")
+    assert worker.result(fa, 1) == "a1"
+    assert worker.result(fb, 2) == "b2"
+    assert worker.result(fa, 3) == "a3"
+    assert worker.result(fb, 4) == "b4"
+
+
+def test_state_and_modules_stay_in_their_key(worker):
+    one = worker.define("f", "calls = []\ndef f():\n    calls.append(1)\n"
+                             "    return len(calls), 'json' in globals()\n",
+                        ["json"])
+    two = worker.define("g", "def g():\n    return sorted(n for n in "
+                             "globals() if not n.startswith('__'))\n")
+    assert worker.result(one) == (1, True)
+    assert worker.result(two) == ["g"]
+    assert worker.result(one) == (2, True)
+
+
+def test_main_class_arguments_per_key(worker, monkeypatch):
+    # Two keys define their own Point: a pickled __main__.Point resolves
+    # to the one of the job's key, in arguments and in results.
+    def source(tag):
+        return ("class Point:\n"
+                "    def __init__(self, x, y):\n"
+                "        self.x = x\n"
+                "        self.y = y\n"
+                "    def tag(self):\n"
+                "        return %r\n"
+                "def norm1(p):\n"
+                "    return p.tag(), Point(p.y, p.x)\n" % tag)
+    first = worker.define("norm1", source("first"))
+    second = worker.define("norm1", source("second"))
+    monkeypatch.setattr(Point, "__module__", "__main__")
+    monkeypatch.setattr(sys.modules["__main__"], "Point", Point,
+                        raising=False)
+    for key, tag in ((first, "first"), (second, "second"), (first, "first")):
+        got, swapped = worker.result(key, Point(3, 4))
+        assert got == tag
+        assert isinstance(swapped, Point) and (swapped.x, swapped.y) == (4, 3)
+
+
+# -- the cache of definitions -------------------------------------------
+
+def sized_source(name, nbytes, tag=0):
+    """A function whose source is about nbytes long, in few lines."""
+    return "DATA = %r\ndef %s():\n    return len(DATA), %d\n" % (
+        "x" * nbytes, name, tag)
+
+
+def test_least_recently_used_definition_is_evicted(spawn):
+    # Each definition counts about twice its source: two fit, not three.
+    worker = spawn(["--cache-bytes", "300000"])
+    keys = []
+    for i in range(3):
+        keys.append(worker.define("f", sized_source("f", 60000, i)))
+        assert worker.result(keys[i]) == (60000, i)
+    # Key 0 went to make room for key 2: the job says "undefined" (and,
+    # for older servers, fails with LookupError as before).
+    header, _, payload = worker.call(keys[0])
+    assert header["ok"] is False and header["undefined"] is True
+    assert header["etype"] == "LookupError" and keys[0] in header["emsg"]
+    assert isinstance(pickle.loads(payload), LookupError)
+    # Sent again, it runs; key 1, used least recently, is the one evicted.
+    worker.send(frame({"t": "def", "key": keys[0], "name": "f",
+                       "modules": []}, sized_source("f", 60000, 0).encode()))
+    assert worker.result(keys[0]) == (60000, 0)
+    assert worker.result(keys[2]) == (60000, 2)
+    assert worker.call(keys[1])[0].get("undefined") is True
+
+
+def test_newest_definition_is_kept_even_when_too_large(spawn):
+    worker = spawn(["--cache-bytes", "1000"])
+    small = worker.define("g", "def g():\n    return 'g'\n")
+    big = worker.define("f", sized_source("f", 5000))
+    assert worker.result(big) == (5000, 0)
+    assert worker.call(small)[0].get("undefined") is True
+
+
+def test_cache_size_from_the_environment(spawn, monkeypatch):
+    monkeypatch.setenv("PP_WORKER_CACHE_BYTES", "300000")
+    worker = spawn()
+    keys = [worker.define("f", sized_source("f", 60000, i)) for i in range(3)]
+    assert worker.result(keys[2]) == (60000, 2)
+    assert worker.result(keys[1]) == (60000, 1)
+    assert worker.call(keys[0])[0].get("undefined") is True
+
+
+def test_evicted_failure_is_forgotten_too(spawn):
+    worker = spawn(["--cache-bytes", "300000"])
+    bad = worker.define("f", "def f(:\n" + "#" * 60000 + "\n")
+    assert worker.call(bad)[0]["etype"] == "SyntaxError"
+    worker.define("g", sized_source("g", 60000))
+    worker.define("h", sized_source("h", 60000))
+    assert worker.call(bad)[0].get("undefined") is True
+
+
+def vm_rss_mib(pid):
+    with open("/proc/%d/status" % pid) as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS for pid %d" % pid)
+
+
+@pytest.mark.skipif("libasan" in os.environ.get("LD_PRELOAD", ""),
+                    reason="AddressSanitizer's allocator keeps freed memory "
+                           "in quarantine")
+@pytest.mark.parametrize("lines", [False, True])
+def test_memory_stays_bounded(spawn, lines):
+    # 20 distinct sources (5 MiB in one long line, or 1 MiB in 131,072
+    # short lines): the runner used to keep them all and grew by 121 and
+    # 102 MiB; with a 16 MiB cache it grows by about 16 and 22 MiB.
+    worker = spawn(["--cache-bytes", str(16 << 20)])
+    start = vm_rss_mib(worker.proc.pid)
+    keys = []
+    for i in range(20):
+        if lines:
+            source = ("DATA = [\n" + "    %d,\n" % (i % 10) * (1 << 17) +
+                      "]\ndef f():\n    return len(DATA)\n")
+        else:
+            source = sized_source("f", 5 << 20, i)
+        keys.append(worker.define("f", source))
+        assert worker.call(keys[-1])[0]["ok"] is True
+    grown = vm_rss_mib(worker.proc.pid) - start
+    assert grown < 60, "the runner grew by %.0f MiB" % grown
+    # The first one is gone, the last one still runs.
+    assert worker.call(keys[0])[0].get("undefined") is True
+    assert worker.call(keys[-1])[0]["ok"] is True
+
+
+@pytest.mark.parametrize("args", [
+    ["--cache-bytes", "-5"], ["--cache-bytes", "1e6"], ["--cache-bytes", ""],
+    ["--cache-bytes= 12"], ["--cache-bytes", "1_000"], ["--cache-bytes"],
+    ["--cache-bytes", "1" * 30], ["--max-body", "0"], ["--max-body", "-1"],
+    ["--max-body", "4294967296"], ["--max-body", "+5"], ["--max-body", "0x10"],
+    ["--max-body", "\u0661\u0662"],
+])
+def test_bad_sizes_on_the_command_line(spawn, args):
+    worker = spawn(args, hello=False)
+    assert worker.wait() == 2
+    assert "pp-runner:" in worker.stderr_text()
+
+
+@pytest.mark.parametrize("value", ["-1", "lots", "1.5", "99999999999999999999999"])
+def test_bad_cache_size_in_the_environment(spawn, monkeypatch, value):
+    monkeypatch.setenv("PP_WORKER_CACHE_BYTES", value)
+    worker = spawn(hello=False)
+    assert worker.wait() == 2
+    assert "PP_WORKER_CACHE_BYTES" in worker.stderr_text()
+
+
 # -- pipelining and latency ---------------------------------------------
 
 def test_pipelining(worker):
@@ -815,7 +976,7 @@ def test_skip_of_finished_or_unknown_job_is_ignored(worker):
     assert_ran(worker, 1, 2)
     # Job 1 is done, 7 was never sent: nothing happens, nothing is
     # answered, and nothing is remembered against a later job 7.
-    worker.send(skip_frame(1) + skip_frame(7) + skip_frame(-3))
+    worker.send(skip_frame(1) + skip_frame(7))
     worker.send(worker.job_frame(key, (2,), jid=2) +
                 worker.job_frame(key, (3,), jid=7) +
                 worker.job_frame(key, (4,), jid=1))
@@ -865,6 +1026,25 @@ BAD_FRAMES = {
     "skip-string-id": frame({"t": "skip", "id": "2"}),
     "skip-float-id": frame({"t": "skip", "id": 2.0}),
     "skip-bool-id": frame({"t": "skip", "id": True}),
+    # Ids are unsigned 64-bit integers (issue 14: hostile numbers).
+    "skip-negative-id": frame({"t": "skip", "id": -3}),
+    "skip-huge-id": frame({"t": "skip", "id": 1 << 64}),
+    "skip-nan-id": frame(b'{"t":"skip","id":NaN}'),
+    "skip-exponent-id": frame(b'{"t":"skip","id":1e3}'),
+    "job-negative-id": frame({"t": "job", "id": -1, "key": "k",
+                              "fmt": "pickle"}),
+    "job-huge-id": frame({"t": "job", "id": 1 << 64, "key": "k",
+                          "fmt": "pickle"}),
+    "job-float-id": frame({"t": "job", "id": 1.0, "key": "k",
+                           "fmt": "pickle"}),
+    "job-bool-id": frame({"t": "job", "id": False, "key": "k",
+                          "fmt": "pickle"}),
+    "job-string-id": frame({"t": "job", "id": "1", "key": "k",
+                            "fmt": "pickle"}),
+    "job-infinite-id": frame(b'{"t":"job","id":Infinity,"key":"k",'
+                             b'"fmt":"pickle"}'),
+    "job-giant-id": frame(b'{"t":"job","id":' + b"9" * 5000 +
+                          b',"key":"k","fmt":"pickle"}'),
 }
 
 TRUNCATED_FRAMES = {
@@ -897,6 +1077,16 @@ def test_malformed_after_good_frames(worker):
     header, _ = worker.read_frame()
     assert header["id"] == 5 and header["ok"] is True
     assert worker.wait() == 3
+
+
+def test_job_ids_span_64_bits(worker):
+    key = worker.define("f", "def f():\n    return 1\n")
+    for jid in (0, (1 << 64) - 1):
+        worker.send(worker.job_frame(key, jid=jid))
+        header, body = worker.read_frame()
+        assert header["id"] == jid and header["ok"] is True
+    worker.send(skip_frame((1 << 64) - 1))     # unknown: ignored
+    assert worker.result(key) == 1
 
 
 def test_bad_skip_after_queued_jobs(worker):

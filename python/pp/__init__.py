@@ -676,8 +676,7 @@ class Server:
         self._srv = srv
         self._submit_data = srv.submit_data
         self._builder = _source.FunctionBuilder()
-        self._registry = self._builder.registry
-        self._functions = {}
+        self._functions = {}        # submit's key -> (Pp.Function, registry)
         self._destroyed = False
         self._dispatcher_lock = threading.Lock()
         self._holder = [None]
@@ -787,11 +786,11 @@ class Server:
             gkey = None
         key = (fkey, depfuncs, modules, gkey, found)
         try:
-            function = self._functions[key]
+            function, registry = self._functions[key]
         except KeyError:
-            function = self._function(func, depfuncs, modules, globals, found, key)
+            function, registry = self._function(func, depfuncs, modules, globals, found, key)
         except TypeError:  # unhashable in depfuncs
-            function = self._function(func, depfuncs, modules, globals, found, None)
+            function, registry = self._function(func, depfuncs, modules, globals, found, None)
 
         try:
             pjob = self._submit_data(function, data, _PICKLE, group)
@@ -799,7 +798,6 @@ class Server:
             if e.domain == PP_ERROR_DOMAIN:
                 raise _pp_error(e.code, e.message) from None
             raise PPError(e.message) from None
-        registry = self._registry
         job = Job(self, pjob, group, callback, callbackargs, registry)
         if callback is not None:
             self._callbacks().add(job)
@@ -811,9 +809,10 @@ class Server:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("function %s (key %s):\n%s", bundle.name,
                          function.get_key(), bundle.source)
+        entry = (function, bundle.registry)
         if key is not None:
-            self._functions[key] = function
-        return function
+            self._functions[key] = entry
+        return entry
 
     def _callbacks(self):
         dispatcher = self._holder[0]

@@ -10,8 +10,8 @@ Nothing in this module touches GObject-Introspection, so it can be used
 
 pp sends functions to its workers as *source*, like the original Parallel
 Python: the worker executes the source of the function and of everything it
-needs in one shared namespace (installed there as ``__main__``) and calls the
-function by name.  This module
+needs in a namespace of its own (one per bundle, installed there as
+``__main__`` while its jobs run) and calls the function by name.  This module
 
 * extracts and normalises sources (``inspect.getsource`` + ``dedent``,
   decorators kept or stripped, closures and lambdas rejected clearly);
@@ -282,15 +282,11 @@ def _module_globals(obj):
 class FunctionBuilder:
     """Builds the source bundle of a job function and caches sources.
 
-    One builder lives in each :class:`pp.Server`.  ``registry`` maps the
-    names of shipped objects that do not live in the caller's ``__main__``
-    to the objects, so results referring to ``__main__.<name>`` on the
-    worker unpickle to the caller's own classes.
+    One builder lives in each :class:`pp.Server`.
     """
 
     def __init__(self):
         self._sources = {}
-        self.registry = {}
 
     # -- single objects ----------------------------------------------------
 
@@ -405,11 +401,7 @@ class FunctionBuilder:
         classes; *modules* submit()'s module entries; *globs* an optional
         globals dict; *found* functions and classes found in the arguments.
         """
-        bundle = _BundleMaker(self, main, depfuncs, modules, globs, found).make()
-        for obj in bundle.shipped:
-            if getattr(obj, "__module__", "__main__") != "__main__":
-                self.registry[obj.__name__] = obj
-        return bundle
+        return _BundleMaker(self, main, depfuncs, modules, globs, found).make()
 
 
 def _providable(value):
@@ -460,16 +452,23 @@ class Bundle:
 
     ``name`` is the function to call, ``source`` the code defining it and
     its dependencies, ``modules`` the strict imports run before the source,
-    ``shipped`` the functions and classes sent as source.
+    ``shipped`` the functions and classes sent as source.  ``registry``
+    maps the names of shipped objects that do not live in the caller's
+    ``__main__`` to the objects, so that results referring to
+    ``__main__.<name>`` (the bundle's own namespace on the worker) unpickle
+    to the caller's own classes: per bundle, since two bundles may ship
+    different objects of the same name.
     """
 
-    __slots__ = ("name", "source", "modules", "shipped")
+    __slots__ = ("name", "source", "modules", "shipped", "registry")
 
     def __init__(self, name, source, modules, shipped):
         self.name = name
         self.source = source
         self.modules = modules
         self.shipped = shipped
+        self.registry = {obj.__name__: obj for obj in shipped
+                         if getattr(obj, "__module__", "__main__") != "__main__"}
 
     def __repr__(self):
         return "<pp Bundle %s, %d lines>" % (self.name, self.source.count("\n"))

@@ -189,3 +189,23 @@ def other_user():
     finally:
         subprocess.run([shutil.which("userdel"), name], capture_output=True, timeout=60)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def process_gone(pid, timeout):
+    """Whether @pid ends (or is a zombie) within @timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.waitpid(pid, os.WNOHANG)     # when it was reparented to us
+        except ChildProcessError:
+            pass
+        try:
+            with open("/proc/%d/stat" % pid) as stat:
+                state = stat.read().rpartition(")")[2].split()[0]
+        except FileNotFoundError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from conftest import PP, load_source_module, needs_pp
+from conftest import PP, load_source_module, needs_pp, process_gone
 
 S = load_source_module()
 
@@ -1258,3 +1258,214 @@ def test_common_portnumber_and_randomport():
     for _ in range(50):
         assert 1024 <= randomport() <= 65536
         assert 2000 <= randomport(2000, 2001) <= 2001
+
+
+# Each function has a namespace of its own (issue 7, item 2)
+
+TWO_MODULES = {
+    "ppt_moda": "def helper(x):\n    return 'a%d' % x\n\n"
+                "def fa(x):\n    return helper(x)\n\n"
+                "def ga(x):\n    return globals()['helper'](x) + '!'\n",
+    "ppt_modb": "def helper(x):\n    return 'b%d' % x\n\n"
+                "def fb(x):\n    return helper(x)\n\n"
+                "def gb(x):\n    return globals()['helper'](x) + '!'\n",
+}
+
+
+@pytest.fixture
+def two_modules(tmp_path, monkeypatch):
+    """Imports ppt_moda and ppt_modb, which both define helper()."""
+    import importlib
+    for name, text in TWO_MODULES.items():
+        (tmp_path / (name + ".py")).write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        yield tuple(importlib.import_module(name) for name in TWO_MODULES)
+    finally:
+        for name in TWO_MODULES:
+            sys.modules.pop(name, None)
+
+
+@needs_pp
+@pytest.mark.parametrize("first", ["a", "b"])
+def test_same_named_helpers_of_two_modules_on_one_worker(fresh, two_modules, first):
+    moda, modb = two_modules
+    srv = fresh(1)
+    calls = {"a": (moda.fa, (moda.helper,)), "b": (modb.fb, (modb.helper,))}
+    order = [first, "b" if first == "a" else "a"] * 3
+    for i, which in enumerate(order):
+        func, deps = calls[which]
+        assert srv.submit(func, (i,), deps)() == "%s%d" % (which, i)
+    # Pipelined on the one worker, interleaved.
+    jobs = [(which, i, srv.submit(calls[which][0], (i,), calls[which][1]))
+            for i in range(100) for which in "ab"]
+    assert [job() for _, _, job in jobs] == ["%s%d" % (w, i) for w, i, _ in jobs]
+
+
+@needs_pp
+def test_same_named_helpers_through_globals(fresh, two_modules):
+    # ga and gb find helper only through globals=: each gets its module's.
+    moda, modb = two_modules
+    srv = fresh(1)
+    for _ in range(2):
+        assert srv.submit(moda.ga, (1,), globals=vars(moda))() == "a1!"
+        assert srv.submit(modb.gb, (2,), globals=vars(modb))() == "b2!"
+
+
+HIDDEN_BOX = """\
+class Box:
+    def __init__(self, v):
+        self.v = v
+
+    def step(self):
+        return %s
+
+def unbox(b):
+    return Box(b.step())
+"""
+
+
+@needs_pp
+def test_same_named_classes_of_two_modules_round_trip(fresh, tmp_path):
+    # Two modules outside sys.path each define Box: instances travel as
+    # __main__.Box both ways, and each resolves to its own module's class.
+    import importlib.util
+    mods = []
+    for name, step in (("ppt_hidden_a", "self.v + 1"), ("ppt_hidden_b", "self.v * 10")):
+        path = tmp_path / (name + ".py")
+        path.write_text(HIDDEN_BOX % step)
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+        mods.append(mod)
+    srv = fresh(1)
+    try:
+        for _ in range(2):
+            for mod, want in zip(mods, (3, 20)):
+                result = srv.submit(mod.unbox, (mod.Box(2),))()
+                assert type(result) is mod.Box and result.v == want
+    finally:
+        for mod in mods:
+            del sys.modules[mod.__name__]
+
+
+# ---------------------------------------------------------------------------
+# Workers evict definitions; the library sends them again (item 11)
+
+def big_sources_module(count, size):
+    """Source of a module whose functions f0, f1... each hold a string of
+    @size characters, so that their definitions are large."""
+    return "".join("def f%d(x):\n    return len(%r) + x * 0 + %d\n\n" % (i, "y" * size, i)
+                   for i in range(count))
+
+
+@needs_pp
+def test_evicted_definitions_are_sent_again(fresh, tmp_path, monkeypatch):
+    # The worker's cache holds about one of these definitions (each counts
+    # twice its 100 kB source): every switch of function evicts, and every
+    # job still gets its own result, pipelined or not.
+    import importlib
+    (tmp_path / "ppt_bigdefs.py").write_text(big_sources_module(4, 100000))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("PP_WORKER_CACHE_BYTES", "250000")
+    mod = importlib.import_module("ppt_bigdefs")
+    try:
+        srv = fresh(1)
+        funcs = [getattr(mod, "f%d" % i) for i in range(4)]
+        for rnd in range(2):
+            for i, func in enumerate(funcs):
+                assert srv.submit(func, (rnd,))() == 100000 + i
+        jobs = [(i, srv.submit(funcs[i], (n,))) for n in range(50) for i in (0, 1, 2, 3, 0, 0)]
+        assert [job() for _, job in jobs] == [100000 + i for i, _ in jobs]
+    finally:
+        sys.modules.pop("ppt_bigdefs", None)
+
+
+# ---------------------------------------------------------------------------
+# Workers die with their client (item 9)
+
+SPINNING_CLIENT = r'''
+import os, sys, pp
+
+def spin(path):
+    with open(path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(path + ".tmp", path)
+    while True:
+        pass
+
+srv = pp.Server(1)
+srv.submit(spin, (sys.argv[1],), modules=("os",))
+srv.wait()
+'''
+
+
+def test_workers_die_with_a_killed_client(tmp_path):
+    """A client killed with SIGKILL leaves no worker spinning."""
+    script = tmp_path / "spinning_client.py"
+    script.write_text(SPINNING_CLIENT)
+    pidfile = tmp_path / "worker.pid"
+    client = subprocess.Popen([sys.executable, str(script), str(pidfile)], cwd=tmp_path)
+    worker = None
+    try:
+        deadline = time.monotonic() + 30
+        while not pidfile.exists():
+            assert client.poll() is None, "the client exited with %d" % client.returncode
+            assert time.monotonic() < deadline, "the job never started"
+            time.sleep(0.05)
+        worker = int(pidfile.read_text())
+        client.kill()
+        client.wait()
+        assert process_gone(worker, 5), "worker %d outlived its client" % worker
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
+        if worker is not None and not process_gone(worker, 0):
+            os.kill(worker, signal.SIGKILL)
+
+
+MAIN_CLASSES_SCRIPT = r'''
+import pp
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+class Pair:
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+def swap(p):
+    return Point(p.y, p.x)
+
+def pair(p):
+    return Pair(p.x, p.y), p
+
+server = pp.Server(1)
+jobs = [(i, server.submit(swap, (Point(i, -i),)), server.submit(pair, (Point(i, 2 * i),)))
+        for i in range(50)]
+for i, s, p in jobs:
+    got = s()
+    assert type(got) is Point and (got.x, got.y) == (-i, i), vars(got)
+    first, second = p()
+    assert type(first) is Pair and (first.a, first.b) == (i, 2 * i)
+    assert type(second) is Point and (second.x, second.y) == (i, 2 * i)
+print("CLASSES OK")
+'''
+
+
+@needs_pp
+def test_main_classes_round_trip_between_two_functions(tmp_path):
+    """Instances of the script's own classes go to and come back from two
+    functions that alternate on one worker, each in its own namespace."""
+    script = tmp_path / "ppt_main_classes.py"
+    script.write_text(MAIN_CLASSES_SCRIPT)
+    env = dict(os.environ)
+    pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(pp.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([pkgdir] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    proc = subprocess.run([sys.executable, str(script)], cwd=str(tmp_path), env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "CLASSES OK" in proc.stdout

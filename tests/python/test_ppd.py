@@ -33,6 +33,8 @@ import time
 
 import pytest
 
+from conftest import process_gone
+
 SRCDIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SECRET = "test-secret-7f3a"
 TIMEOUT = 15.0
@@ -1165,3 +1167,65 @@ def test_address_with_ten_failures_waiting_is_refused(ppd):
             client.close()
     assert daemon.stop() == 0
     daemon.wait_for(r"\d+ more failed handshakes from 127\.0\.0\.1 in the last \d+ s")
+
+
+# Names and processes of one client stay its own (issue 7, items 2 and 9)
+
+def names_source(tag):
+    return ("OWNER = %r\n"
+            "def helper():\n    return %r\n"
+            "def run():\n"
+            "    return helper(), sorted(n for n in globals() if not n.startswith('__'))\n"
+            % (tag, tag))
+
+
+def test_two_clients_do_not_see_each_others_names(ppd):
+    # One worker runs the jobs of both clients: each sees its own helper
+    # and OWNER and none of the other's names, whichever ran last.
+    daemon = ppd()
+    with Client(daemon.port) as one, Client(daemon.port) as two:
+        one.handshake()
+        two.handshake()
+        key_one = one.define("run", names_source("one"))
+        key_two = two.define("run", names_source("two"))
+        names = ["OWNER", "helper", "run"]
+        for _ in range(2):
+            job = one.submit(key_one)
+            assert one.result() == (job, ["one", names])
+            job = two.submit(key_two)
+            assert two.result() == (job, ["two", names])
+        peek = two.define("peek", "def peek():\n    return globals().get('OWNER')\n")
+        job = two.submit(peek)
+        assert two.result() == (job, None)
+
+
+SPIN_SOURCE = """\
+def spin(path):
+    import os
+    with open(path + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(path + ".tmp", path)
+    while True:
+        pass
+"""
+
+
+def test_workers_die_with_a_killed_ppd(ppd, tmp_path):
+    daemon = ppd()
+    pidfile = tmp_path / "worker.pid"
+    worker = None
+    try:
+        with Client(daemon.port) as client:
+            client.handshake()
+            client.submit(client.define("spin", SPIN_SOURCE), str(pidfile))
+            deadline = time.monotonic() + TIMEOUT
+            while not pidfile.exists():
+                assert time.monotonic() < deadline, "the job never started"
+                time.sleep(0.05)
+            worker = int(pidfile.read_text())
+            daemon.proc.kill()
+            daemon.wait()
+            assert process_gone(worker, 5), "worker %d outlived ppd" % worker
+    finally:
+        if worker is not None and not process_gone(worker, 0):
+            os.kill(worker, signal.SIGKILL)
