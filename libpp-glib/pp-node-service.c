@@ -1221,11 +1221,15 @@ handle_ping (Client   *client,
              GError  **error)
 {
   g_autoptr(JsonObject) header = json_object_new ();
-  JsonNode *n = json_object_get_member (frame->header, "n");
+  gint64 n;
 
   json_object_set_string_member (header, "t", "pong");
-  if (n != NULL)
-    json_object_set_member (header, "n", json_node_copy (n));
+  if (_pp_frame_has (frame, "n"))
+    {
+      if (!_pp_frame_get_int64 (frame, "n", 0, G_MAXINT64, &n, error))
+        return FALSE;
+      json_object_set_int_member (header, "n", n);
+    }
   _pp_connection_send_json (client->connection, header, NULL, 0);
   return TRUE;
 }

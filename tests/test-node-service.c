@@ -888,6 +888,27 @@ test_hostile_ids (Fixture       *fixture,
     }
 }
 
+/* A ping's "n" comes back only as the integer it must be: anything else
+ * is a protocol error, never echoed (1e400 would not even be valid JSON). */
+static void
+test_hostile_ping (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char * const cases[] = { "1e400", "-1", "1.5", "{\"a\":1}", "\"7\"", "99999999999999999999" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(TestClient) client = test_client_new_authenticated (fixture);
+      g_autofree char *ping = g_strdup_printf ("{\"t\":\"ping\",\"n\":%s}", cases[i]);
+
+      test_client_send (client, ping, NULL, 0);
+      ITERATE_UNTIL (fixture->context, fixture->n_disconnected == i + 1);
+      if (strstr (fixture->disconnect_reason, "“n”") == NULL &&
+          strstr (fixture->disconnect_reason, "64 bits") == NULL)
+        g_error ("expected a complaint about “n” in “%s”", fixture->disconnect_reason);
+    }
+}
+
 /* Names a client sends come back in messages, bounded: a huge frame type
  * or key cannot make an answer too large to send. */
 static void
@@ -1583,6 +1604,7 @@ main (int   argc,
   ADD ("/node-service/backpressure-timeout", test_backpressure, 2);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
   ADD ("/node-service/hostile-ids", test_hostile_ids, 0);
+  ADD ("/node-service/hostile-ping", test_hostile_ping, 0);
   ADD ("/node-service/long-names", test_long_names, 0);
   ADD ("/node-service/duplicate-id", test_duplicate_id, 0);
   ADD ("/node-service/wrong-secret-client", test_wrong_secret_client, 0);
