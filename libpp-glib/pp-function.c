@@ -89,6 +89,23 @@ pp_function_constructed (GObject *object)
   self->key = compute_key (self->name, self->source, (const char * const *) self->modules);
 }
 
+PpFunction *
+_pp_function_new_salted (const char         *name,
+                         const char         *source,
+                         const char * const *modules,
+                         const char         *salt)
+{
+  PpFunction *self = pp_function_new (name, source, modules);
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_checksum_update (sum, (const guchar *) salt, -1);
+  g_checksum_update (sum, (const guchar *) "", 1);
+  g_checksum_update (sum, (const guchar *) self->key, -1);
+  g_free (self->key);
+  self->key = g_strdup (g_checksum_get_string (sum));
+  return self;
+}
+
 static void
 pp_function_finalize (GObject *object)
 {

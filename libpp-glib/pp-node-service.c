@@ -11,6 +11,7 @@
 
 #include "pp-connection-private.h"
 #include "pp-error.h"
+#include "pp-function-private.h"
 #include "pp-handshake-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-node-service.h"
@@ -155,8 +156,10 @@ struct _Client
   GList              pending_link;
   gboolean           held;
   /* function key → Definition, and the definitions least recently used
-   * first */
+   * first; each runs under a key salted with @salt, so that the workers
+   * keep it apart from every other client's (pp-function-private.h) */
   GHashTable        *functions;
+  char              *salt;
   GQueue             definitions;
   gsize              definitions_size;
   /* client job id → RemoteJob */
@@ -543,7 +546,8 @@ peer_fail_delay (Peer *peer)
 typedef struct
 {
   GList       link;
-  PpFunction *function;
+  char       *key;        /* the client's */
+  PpFunction *function;   /* under the salted key */
   gsize       size;
 } Definition;
 
@@ -551,6 +555,7 @@ static void
 definition_free (Definition *definition)
 {
   g_object_unref (definition->function);
+  g_free (definition->key);
   g_free (definition);
 }
 
@@ -572,7 +577,7 @@ forget_definition (Client     *client,
 {
   g_queue_unlink (&client->definitions, &definition->link);
   client->definitions_size -= definition->size;
-  g_hash_table_remove (client->functions, pp_function_get_key (definition->function));
+  g_hash_table_remove (client->functions, definition->key);
 }
 
 static void
@@ -586,9 +591,13 @@ remember_definition (Client     *client,
     forget_definition (client, definition);
   definition = g_new0 (Definition, 1);
   definition->link.data = definition;
-  definition->function = g_object_ref (function);
+  definition->key = g_strdup (key);
+  definition->function = _pp_function_new_salted (pp_function_get_name (function),
+                                                  pp_function_get_source (function),
+                                                  pp_function_get_modules (function),
+                                                  client->salt);
   definition->size = function_size (function);
-  g_hash_table_insert (client->functions, (gpointer) key, definition);
+  g_hash_table_insert (client->functions, definition->key, definition);
   g_queue_push_tail_link (&client->definitions, &definition->link);
   client->definitions_size += definition->size;
 
@@ -643,6 +652,7 @@ client_new (PpNodeService     *service,
   client->cancellable = g_cancellable_new ();
   client->functions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                              (GDestroyNotify) definition_free);
+  client->salt = g_uuid_string_random ();
   client->pending_link.data = client;
   client->jobs = g_hash_table_new (g_int64_hash, g_int64_equal);
 
@@ -667,6 +677,7 @@ client_unref (Client *client)
   g_clear_pointer (&client->connection, _pp_connection_free);
   g_clear_pointer (&client->handshake, _pp_handshake_free);
   g_clear_pointer (&client->functions, g_hash_table_unref);
+  g_clear_pointer (&client->salt, g_free);
   g_clear_pointer (&client->jobs, g_hash_table_unref);
   g_clear_object (&client->tls);
   g_clear_object (&client->socket);

@@ -1229,3 +1229,30 @@ def test_workers_die_with_a_killed_ppd(ppd, tmp_path):
     finally:
         if worker is not None and not process_gone(worker, 0):
             os.kill(worker, signal.SIGKILL)
+
+
+COUNTER_SOURCE = """\
+COUNT = 0
+def bump():
+    global COUNT
+    COUNT += 1
+    return COUNT
+"""
+
+
+def test_two_clients_with_the_same_source_keep_their_own_state(ppd):
+    # The same function (the same key) from two clients runs on ppd's one
+    # worker under a key salted per connection: each client's module-level
+    # state is its own, as if each had a node to itself.
+    daemon = ppd()
+    with Client(daemon.port) as one, Client(daemon.port) as two:
+        one.handshake()
+        two.handshake()
+        key_one = one.define("bump", COUNTER_SOURCE)
+        key_two = two.define("bump", COUNTER_SOURCE)
+        assert key_one == key_two
+        for expected in (1, 2, 3):
+            job = one.submit(key_one)
+            assert one.result() == (job, expected)
+        job = two.submit(key_two)
+        assert two.result() == (job, 1)
