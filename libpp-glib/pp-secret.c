@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
 
 #include "pp-error.h"
+#include "pp-handshake-private.h"
 #include "pp-secret.h"
 
 /* The shared secret of a cluster, kept in a private file. Nodes (ppd) and
@@ -154,32 +154,6 @@ check_directory (const char  *dir,
 }
 
 static gboolean
-fill_random (guint8  *buffer,
-             gsize    size,
-             GError **error)
-{
-  gsize filled = 0;
-
-  while (filled < size)
-    {
-      gssize n = getrandom (buffer + filled, size - filled, 0);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "Cannot draw a random secret: %s", g_strerror (saved));
-          return FALSE;
-        }
-      filled += n;
-    }
-  return TRUE;
-}
-
-static gboolean
 write_all (int          fd,
            const char  *data,
            gsize        len)
@@ -217,7 +191,7 @@ create_secret_file (const char  *path,
       set_io_error (error, errno, "Cannot create the directory", dir);
       return FALSE;
     }
-  if (!check_directory (dir, error) || !fill_random (random, sizeof random, error))
+  if (!check_directory (dir, error) || !_pp_random_bytes (random, sizeof random, error))
     return FALSE;
   for (guint i = 0; i < SECRET_BYTES; i++)
     g_snprintf (text + 2 * i, 3, "%02x", random[i]);

@@ -38,14 +38,7 @@ typedef struct
   const char *path;
 } Config;
 
-static gboolean
-config_error (Config      *config,
-              const char  *group,
-              const char  *key,
-              GError     **error,
-              const char  *format,
-              ...) G_GNUC_PRINTF (5, 6);
-
+G_GNUC_PRINTF (5, 6)
 static gboolean
 config_error (Config      *config,
               const char  *group,
