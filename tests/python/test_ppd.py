@@ -916,3 +916,33 @@ def test_sigterm_lets_running_job_finish(ppd):
     assert daemon.wait() == 0
     daemon.wait_for(r"SIGTERM received: stopping once the 1 running job finishes")
     daemon.wait_for(r"Stopped")
+
+
+def test_ppserver_config_file_read_as_configobj_reads_it(tmp_path):
+    """ppserver.py reads its file with ConfigObj: quotes come off and "#"
+    starts a comment, so the secret is the one pp's clients use."""
+    config = write_config(tmp_path / "quoted.conf", (
+        "[general]\n"
+        "secret = \"my secret # not a comment\"   # the secret, quoted\n"
+        "workers = 1  # one\n"
+        "[network]\n"
+        "interface = '127.0.0.1'\n"
+        "port = 0 # any\n"))
+    with Ppd("-c", config, "--no-dbus", secret=None, env=base_env()) as daemon:
+        daemon.wait_for(r"listening on 127\.0\.0\.1:\d+ with 1 worker\n")
+        check_serves(daemon.port, secret="my secret # not a comment")
+        assert daemon.stop() == 0
+    config = write_config(tmp_path / "triple.conf", "[general]\nsecret = '''it's'''\n"
+                          "[network]\ninterface = 127.0.0.1\nport = 0\n")
+    with Ppd("-c", config, "--no-dbus", "-w", "1", secret=None, env=base_env()) as daemon:
+        check_serves(daemon.port, secret="it's")
+        assert daemon.stop() == 0
+    for text, message in (
+            ("secret = \"s3cr3t-open\n", "[general] secret: has no closing quote"),
+            ("secret = \"s3cr3t\"x\n", "[general] secret: has text after its closing quote"),
+            ("secret = s3cr3t,x\n", "[general] secret: holds a comma, which makes it a list"),
+            ("workers = '2\n", "[general] workers: has no closing quote")):
+        result = run_ppd("-c", write_config(tmp_path / "bad.conf", "[general]\n" + text))
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr, result.stderr
+        assert "s3cr3t" not in result.stderr
