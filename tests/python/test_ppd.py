@@ -946,3 +946,17 @@ def test_ppserver_config_file_read_as_configobj_reads_it(tmp_path):
         assert result.returncode == 2, result.stderr
         assert message in result.stderr, result.stderr
         assert "s3cr3t" not in result.stderr
+
+
+def test_readable_secret_file_of_another_user_is_said_to_be_theirs(tmp_path, other_user):
+    """Told to chmod a file that is not ours, we could not: the owner comes
+    first."""
+    path = tmp_path / "theirs"
+    path.write_text("0123456789abcdef" * 4 + "\n")
+    path.chmod(0o644)
+    os.chown(path, other_user.uid, other_user.gid)
+    result = run_ppd("-p", "0", "--secret-file", str(path))
+    assert result.returncode == 2
+    assert ("The secret file “%s” belongs to another user (uid %d)"
+            % (path, other_user.uid)) in result.stderr
+    assert "chmod" not in result.stderr
