@@ -138,7 +138,9 @@ class JobExitError(JobError):
     """A job raised a :class:`BaseException` that is not an
     :class:`Exception`: ``SystemExit`` (``sys.exit()``),
     ``KeyboardInterrupt``, ``GeneratorExit`` or another direct subclass of
-    ``BaseException``.
+    ``BaseException`` (one of the caller's own is recognised only when it
+    can be unpickled here; otherwise the job raises a plain
+    :class:`JobError`, whose ``etype`` names it).
 
     Raised again as itself, it would end the calling script (with status 0
     for ``sys.exit(0)``) or pass for a Ctrl-C, so ``job()`` raises this
