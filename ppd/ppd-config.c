@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <pp-glib.h>
 
@@ -223,7 +224,8 @@ get_workers (Config  *config,
   return TRUE;
 }
 
-/* A secret in a file that others can read is no secret. */
+/* A secret in a file that others can read is no secret; in a file that
+ * another user can change, it is theirs (as for --secret-file). */
 static gboolean
 get_secret (Config  *config,
             GError **error)
@@ -235,7 +237,16 @@ get_secret (Config  *config,
     return FALSE;
   if (value == NULL)
     return TRUE;
-  if (stat (config->path, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+  if (stat (config->path, &st) < 0)
+    st.st_mode = 0777;  /* unknown: refused below */
+  else if (st.st_uid != geteuid () && st.st_uid != 0)
+    {
+      explicit_bzero (value, strlen (value));
+      return config_error (config, "general", "secret", error,
+                           "the file holds a secret but belongs to another user (uid %u), "
+                           "who could change it", (unsigned) st.st_uid);
+    }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     {
       explicit_bzero (value, strlen (value));
       return config_error (config, "general", "secret", error,

@@ -960,3 +960,20 @@ def test_readable_secret_file_of_another_user_is_said_to_be_theirs(tmp_path, oth
     assert ("The secret file “%s” belongs to another user (uid %d)"
             % (path, other_user.uid)) in result.stderr
     assert "chmod" not in result.stderr
+
+
+def test_ppserver_config_file_of_another_user_gives_no_secret(tmp_path, other_user):
+    """Its owner could put a secret of theirs in it: refused, even by root,
+    as --secret-file is."""
+    config = write_config(tmp_path / "theirs.conf", "[general]\nsecret = s3cr3t-theirs\n")
+    os.chown(config, other_user.uid, other_user.gid)
+    result = run_ppd("-c", config)
+    assert result.returncode == 2, result.stderr
+    assert ("[general] secret: the file holds a secret but belongs to another user (uid %d)"
+            % other_user.uid) in result.stderr
+    assert "s3cr3t" not in result.stderr
+    config = write_config(tmp_path / "settings.conf", "[general]\nworkers = 1\n", 0o644)
+    os.chown(config, other_user.uid, other_user.gid)
+    with Ppd("-c", config, "-p", "0", "-i", "127.0.0.1", "--no-dbus") as daemon:
+        daemon.wait_for(r"with 1 worker\n")       # settings without a secret are fine
+        assert daemon.stop() == 0
