@@ -224,6 +224,9 @@ _EXIT_TYPES = frozenset(
     name for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
     and not issubclass(value, Exception))
+# An exception that is an Exception too (class E(SystemExit, Exception))
+# would still end the calling script (or pass for a Ctrl-C) if raised again.
+_EXIT_CLASSES = (SystemExit, KeyboardInterrupt, GeneratorExit)
 
 
 def _raised(job, err, registry):
@@ -245,7 +248,7 @@ def _raised(job, err, registry):
     if not isinstance(exc, BaseException):
         exc = (JobExitError if etype in _EXIT_TYPES else JobError)(etype, message, tb)
         exc.code = err.code
-    elif not isinstance(exc, Exception):
+    elif not isinstance(exc, Exception) or isinstance(exc, _EXIT_CLASSES):
         exc = JobExitError(etype, message, tb, exc)
         exc.code = err.code
     if tb:
@@ -351,12 +354,11 @@ class Job:
                 state = _VALUE
             except KeyboardInterrupt:
                 raise
-            except Exception as e:
+            except BaseException as e:  # SystemExit raised by unpickling too
                 value, state = e, _EXCEPTION
-            except BaseException as e:  # SystemExit raised by unpickling
-                value = JobExitError(type(e).__qualname__, str(e), "", e)
-                value.__cause__ = e
-                state = _EXCEPTION
+                if not isinstance(e, Exception) or isinstance(e, _EXIT_CLASSES):
+                    value = JobExitError(type(e).__qualname__, str(e), "", e)
+                    value.__cause__ = e
         else:
             state = _EXCEPTION
             if err.domain != PP_ERROR_DOMAIN:
