@@ -647,6 +647,9 @@ class Server:
             raise TypeError("ppservers argument must be a tuple")
         if secret is not None and not isinstance(secret, str):
             raise TypeError("secret must be of a string type")
+        if secret is not None and "\0" in secret:
+            # libpp-glib would keep only what comes before it.
+            raise ValueError("secret must not contain NUL characters")
         ncpus = _ncpus_value(ncpus)
         self._setup_logging(loglevel, logstream)
 

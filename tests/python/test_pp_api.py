@@ -1302,3 +1302,12 @@ def test_exception_group_is_raised_as_itself(server):
     with pytest.raises(ExceptionGroup) as info:
         server.submit(raises_group)()
     assert [type(e) for e in info.value.exceptions] == [ValueError, KeyError]
+
+
+@needs_pp
+def test_secret_with_a_nul_is_refused():
+    """libpp-glib takes C strings: "a\\0<more>" would silently be the secret
+    "a", and "\\0..." no secret at all (the per-user one)."""
+    for secret in ("a\0bcdefghijklmnopqrstuvwxyz", "\0" * 32):
+        with pytest.raises(ValueError, match="NUL"):
+            pp.Server(0, ppservers=("127.0.0.1:1",), secret=secret)
