@@ -91,8 +91,8 @@ unquote (char *value)
 
 /* Fills @value with the value of @key (%NULL when absent) as ConfigObj,
  * with which ppserver.py reads this file, reads it: quotes are taken off,
- * and an unquoted value ends at a "#" (a comment) and holds no comma (a
- * list to ConfigObj). */
+ * and an unquoted value ends at a " #" (a comment) and holds no comma (a
+ * list to ConfigObj) nor another "#". */
 static gboolean
 get_value (Config      *config,
            const char  *group,
@@ -111,9 +111,15 @@ get_value (Config      *config,
     problem = unquote (raw);
   else
     {
-      raw[strcspn (raw, "#")] = '\0';
+      gsize len = strcspn (raw, "#");
+
+      /* ConfigObj ends "abc#123" at the "#": a secret would silently be
+       * "abc". Only a comment set off by a space is taken as one. */
+      if (raw[len] == '#' && len > 0 && !g_ascii_isspace (raw[len - 1]))
+        problem = "holds a \"#\": quote the value to keep it, or put a space before a comment";
+      raw[len] = '\0';
       g_strchomp (raw);
-      if (strchr (raw, ',') != NULL)
+      if (problem == NULL && strchr (raw, ',') != NULL)
         problem = "holds a comma, which makes it a list; quote the value to keep the comma";
     }
   if (problem != NULL)

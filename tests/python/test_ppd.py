@@ -941,6 +941,7 @@ def test_ppserver_config_file_read_as_configobj_reads_it(tmp_path):
             ("secret = \"s3cr3t-open\n", "[general] secret: has no closing quote"),
             ("secret = \"s3cr3t\"x\n", "[general] secret: has text after its closing quote"),
             ("secret = s3cr3t,x\n", "[general] secret: holds a comma, which makes it a list"),
+            ("secret = s3cr3t#x\n", "[general] secret: holds a \"#\": quote the value"),
             ("workers = '2\n", "[general] workers: has no closing quote")):
         result = run_ppd("-c", write_config(tmp_path / "bad.conf", "[general]\n" + text))
         assert result.returncode == 2, result.stderr
