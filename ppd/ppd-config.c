@@ -102,11 +102,13 @@ get_value (Config      *config,
 {
   g_autofree char *raw = g_key_file_get_value (config->file, group, key, NULL);
   const char *problem = NULL;
+  gsize size;
 
   *value = NULL;
   if (raw == NULL)
     return TRUE;
   g_strstrip (raw);
+  size = strlen (raw);
   if (*raw == '"' || *raw == '\'')
     problem = unquote (raw);
   else
@@ -122,11 +124,13 @@ get_value (Config      *config,
       if (problem == NULL && strchr (raw, ',') != NULL)
         problem = "holds a comma, which makes it a list; quote the value to keep the comma";
     }
+  /* It may be the secret: no copy of it is left behind. */
   if (problem != NULL)
     {
-      explicit_bzero (raw, strlen (raw));  /* it may be the secret */
+      explicit_bzero (raw, size);
       return config_error (config, group, key, error, "%s", problem);
     }
+  explicit_bzero (raw + strlen (raw), size - strlen (raw));
   *value = g_steal_pointer (&raw);
   return TRUE;
 }
