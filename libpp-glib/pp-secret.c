@@ -58,15 +58,15 @@ open_private_file (const char  *path,
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
     g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
                  "The secret file “%s” is not a regular file", path);
+  else if (st.st_uid != geteuid () && st.st_uid != 0)  /* first: we could not chmod it */
+    g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                 "The secret file “%s” belongs to another user (uid %u)",
+                 path, (unsigned) st.st_uid);
   else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
                  "The secret file “%s” is accessible by other users (mode %04o); "
                  "make it private with “chmod 600 %s”",
                  path, (unsigned) (st.st_mode & 07777), path);
-  else if (st.st_uid != geteuid () && st.st_uid != 0)
-    g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-                 "The secret file “%s” belongs to another user (uid %u)",
-                 path, (unsigned) st.st_uid);
   else if (st.st_size > MAX_SECRET_FILE_SIZE)
     g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
                  "The secret file “%s” is too large for a secret", path);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <pp-glib.h>
 
@@ -58,15 +59,73 @@ config_error (Config      *config,
   return FALSE;
 }
 
-/* The value of @key, stripped; %NULL when absent. */
-static char *
-get_value (Config     *config,
-           const char *group,
-           const char *key)
+/* Takes the quotes off @value ("…", '…', or the same tripled on one line),
+ * which only a comment may follow. Returns what is wrong, or %NULL. */
+static const char *
+unquote (char *value)
 {
-  char *value = g_key_file_get_value (config->file, group, key, NULL);
+  gboolean triple = g_str_has_prefix (value, "\"\"\"") || g_str_has_prefix (value, "'''");
+  gsize quote_len = triple ? 3 : 1;
+  char quote[4] = { value[0], value[0], value[0], '\0' };
+  char *end, *rest;
 
-  return value != NULL ? g_strstrip (value) : NULL;
+  quote[quote_len] = '\0';
+  end = strstr (value + quote_len, quote);
+  if (end == NULL)
+    return "has no closing quote (a value is on one line)";
+  rest = end + quote_len;
+  rest += strspn (rest, " \t");
+  if (*rest != '\0' && *rest != '#')
+    return "has text after its closing quote";
+  *end = '\0';
+  memmove (value, value + quote_len, end - value - quote_len + 1);
+  return NULL;
+}
+
+/* Fills @value with the value of @key (%NULL when absent) as ConfigObj,
+ * with which ppserver.py reads this file, reads it: quotes are taken off,
+ * and an unquoted value ends at a " #" (a comment) and holds no comma (a
+ * list to ConfigObj) nor another "#". */
+static gboolean
+get_value (Config      *config,
+           const char  *group,
+           const char  *key,
+           char       **value,
+           GError     **error)
+{
+  g_autofree char *raw = g_key_file_get_value (config->file, group, key, NULL);
+  const char *problem = NULL;
+  gsize size;
+
+  *value = NULL;
+  if (raw == NULL)
+    return TRUE;
+  g_strstrip (raw);
+  size = strlen (raw);
+  if (*raw == '"' || *raw == '\'')
+    problem = unquote (raw);
+  else
+    {
+      gsize len = strcspn (raw, "#");
+
+      /* ConfigObj ends "abc#123" at the "#": a secret would silently be
+       * "abc". Only a comment set off by a space is taken as one. */
+      if (raw[len] == '#' && len > 0 && !g_ascii_isspace (raw[len - 1]))
+        problem = "holds a \"#\": quote the value to keep it, or put a space before a comment";
+      raw[len] = '\0';
+      g_strchomp (raw);
+      if (problem == NULL && strchr (raw, ',') != NULL)
+        problem = "holds a comma, which makes it a list; quote the value to keep the comma";
+    }
+  /* It may be the secret: no copy of it is left behind. */
+  if (problem != NULL)
+    {
+      explicit_bzero (raw, size);
+      return config_error (config, group, key, error, "%s", problem);
+    }
+  explicit_bzero (raw + strlen (raw), size - strlen (raw));
+  *value = g_steal_pointer (&raw);
+  return TRUE;
 }
 
 /* Fills @target, if the command line left it unset, with the number in
@@ -80,9 +139,11 @@ get_int (Config      *config,
          int         *target,
          GError     **error)
 {
-  g_autofree char *value = get_value (config, group, key);
+  g_autofree char *value = NULL;
   gint64 number;
 
+  if (!get_value (config, group, key, &value, error))
+    return FALSE;
   if (value == NULL)
     return TRUE;
   if (!g_ascii_string_to_signed (value, 10, min, max, &number, NULL))
@@ -104,9 +165,11 @@ get_boolean (Config      *config,
 {
   static const char * const yes[] = { "1", "yes", "true", "on", NULL };
   static const char * const no[] = { "0", "no", "false", "off", NULL };
-  g_autofree char *value = get_value (config, group, key);
+  g_autofree char *value = NULL;
   g_autofree char *lower = NULL;
 
+  if (!get_value (config, group, key, &value, error))
+    return FALSE;
   if (value == NULL)
     return TRUE;
   lower = g_ascii_strdown (value, -1);
@@ -125,8 +188,10 @@ get_string (Config      *config,
             char       **target,
             GError     **error)
 {
-  g_autofree char *value = get_value (config, group, key);
+  g_autofree char *value = NULL;
 
+  if (!get_value (config, group, key, &value, error))
+    return FALSE;
   if (value == NULL)
     return TRUE;
   if (*value == '\0' || strlen (value) > 4096)
@@ -141,10 +206,12 @@ static gboolean
 get_workers (Config  *config,
              GError **error)
 {
-  g_autofree char *value = get_value (config, "general", "workers");
+  g_autofree char *value = NULL;
   g_autofree char *problem = NULL;
   gint64 number;
 
+  if (!get_value (config, "general", "workers", &value, error))
+    return FALSE;
   if (value == NULL)
     return TRUE;
   if (g_ascii_strcasecmp (value, "autodetect") == 0)
@@ -160,17 +227,29 @@ get_workers (Config  *config,
   return TRUE;
 }
 
-/* A secret in a file that others can read is no secret. */
+/* A secret in a file that others can read is no secret; in a file that
+ * another user can change, it is theirs (as for --secret-file). */
 static gboolean
 get_secret (Config  *config,
             GError **error)
 {
-  g_autofree char *value = get_value (config, "general", "secret");
+  g_autofree char *value = NULL;
   struct stat st;
 
+  if (!get_value (config, "general", "secret", &value, error))
+    return FALSE;
   if (value == NULL)
     return TRUE;
-  if (stat (config->path, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+  if (stat (config->path, &st) < 0)
+    st.st_mode = 0777;  /* unknown: refused below */
+  else if (st.st_uid != geteuid () && st.st_uid != 0)
+    {
+      explicit_bzero (value, strlen (value));
+      return config_error (config, "general", "secret", error,
+                           "the file holds a secret but belongs to another user (uid %u), "
+                           "who could change it", (unsigned) st.st_uid);
+    }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     {
       explicit_bzero (value, strlen (value));
       return config_error (config, "general", "secret", error,

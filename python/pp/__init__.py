@@ -138,7 +138,9 @@ class JobExitError(JobError):
     """A job raised a :class:`BaseException` that is not an
     :class:`Exception`: ``SystemExit`` (``sys.exit()``),
     ``KeyboardInterrupt``, ``GeneratorExit`` or another direct subclass of
-    ``BaseException``.
+    ``BaseException`` (one of the caller's own is recognised only when it
+    can be unpickled here; otherwise the job raises a plain
+    :class:`JobError`, whose ``etype`` names it).
 
     Raised again as itself, it would end the calling script (with status 0
     for ``sys.exit(0)``) or pass for a Ctrl-C, so ``job()`` raises this
@@ -222,6 +224,9 @@ _EXIT_TYPES = frozenset(
     name for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
     and not issubclass(value, Exception))
+# An exception that is an Exception too (class E(SystemExit, Exception))
+# would still end the calling script (or pass for a Ctrl-C) if raised again.
+_EXIT_CLASSES = (SystemExit, KeyboardInterrupt, GeneratorExit)
 
 
 def _raised(job, err, registry):
@@ -243,7 +248,7 @@ def _raised(job, err, registry):
     if not isinstance(exc, BaseException):
         exc = (JobExitError if etype in _EXIT_TYPES else JobError)(etype, message, tb)
         exc.code = err.code
-    elif not isinstance(exc, Exception):
+    elif not isinstance(exc, Exception) or isinstance(exc, _EXIT_CLASSES):
         exc = JobExitError(etype, message, tb, exc)
         exc.code = err.code
     if tb:
@@ -349,12 +354,11 @@ class Job:
                 state = _VALUE
             except KeyboardInterrupt:
                 raise
-            except Exception as e:
+            except BaseException as e:  # SystemExit raised by unpickling too
                 value, state = e, _EXCEPTION
-            except BaseException as e:  # SystemExit raised by unpickling
-                value = JobExitError(type(e).__qualname__, str(e), "", e)
-                value.__cause__ = e
-                state = _EXCEPTION
+                if not isinstance(e, Exception) or isinstance(e, _EXIT_CLASSES):
+                    value = JobExitError(type(e).__qualname__, str(e), "", e)
+                    value.__cause__ = e
         else:
             state = _EXCEPTION
             if err.domain != PP_ERROR_DOMAIN:
@@ -643,6 +647,9 @@ class Server:
             raise TypeError("ppservers argument must be a tuple")
         if secret is not None and not isinstance(secret, str):
             raise TypeError("secret must be of a string type")
+        if secret is not None and "\0" in secret:
+            # libpp-glib would keep only what comes before it.
+            raise ValueError("secret must not contain NUL characters")
         ncpus = _ncpus_value(ncpus)
         self._setup_logging(loglevel, logstream)
 

@@ -1469,3 +1469,56 @@ def test_main_classes_round_trip_between_two_functions(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "CLASSES OK" in proc.stdout
+
+
+class ExitAndError(SystemExit, Exception):
+    """An Exception that is a SystemExit too: raised again, it would end
+    the calling script silently."""
+
+
+def raises_exit_and_error(code):
+    raise ExitAndError(code)
+
+
+class ExitAndErrorWhenLoaded:
+    def __reduce__(self):
+        return (raises_exit_and_error, (6,))
+
+
+def returns_exit_and_error_bomb():
+    return ExitAndErrorWhenLoaded()
+
+
+@needs_pp
+def test_exception_that_is_also_a_system_exit_is_job_exit_error(server):
+    with pytest.raises(pp.JobExitError) as info:
+        server.submit(raises_exit_and_error, (0,), depfuncs=(ExitAndError,))()
+    err = info.value
+    assert err.etype == "ExitAndError" and err.exit_code == 0
+    assert type(err.exception) is ExitAndError
+    # the same when unpickling the result raises it
+    with pytest.raises(pp.JobExitError) as info:
+        server.submit(returns_exit_and_error_bomb,
+                      depfuncs=(ExitAndErrorWhenLoaded, raises_exit_and_error, ExitAndError))()
+    assert info.value.exit_code == 6 and type(info.value.exception) is ExitAndError
+
+
+def raises_group():
+    raise ExceptionGroup("two", [ValueError(1), KeyError(2)])
+
+
+@needs_pp
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup is Python 3.11's")
+def test_exception_group_is_raised_as_itself(server):
+    with pytest.raises(ExceptionGroup) as info:
+        server.submit(raises_group)()
+    assert [type(e) for e in info.value.exceptions] == [ValueError, KeyError]
+
+
+@needs_pp
+def test_secret_with_a_nul_is_refused():
+    """libpp-glib takes C strings: "a\\0<more>" would silently be the secret
+    "a", and "\\0..." no secret at all (the per-user one)."""
+    for secret in ("a\0bcdefghijklmnopqrstuvwxyz", "\0" * 32):
+        with pytest.raises(ValueError, match="NUL"):
+            pp.Server(0, ppservers=("127.0.0.1:1",), secret=secret)

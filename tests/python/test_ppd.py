@@ -1256,3 +1256,65 @@ def test_two_clients_with_the_same_source_keep_their_own_state(ppd):
             assert one.result() == (job, expected)
         job = two.submit(key_two)
         assert two.result() == (job, 1)
+
+
+def test_ppserver_config_file_read_as_configobj_reads_it(tmp_path):
+    """ppserver.py reads its file with ConfigObj: quotes come off and "#"
+    starts a comment, so the secret is the one pp's clients use."""
+    config = write_config(tmp_path / "quoted.conf", (
+        "[general]\n"
+        "secret = \"my secret # not a comment\"   # the secret, quoted\n"
+        "workers = 1  # one\n"
+        "[network]\n"
+        "interface = '127.0.0.1'\n"
+        "port = 0 # any\n"))
+    with Ppd("-c", config, "--no-dbus", secret=None, env=base_env()) as daemon:
+        daemon.wait_for(r"listening on 127\.0\.0\.1:\d+ with 1 worker\n")
+        check_serves(daemon.port, secret="my secret # not a comment")
+        assert daemon.stop() == 0
+    config = write_config(tmp_path / "triple.conf", "[general]\nsecret = '''it's'''\n"
+                          "[network]\ninterface = 127.0.0.1\nport = 0\n")
+    with Ppd("-c", config, "--no-dbus", "-w", "1", secret=None, env=base_env()) as daemon:
+        check_serves(daemon.port, secret="it's")
+        assert daemon.stop() == 0
+    for text, message in (
+            ("secret = \"s3cr3t-open\n", "[general] secret: has no closing quote"),
+            ("secret = \"s3cr3t\"x\n", "[general] secret: has text after its closing quote"),
+            ("secret = s3cr3t,x\n", "[general] secret: holds a comma, which makes it a list"),
+            ("secret = s3cr3t#x\n", "[general] secret: holds a \"#\": quote the value"),
+            ("workers = '2\n", "[general] workers: has no closing quote")):
+        result = run_ppd("-c", write_config(tmp_path / "bad.conf", "[general]\n" + text))
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr, result.stderr
+        assert "s3cr3t" not in result.stderr
+
+
+def test_readable_secret_file_of_another_user_is_said_to_be_theirs(tmp_path, other_user):
+    """Told to chmod a file that is not ours, we could not: the owner comes
+    first."""
+    path = tmp_path / "theirs"
+    path.write_text("0123456789abcdef" * 4 + "\n")
+    path.chmod(0o644)
+    os.chown(path, other_user.uid, other_user.gid)
+    result = run_ppd("-p", "0", "--secret-file", str(path))
+    assert result.returncode == 2
+    assert ("The secret file “%s” belongs to another user (uid %d)"
+            % (path, other_user.uid)) in result.stderr
+    assert "chmod" not in result.stderr
+
+
+def test_ppserver_config_file_of_another_user_gives_no_secret(tmp_path, other_user):
+    """Its owner could put a secret of theirs in it: refused, even by root,
+    as --secret-file is."""
+    config = write_config(tmp_path / "theirs.conf", "[general]\nsecret = s3cr3t-theirs\n")
+    os.chown(config, other_user.uid, other_user.gid)
+    result = run_ppd("-c", config)
+    assert result.returncode == 2, result.stderr
+    assert ("[general] secret: the file holds a secret but belongs to another user (uid %d)"
+            % other_user.uid) in result.stderr
+    assert "s3cr3t" not in result.stderr
+    config = write_config(tmp_path / "settings.conf", "[general]\nworkers = 1\n", 0o644)
+    os.chown(config, other_user.uid, other_user.gid)
+    with Ppd("-c", config, "-p", "0", "-i", "127.0.0.1", "--no-dbus") as daemon:
+        daemon.wait_for(r"with 1 worker\n")       # settings without a secret are fine
+        assert daemon.stop() == 0
