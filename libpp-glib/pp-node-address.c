@@ -14,6 +14,8 @@
 #include "pp-error.h"
 #include "pp-node-address-private.h"
 
+#define LOCAL_HOST "127.0.0.1"
+
 /* The forms of a PpServer:ppservers entry, the same rule as pp's Python
  * side (python/pp/__init__.py, _parse_ppserver):
  *
@@ -148,6 +150,9 @@ _pp_node_address_parse (const char  *entry,
   host_len = colon != NULL ? (gsize) (colon - entry) : strlen (entry);
   if (colon != NULL && !parse_port (entry, colon + 1, &port, error))
     return NULL;
+  /* pp connects to ("", port): this machine, as in its examples' ('',). */
+  if (host_len == 0)
+    return g_strdup_printf ("%s:%u", LOCAL_HOST, port);
   if (!(host_len == 1 && entry[0] == '*') && !is_host_name (entry, host_len))
     {
       invalid (error, entry, "not a host name or an IPv4 address "

@@ -1692,7 +1692,8 @@ pp_server_class_init (PpServerClass *klass)
    * PpServer:ppservers:
    *
    * Remote `ppd` nodes to use besides the local workers, as `"host"` or
-   * `"host:port"` (default port 60000), like pp's `ppservers`; IPv6
+   * `"host:port"` (default port 60000), like pp's `ppservers` (`""` or
+   * `":port"`: this machine); IPv6
    * addresses as `"[::1]:41000"`, or bare (`"::1"`) with the default port.
    * Ports go from 1 to 65535; g_initable_init() fails with
    * %PP_ERROR_INVALID_ARGUMENT on a malformed entry. Jobs go to

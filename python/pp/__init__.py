@@ -548,8 +548,9 @@ def _parse_ppserver(entry, default_port):
 
     The forms are those libpp-glib accepts (PpServer:ppservers):
     ``"host"``, ``"host:port"``, ``"192.0.2.7[:port]"``, ``"[2001:db8::7]"``,
-    ``"[2001:db8::7]:port"``, a bare IPv6 address (default port) and pp's
-    ``"*"`` / ``"*:port"``.  Ports go from 1 to 65535; host names are ASCII
+    ``"[2001:db8::7]:port"``, a bare IPv6 address (default port), pp's
+    ``"*"`` / ``"*:port"``, and pp's ``""`` / ``":port"`` for this machine
+    (127.0.0.1).  Ports go from 1 to 65535; host names are ASCII
     (punycode for international names)."""
     if not isinstance(entry, str):
         raise TypeError("ppservers entries must be strings, not %r" % (entry,))
@@ -571,6 +572,8 @@ def _parse_ppserver(entry, default_port):
     port = _ppserver_port(entry, port) if sep else default_port
     if host == "*":
         return host, port
+    if host == "":              # pp's ('',): this machine
+        return "127.0.0.1", port
     name = host[:-1] if host.endswith(".") else host
     if not name or len(name) > 253 or \
             not all(_HOST_LABEL_RE.match(label) for label in name.split(".")):
