@@ -438,6 +438,11 @@ node_on_auth (PpHandshake  *self,
               GByteArray   *out,
               GError      **error)
 {
+  /* The client found this node's proof wrong and said so. */
+  if (g_strcmp0 (_pp_frame_get_type (frame), "error") == 0 &&
+      g_strcmp0 (get_string (frame, "code"), "auth") == 0)
+    return fail (self, "auth", error,
+                 "authentication failed: wrong secret (the client refused this node's proof)");
   if (check_frame (self, frame, "auth", error) == PP_HANDSHAKE_FAILED)
     return PP_HANDSHAKE_FAILED;
   if (get_string (frame, "proof") == NULL)
@@ -598,8 +603,10 @@ _pp_handshake_feed (PpHandshake  *self,
   if (status != PP_HANDSHAKE_FAILED)
     return status;
 
-  /* A node explains itself once, before its caller closes the connection. */
-  if (self->role == PP_HANDSHAKE_NODE && !was_over)
+  /* A node explains itself once, before its caller closes the connection;
+   * a client only when the node's proof was wrong, so that the node can log
+   * a wrong secret. */
+  if (!was_over && (self->role == PP_HANDSHAKE_NODE || g_strcmp0 (self->error_code, "auth") == 0))
     append_error (self, out);
   self->state = STATE_FAILED;
   return PP_HANDSHAKE_FAILED;

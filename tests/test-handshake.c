@@ -303,7 +303,12 @@ test_handshake_wrong_secret (void)
   client_refuses (&pair, &error);
   g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
   g_assert_cmpstr (error->message, ==, "the node could not prove the shared secret");
-  g_assert_cmpuint (pair.to_node->len, ==, 0);
+  g_clear_error (&error);
+  /* ...and tells the node, which logs a wrong secret. */
+  g_assert_cmpint (feed (pair.node, pair.to_node, pair.to_client, &error), ==,
+                   PP_HANDSHAKE_FAILED);
+  g_assert_cmpstr (error->message, ==,
+                   "authentication failed: wrong secret (the client refused this node's proof)");
   pair_clear (&pair);
 
   /* A secret on one side only. */
@@ -411,7 +416,9 @@ assert_client_refuses (guint       steps,
                    PP_HANDSHAKE_FAILED);
   g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
   g_test_message ("%s → %s", header, error->message);
-  /* A client never answers a refusal. */
+  /* A client answers a refusal only to say the node's proof was wrong. */
+  if (strstr (error->message, "could not prove") != NULL)
+    assert_error_frame (pair.to_node, "auth", "could not prove");
   g_assert_cmpuint (pair.to_node->len, ==, 0);
   pair_clear (&pair);
 }
@@ -431,7 +438,8 @@ test_handshake_unexpected_frames (void)
   /* A node waiting for "auth". */
   assert_node_refuses (1, HELLO_OK, NULL, "protocol");
   assert_node_refuses (1, "{\"t\":\"ping\",\"n\":1}", NULL, "protocol");
-  assert_node_refuses (1, "{\"t\":\"error\",\"code\":\"auth\"}", NULL, "protocol");
+  /* A client that refused this node's proof: a wrong secret, logged. */
+  assert_node_refuses (1, "{\"t\":\"error\",\"code\":\"auth\"}", NULL, "auth");
 
   /* A client before it started, waiting for "challenge", for "welcome". */
   assert_client_refuses (0, HELLO_OK, NULL);

@@ -855,6 +855,22 @@ def test_wrong_secret_refused(ppd):
     assert "wrong" not in daemon.text().replace("wrong secret", "")
 
 
+
+def test_pp_client_with_a_wrong_secret_is_logged_as_such(ppd):
+    """A real client refuses the node's proof first; it still tells the
+    node, whose log names the wrong secret (ppd.1, LOGGING)."""
+    daemon = ppd()
+    script = ("import gi\n"
+              "gi.require_version('Pp', '1.0')\n"
+              "from gi.repository import Pp\n"
+              "import time\n"
+              "s = Pp.Server(ncpus=0, ppservers=['127.0.0.1:%d'], secret='not-the-secret')\n"
+              "s.init(None)\n"
+              "time.sleep(1.5)\n" % daemon.port)
+    subprocess.run(["/usr/bin/python3", "-c", script], timeout=TIMEOUT, check=True,
+                   capture_output=True)
+    daemon.wait_for(r"client 127\.0\.0\.1:\d+: .*wrong secret \(the client refused")
+
 def test_garbage_refused(ppd):
     daemon = ppd()
     refused(daemon, PREFIX.pack(12, 0) + b"\x00\xffnot json!!", r"[Mm]alformed frame header")
