@@ -1387,7 +1387,7 @@ client_frame_cb (PpConnection *connection,
                  gpointer      user_data)
 {
   Client *client = user_data;
-  g_autoptr(PpFrame) owned = frame;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
 
   if (client->service == NULL || client->held)
     return;

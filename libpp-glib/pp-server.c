@@ -974,7 +974,7 @@ worker_frame_cb (PpWorker *worker,
                  gpointer  data)
 {
   PpServer *self = data;
-  g_autoptr(PpFrame) owned = frame;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
   const char *type = _pp_frame_get_type (frame);
 
   if (g_strcmp0 (type, "res") == 0)
@@ -1076,7 +1076,7 @@ remote_frame_cb (PpRemoteNode *node,
                  PpFrame      *frame,
                  gpointer      data)
 {
-  g_autoptr(PpFrame) owned = frame;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
 
   if (g_strcmp0 (_pp_frame_get_type (frame), "res") == 0)
     handle_remote_result (data, node, frame);
@@ -1163,13 +1163,14 @@ create_remotes (PpServer *self)
   for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
     {
       const char *address = self->ppservers[i];
+      g_autofree char *host_and_port = NULL;
 
       if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
         {
           g_warning ("Discovery of nodes (“%s”) arrives with the DNS-SD release; ignored", address);
           continue;
         }
-      g_autofree char *host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, NULL);
+      host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, NULL);
 
       if (host_and_port == NULL)  /* refused by check_ppservers() */
         continue;
@@ -1817,6 +1818,8 @@ resolve_runner (PpServer  *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
     {
+      g_autofree char *runner = NULL;
+
       if (candidates[i] == NULL || *candidates[i] == '\0')
         continue;
       if (!g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
@@ -1825,7 +1828,7 @@ resolve_runner (PpServer  *self,
             break;
           continue;
         }
-      g_autofree char *runner = g_strdup (candidates[i]);
+      runner = g_strdup (candidates[i]);
       g_free (self->runner);
       self->runner = g_steal_pointer (&runner);
       return TRUE;

@@ -982,6 +982,7 @@ test_wrong_secret_node (Fixture       *fixture,
   g_autoptr(TestClient) client = test_client_new (fixture);
   g_autoptr(PpFrame) challenge = send_hello (client);
 
+  g_assert_nonnull (challenge);
   test_client_send (client, "{\"t\":\"auth\",\"proof\":"
                     "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
                     NULL, 0);
@@ -1187,6 +1188,7 @@ test_slow_handshake (Fixture       *fixture,
   g_autoptr(PpFrame) challenge = send_hello (client);
   gint64 start = g_get_monotonic_time ();
 
+  g_assert_nonnull (challenge);
   /* Half a frame, never finished. */
   test_client_send_raw (client, "\0\0\0", 3);
   test_client_expect_close (client, "timeout");

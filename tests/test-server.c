@@ -745,8 +745,6 @@ test_server_wait_async (Fixture       *fixture,
   g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(PpJob) job = NULL;
-  g_autoptr(PpJob) done = NULL;
-  g_autoptr(GError) error = NULL;
   AsyncState state = { 0 };
 
   g_main_context_push_thread_default (context);
@@ -904,6 +902,7 @@ test_server_ppservers (void)
     g_autoptr(GError) error = NULL;
     g_autofree char *name = remote_node_name ("n\xff\xfe:80", &error);
 
+    g_assert_null (name);
     g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
     g_assert_true (g_utf8_validate (error->message, -1, NULL));
     g_assert_nonnull (strstr (error->message, "n\\377\\376:80"));
