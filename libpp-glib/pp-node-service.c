@@ -15,6 +15,7 @@
 #include "pp-handshake-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-node-service.h"
+#include "pp-secret-private.h"
 #include "pp-server-private.h"
 
 /**
@@ -1758,9 +1759,7 @@ pp_node_service_finalize (GObject *object)
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
-  if (self->secret != NULL)
-    explicit_bzero (self->secret, strlen (self->secret));
-  g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->secret, _pp_secret_free);
 
   G_OBJECT_CLASS (pp_node_service_parent_class)->finalize (object);
 }

@@ -17,6 +17,7 @@
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
 #include "pp-secret.h"
+#include "pp-secret-private.h"
 #include "pp-server-private.h"
 #include "pp-worker-private.h"
 
@@ -1598,9 +1599,7 @@ pp_server_finalize (GObject *object)
   g_clear_pointer (&self->workers, g_ptr_array_unref);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
   g_clear_pointer (&self->ppservers, g_strfreev);
-  if (self->secret != NULL)
-    memset (self->secret, 0, strlen (self->secret));
-  g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->secret, _pp_secret_free);
   g_clear_pointer (&self->groups, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->idle_cond);
@@ -1865,7 +1864,7 @@ resolve_secret (PpServer  *self,
   const char *from_environment = g_getenv ("PP_SECRET");
 
   if (self->secret != NULL && *self->secret == '\0')
-    g_clear_pointer (&self->secret, g_free);
+    g_clear_pointer (&self->secret, _pp_secret_free);
   if (self->secret != NULL || (from_environment != NULL && *from_environment != '\0') ||
       self->ppservers == NULL || self->ppservers[0] == NULL)
     return TRUE;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <pp-glib.h>
+#include <pp-secret-private.h>
 
 #include "ppd-config.h"
 
@@ -162,19 +163,16 @@ static gboolean
 get_secret (Config  *config,
             GError **error)
 {
-  g_autofree char *value = get_value (config, "general", "secret");
+  g_autoptr(PpSecretString) value = get_value (config, "general", "secret");
   struct stat st;
 
   if (value == NULL)
     return TRUE;
   if (stat (config->path, &st) < 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    {
-      explicit_bzero (value, strlen (value));
-      return config_error (config, "general", "secret", error,
-                           "the file holds a secret but other users can read it; make it "
-                           "private with “chmod 600 %s”, or give the secret with --secret-file",
-                           config->path);
-    }
+    return config_error (config, "general", "secret", error,
+                         "the file holds a secret but other users can read it; make it "
+                         "private with “chmod 600 %s”, or give the secret with --secret-file",
+                         config->path);
   if (*value == '\0')
     return config_error (config, "general", "secret", error, "is empty");
   config->options->config_secret = g_steal_pointer (&value);
