@@ -138,9 +138,9 @@ struct _PpNodeService
   guint            notify_active_source;
 };
 
+/* Lives in a g_atomic_rc_box. */
 struct _Client
 {
-  guint              ref_count;
   /* %NULL once the client is closed. */
   PpNodeService     *service;
   char              *peer;
@@ -644,9 +644,8 @@ static Client *
 client_new (PpNodeService     *service,
             GSocketConnection *socket)
 {
-  Client *client = g_new0 (Client, 1);
+  Client *client = g_atomic_rc_box_new0 (Client);
 
-  client->ref_count = 1;
   client->service = service;
   client->peer = format_peer (socket);
   client->socket = g_object_ref (socket);
@@ -663,17 +662,12 @@ client_new (PpNodeService     *service,
 static Client *
 client_ref (Client *client)
 {
-  client->ref_count++;
-  return client;
+  return g_atomic_rc_box_acquire (client);
 }
 
 static void
-client_unref (Client *client)
+client_finalize (Client *client)
 {
-  g_assert (client->ref_count > 0);
-  if (--client->ref_count > 0)
-    return;
-
   g_assert (client->service == NULL);
   g_clear_pointer (&client->connection, _pp_connection_free);
   g_clear_pointer (&client->handshake, _pp_handshake_free);
@@ -684,7 +678,12 @@ client_unref (Client *client)
   g_clear_object (&client->socket);
   g_clear_object (&client->cancellable);
   g_free (client->peer);
-  g_free (client);
+}
+
+static void
+client_unref (Client *client)
+{
+  g_atomic_rc_box_release_full (client, (GDestroyNotify) client_finalize);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_unref)
