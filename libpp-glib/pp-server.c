@@ -205,9 +205,9 @@ empty_graveyard (PpServer *self)
 
 /* The link jobs keep ------------------------------------------------------ */
 
+/* Lives in a g_atomic_rc_box. */
 struct _PpServerLink
 {
-  gatomicrefcount  ref_count;
   GMutex           lock;
   PpServer        *server;
 };
@@ -215,9 +215,8 @@ struct _PpServerLink
 static PpServerLink *
 server_link_new (PpServer *server)
 {
-  PpServerLink *link = g_new0 (PpServerLink, 1);
+  PpServerLink *link = g_atomic_rc_box_new0 (PpServerLink);
 
-  g_atomic_ref_count_init (&link->ref_count);
   g_mutex_init (&link->lock);
   link->server = server;
   return link;
@@ -226,17 +225,19 @@ server_link_new (PpServer *server)
 PpServerLink *
 _pp_server_link_ref (PpServerLink *link)
 {
-  g_atomic_ref_count_inc (&link->ref_count);
-  return link;
+  return g_atomic_rc_box_acquire (link);
+}
+
+static void
+server_link_finalize (PpServerLink *link)
+{
+  g_mutex_clear (&link->lock);
 }
 
 void
 _pp_server_link_unref (PpServerLink *link)
 {
-  if (!g_atomic_ref_count_dec (&link->ref_count))
-    return;
-  g_mutex_clear (&link->lock);
-  g_free (link);
+  g_atomic_rc_box_release_full (link, (GDestroyNotify) server_link_finalize);
 }
 
 /* Returns a new reference to the server, or %NULL once it is disposed. */
