@@ -89,6 +89,8 @@ open_private_file (const char  *path,
  *
  * Returns: (transfer full): the secret, or %NULL with %PP_ERROR_INVALID_ARGUMENT
  *   (unsafe, empty or binary file) or a %G_IO_ERROR (it cannot be opened)
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_load_file (const char  *path,
@@ -236,6 +238,8 @@ create_secret_file (const char  *path,
  * Concurrent callers all end up with the same secret.
  *
  * Returns: (transfer full): the secret, or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_load_or_create (const char  *path,
@@ -268,6 +272,8 @@ pp_secret_load_or_create (const char  *path,
  * `~/.config`).
  *
  * Returns: (transfer full) (type filename): its path
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_get_default_path (void)
@@ -284,6 +290,8 @@ pp_secret_get_default_path (void)
  * [class@Pp.Server] use it when no secret is given.
  *
  * Returns: (transfer full): the secret, or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_load_default (GError **error)

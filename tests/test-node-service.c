@@ -1587,6 +1587,24 @@ test_stop_listening (Fixture       *fixture,
   client = test_client_new_authenticated (fixture);
 }
 
+/* Each readable property has a getter that returns what it holds. */
+static void
+test_getters (Fixture       *fixture,
+              gconstpointer  data)
+{
+  guint handshake_timeout = 0;
+  guint64 max_queued_output = 0;
+
+  g_object_set (fixture->service, "handshake-timeout", 17, "max-queued-output",
+                (guint64) 12345, NULL);
+  g_object_get (fixture->service, "handshake-timeout", &handshake_timeout,
+                "max-queued-output", &max_queued_output, NULL);
+  g_assert_cmpuint (handshake_timeout, ==, 17);
+  g_assert_cmpuint (max_queued_output, ==, 12345);
+  g_assert_cmpuint (pp_node_service_get_handshake_timeout (fixture->service), ==, 17);
+  g_assert_cmpuint (pp_node_service_get_max_queued_output (fixture->service), ==, 12345);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1630,6 +1648,7 @@ main (int   argc,
   ADD ("/node-service/isolation", test_isolation, 0);
   ADD ("/node-service/stop", test_stop, 0);
   ADD ("/node-service/stop-listening", test_stop_listening, 0);
+  ADD ("/node-service/getters", test_getters, 0);
 
 #undef ADD
 

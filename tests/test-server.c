@@ -909,6 +909,38 @@ test_server_ppservers (void)
   }
 }
 
+/* Each readable property has a getter that returns what it holds. */
+static void
+test_server_getters (void)
+{
+  const char *python_path[] = { "/nonexistent/a", "/nonexistent/b", NULL };
+  const char *ppservers[] = { "127.0.0.1:9", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                               "ncpus", 0,
+                                               "working-directory", "/",
+                                               "python-path", python_path,
+                                               "max-payload-size", (guint64) 4096,
+                                               "ppservers", ppservers,
+                                               "secret", "s",
+                                               "socket-timeout", 7,
+                                               "use-tls", TRUE,
+                                               NULL);
+  g_autofree char *runner = NULL;
+
+  g_assert_no_error (error);
+  g_object_get (server, "runner", &runner, NULL);
+  g_assert_nonnull (runner);
+  g_assert_cmpstr (pp_server_get_runner (server), ==, runner);
+  g_assert_cmpstr (pp_server_get_working_directory (server), ==, "/");
+  g_assert_cmpstrv (pp_server_get_python_path (server), python_path);
+  g_assert_cmpuint (pp_server_get_max_payload_size (server), ==, 4096);
+  g_assert_cmpstrv (pp_server_get_ppservers (server), ppservers);
+  g_assert_cmpuint (pp_server_get_socket_timeout (server), ==, 7);
+  g_assert_true (pp_server_get_use_tls (server));
+  pp_server_destroy (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -943,6 +975,7 @@ main (int   argc,
   g_test_add_func ("/server/hostile-result", test_server_hostile_result);
   g_test_add_func ("/server/function-key", test_server_function_key);
   g_test_add_func ("/server/ppservers", test_server_ppservers);
+  g_test_add_func ("/server/getters", test_server_getters);
 
   return g_test_run ();
 }
