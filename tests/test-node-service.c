@@ -1357,9 +1357,8 @@ test_listen_any (Fixture       *fixture,
 static GTlsCertificate *
 load_test_certificate (void)
 {
-  const char *root = g_getenv ("PP_SOURCE_ROOT");
-  g_autofree char *cert = g_build_filename (root ? root : ".", "tests", "data", "test-cert.pem", NULL);
-  g_autofree char *key = g_build_filename (root ? root : ".", "tests", "data", "test-key.pem", NULL);
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "data", "test-cert.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "data", "test-key.pem", NULL);
   g_autoptr(GError) error = NULL;
   GTlsCertificate *certificate = g_tls_certificate_new_from_files (cert, key, &error);
 
