@@ -30,9 +30,9 @@
 /* Compact the output buffer once this much of it has been written. */
 #define COMPACT_THRESHOLD      (1024 * 1024)
 
+/* Lives in a g_atomic_rc_box. */
 struct _PpConnection
 {
-  gatomicrefcount              ref_count;
   GIOStream                   *stream;
   GPollableInputStream        *input;
   GPollableOutputStream       *output;
@@ -64,16 +64,12 @@ static gboolean writable_cb (GObject *stream, gpointer data);
 static PpConnection *
 connection_ref (PpConnection *self)
 {
-  g_atomic_ref_count_inc (&self->ref_count);
-  return self;
+  return g_atomic_rc_box_acquire (self);
 }
 
 static void
-connection_unref (PpConnection *self)
+connection_finalize (PpConnection *self)
 {
-  if (!g_atomic_ref_count_dec (&self->ref_count))
-    return;
-
   g_assert (self->closed);
   g_clear_object (&self->stream);
   g_main_context_unref (self->context);
@@ -81,7 +77,12 @@ connection_unref (PpConnection *self)
   _pp_frame_reader_free (self->reader);
   g_byte_array_unref (self->out);
   g_clear_error (&self->write_error);
-  g_free (self);
+}
+
+static void
+connection_unref (PpConnection *self)
+{
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) connection_finalize);
 }
 
 /* Holds the connection for the length of a dispatch. */
@@ -169,8 +170,7 @@ _pp_connection_new (GIOStream                   *stream,
   g_return_val_if_fail (context != NULL, NULL);
   g_return_val_if_fail (callbacks != NULL, NULL);
 
-  self = g_new0 (PpConnection, 1);
-  g_atomic_ref_count_init (&self->ref_count);
+  self = g_atomic_rc_box_new0 (PpConnection);
   self->stream = g_object_ref (stream);
   self->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   self->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));

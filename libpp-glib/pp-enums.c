@@ -27,6 +27,8 @@ G_DEFINE_ENUM_TYPE (PpPayloadFormat, pp_payload_format,
  * Gets the name of @format as used on the wire (`"pickle"` or `"json"`).
  *
  * Returns: (transfer none): the name of @format
+ *
+ * Since: 0.1
  */
 const char *
 pp_payload_format_to_string (PpPayloadFormat format)

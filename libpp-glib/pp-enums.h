@@ -26,6 +26,8 @@ G_BEGIN_DECLS
  * @PP_JOB_STATE_CANCELLED: cancelled before it finished
  *
  * The life cycle of a [class@Pp.Job].
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -44,6 +46,8 @@ typedef enum
  *
  * How the arguments and the result of a job are encoded. The C side never
  * looks inside a payload; the worker decodes it.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -51,15 +55,15 @@ typedef enum
   PP_PAYLOAD_FORMAT_JSON,
 } PpPayloadFormat;
 
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 GType pp_job_state_get_type (void) G_GNUC_CONST;
 #define PP_TYPE_JOB_STATE (pp_job_state_get_type ())
 
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 GType pp_payload_format_get_type (void) G_GNUC_CONST;
 #define PP_TYPE_PAYLOAD_FORMAT (pp_payload_format_get_type ())
 
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 const char *pp_payload_format_to_string (PpPayloadFormat format);
 
 G_END_DECLS

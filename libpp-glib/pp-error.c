@@ -9,4 +9,11 @@
 
 #include "pp-error.h"
 
+/**
+ * pp_error_quark:
+ *
+ * Returns: the quark of the [error@Pp.Error] domain, %PP_ERROR
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (pp-error-quark, pp_error)

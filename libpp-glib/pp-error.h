@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * PP_ERROR:
  *
  * The error domain of pp-glib.
+ *
+ * Since: 0.1
  */
 #define PP_ERROR (pp_error_quark ())
 
@@ -44,6 +46,8 @@ G_BEGIN_DECLS
  *   to compile or import on the worker
  *
  * Error codes in the %PP_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -60,7 +64,7 @@ typedef enum
   PP_ERROR_COMPILE,
 } PpError;
 
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 GQuark pp_error_quark (void);
 
 G_END_DECLS

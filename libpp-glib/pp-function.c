@@ -22,6 +22,8 @@
  * ```c
  * g_autoptr(PpFunction) add = pp_function_new ("add", "def add(a, b):\n    return a + b\n", NULL);
  * ```
+ *
+ * Since: 0.1
  */
 
 struct _PpFunction
@@ -184,6 +186,8 @@ pp_function_class_init (PpFunctionClass *klass)
    * PpFunction:name:
    *
    * The name of the function to call, defined by [property@Pp.Function:source].
+   *
+   * Since: 0.1
    */
   properties[PROP_NAME] =
     g_param_spec_string ("name", NULL, NULL, NULL,
@@ -193,6 +197,8 @@ pp_function_class_init (PpFunctionClass *klass)
    * PpFunction:source:
    *
    * Python source defining the function and everything it depends on.
+   *
+   * Since: 0.1
    */
   properties[PROP_SOURCE] =
     g_param_spec_string ("source", NULL, NULL, NULL,
@@ -203,6 +209,8 @@ pp_function_class_init (PpFunctionClass *klass)
    *
    * Modules to import before the source runs: names (`"math"`) or whole
    * import statements (`"from os import path as p"`).
+   *
+   * Since: 0.1
    */
   properties[PROP_MODULES] =
     g_param_spec_boxed ("modules", NULL, NULL, G_TYPE_STRV,
@@ -212,6 +220,8 @@ pp_function_class_init (PpFunctionClass *klass)
    * PpFunction:key:
    *
    * The SHA-256 (lowercase hex) identifying this function on workers.
+   *
+   * Since: 0.1
    */
   properties[PROP_KEY] =
     g_param_spec_string ("key", NULL, NULL, NULL,
@@ -235,6 +245,8 @@ pp_function_init (PpFunction *self)
  * Creates a function that jobs can run.
  *
  * Returns: (transfer full): a new #PpFunction
+ *
+ * Since: 0.1
  */
 PpFunction *
 pp_function_new (const char         *name,
@@ -256,6 +268,8 @@ pp_function_new (const char         *name,
  * @self: a #PpFunction
  *
  * Returns: (transfer none): the name of the function
+ *
+ * Since: 0.1
  */
 const char *
 pp_function_get_name (PpFunction *self)
@@ -269,6 +283,8 @@ pp_function_get_name (PpFunction *self)
  * @self: a #PpFunction
  *
  * Returns: (transfer none): the Python source
+ *
+ * Since: 0.1
  */
 const char *
 pp_function_get_source (PpFunction *self)
@@ -283,6 +299,8 @@ pp_function_get_source (PpFunction *self)
  *
  * Returns: (transfer none) (array zero-terminated=1): the modules imported
  *   before the source runs
+ *
+ * Since: 0.1
  */
 const char * const *
 pp_function_get_modules (PpFunction *self)
@@ -296,6 +314,8 @@ pp_function_get_modules (PpFunction *self)
  * @self: a #PpFunction
  *
  * Returns: (transfer none): the SHA-256 key of the function, lowercase hex
+ *
+ * Since: 0.1
  */
 const char *
 pp_function_get_key (PpFunction *self)

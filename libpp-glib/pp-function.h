@@ -19,20 +19,20 @@ G_BEGIN_DECLS
 
 #define PP_TYPE_FUNCTION (pp_function_get_type ())
 
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 G_DECLARE_FINAL_TYPE (PpFunction, pp_function, PP, FUNCTION, GObject)
 
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 PpFunction         *pp_function_new         (const char         *name,
                                              const char         *source,
-                                             const char * const *modules);
-PP_AVAILABLE_IN_ALL
+                                             const char * const *modules) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
 const char         *pp_function_get_name    (PpFunction         *self);
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 const char         *pp_function_get_source  (PpFunction         *self);
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 const char * const *pp_function_get_modules (PpFunction         *self);
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
 const char         *pp_function_get_key     (PpFunction         *self);
 
 G_END_DECLS

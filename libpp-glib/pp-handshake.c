@@ -13,6 +13,7 @@
 
 #include "pp-error.h"
 #include "pp-handshake-private.h"
+#include "pp-secret-private.h"
 
 /* The handshake of docs/protocol.md:
  *
@@ -210,8 +211,7 @@ _pp_handshake_free (PpHandshake *self)
 {
   if (self == NULL)
     return;
-  explicit_bzero (self->secret, strlen (self->secret));
-  g_free (self->secret);
+  _pp_secret_free (self->secret);
   g_clear_pointer (&self->channel_binding, g_bytes_unref);
   g_free (self->error_message);
   g_free (self->peer_message);

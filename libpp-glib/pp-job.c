@@ -22,6 +22,8 @@
  * [method@Pp.Job.wait_async], then read [method@Pp.Job.dup_result].
  *
  * All methods are thread-safe.
+ *
+ * Since: 0.1
  */
 
 struct _PpJob
@@ -138,6 +140,8 @@ pp_job_class_init (PpJobClass *klass)
    * PpJob:id:
    *
    * The job's number, unique within its server.
+   *
+   * Since: 0.1
    */
   properties[PROP_ID] =
     g_param_spec_uint64 ("id", NULL, NULL, 0, G_MAXUINT64, 0,
@@ -147,6 +151,8 @@ pp_job_class_init (PpJobClass *klass)
    * PpJob:group:
    *
    * The group the job was submitted in.
+   *
+   * Since: 0.1
    */
   properties[PROP_GROUP] =
     g_param_spec_string ("group", NULL, NULL, NULL,
@@ -157,6 +163,8 @@ pp_job_class_init (PpJobClass *klass)
    *
    * The current state. It changes on the server's I/O thread, so no
    * notification is emitted; use [signal@Pp.Job::finished].
+   *
+   * Since: 0.1
    */
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, PP_TYPE_JOB_STATE, PP_JOB_STATE_QUEUED,
@@ -172,6 +180,8 @@ pp_job_class_init (PpJobClass *klass)
    * of the thread that submitted it. A handler connected after the job has
    * finished is not called: check [method@Pp.Job.is_finished] first, or use
    * [method@Pp.Job.wait_async].
+   *
+   * Since: 0.1
    */
   signals[FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -390,6 +400,8 @@ _pp_job_fail (PpJob      *self,
  * @self: a #PpJob
  *
  * Returns: the job's number, unique within its server
+ *
+ * Since: 0.1
  */
 guint64
 pp_job_get_id (PpJob *self)
@@ -403,6 +415,8 @@ pp_job_get_id (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: (transfer none): the group the job belongs to
+ *
+ * Since: 0.1
  */
 const char *
 pp_job_get_group (PpJob *self)
@@ -416,6 +430,8 @@ pp_job_get_group (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: (transfer none): the function the job runs
+ *
+ * Since: 0.1
  */
 PpFunction *
 pp_job_get_function (PpJob *self)
@@ -429,6 +445,8 @@ pp_job_get_function (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: the job's state at the time of the call
+ *
+ * Since: 0.1
  */
 PpJobState
 pp_job_get_state (PpJob *self)
@@ -449,6 +467,8 @@ pp_job_get_state (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: %TRUE once the job is done, failed or cancelled
+ *
+ * Since: 0.1
  */
 gboolean
 pp_job_is_finished (PpJob *self)
@@ -463,6 +483,8 @@ pp_job_is_finished (PpJob *self)
  * Gets the node that ran (or runs) the job: `"local"` for the local pool.
  *
  * Returns: (transfer full) (nullable): the node's name, %NULL while queued
+ *
+ * Since: 0.1
  */
 char *
 pp_job_dup_node (PpJob *self)
@@ -510,6 +532,8 @@ spin_until_finished (PpJob *self)
  * Copies the job's error, if it finished with one, into @error.
  *
  * Returns: %TRUE if the job has not failed (it may still be running)
+ *
+ * Since: 0.1
  */
 gboolean
 pp_job_propagate_error (PpJob   *self,
@@ -541,6 +565,8 @@ pp_job_propagate_error (PpJob   *self,
  * stopped the wait.
  *
  * Returns: %TRUE if the job finished successfully
+ *
+ * Since: 0.1
  */
 gboolean
 pp_job_wait (PpJob         *self,
@@ -579,6 +605,8 @@ pp_job_wait (PpJob         *self,
  * handled while they wait.
  *
  * Returns: %TRUE if the job has finished
+ *
+ * Since: 0.1
  */
 gboolean
 pp_job_wait_timeout (PpJob  *self,
@@ -633,6 +661,8 @@ wait_async_cancelled_cb (GCancellable *cancellable,
  * Waits for the job without blocking. @callback is called in the
  * thread-default main context of the caller; finish with
  * [method@Pp.Job.wait_finish].
+ *
+ * Since: 0.1
  */
 void
 pp_job_wait_async (PpJob               *self,
@@ -691,6 +721,8 @@ pp_job_wait_async (PpJob               *self,
  * Finishes [method@Pp.Job.wait_async].
  *
  * Returns: %TRUE if the job finished successfully
+ *
+ * Since: 0.1
  */
 gboolean
 pp_job_wait_finish (PpJob         *self,
@@ -712,6 +744,8 @@ pp_job_wait_finish (PpJob         *self,
  * fails with %PP_ERROR_CANCELLED.
  *
  * Returns: %TRUE if the job was cancelled, %FALSE if it had already finished
+ *
+ * Since: 0.1
  */
 gboolean
 pp_job_cancel (PpJob *self)
@@ -738,6 +772,8 @@ pp_job_cancel (PpJob *self)
  * (pickled, for pickle jobs) when the worker could encode it.
  *
  * Returns: (transfer full) (nullable): the result, %NULL while the job runs
+ *
+ * Since: 0.1
  */
 GBytes *
 pp_job_dup_result (PpJob *self)
@@ -758,6 +794,8 @@ pp_job_dup_result (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: how the job's arguments and result are encoded
+ *
+ * Since: 0.1
  */
 PpPayloadFormat
 pp_job_get_format (PpJob *self)
@@ -785,6 +823,8 @@ dup_string_locked (PpJob       *self,
  *
  * Returns: (transfer full) (nullable): the name of the exception the job's
  *   function raised (`"ValueError"`), or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_job_dup_exception_type (PpJob *self)
@@ -799,6 +839,8 @@ pp_job_dup_exception_type (PpJob *self)
  *
  * Returns: (transfer full) (nullable): the message of the exception the
  *   job's function raised (`str()` of it), or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_job_dup_exception_message (PpJob *self)
@@ -813,6 +855,8 @@ pp_job_dup_exception_message (PpJob *self)
  *
  * Returns: (transfer full) (nullable): the formatted remote traceback of the
  *   exception the job raised, or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_job_dup_traceback (PpJob *self)
@@ -829,6 +873,8 @@ pp_job_dup_traceback (PpJob *self)
  * the worker.
  *
  * Returns: (transfer full) (nullable): the output, %NULL when there was none
+ *
+ * Since: 0.1
  */
 char *
 pp_job_dup_output (PpJob *self)
@@ -842,6 +888,8 @@ pp_job_dup_output (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: seconds the job spent queued (so far, if it still is)
+ *
+ * Since: 0.1
  */
 double
 pp_job_get_wait_time (PpJob *self)
@@ -862,6 +910,8 @@ pp_job_get_wait_time (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: seconds the job's function ran on its worker, 0 until it finished
+ *
+ * Since: 0.1
  */
 double
 pp_job_get_run_time (PpJob *self)
@@ -882,6 +932,8 @@ pp_job_get_run_time (PpJob *self)
  * @self: a #PpJob
  *
  * Returns: how many workers started the job (more than 1 after a crash)
+ *
+ * Since: 0.1
  */
 guint
 pp_job_get_attempts (PpJob *self)

@@ -15,6 +15,7 @@
 #include "pp-handshake-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-node-service.h"
+#include "pp-secret-private.h"
 #include "pp-server-private.h"
 
 /**
@@ -43,6 +44,8 @@
  *   g_error ("%s", error->message);
  * g_main_loop_run (loop);
  * ```
+ *
+ * Since: 0.1
  */
 
 #define DEFAULT_SOCKET_TIMEOUT 3600
@@ -137,9 +140,9 @@ struct _PpNodeService
   guint            notify_active_source;
 };
 
+/* Lives in a g_atomic_rc_box. */
 struct _Client
 {
-  guint              ref_count;
   /* %NULL once the client is closed. */
   PpNodeService     *service;
   char              *peer;
@@ -643,9 +646,8 @@ static Client *
 client_new (PpNodeService     *service,
             GSocketConnection *socket)
 {
-  Client *client = g_new0 (Client, 1);
+  Client *client = g_atomic_rc_box_new0 (Client);
 
-  client->ref_count = 1;
   client->service = service;
   client->peer = format_peer (socket);
   client->socket = g_object_ref (socket);
@@ -662,17 +664,12 @@ client_new (PpNodeService     *service,
 static Client *
 client_ref (Client *client)
 {
-  client->ref_count++;
-  return client;
+  return g_atomic_rc_box_acquire (client);
 }
 
 static void
-client_unref (Client *client)
+client_finalize (Client *client)
 {
-  g_assert (client->ref_count > 0);
-  if (--client->ref_count > 0)
-    return;
-
   g_assert (client->service == NULL);
   g_clear_pointer (&client->connection, _pp_connection_free);
   g_clear_pointer (&client->handshake, _pp_handshake_free);
@@ -683,7 +680,12 @@ client_unref (Client *client)
   g_clear_object (&client->socket);
   g_clear_object (&client->cancellable);
   g_free (client->peer);
-  g_free (client);
+}
+
+static void
+client_unref (Client *client)
+{
+  g_atomic_rc_box_release_full (client, (GDestroyNotify) client_finalize);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Client, client_unref)
@@ -1387,7 +1389,7 @@ client_frame_cb (PpConnection *connection,
                  gpointer      user_data)
 {
   Client *client = user_data;
-  g_autoptr(PpFrame) owned = frame;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
 
   if (client->service == NULL || client->held)
     return;
@@ -1758,9 +1760,7 @@ pp_node_service_finalize (GObject *object)
   g_clear_pointer (&self->clients, g_hash_table_unref);
   g_clear_pointer (&self->peers, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
-  if (self->secret != NULL)
-    explicit_bzero (self->secret, strlen (self->secret));
-  g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->secret, _pp_secret_free);
 
   G_OBJECT_CLASS (pp_node_service_parent_class)->finalize (object);
 }
@@ -1861,6 +1861,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * PpNodeService:pool:
    *
    * The local job server whose workers run the clients' jobs.
+   *
+   * Since: 0.1
    */
   properties[PROP_POOL] =
     g_param_spec_object ("pool", NULL, NULL, PP_TYPE_SERVER,
@@ -1871,6 +1873,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    *
    * The secret shared with the clients. Without one (%NULL or empty), the
    * service refuses to listen. It cannot be read back.
+   *
+   * Since: 0.1
    */
   properties[PROP_SECRET] =
     g_param_spec_string ("secret", NULL, NULL, NULL,
@@ -1886,6 +1890,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * says), and nothing from it for 5 of those intervals closes it; a
    * client waiting for a long job is never closed. Changes apply to new
    * connections.
+   *
+   * Since: 0.1
    */
   properties[PROP_SOCKET_TIMEOUT] =
     g_param_spec_uint ("socket-timeout", NULL, NULL, 0, G_MAXINT / 1000, DEFAULT_SOCKET_TIMEOUT,
@@ -1899,6 +1905,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * unauthenticated connection holds one of a bounded number of slots (256
    * in all, 10 per address or IPv6 /64; beyond that the oldest gives way).
    * Changes apply to new connections.
+   *
+   * Since: 0.1
    */
   properties[PROP_HANDSHAKE_TIMEOUT] =
     g_param_spec_uint ("handshake-timeout", NULL, NULL, 1, 3600, DEFAULT_HANDSHAKE_TIMEOUT,
@@ -1912,6 +1920,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * has read them: a client that submits without reading cannot make the
    * node hold more than about this (plus the results of the jobs it already
    * has running, at most 130 per worker).
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_QUEUED_OUTPUT] =
     g_param_spec_uint64 ("max-queued-output", NULL, NULL, 1, G_MAXUINT64,
@@ -1923,6 +1933,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    *
    * The certificate (with its private key) to serve TLS with, or %NULL for
    * plain TCP. Changes apply to new connections.
+   *
+   * Since: 0.1
    */
   properties[PROP_TLS_CERTIFICATE] =
     g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
@@ -1932,6 +1944,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * PpNodeService:port:
    *
    * The TCP port the service listens on, 0 when it does not.
+   *
+   * Since: 0.1
    */
   properties[PROP_PORT] =
     g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0,
@@ -1941,6 +1955,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * PpNodeService:n-clients:
    *
    * How many authenticated clients are connected.
+   *
+   * Since: 0.1
    */
   properties[PROP_N_CLIENTS] =
     g_param_spec_uint ("n-clients", NULL, NULL, 0, G_MAXUINT, 0,
@@ -1950,6 +1966,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * PpNodeService:active-jobs:
    *
    * How many of the clients' jobs are queued or running on the pool.
+   *
+   * Since: 0.1
    */
   properties[PROP_ACTIVE_JOBS] =
     g_param_spec_uint ("active-jobs", NULL, NULL, 0, G_MAXUINT, 0,
@@ -1963,6 +1981,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * @peer: the client's address, `"address:port"`
    *
    * A client has connected and proved that it knows the secret.
+   *
+   * Since: 0.1
    */
   signals[CLIENT_CONNECTED] =
     g_signal_new ("client-connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1976,6 +1996,8 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    *
    * An authenticated client's connection has ended; its unfinished jobs
    * were cancelled.
+   *
+   * Since: 0.1
    */
   signals[CLIENT_DISCONNECTED] =
     g_signal_new ("client-disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -2008,6 +2030,8 @@ pp_node_service_init (PpNodeService *self)
  * [method@Pp.NodeService.listen].
  *
  * Returns: (transfer full): a new #PpNodeService
+ *
+ * Since: 0.1
  */
 PpNodeService *
 pp_node_service_new (PpServer   *pool,
@@ -2040,6 +2064,8 @@ pp_node_service_new (PpServer   *pool,
  * (%PP_ERROR_INVALID_ARGUMENT).
  *
  * Returns: %TRUE if the service listens
+ *
+ * Since: 0.1
  */
 gboolean
 pp_node_service_listen (PpNodeService  *self,
@@ -2076,6 +2102,8 @@ pp_node_service_listen (PpNodeService  *self,
  * asked for any.
  *
  * Returns: the port, 0 when the service does not listen
+ *
+ * Since: 0.1
  */
 guint16
 pp_node_service_get_port (PpNodeService *self)
@@ -2089,6 +2117,8 @@ pp_node_service_get_port (PpNodeService *self)
  * @self: a #PpNodeService
  *
  * Returns: (transfer none): the job server that runs the clients' jobs
+ *
+ * Since: 0.1
  */
 PpServer *
 pp_node_service_get_pool (PpNodeService *self)
@@ -2105,6 +2135,8 @@ pp_node_service_get_pool (PpNodeService *self)
  *
  * Sets [property@Pp.NodeService:socket-timeout] (3600 by default, like
  * pp's `ppserver.py`).
+ *
+ * Since: 0.1
  */
 void
 pp_node_service_set_socket_timeout (PpNodeService *self,
@@ -2124,12 +2156,44 @@ pp_node_service_set_socket_timeout (PpNodeService *self,
  * @self: a #PpNodeService
  *
  * Returns: the socket timeout in seconds, 0 for the default limit
+ *
+ * Since: 0.1
  */
 guint
 pp_node_service_get_socket_timeout (PpNodeService *self)
 {
   g_return_val_if_fail (PP_IS_NODE_SERVICE (self), 0);
   return self->socket_timeout;
+}
+
+/**
+ * pp_node_service_get_handshake_timeout:
+ * @self: a #PpNodeService
+ *
+ * Returns: [property@Pp.NodeService:handshake-timeout], in seconds
+ *
+ * Since: 0.1
+ */
+guint
+pp_node_service_get_handshake_timeout (PpNodeService *self)
+{
+  g_return_val_if_fail (PP_IS_NODE_SERVICE (self), 0);
+  return self->handshake_timeout;
+}
+
+/**
+ * pp_node_service_get_max_queued_output:
+ * @self: a #PpNodeService
+ *
+ * Returns: [property@Pp.NodeService:max-queued-output], in bytes
+ *
+ * Since: 0.1
+ */
+guint64
+pp_node_service_get_max_queued_output (PpNodeService *self)
+{
+  g_return_val_if_fail (PP_IS_NODE_SERVICE (self), 0);
+  return self->max_queued_output;
 }
 
 /**
@@ -2141,6 +2205,8 @@ pp_node_service_get_socket_timeout (PpNodeService *self)
  * Makes new connections TLS (clients then need TLS too). The channel
  * binding of each TLS connection enters the handshake's proofs, so a man in
  * the middle cannot relay them.
+ *
+ * Since: 0.1
  */
 void
 pp_node_service_set_tls_certificate (PpNodeService   *self,
@@ -2158,6 +2224,8 @@ pp_node_service_set_tls_certificate (PpNodeService   *self,
  * @self: a #PpNodeService
  *
  * Returns: (transfer none) (nullable): the TLS certificate, or %NULL
+ *
+ * Since: 0.1
  */
 GTlsCertificate *
 pp_node_service_get_tls_certificate (PpNodeService *self)
@@ -2171,6 +2239,8 @@ pp_node_service_get_tls_certificate (PpNodeService *self)
  * @self: a #PpNodeService
  *
  * Returns: how many authenticated clients are connected
+ *
+ * Since: 0.1
  */
 guint
 pp_node_service_get_n_clients (PpNodeService *self)
@@ -2184,6 +2254,8 @@ pp_node_service_get_n_clients (PpNodeService *self)
  * @self: a #PpNodeService
  *
  * Returns: how many of the clients' jobs are queued or running
+ *
+ * Since: 0.1
  */
 guint
 pp_node_service_get_active_jobs (PpNodeService *self)
@@ -2200,6 +2272,8 @@ pp_node_service_get_active_jobs (PpNodeService *self)
  * graceful shutdown: wait for [property@Pp.NodeService:active-jobs] to
  * drop to 0, then call [method@Pp.NodeService.stop]. The service may listen
  * again afterwards.
+ *
+ * Since: 0.1
  */
 void
 pp_node_service_stop_listening (PpNodeService *self)
@@ -2223,6 +2297,8 @@ pp_node_service_stop_listening (PpNodeService *self)
  * Stops listening, tells every client that the node is shutting down,
  * closes their connections and cancels their jobs. The service may listen
  * again afterwards.
+ *
+ * Since: 0.1
  */
 void
 pp_node_service_stop (PpNodeService *self)
@@ -2253,6 +2329,8 @@ pp_node_service_stop (PpNodeService *self)
  * here, and since when it is connected, in seconds since the Unix epoch.
  *
  * Returns: (transfer full): a #GVariant of type `a(std)`
+ *
+ * Since: 0.1
  */
 GVariant *
 pp_node_service_dup_clients (PpNodeService *self)

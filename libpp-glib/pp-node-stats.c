@@ -15,6 +15,8 @@
  * A snapshot of the statistics of one node of a [class@Pp.Server]: the
  * local worker pool or a remote `ppd`. The figures are those of pp's
  * `print_stats()`.
+ *
+ * Since: 0.1
  */
 
 struct _PpNodeStats
@@ -79,6 +81,8 @@ _pp_node_stats_new (const char *name,
  * a remote node.
  *
  * Returns: (transfer none): the name of the node
+ *
+ * Since: 0.1
  */
 const char *
 pp_node_stats_get_name (PpNodeStats *self)
@@ -92,6 +96,8 @@ pp_node_stats_get_name (PpNodeStats *self)
  * @self: a #PpNodeStats
  *
  * Returns: the number of workers of the node
+ *
+ * Since: 0.1
  */
 guint
 pp_node_stats_get_ncpus (PpNodeStats *self)
@@ -105,6 +111,8 @@ pp_node_stats_get_ncpus (PpNodeStats *self)
  * @self: a #PpNodeStats
  *
  * Returns: the number of jobs the node finished
+ *
+ * Since: 0.1
  */
 guint64
 pp_node_stats_get_njobs (PpNodeStats *self)
@@ -118,6 +126,8 @@ pp_node_stats_get_njobs (PpNodeStats *self)
  * @self: a #PpNodeStats
  *
  * Returns: the sum of the run times of the node's jobs, in seconds
+ *
+ * Since: 0.1
  */
 double
 pp_node_stats_get_time (PpNodeStats *self)
@@ -132,6 +142,8 @@ pp_node_stats_get_time (PpNodeStats *self)
  *
  * Returns: the average run time of the node's jobs in seconds, 0 when it
  *   ran none
+ *
+ * Since: 0.1
  */
 double
 pp_node_stats_get_time_per_job (PpNodeStats *self)
@@ -145,6 +157,8 @@ pp_node_stats_get_time_per_job (PpNodeStats *self)
  * @self: a #PpNodeStats
  *
  * Returns: the number of jobs running on the node
+ *
+ * Since: 0.1
  */
 guint
 pp_node_stats_get_active_jobs (PpNodeStats *self)
@@ -158,6 +172,8 @@ pp_node_stats_get_active_jobs (PpNodeStats *self)
  * @self: a #PpNodeStats
  *
  * Returns: %TRUE for the local worker pool
+ *
+ * Since: 0.1
  */
 gboolean
 pp_node_stats_get_is_local (PpNodeStats *self)

@@ -14,6 +14,7 @@
 #include "pp-handshake-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-remote-node-private.h"
+#include "pp-secret-private.h"
 
 #define BACKOFF_MIN_SECONDS 1
 #define BACKOFF_MAX_SECONDS 30
@@ -406,7 +407,6 @@ _pp_remote_node_free (PpRemoteNode *node)
   g_hash_table_unref (self->pub.in_flight);
   g_hash_table_unref (self->pub.defined);
   g_free (self->address);
-  memset (self->secret, 0, strlen (self->secret));
-  g_free (self->secret);
+  _pp_secret_free (self->secret);
   g_free (self);
 }

@@ -18,6 +18,7 @@
 #include "pp-error.h"
 #include "pp-handshake-private.h"
 #include "pp-secret.h"
+#include "pp-secret-private.h"
 
 /* The shared secret of a cluster, kept in a private file. Nodes (ppd) and
  * clients (PpServer) prove to each other that they know a shared secret.
@@ -88,6 +89,8 @@ open_private_file (const char  *path,
  *
  * Returns: (transfer full): the secret, or %NULL with %PP_ERROR_INVALID_ARGUMENT
  *   (unsafe, empty or binary file) or a %G_IO_ERROR (it cannot be opened)
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_load_file (const char  *path,
@@ -126,7 +129,7 @@ pp_secret_load_file (const char  *path,
                  "(for example “openssl rand -hex 32”)", path);
   else
     secret = g_strndup (buffer, len);
-  explicit_bzero (buffer, sizeof buffer);
+  _pp_secret_wipe (buffer, sizeof buffer);
 
   return secret;
 }
@@ -197,18 +200,18 @@ create_secret_file (const char  *path,
     g_snprintf (text + 2 * i, 3, "%02x", random[i]);
   text[SECRET_BYTES * 2] = '\n';
   text[SECRET_BYTES * 2 + 1] = '\0';
-  explicit_bzero (random, sizeof random);
+  _pp_secret_wipe (random, sizeof random);
 
   fd = g_mkstemp_full (temporary, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {
-      explicit_bzero (text, sizeof text);
+      _pp_secret_wipe (text, sizeof text);
       set_io_error (error, errno, "Cannot create a secret file in", dir);
       return FALSE;
     }
   written = write_all (fd, text, SECRET_BYTES * 2 + 1);
   saved = errno;
-  explicit_bzero (text, sizeof text);
+  _pp_secret_wipe (text, sizeof text);
   close (fd);
   if (written && link (temporary, path) < 0 && errno != EEXIST)
     {
@@ -235,6 +238,8 @@ create_secret_file (const char  *path,
  * Concurrent callers all end up with the same secret.
  *
  * Returns: (transfer full): the secret, or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_load_or_create (const char  *path,
@@ -267,6 +272,8 @@ pp_secret_load_or_create (const char  *path,
  * `~/.config`).
  *
  * Returns: (transfer full) (type filename): its path
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_get_default_path (void)
@@ -283,6 +290,8 @@ pp_secret_get_default_path (void)
  * [class@Pp.Server] use it when no secret is given.
  *
  * Returns: (transfer full): the secret, or %NULL
+ *
+ * Since: 0.1
  */
 char *
 pp_secret_load_default (GError **error)

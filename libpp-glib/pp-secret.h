@@ -17,15 +17,15 @@
 
 G_BEGIN_DECLS
 
-PP_AVAILABLE_IN_ALL
-char *pp_secret_get_default_path (void);
-PP_AVAILABLE_IN_ALL
+PP_AVAILABLE_IN_0_1
+char *pp_secret_get_default_path (void) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
 char *pp_secret_load_file        (const char  *path,
-                                  GError     **error);
-PP_AVAILABLE_IN_ALL
+                                  GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
 char *pp_secret_load_or_create   (const char  *path,
-                                  GError     **error);
-PP_AVAILABLE_IN_ALL
-char *pp_secret_load_default     (GError     **error);
+                                  GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
+char *pp_secret_load_default     (GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
 #include "pp-secret.h"
+#include "pp-secret-private.h"
 #include "pp-server-private.h"
 #include "pp-worker-private.h"
 
@@ -45,6 +46,8 @@
  *     g_autoptr(GBytes) result = pp_job_dup_result (job);  // "3"
  *   }
  * ```
+ *
+ * Since: 0.1
  */
 
 #define LOCAL_NODE        "local"
@@ -204,9 +207,9 @@ empty_graveyard (PpServer *self)
 
 /* The link jobs keep ------------------------------------------------------ */
 
+/* Lives in a g_atomic_rc_box. */
 struct _PpServerLink
 {
-  gatomicrefcount  ref_count;
   GMutex           lock;
   PpServer        *server;
 };
@@ -214,9 +217,8 @@ struct _PpServerLink
 static PpServerLink *
 server_link_new (PpServer *server)
 {
-  PpServerLink *link = g_new0 (PpServerLink, 1);
+  PpServerLink *link = g_atomic_rc_box_new0 (PpServerLink);
 
-  g_atomic_ref_count_init (&link->ref_count);
   g_mutex_init (&link->lock);
   link->server = server;
   return link;
@@ -225,17 +227,19 @@ server_link_new (PpServer *server)
 PpServerLink *
 _pp_server_link_ref (PpServerLink *link)
 {
-  g_atomic_ref_count_inc (&link->ref_count);
-  return link;
+  return g_atomic_rc_box_acquire (link);
+}
+
+static void
+server_link_finalize (PpServerLink *link)
+{
+  g_mutex_clear (&link->lock);
 }
 
 void
 _pp_server_link_unref (PpServerLink *link)
 {
-  if (!g_atomic_ref_count_dec (&link->ref_count))
-    return;
-  g_mutex_clear (&link->lock);
-  g_free (link);
+  g_atomic_rc_box_release_full (link, (GDestroyNotify) server_link_finalize);
 }
 
 /* Returns a new reference to the server, or %NULL once it is disposed. */
@@ -974,7 +978,7 @@ worker_frame_cb (PpWorker *worker,
                  gpointer  data)
 {
   PpServer *self = data;
-  g_autoptr(PpFrame) owned = frame;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
   const char *type = _pp_frame_get_type (frame);
 
   if (g_strcmp0 (type, "res") == 0)
@@ -1076,7 +1080,7 @@ remote_frame_cb (PpRemoteNode *node,
                  PpFrame      *frame,
                  gpointer      data)
 {
-  g_autoptr(PpFrame) owned = frame;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
 
   if (g_strcmp0 (_pp_frame_get_type (frame), "res") == 0)
     handle_remote_result (data, node, frame);
@@ -1163,13 +1167,14 @@ create_remotes (PpServer *self)
   for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
     {
       const char *address = self->ppservers[i];
+      g_autofree char *host_and_port = NULL;
 
       if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
         {
           g_warning ("Discovery of nodes (“%s”) arrives with the DNS-SD release; ignored", address);
           continue;
         }
-      g_autofree char *host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, NULL);
+      host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, NULL);
 
       if (host_and_port == NULL)  /* refused by check_ppservers() */
         continue;
@@ -1597,9 +1602,7 @@ pp_server_finalize (GObject *object)
   g_clear_pointer (&self->workers, g_ptr_array_unref);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
   g_clear_pointer (&self->ppservers, g_strfreev);
-  if (self->secret != NULL)
-    memset (self->secret, 0, strlen (self->secret));
-  g_clear_pointer (&self->secret, g_free);
+  g_clear_pointer (&self->secret, _pp_secret_free);
   g_clear_pointer (&self->groups, g_hash_table_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->idle_cond);
@@ -1623,6 +1626,8 @@ pp_server_class_init (PpServerClass *klass)
    * The number of local workers; -1 (%PP_NCPUS_AUTODETECT) means one per
    * processor. Changing it at run time grows or shrinks the pool without
    * stopping a running job.
+   *
+   * Since: 0.1
    */
   properties[PROP_NCPUS] =
     g_param_spec_int ("ncpus", NULL, NULL, -1, 4096, PP_NCPUS_AUTODETECT,
@@ -1635,6 +1640,8 @@ pp_server_class_init (PpServerClass *klass)
    * The Python interpreter the workers run, a path or a name looked up in
    * `PATH`. When unset, the environment variable `PP_PYTHON` gives it, and
    * without that it is `python3`.
+   *
+   * Since: 0.1
    */
   properties[PROP_PYTHON] =
     g_param_spec_string ("python", NULL, NULL, NULL,
@@ -1645,6 +1652,8 @@ pp_server_class_init (PpServerClass *klass)
    *
    * The worker script. Defaults to `PP_RUNNER` from the environment, then
    * the installed `pp-runner.py`.
+   *
+   * Since: 0.1
    */
   properties[PROP_RUNNER] =
     g_param_spec_string ("runner", NULL, NULL, NULL,
@@ -1654,6 +1663,8 @@ pp_server_class_init (PpServerClass *klass)
    * PpServer:restart:
    *
    * Whether every job runs in a fresh worker (pp's `restart` option).
+   *
+   * Since: 0.1
    */
   properties[PROP_RESTART] =
     g_param_spec_boolean ("restart", NULL, NULL, FALSE,
@@ -1663,6 +1674,8 @@ pp_server_class_init (PpServerClass *klass)
    * PpServer:working-directory:
    *
    * The directory workers start in; defaults to the current directory.
+   *
+   * Since: 0.1
    */
   properties[PROP_WORKING_DIRECTORY] =
     g_param_spec_string ("working-directory", NULL, NULL, NULL,
@@ -1673,6 +1686,8 @@ pp_server_class_init (PpServerClass *klass)
    *
    * Entries put in front of the workers' `sys.path`, so that jobs import
    * the caller's own modules.
+   *
+   * Since: 0.1
    */
   properties[PROP_PYTHON_PATH] =
     g_param_spec_boxed ("python-path", NULL, NULL, G_TYPE_STRV,
@@ -1682,6 +1697,8 @@ pp_server_class_init (PpServerClass *klass)
    * PpServer:max-payload-size:
    *
    * The largest arguments or result, in bytes, a job may carry.
+   *
+   * Since: 0.1
    */
   properties[PROP_MAX_PAYLOAD_SIZE] =
     g_param_spec_uint64 ("max-payload-size", NULL, NULL, 1, G_MAXUINT32,
@@ -1699,6 +1716,8 @@ pp_server_class_init (PpServerClass *klass)
    * %PP_ERROR_INVALID_ARGUMENT on a malformed entry. Jobs go to
    * whichever node has a free core; a node that is lost gives its jobs back
    * and is reconnected in the background.
+   *
+   * Since: 0.1
    */
   properties[PROP_PPSERVERS] =
     g_param_spec_boxed ("ppservers", NULL, NULL, G_TYPE_STRV,
@@ -1710,6 +1729,8 @@ pp_server_class_init (PpServerClass *klass)
    * The secret shared with the nodes. When unset (or empty), `PP_SECRET`
    * from the environment is used, and without it the per-user secret
    * file (see [func@Pp.secret_load_default]). Write-only.
+   *
+   * Since: 0.1
    */
   properties[PROP_SECRET] =
     g_param_spec_string ("secret", NULL, NULL, NULL,
@@ -1722,6 +1743,8 @@ pp_server_class_init (PpServerClass *klass)
    * take, 30 at most. Once connected, a node is pinged every 2 seconds and
    * is lost when nothing comes from it for 5 of those intervals: a job may
    * run far longer than any timeout.
+   *
+   * Since: 0.1
    */
   properties[PROP_SOCKET_TIMEOUT] =
     g_param_spec_uint ("socket-timeout", NULL, NULL, 1, G_MAXUINT, 3600,
@@ -1733,6 +1756,8 @@ pp_server_class_init (PpServerClass *klass)
    * Whether connections to nodes use TLS. The node's certificate may be
    * self-signed: the shared secret, bound to the TLS channel, authenticates
    * it.
+   *
+   * Since: 0.1
    */
   properties[PROP_USE_TLS] =
     g_param_spec_boolean ("use-tls", NULL, NULL, FALSE,
@@ -1749,6 +1774,8 @@ pp_server_class_init (PpServerClass *klass)
    * Emitted when a worker starts @job, in the thread-default main context
    * of the thread that created the server. Emissions come in batches, after
    * the fact; nothing is collected while no handler is connected.
+   *
+   * Since: 0.1
    */
   signals[JOB_STARTED] =
     g_signal_new ("job-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1760,6 +1787,8 @@ pp_server_class_init (PpServerClass *klass)
    * @job: the job, done, failed or cancelled
    *
    * Emitted when @job finishes, like [signal@Pp.Server::job-started].
+   *
+   * Since: 0.1
    */
   signals[JOB_FINISHED] =
     g_signal_new ("job-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -1818,6 +1847,8 @@ resolve_runner (PpServer  *self,
 
   for (guint i = 0; i < G_N_ELEMENTS (candidates); i++)
     {
+      g_autofree char *runner = NULL;
+
       if (candidates[i] == NULL || *candidates[i] == '\0')
         continue;
       if (!g_file_test (candidates[i], G_FILE_TEST_IS_REGULAR))
@@ -1826,7 +1857,7 @@ resolve_runner (PpServer  *self,
             break;
           continue;
         }
-      g_autofree char *runner = g_strdup (candidates[i]);
+      runner = g_strdup (candidates[i]);
       g_free (self->runner);
       self->runner = g_steal_pointer (&runner);
       return TRUE;
@@ -1863,7 +1894,7 @@ resolve_secret (PpServer  *self,
   const char *from_environment = g_getenv ("PP_SECRET");
 
   if (self->secret != NULL && *self->secret == '\0')
-    g_clear_pointer (&self->secret, g_free);
+    g_clear_pointer (&self->secret, _pp_secret_free);
   if (self->secret != NULL || (from_environment != NULL && *from_environment != '\0') ||
       self->ppservers == NULL || self->ppservers[0] == NULL)
     return TRUE;
@@ -1921,6 +1952,8 @@ pp_server_initable_iface_init (GInitableIface *iface)
  *
  * Returns: (transfer full): a new #PpServer, or %NULL when the interpreter
  *   or the runner cannot be found
+ *
+ * Since: 0.1
  */
 PpServer *
 pp_server_new (int      ncpus,
@@ -1938,6 +1971,8 @@ pp_server_new (int      ncpus,
  *
  * Resizes the local pool. New workers start at once; surplus workers stop
  * once the job they run is done.
+ *
+ * Since: 0.1
  */
 void
 pp_server_set_ncpus (PpServer *self,
@@ -1967,6 +2002,8 @@ pp_server_set_ncpus (PpServer *self,
  * @self: a #PpServer
  *
  * Returns: the number of local workers the pool is sized for
+ *
+ * Since: 0.1
  */
 guint
 pp_server_get_ncpus (PpServer *self)
@@ -1988,6 +2025,8 @@ pp_server_get_ncpus (PpServer *self)
  *
  * Returns: (transfer none) (nullable): the full path of the workers'
  *   interpreter
+ *
+ * Since: 0.1
  */
 const char *
 pp_server_get_python (PpServer *self)
@@ -2001,12 +2040,120 @@ pp_server_get_python (PpServer *self)
  * @self: a #PpServer
  *
  * Returns: whether each job runs in a fresh worker
+ *
+ * Since: 0.1
  */
 gboolean
 pp_server_get_restart (PpServer *self)
 {
   g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
   return self->restart;
+}
+
+/**
+ * pp_server_get_runner:
+ * @self: a #PpServer
+ *
+ * Returns: (nullable): the worker runner script the server uses
+ *   ([property@Pp.Server:runner], resolved once the server is initialised)
+ *
+ * Since: 0.1
+ */
+const char *
+pp_server_get_runner (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  return self->runner;
+}
+
+/**
+ * pp_server_get_working_directory:
+ * @self: a #PpServer
+ *
+ * Returns: (nullable): [property@Pp.Server:working-directory]
+ *
+ * Since: 0.1
+ */
+const char *
+pp_server_get_working_directory (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  return self->working_directory;
+}
+
+/**
+ * pp_server_get_python_path:
+ * @self: a #PpServer
+ *
+ * Returns: (nullable) (array zero-terminated=1): [property@Pp.Server:python-path]
+ *
+ * Since: 0.1
+ */
+const char * const *
+pp_server_get_python_path (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  return (const char * const *) self->python_path;
+}
+
+/**
+ * pp_server_get_max_payload_size:
+ * @self: a #PpServer
+ *
+ * Returns: [property@Pp.Server:max-payload-size], in bytes
+ *
+ * Since: 0.1
+ */
+guint64
+pp_server_get_max_payload_size (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), 0);
+  return self->max_payload_size;
+}
+
+/**
+ * pp_server_get_ppservers:
+ * @self: a #PpServer
+ *
+ * Returns: (nullable) (array zero-terminated=1): [property@Pp.Server:ppservers]
+ *
+ * Since: 0.1
+ */
+const char * const *
+pp_server_get_ppservers (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  return (const char * const *) self->ppservers;
+}
+
+/**
+ * pp_server_get_socket_timeout:
+ * @self: a #PpServer
+ *
+ * Returns: [property@Pp.Server:socket-timeout], in seconds
+ *
+ * Since: 0.1
+ */
+guint
+pp_server_get_socket_timeout (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), 0);
+  return self->socket_timeout;
+}
+
+/**
+ * pp_server_get_use_tls:
+ * @self: a #PpServer
+ *
+ * Returns: [property@Pp.Server:use-tls]
+ *
+ * Since: 0.1
+ */
+gboolean
+pp_server_get_use_tls (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+  return self->use_tls;
 }
 
 /**
@@ -2022,6 +2169,8 @@ pp_server_get_restart (PpServer *self)
  *
  * Returns: (transfer full): the new job, or %NULL if the server was
  *   destroyed or @args is larger than [property@Pp.Server:max-payload-size]
+ *
+ * Since: 0.1
  */
 PpJob *
 pp_server_submit (PpServer         *self,
@@ -2087,6 +2236,8 @@ pp_server_submit (PpServer         *self,
  * (which bindings pass more cheaply than a #GBytes).
  *
  * Returns: (transfer full): the new job, or %NULL on error
+ *
+ * Since: 0.1
  */
 PpJob *
 pp_server_submit_data (PpServer         *self,
@@ -2147,6 +2298,8 @@ json_nesting_depth (const char *text)
  *
  * Returns: (transfer full): the new job, or %NULL if @args_json is not a
  *   JSON array
+ *
+ * Since: 0.1
  */
 PpJob *
 pp_server_submit_json (PpServer    *self,
@@ -2218,6 +2371,8 @@ wake_waiters_cb (GCancellable *cancellable,
  * far has finished, like pp's `wait()`. Needs no main loop.
  *
  * Returns: %TRUE, or %FALSE if @cancellable stopped the wait
+ *
+ * Since: 0.1
  */
 gboolean
 pp_server_wait (PpServer      *self,
@@ -2252,6 +2407,8 @@ pp_server_wait (PpServer      *self,
  * Like [method@Pp.Server.wait], but gives up after @timeout_usec.
  *
  * Returns: %TRUE if every job of @group has finished
+ *
+ * Since: 0.1
  */
 gboolean
 pp_server_wait_timeout (PpServer   *self,
@@ -2281,6 +2438,8 @@ pp_server_wait_timeout (PpServer   *self,
  * @group: (nullable): a group, or %NULL for all jobs
  *
  * Returns: the number of jobs of @group queued or running
+ *
+ * Since: 0.1
  */
 guint
 pp_server_get_active_jobs (PpServer   *self,
@@ -2302,6 +2461,8 @@ pp_server_get_active_jobs (PpServer   *self,
  * @self: a #PpServer
  *
  * Returns: the number of jobs waiting for a worker
+ *
+ * Since: 0.1
  */
 guint
 pp_server_get_queued_jobs (PpServer *self)
@@ -2337,6 +2498,8 @@ worker_state_locked (PpWorker *worker,
  * and the seconds it spent running them.
  *
  * Returns: (transfer full): a #GVariant of type `a(ustud)`
+ *
+ * Since: 0.1
  */
 GVariant *
 pp_server_dup_worker_info (PpServer *self)
@@ -2388,6 +2551,8 @@ count_running_locked (PpServer *self)
  * Gets the statistics of every node, the local pool first.
  *
  * Returns: (transfer container) (element-type PpNodeStats): the statistics
+ *
+ * Since: 0.1
  */
 GPtrArray *
 pp_server_list_stats (PpServer *self)
@@ -2420,6 +2585,8 @@ pp_server_list_stats (PpServer *self)
  * @self: a #PpServer
  *
  * Returns: seconds since the server was created
+ *
+ * Since: 0.1
  */
 double
 pp_server_get_uptime (PpServer *self)
@@ -2443,6 +2610,8 @@ pp_server_get_uptime (PpServer *self)
  * ```
  *
  * Returns: (transfer full): the table, ending with an empty line
+ *
+ * Since: 0.1
  */
 char *
 pp_server_format_stats (PpServer *self)
@@ -2529,6 +2698,8 @@ stop_workers_cb (gpointer data)
  * Stops the server: every job not finished yet fails with
  * %PP_ERROR_DESTROYED, the workers are stopped and reaped, and later
  * submissions fail. Safe to call more than once.
+ *
+ * Since: 0.1
  */
 void
 pp_server_destroy (PpServer *self)

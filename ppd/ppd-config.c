@@ -7,15 +7,13 @@
 
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "ppd"
-
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <pp-glib.h>
+#include <pp-secret-private.h>
 
 #include "ppd-config.h"
 
@@ -120,10 +118,10 @@ get_value (Config      *config,
   /* It may be the secret: no copy of it is left behind. */
   if (problem != NULL)
     {
-      explicit_bzero (raw, size);
+      _pp_secret_wipe (raw, size);
       return config_error (config, group, key, error, "%s", problem);
     }
-  explicit_bzero (raw + strlen (raw), size - strlen (raw));
+  _pp_secret_wipe (raw + strlen (raw), size - strlen (raw));
   *value = g_steal_pointer (&raw);
   return TRUE;
 }
@@ -233,7 +231,7 @@ static gboolean
 get_secret (Config  *config,
             GError **error)
 {
-  g_autofree char *value = NULL;
+  g_autoptr(PpSecretString) value = NULL;
   struct stat st;
 
   if (!get_value (config, "general", "secret", &value, error))
@@ -244,14 +242,12 @@ get_secret (Config  *config,
     st.st_mode = 0777;  /* unknown: refused below */
   else if (st.st_uid != geteuid () && st.st_uid != 0)
     {
-      explicit_bzero (value, strlen (value));
       return config_error (config, "general", "secret", error,
                            "the file holds a secret but belongs to another user (uid %u), "
                            "who could change it", (unsigned) st.st_uid);
     }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
     {
-      explicit_bzero (value, strlen (value));
       return config_error (config, "general", "secret", error,
                            "the file holds a secret but other users can read it; make it "
                            "private with “chmod 600 %s”, or give the secret with --secret-file",

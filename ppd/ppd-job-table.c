@@ -7,9 +7,6 @@
 
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "ppd"
-
 #include <string.h>
 
 #include "ppd-dbus-error.h"

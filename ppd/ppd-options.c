@@ -7,12 +7,10 @@
 
 #include "config.h"
 
-#undef G_LOG_DOMAIN
-#define G_LOG_DOMAIN "ppd"
-
 #include <string.h>
 
 #include <pp-glib.h>
+#include <pp-secret-private.h>
 
 #include "ppd-config.h"
 #include "ppd-options.h"
@@ -336,7 +334,7 @@ static gboolean
 resolve_secret (PpdOptions  *self,
                 GError     **error)
 {
-  g_autofree char *from_environment = steal_environment_secret ();
+  g_autoptr(PpSecretString) from_environment = steal_environment_secret ();
   g_autoptr(GError) local_error = NULL;
 
   if (self->secret != NULL && self->secret_file != NULL)
@@ -487,12 +485,8 @@ ppd_options_resolve (PpdOptions  *self,
 void
 ppd_options_clear (PpdOptions *self)
 {
-  if (self->secret != NULL)
-    explicit_bzero (self->secret, strlen (self->secret));
-  if (self->config_secret != NULL)
-    explicit_bzero (self->config_secret, strlen (self->config_secret));
-  g_clear_pointer (&self->secret, g_free);
-  g_clear_pointer (&self->config_secret, g_free);
+  g_clear_pointer (&self->secret, _pp_secret_free);
+  g_clear_pointer (&self->config_secret, _pp_secret_free);
   g_clear_pointer (&self->config_file, g_free);
   g_clear_pointer (&self->default_secret_path, g_free);
   g_clear_pointer (&self->interface, g_free);

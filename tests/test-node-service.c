@@ -982,6 +982,7 @@ test_wrong_secret_node (Fixture       *fixture,
   g_autoptr(TestClient) client = test_client_new (fixture);
   g_autoptr(PpFrame) challenge = send_hello (client);
 
+  g_assert_nonnull (challenge);
   test_client_send (client, "{\"t\":\"auth\",\"proof\":"
                     "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
                     NULL, 0);
@@ -1187,6 +1188,7 @@ test_slow_handshake (Fixture       *fixture,
   g_autoptr(PpFrame) challenge = send_hello (client);
   gint64 start = g_get_monotonic_time ();
 
+  g_assert_nonnull (challenge);
   /* Half a frame, never finished. */
   test_client_send_raw (client, "\0\0\0", 3);
   test_client_expect_close (client, "timeout");
@@ -1355,9 +1357,8 @@ test_listen_any (Fixture       *fixture,
 static GTlsCertificate *
 load_test_certificate (void)
 {
-  const char *root = g_getenv ("PP_SOURCE_ROOT");
-  g_autofree char *cert = g_build_filename (root ? root : ".", "tests", "data", "test-cert.pem", NULL);
-  g_autofree char *key = g_build_filename (root ? root : ".", "tests", "data", "test-key.pem", NULL);
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "data", "test-cert.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "data", "test-key.pem", NULL);
   g_autoptr(GError) error = NULL;
   GTlsCertificate *certificate = g_tls_certificate_new_from_files (cert, key, &error);
 
@@ -1585,6 +1586,24 @@ test_stop_listening (Fixture       *fixture,
   client = test_client_new_authenticated (fixture);
 }
 
+/* Each readable property has a getter that returns what it holds. */
+static void
+test_getters (Fixture       *fixture,
+              gconstpointer  data)
+{
+  guint handshake_timeout = 0;
+  guint64 max_queued_output = 0;
+
+  g_object_set (fixture->service, "handshake-timeout", 17, "max-queued-output",
+                (guint64) 12345, NULL);
+  g_object_get (fixture->service, "handshake-timeout", &handshake_timeout,
+                "max-queued-output", &max_queued_output, NULL);
+  g_assert_cmpuint (handshake_timeout, ==, 17);
+  g_assert_cmpuint (max_queued_output, ==, 12345);
+  g_assert_cmpuint (pp_node_service_get_handshake_timeout (fixture->service), ==, 17);
+  g_assert_cmpuint (pp_node_service_get_max_queued_output (fixture->service), ==, 12345);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1628,6 +1647,7 @@ main (int   argc,
   ADD ("/node-service/isolation", test_isolation, 0);
   ADD ("/node-service/stop", test_stop, 0);
   ADD ("/node-service/stop-listening", test_stop_listening, 0);
+  ADD ("/node-service/getters", test_getters, 0);
 
 #undef ADD
 

@@ -745,8 +745,6 @@ test_server_wait_async (Fixture       *fixture,
   g_autoptr(PpFunction) f = function_new ("f", "def f():\n    return 1\n");
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(PpJob) job = NULL;
-  g_autoptr(PpJob) done = NULL;
-  g_autoptr(GError) error = NULL;
   AsyncState state = { 0 };
 
   g_main_context_push_thread_default (context);
@@ -854,8 +852,10 @@ remote_node_name (const char  *entry,
                   GError     **error)
 {
   const char *ppservers[] = { entry, NULL };
+  /* With a secret of its own: never the per-user one (the test may run
+   * installed, in the user's session). */
   g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, error, "ncpus", 0,
-                                               "ppservers", ppservers, NULL);
+                                               "ppservers", ppservers, "secret", "test", NULL);
   g_autoptr(GPtrArray) stats = NULL;
   char *name = NULL;
 
@@ -905,10 +905,43 @@ test_server_ppservers (void)
     g_autoptr(GError) error = NULL;
     g_autofree char *name = remote_node_name ("n\xff\xfe:80", &error);
 
+    g_assert_null (name);
     g_assert_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
     g_assert_true (g_utf8_validate (error->message, -1, NULL));
     g_assert_nonnull (strstr (error->message, "n\\377\\376:80"));
   }
+}
+
+/* Each readable property has a getter that returns what it holds. */
+static void
+test_server_getters (void)
+{
+  const char *python_path[] = { "/nonexistent/a", "/nonexistent/b", NULL };
+  const char *ppservers[] = { "127.0.0.1:9", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpServer) server = g_initable_new (PP_TYPE_SERVER, NULL, &error,
+                                               "ncpus", 0,
+                                               "working-directory", "/",
+                                               "python-path", python_path,
+                                               "max-payload-size", (guint64) 4096,
+                                               "ppservers", ppservers,
+                                               "secret", "s",
+                                               "socket-timeout", 7,
+                                               "use-tls", TRUE,
+                                               NULL);
+  g_autofree char *runner = NULL;
+
+  g_assert_no_error (error);
+  g_object_get (server, "runner", &runner, NULL);
+  g_assert_nonnull (runner);
+  g_assert_cmpstr (pp_server_get_runner (server), ==, runner);
+  g_assert_cmpstr (pp_server_get_working_directory (server), ==, "/");
+  g_assert_cmpstrv (pp_server_get_python_path (server), python_path);
+  g_assert_cmpuint (pp_server_get_max_payload_size (server), ==, 4096);
+  g_assert_cmpstrv (pp_server_get_ppservers (server), ppservers);
+  g_assert_cmpuint (pp_server_get_socket_timeout (server), ==, 7);
+  g_assert_true (pp_server_get_use_tls (server));
+  pp_server_destroy (server);
 }
 
 int
@@ -945,6 +978,7 @@ main (int   argc,
   g_test_add_func ("/server/hostile-result", test_server_hostile_result);
   g_test_add_func ("/server/function-key", test_server_function_key);
   g_test_add_func ("/server/ppservers", test_server_ppservers);
+  g_test_add_func ("/server/getters", test_server_getters);
 
   return g_test_run ();
 }
