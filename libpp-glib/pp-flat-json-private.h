@@ -17,8 +17,8 @@ G_BEGIN_DECLS
  * the caller then parses with json-glib, which decides). */
 JsonObject *_pp_flat_json_parse (const char *text,
                                  gsize       length);
-gboolean    _pp_flat_json_check_numbers (const char  *text,
-                                         gsize        length,
-                                         GError     **error);
+gboolean    _pp_flat_json_check_strict (const char  *text,
+                                        gsize        length,
+                                        GError     **error);
 
 G_END_DECLS

@@ -76,7 +76,7 @@ skip_digits (Cursor *c)
 }
 
 /* JSON's number grammar; integers that fit in 64 bits stay integers, wider
- * ones are declined (json-glib would wrap them: _pp_flat_json_check_numbers()
+ * ones are declined (json-glib would wrap them: _pp_flat_json_check_strict()
  * refuses them). Huge exponents are infinities, for both parsers. */
 static JsonNode *
 read_number (Cursor *c)
@@ -186,7 +186,9 @@ _pp_flat_json_parse (const char *text,
   return g_steal_pointer (&object);
 }
 
-/* Skips a string quoted with ' or " (json-glib takes both). */
+/* Skips a string quoted with ' or " (json-glib takes both); %NULL at an
+ * escape JSON does not have: json-glib reads "\\271" as the byte 0xb9 and
+ * "\\c" as "c", so a string could hold anything but UTF-8. */
 static const char *
 skip_string (const char *p,
              const char *end)
@@ -194,7 +196,11 @@ skip_string (const char *p,
   char quote = *p++;
 
   while (p < end && *p != quote)
-    p += (*p == '\\' && p + 1 < end) ? 2 : 1;
+    {
+      if (*p == '\\' && (p + 1 >= end || strchr ("\"\\/bfnrtu", p[1]) == NULL))
+        return NULL;
+      p += (*p == '\\') ? 2 : 1;
+    }
   return p < end ? p + 1 : end;
 }
 
@@ -208,14 +214,14 @@ is_strict_number (const char *start,
   return node != NULL && c.p == end;
 }
 
-/* Checks the numbers of a header json-glib has parsed, which it takes too
- * leniently: an integer beyond 64 bits wraps silently (2⁶⁴ + 1 reads as 1),
+/* Checks the numbers and escapes of a header json-glib has parsed, which it
+ * takes too leniently (for escapes, see skip_string()): an integer beyond 64 bits wraps silently (2⁶⁴ + 1 reads as 1),
  * and it also reads 0x10 and 05. Every number must be a JSON number, and
  * an integer must fit in 64 bits. */
 gboolean
-_pp_flat_json_check_numbers (const char  *text,
-                             gsize        length,
-                             GError     **error)
+_pp_flat_json_check_strict (const char  *text,
+                            gsize        length,
+                            GError     **error)
 {
   const char *p = text, *end = text + length;
 
@@ -224,7 +230,14 @@ _pp_flat_json_check_numbers (const char  *text,
       const char *start = p;
 
       if (*p == '"' || *p == '\'')
-        p = skip_string (p, end);
+        {
+          if ((p = skip_string (p, end)) == NULL)
+            {
+              g_set_error_literal (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                                   "a string holds an escape that JSON does not have");
+              return FALSE;
+            }
+        }
       else if (g_ascii_isalpha (*p) || *p == '_')
         while (p < end && (g_ascii_isalnum (*p) || *p == '_'))
           p++;

@@ -466,6 +466,37 @@ replace_nul_escapes (const guint8 *data,
   return copy;
 }
 
+/* json-glib lets a lone surrogate ("\ud800") through as bytes that are
+ * not UTF-8; every name and string of a header must be UTF-8. */
+static gboolean
+is_utf8 (JsonNode *node)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *child;
+
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &child))
+        if (!g_utf8_validate (name, -1, NULL) || !is_utf8 (child))
+          return FALSE;
+      return TRUE;
+    case JSON_NODE_ARRAY:
+      for (guint i = 0; i < json_array_get_length (json_node_get_array (node)); i++)
+        if (!is_utf8 (json_array_get_element (json_node_get_array (node), i)))
+          return FALSE;
+      return TRUE;
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) != G_TYPE_STRING ||
+             g_utf8_validate (json_node_get_string (node), -1, NULL);
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 static JsonObject *
 parse_header (PpFrameReader  *reader,
               const guint8   *data,
@@ -495,10 +526,16 @@ parse_header (PpFrameReader  *reader,
                    "Malformed frame header: not a JSON object");
       return NULL;
     }
-  if (!_pp_flat_json_check_numbers ((const char *) data, len, &local_error))
+  if (!_pp_flat_json_check_strict ((const char *) data, len, &local_error))
     {
       g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "Malformed frame header: %s",
                    local_error->message);
+      return NULL;
+    }
+  if (!is_utf8 (root))
+    {
+      g_set_error_literal (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                           "Malformed frame header: a string is not UTF-8");
       return NULL;
     }
   return json_object_ref (json_node_get_object (root));

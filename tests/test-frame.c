@@ -318,6 +318,31 @@ assert_refused (PpFrame    *frame,
     g_error ("expected “%s”, got “%s”", message, error->message);
 }
 
+/* Every string of a decoded header is UTF-8 and means what JSON says:
+ * json-glib alone reads "\271" as the byte 0xb9, "\c" as "c" and a lone
+ * surrogate as bytes that are not UTF-8, which a node then echoed into an
+ * error frame nobody could decode (found by fuzz-handshake). */
+static void
+test_frame_strings_hostile (void)
+{
+  const char * const headers[] = {
+    "{\"t\":\"a\\271b\"}", "{\"t\":\"a\\cb\"}", "{\"t\":\"a\\2\"}",
+    "{\"t\":\"job\",\"key\":\"\\ud800x\"}", "{\"t\":\"job\",\"a\":[\"\\ud83d\"]}",
+    "{\"t\":\"job\",\"\\udbff\":1}", "{\"t\":\"job\",\"o\":{\"k\":\"\\x41\"}}",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PpFrame) pair = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    assert_malformed (headers[i]);
+
+  /* Real escapes and surrogate pairs are fine. */
+  pair = decode ("{\"t\":\"job\",\"s\":\"\\ud83d\\ude00 \\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\"}",
+                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (_pp_frame_get_string (pair, "s"), ==, "😀 \"\\/\b\f\n\r\té");
+}
+
 /* Each hostile value where an integer belongs, on both decoding paths: the
  * error names the member and says what is wrong. An integer is written as
  * one: 7.0 and 1e3 are refused like 1.5. 8.88889e+19 is the input
@@ -540,6 +565,7 @@ main (int   argc,
   g_test_add_func ("/frame/flat-json", test_frame_flat_json);
   g_test_add_func ("/frame/flat-json-random", test_frame_flat_json_random);
   g_test_add_func ("/frame/int/hostile", test_frame_int_hostile);
+  g_test_add_func ("/frame/strings/hostile", test_frame_strings_hostile);
   g_test_add_func ("/frame/int/accepted", test_frame_int_accepted);
   g_test_add_func ("/frame/int/wide", test_frame_int_wide);
   g_test_add_func ("/frame/int/in-strings", test_frame_int_in_strings);
