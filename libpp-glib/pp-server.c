@@ -13,6 +13,7 @@
 #include "pp-function-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-job-private.h"
+#include "pp-local-pool-private.h"
 #include "pp-node-address-private.h"
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
@@ -47,7 +48,6 @@
  * ```
  */
 
-#define LOCAL_NODE        "local"
 #define MAX_SPAWN_FAILURES 3
 #define MAX_ATTEMPTS       2
 /* Pipelining: a worker may hold jobs worth this many seconds, as estimated
@@ -84,17 +84,14 @@ struct _PpServer
 
   GMutex        lock;
   GCond         idle_cond;
-  guint         target_workers;
   GQueue        queue;
-  GPtrArray    *workers;
-  GPtrArray    *remotes;
+  PpLocalPool  *pool;
+  GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
   GHashTable   *groups;
   guint         active_jobs;
   guint64       next_job_id;
   gint64        last_submit_time;
   guint         next_worker_number;
-  guint64       njobs;
-  double        time_sum;
   GPtrArray    *graveyard;
 
   /* Batched completion (see _pp_server_set_finished_func()) */
@@ -107,6 +104,16 @@ struct _PpServer
   GMainContext *creator_context;
   GSource      *events_source;
   GArray       *events;
+
+  /* The nodes as a GListModel, in the creator's thread; PpNode::notify
+   * there, at most every NODES_NOTIFY_USEC */
+  GThread      *creator_thread;
+  GListStore   *store;
+  GSource      *nodes_source;
+  GPtrArray    *departed;       /* removed nodes, to notify */
+  gboolean      nodes_armed;
+  gint64        nodes_notified_at;
+
   guint         spawn_failures;
   gboolean      destroyed;
 };
@@ -148,6 +155,9 @@ static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data)
 static void remote_ready_cb (PpRemoteNode *node, gpointer data);
 static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
 static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
+static void remote_failed_cb (PpRemoteNode *node, const GError *error, gboolean refused,
+                              gpointer data);
+static void nodes_changed_locked (PpServer *self);
 static gboolean frame_flag (PpFrame *frame, const char *member);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
@@ -166,6 +176,7 @@ static const PpRemoteNodeCallbacks remote_callbacks = {
   remote_ready_cb,
   remote_frame_cb,
   remote_lost_cb,
+  remote_failed_cb,
 };
 
 static guint
@@ -409,7 +420,7 @@ spawn_worker_locked (PpServer *self)
       return FALSE;
     }
   send_env (self, worker);
-  g_ptr_array_add (self->workers, worker);
+  g_ptr_array_add (self->pool->workers, worker);
   return TRUE;
 }
 
@@ -418,9 +429,9 @@ count_live_workers_locked (PpServer *self)
 {
   guint live = 0;
 
-  for (guint i = 0; i < self->workers->len; i++)
+  for (guint i = 0; i < self->pool->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      PpWorker *worker = g_ptr_array_index (self->pool->workers, i);
 
       if (!worker->dead && !worker->retiring)
         live++;
@@ -443,14 +454,14 @@ reconcile_pool_locked (PpServer *self)
 {
   guint live = count_live_workers_locked (self);
 
-  while (live < self->target_workers && self->spawn_failures < MAX_SPAWN_FAILURES &&
+  while (live < self->pool->target && self->spawn_failures < MAX_SPAWN_FAILURES &&
          spawn_worker_locked (self))
     live++;
 
-  for (guint pass = 0; pass < 2 && live > self->target_workers; pass++)
-    for (guint i = self->workers->len; i > 0 && live > self->target_workers; i--)
+  for (guint pass = 0; pass < 2 && live > self->pool->target; pass++)
+    for (guint i = self->pool->workers->len; i > 0 && live > self->pool->target; i--)
       {
-        PpWorker *worker = g_ptr_array_index (self->workers, i - 1);
+        PpWorker *worker = g_ptr_array_index (self->pool->workers, i - 1);
         gboolean idle = g_queue_is_empty (&worker->in_flight);
 
         if (worker->dead || worker->retiring || (pass == 0 && !idle))
@@ -535,7 +546,7 @@ assign_next_locked (PpServer *self,
 
   g_queue_pop_head (&self->queue);
   _pp_job_set_slot (job, worker);
-  _pp_job_set_running (job, LOCAL_NODE);
+  _pp_job_set_running (job, PP_LOCAL_NODE_NAME);
   g_queue_push_tail (&worker->in_flight, job);
   if (worker->in_flight.length == 1)
     push_event_locked (self, job, worker->pid, TRUE);
@@ -617,9 +628,9 @@ dispatch_locked (PpServer *self)
 {
   gboolean progress = TRUE;
 
-  for (guint i = 0; i < self->workers->len; i++)
+  for (guint i = 0; i < self->pool->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      PpWorker *worker = g_ptr_array_index (self->pool->workers, i);
 
       if (g_queue_is_empty (&worker->in_flight))
         assign_next_locked (self, worker);
@@ -627,8 +638,8 @@ dispatch_locked (PpServer *self)
   while (progress && !g_queue_is_empty (&self->queue))
     {
       progress = FALSE;
-      for (guint i = 0; i < self->workers->len; i++)
-        progress |= assign_next_locked (self, g_ptr_array_index (self->workers, i));
+      for (guint i = 0; i < self->pool->workers->len; i++)
+        progress |= assign_next_locked (self, g_ptr_array_index (self->pool->workers, i));
       for (guint i = 0; self->io && _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
         progress |= assign_next_remote_locked (self, g_ptr_array_index (self->remotes, i));
     }
@@ -665,17 +676,17 @@ encode_skip (PpWorker *worker,
 static void
 steal_locked (PpServer *self)
 {
-  for (guint i = 0; i < self->workers->len && g_queue_is_empty (&self->queue); i++)
+  for (guint i = 0; i < self->pool->workers->len && g_queue_is_empty (&self->queue); i++)
     {
-      PpWorker *thief = g_ptr_array_index (self->workers, i);
+      PpWorker *thief = g_ptr_array_index (self->pool->workers, i);
       PpWorker *victim = NULL;
       PpJob *job;
 
       if (thief->dead || thief->retiring || !g_queue_is_empty (&thief->in_flight))
         continue;
-      for (guint j = 0; j < self->workers->len; j++)
+      for (guint j = 0; j < self->pool->workers->len; j++)
         {
-          PpWorker *other = g_ptr_array_index (self->workers, j);
+          PpWorker *other = g_ptr_array_index (self->pool->workers, j);
 
           if (!other->dead && other->in_flight.length > 1 &&
               (victim == NULL || other->in_flight.length > victim->in_flight.length))
@@ -694,10 +705,11 @@ steal_locked (PpServer *self)
 static void
 dispatch_and_flush_locked (PpServer *self)
 {
+  nodes_changed_locked (self);
   dispatch_locked (self);
   steal_locked (self);
-  for (guint i = 0; i < self->workers->len; i++)
-    _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
+  for (guint i = 0; i < self->pool->workers->len; i++)
+    _pp_worker_flush_locked (g_ptr_array_index (self->pool->workers, i));
   for (guint i = 0; _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
     _pp_remote_node_flush (g_ptr_array_index (self->remotes, i));
 }
@@ -738,9 +750,9 @@ should_send_directly_locked (PpServer *self)
 static gboolean
 has_idle_worker_locked (PpServer *self)
 {
-  for (guint i = 0; i < self->workers->len; i++)
+  for (guint i = 0; i < self->pool->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      PpWorker *worker = g_ptr_array_index (self->pool->workers, i);
 
       if (!worker->dead && !worker->retiring && g_queue_is_empty (&worker->in_flight))
         return TRUE;
@@ -830,10 +842,12 @@ split_body (PpFrame  *frame,
   return g_bytes_new_from_bytes (frame->body, olen, size - olen);
 }
 
+/* Returns whether @job finished now; *@failed whether it failed. */
 static gboolean
 complete_job (PpServer *self,
               PpJob    *job,
-              PpFrame  *frame)
+              PpFrame  *frame,
+              gboolean *failed)
 {
   JsonNode *ok = json_object_get_member (frame->header, "ok");
   double run_time = frame_double (frame, "time");
@@ -843,7 +857,8 @@ complete_job (PpServer *self,
   _pp_job_add_attempt (job);
   if (run_time >= 0)
     _pp_function_add_run_time (pp_job_get_function (job), run_time);
-  if (ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok))
+  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
+  if (!*failed)
     return _pp_job_succeed (job, payload, output, run_time);
 
   return _pp_job_fail (job, job_error_from_frame (job, frame),
@@ -900,7 +915,7 @@ handle_result (PpServer *self,
 {
   PpJob *job = g_queue_peek_head (&worker->in_flight);
   g_autoptr(GError) error = NULL;
-  gboolean undefined;
+  gboolean undefined, failed = FALSE;
   double run_time;
   gint64 id;
 
@@ -935,14 +950,16 @@ handle_result (PpServer *self,
     }
   if (_pp_job_get_slot (job) == worker)
     _pp_job_set_slot (job, NULL);
-  if (!undefined && !is_skipped (frame) && complete_job (self, job, frame))
+  if (!undefined && !is_skipped (frame) && complete_job (self, job, frame, &failed))
     {
       uncount_job_locked (self, job);
       worker->jobs_done++;
       worker->busy_time += run_time;
-      self->njobs++;
-      self->time_sum += run_time;
+      self->pool->njobs++;
+      self->pool->nfailed += failed;
+      self->pool->time_sum += run_time;
     }
+  nodes_changed_locked (self);
   next_started_locked (self, worker);
   if (self->restart)
     worker->retiring = TRUE;
@@ -1010,6 +1027,10 @@ remote_ready_cb (PpRemoteNode *node,
   g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
   g_mutex_lock (&self->lock);
   node->ready = TRUE;
+  node->was_ready = TRUE;
+  node->refused = FALSE;
+  g_clear_pointer (&node->last_error, g_free);
+  nodes_changed_locked (self);
   g_mutex_unlock (&self->lock);
   kick (self);
 }
@@ -1032,6 +1053,7 @@ handle_remote_result (PpServer     *self,
                       PpFrame      *frame)
 {
   g_autoptr(GError) error = NULL;
+  gboolean failed = FALSE;
   double run_time = 0;
   gint64 id = -1;
   PpJob *job;
@@ -1056,15 +1078,18 @@ handle_remote_result (PpServer     *self,
       g_hash_table_remove (node->in_flight, &id);
       if (_pp_job_get_slot (job) == node)
         _pp_job_set_slot (job, NULL);
+      failed = error != NULL;
       if (error != NULL ? fail_malformed (node, job, error)
-                        : !frame_flag (frame, "cancelled") && complete_job (self, job, frame))
+                        : !frame_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
         {
           uncount_job_locked (self, job);
           node->njobs++;
+          node->nfailed += failed;
           node->time_sum += run_time;
         }
       release_job_locked (self, job);
     }
+  nodes_changed_locked (self);
   g_mutex_unlock (&self->lock);
   /* Unknown ids are late answers for jobs taken back when the node was
    * lost: dropped. */
@@ -1138,6 +1163,7 @@ remote_lost_cb (PpRemoteNode *node,
   node->ready = FALSE;
   n = g_hash_table_size (node->in_flight);
   take_back_jobs_locked (self, node);
+  nodes_changed_locked (self);
   g_mutex_unlock (&self->lock);
 
   g_warning ("Node %s lost (%s); %u jobs go back to the queue",
@@ -1145,21 +1171,83 @@ remote_lost_cb (PpRemoteNode *node,
   kick (self);
 }
 
-static gboolean
-start_remotes_cb (gpointer data)
+static void
+remote_failed_cb (PpRemoteNode *node,
+                  const GError *error,
+                  gboolean      refused,
+                  gpointer      data)
 {
   PpServer *self = data;
 
-  for (guint i = 0; i < self->remotes->len; i++)
-    _pp_remote_node_start (g_ptr_array_index (self->remotes, i));
+  g_mutex_lock (&self->lock);
+  node->refused = refused;
+  g_free (node->last_error);
+  node->last_error = g_strdup (error ? error->message : "the connection was closed");
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Adding and removing nodes ---------------------------------------------- */
+
+static gboolean
+start_remote_cb (gpointer data)
+{
+  _pp_remote_node_start (data);
   return G_SOURCE_REMOVE;
+}
+
+/* A node for @address ("host:port"), connected from the I/O thread. */
+static PpRemoteNode *
+add_remote_locked (PpServer   *self,
+                   const char *address)
+{
+  const char *secret = self->secret ? self->secret : g_getenv ("PP_SECRET");
+  PpRemoteNode *node = _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
+                                            self->max_payload_size,
+                                            _pp_io_thread_get_context (self->io),
+                                            &remote_callbacks, self);
+
+  _pp_node_attach (PP_NODE (node), self->link, &self->lock);
+  _pp_node_reset_notified_locked (PP_NODE (node));
+  g_ptr_array_add (self->remotes, node);
+  nodes_changed_locked (self);
+  g_main_context_invoke_full (_pp_io_thread_get_context (self->io), G_PRIORITY_DEFAULT,
+                              start_remote_cb, g_object_ref (node), g_object_unref);
+  return node;
+}
+
+static PpRemoteNode *
+find_remote_locked (PpServer   *self,
+                    const char *address)
+{
+  for (guint i = 0; i < self->remotes->len; i++)
+    {
+      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
+
+      if (g_str_equal (_pp_remote_node_get_address (node), address))
+        return node;
+    }
+  return NULL;
+}
+
+/* Unties @node (already out of the list) from the server: its jobs go back
+ * to the front of the queue, its figures freeze, and it is notified as
+ * removed. */
+static void
+detach_remote_locked (PpServer     *self,
+                      PpRemoteNode *node)
+{
+  take_back_jobs_locked (self, node);
+  node->ready = FALSE;
+  _pp_node_detach_locked (PP_NODE (node), PP_NODE_STATE_REMOVED);
+  g_ptr_array_add (self->departed, g_object_ref (node));
+  nodes_changed_locked (self);
 }
 
 static void
 create_remotes (PpServer *self)
 {
-  const char *secret = self->secret ? self->secret : g_getenv ("PP_SECRET");
-
+  g_mutex_lock (&self->lock);
   for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
     {
       const char *address = self->ppservers[i];
@@ -1173,14 +1261,9 @@ create_remotes (PpServer *self)
 
       if (host_and_port == NULL)  /* refused by check_ppservers() */
         continue;
-      g_ptr_array_add (self->remotes,
-                       _pp_remote_node_new (host_and_port, secret, self->use_tls, self->socket_timeout,
-                                            self->max_payload_size,
-                                            _pp_io_thread_get_context (self->io),
-                                            &remote_callbacks, self));
+      add_remote_locked (self, host_and_port);
     }
-  if (self->remotes->len > 0)
-    g_main_context_invoke (_pp_io_thread_get_context (self->io), start_remotes_cb, self);
+  g_mutex_unlock (&self->lock);
 }
 
 /* Worker death ----------------------------------------------------------- */
@@ -1220,6 +1303,7 @@ requeue_jobs_locked (PpServer   *self,
       _pp_job_set_slot (job, NULL);
       if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
         {
+          self->pool->nfailed += !pp_job_is_finished (job);
           fail_job_locked (self, job, crash_error (worker, job, reason));
           release_job_locked (self, job);
         }
@@ -1256,9 +1340,10 @@ worker_died_cb (PpWorker   *worker,
   requeue_jobs_locked (self, worker, reason);
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
     doomed = self->queue, g_queue_init (&self->queue);
-  g_ptr_array_remove (self->workers, worker);
+  g_ptr_array_remove (self->pool->workers, worker);
   for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; release_job_locked (self, job))
     fail_job_locked (self, job, spawn_failure_error (self, reason));
+  nodes_changed_locked (self);
   g_mutex_unlock (&self->lock);
 
   if (!expected)
@@ -1305,6 +1390,116 @@ clear_events (PpServer *self)
     g_source_destroy (self->events_source);
   g_clear_pointer (&self->events_source, g_source_unref);
   g_clear_pointer (&self->creator_context, g_main_context_unref);
+}
+
+/* The nodes' model and notifications ----------------------------------- */
+
+/* At most this often, PpNode::notify in the creator's context. */
+#define NODES_NOTIFY_USEC (G_USEC_PER_SEC / 4)
+
+/* Something about a node changed: cheap enough for every job, and only the
+ * first change after a notification wakes the creator's context. */
+static void
+nodes_changed_locked (PpServer *self)
+{
+  if (self->nodes_armed || self->nodes_source == NULL)
+    return;
+  self->nodes_armed = TRUE;
+  g_source_set_ready_time (self->nodes_source,
+                           MAX (g_get_monotonic_time (), self->nodes_notified_at + NODES_NOTIFY_USEC));
+}
+
+/* The local pool, then the remote nodes in the order they were added. */
+static GPtrArray *
+list_nodes_locked (PpServer *self)
+{
+  GPtrArray *nodes = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (nodes, g_object_ref (self->pool));
+  for (guint i = 0; i < self->remotes->len; i++)
+    g_ptr_array_add (nodes, g_object_ref (g_ptr_array_index (self->remotes, i)));
+  return nodes;
+}
+
+/* In the creator's thread: the model follows @nodes. */
+static void
+sync_store (PpServer  *self,
+            GPtrArray *nodes)
+{
+  GListModel *model = G_LIST_MODEL (self->store);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(PpNode) node = g_list_model_get_item (model, i - 1);
+
+      if (!g_ptr_array_find (nodes, node, NULL))
+        g_list_store_remove (self->store, i - 1);
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    if (!g_list_store_find (self->store, g_ptr_array_index (nodes, i), NULL))
+      g_list_store_append (self->store, g_ptr_array_index (nodes, i));
+}
+
+/* The model changes in the creator's thread at once, elsewhere at the
+ * next notification. */
+static void
+sync_store_if_creator (PpServer *self)
+{
+  g_autoptr(GPtrArray) nodes = NULL;
+
+  if (g_thread_self () != self->creator_thread)
+    return;
+  g_mutex_lock (&self->lock);
+  nodes = list_nodes_locked (self);
+  g_mutex_unlock (&self->lock);
+  sync_store (self, nodes);
+}
+
+static gboolean
+notify_nodes_cb (gpointer data)
+{
+  PpServer *self = data;
+  g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GPtrArray) departed = NULL;
+
+  g_mutex_lock (&self->lock);
+  self->nodes_armed = FALSE;
+  self->nodes_notified_at = g_get_monotonic_time ();
+  nodes = list_nodes_locked (self);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      PpNodeValues values = { 0 };
+
+      _pp_node_read_locked (g_ptr_array_index (nodes, i), &values);
+      _pp_node_values_clear (&values);
+    }
+  departed = g_steal_pointer (&self->departed);
+  self->departed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&self->lock);
+
+  sync_store (self, nodes);
+  for (guint i = 0; i < nodes->len; i++)
+    _pp_node_notify_changes (g_ptr_array_index (nodes, i));
+  for (guint i = 0; i < departed->len; i++)
+    _pp_node_notify_changes (g_ptr_array_index (departed, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+clear_nodes (PpServer *self)
+{
+  if (self->nodes_source != NULL)
+    g_source_destroy (self->nodes_source);
+  g_clear_pointer (&self->nodes_source, g_source_unref);
+  g_clear_pointer (&self->departed, g_ptr_array_unref);
+  g_clear_object (&self->store);
+  if (self->pool != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      _pp_node_detach_locked (PP_NODE (self->pool), PP_NODE_STATE_REMOVED);
+      g_mutex_unlock (&self->lock);
+    }
+  g_clear_object (&self->pool);
 }
 
 /* Batched completion ----------------------------------------------------- */
@@ -1410,9 +1605,9 @@ kill_worker_of_cb (gpointer data)
   /* The slot still names the worker: it is cleared only when that worker
    * answers, which it cannot have done for a job still being cancelled. */
   g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->workers->len && worker == NULL; i++)
+  for (guint i = 0; i < self->pool->workers->len && worker == NULL; i++)
     {
-      PpWorker *candidate = g_ptr_array_index (self->workers, i);
+      PpWorker *candidate = g_ptr_array_index (self->pool->workers, i);
 
       if (candidate == _pp_job_get_slot (cancel->job))
         worker = candidate;
@@ -1594,7 +1789,7 @@ pp_server_finalize (GObject *object)
   g_clear_pointer (&self->runner, g_free);
   g_clear_pointer (&self->working_directory, g_free);
   g_clear_pointer (&self->python_path, g_strfreev);
-  g_clear_pointer (&self->workers, g_ptr_array_unref);
+  clear_nodes (self);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
   g_clear_pointer (&self->ppservers, g_strfreev);
   if (self->secret != NULL)
@@ -1771,8 +1966,10 @@ pp_server_init (PpServer *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->idle_cond);
   g_queue_init (&self->queue);
-  self->workers = g_ptr_array_new ();
+  self->pool = _pp_local_pool_new ();
   self->remotes = g_ptr_array_new ();
+  self->store = g_list_store_new (PP_TYPE_NODE);
+  self->departed = g_ptr_array_new_with_free_func (g_object_unref);
   self->socket_timeout = 3600;
   self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->creation_time = g_get_monotonic_time ();
@@ -1885,7 +2082,7 @@ pp_server_initable_init (GInitable     *initable,
   if (self->working_directory == NULL)
     self->working_directory = g_get_current_dir ();
 
-  self->target_workers = resolve_ncpus (self->requested_ncpus);
+  self->pool->target = resolve_ncpus (self->requested_ncpus);
   self->io = _pp_io_thread_new ("pp-server-io");
   self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
@@ -1896,7 +2093,17 @@ pp_server_initable_init (GInitable     *initable,
   g_source_set_callback (self->events_source, deliver_events_cb, self, NULL);
   g_source_set_static_name (self->events_source, "[pp-glib] job events");
   g_source_attach (self->events_source, self->creator_context);
+  self->creator_thread = g_thread_self ();
+  self->nodes_source = g_source_new (&ready_source_funcs, sizeof (GSource));
+  g_source_set_callback (self->nodes_source, notify_nodes_cb, self, NULL);
+  g_source_set_static_name (self->nodes_source, "[pp-glib] node notifications");
+  g_source_attach (self->nodes_source, self->creator_context);
+  _pp_node_attach (PP_NODE (self->pool), self->link, &self->lock);
+  g_mutex_lock (&self->lock);
+  _pp_node_reset_notified_locked (PP_NODE (self->pool));
+  g_mutex_unlock (&self->lock);
   create_remotes (self);
+  sync_store_if_creator (self);
   kick (self);
 
   return TRUE;
@@ -1950,9 +2157,10 @@ pp_server_set_ncpus (PpServer *self,
 
   target = resolve_ncpus (ncpus);
   g_mutex_lock (&self->lock);
-  changed = target != self->target_workers;
-  self->target_workers = target;
+  changed = target != self->pool->target;
+  self->pool->target = target;
   self->spawn_failures = 0;
+  nodes_changed_locked (self);
   g_mutex_unlock (&self->lock);
 
   if (!changed)
@@ -1975,7 +2183,7 @@ pp_server_get_ncpus (PpServer *self)
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
   g_mutex_lock (&self->lock);
-  ncpus = self->io ? self->target_workers : resolve_ncpus (self->requested_ncpus);
+  ncpus = self->io ? self->pool->target : resolve_ncpus (self->requested_ncpus);
   g_mutex_unlock (&self->lock);
 
   return ncpus;
@@ -2317,15 +2525,6 @@ pp_server_get_queued_jobs (PpServer *self)
   return queued;
 }
 
-static const char *
-worker_state_locked (PpWorker *worker,
-                     PpJob    *head)
-{
-  if (!worker->said_hello)
-    return "starting";
-  return head != NULL && !pp_job_is_finished (head) ? "busy" : "idle";
-}
-
 /**
  * pp_server_dup_worker_info:
  * @self: a #PpServer
@@ -2340,44 +2539,28 @@ worker_state_locked (PpWorker *worker,
 GVariant *
 pp_server_dup_worker_info (PpServer *self)
 {
-  GVariantBuilder builder;
+  GVariant *info;
 
   g_return_val_if_fail (PP_IS_SERVER (self), NULL);
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ustud)"));
   g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-      PpJob *head = g_queue_peek_head (&worker->in_flight);
-      const char *state = worker_state_locked (worker, head);
-
-      if (worker->dead)
-        continue;
-      g_variant_builder_add (&builder, "(ustud)", (guint32) worker->pid, state,
-                             (guint64) (g_str_equal (state, "busy") ? pp_job_get_id (head) : 0),
-                             (guint32) MIN (worker->jobs_done, G_MAXUINT32), worker->busy_time);
-    }
+  info = _pp_local_pool_dup_info_locked (self->pool);
   g_mutex_unlock (&self->lock);
 
-  return g_variant_ref_sink (g_variant_builder_end (&builder));
+  return info;
 }
 
-static guint
-count_running_locked (PpServer *self)
+static void
+add_stats_locked (GPtrArray *stats,
+                  PpNode    *node)
 {
-  guint running = 0;
+  PpNodeValues values = { 0 };
 
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-      PpJob *head = g_queue_peek_head (&worker->in_flight);
-
-      /* A finished head is a stolen job the worker has yet to skip. */
-      if (head != NULL && !pp_job_is_finished (head))
-        running++;
-    }
-  return running;
+  _pp_node_read_locked (node, &values);
+  g_ptr_array_add (stats, _pp_node_stats_new (pp_node_get_name (node), pp_node_get_is_local (node),
+                                              values.ncpus, values.jobs_done, values.job_time,
+                                              values.busy));
+  _pp_node_values_clear (&values);
 }
 
 /**
@@ -2396,22 +2579,206 @@ pp_server_list_stats (PpServer *self)
   g_return_val_if_fail (PP_IS_SERVER (self), stats);
 
   g_mutex_lock (&self->lock);
-  g_ptr_array_add (stats, _pp_node_stats_new (LOCAL_NODE, TRUE, self->target_workers,
-                                              self->njobs, self->time_sum,
-                                              count_running_locked (self)));
+  add_stats_locked (stats, PP_NODE (self->pool));
   for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      g_ptr_array_add (stats, _pp_node_stats_new (_pp_remote_node_get_address (node), FALSE,
-                                                  node->ready ? node->ncpus : 0,
-                                                  node->njobs, node->time_sum,
-                                                  MIN (g_hash_table_size (node->in_flight),
-                                                       node->ncpus)));
-    }
+    add_stats_locked (stats, g_ptr_array_index (self->remotes, i));
   g_mutex_unlock (&self->lock);
 
   return stats;
+}
+
+/**
+ * pp_server_get_nodes:
+ * @self: a #PpServer
+ *
+ * Gets the nodes the server runs jobs on: its pool of local workers first,
+ * then the remote nodes in the order they were added (from
+ * [property@Pp.Server:ppservers], then [method@Pp.Server.add_node]).
+ *
+ * The model belongs to the thread that created the server: use it there,
+ * where its [signal@Gio.ListModel::items-changed] and the nodes'
+ * notifications are emitted, in the thread-default main context it had
+ * then. Nodes added or removed from that thread show at once; from
+ * another thread, at the next notification.
+ *
+ * Returns: (transfer none): a #GListModel of #PpNode
+ */
+GListModel *
+pp_server_get_nodes (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+
+  sync_store_if_creator (self);
+  return G_LIST_MODEL (self->store);
+}
+
+/* Without a secret of its own nor PP_SECRET, the server proves the
+ * per-user one to the nodes it adds, as to its ppservers. */
+static gboolean
+ensure_secret (PpServer  *self,
+               GError   **error)
+{
+  const char *from_environment = g_getenv ("PP_SECRET");
+  char *loaded;
+  gboolean have;
+
+  g_mutex_lock (&self->lock);
+  have = self->secret != NULL;
+  g_mutex_unlock (&self->lock);
+  if (have || (from_environment != NULL && *from_environment != '\0'))
+    return TRUE;
+  loaded = pp_secret_load_default (error);
+  if (loaded == NULL)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  if (self->secret == NULL)
+    self->secret = g_steal_pointer (&loaded);
+  g_mutex_unlock (&self->lock);
+  if (loaded != NULL)
+    {
+      memset (loaded, 0, strlen (loaded));
+      g_free (loaded);
+    }
+  return TRUE;
+}
+
+/**
+ * pp_server_add_node:
+ * @self: a #PpServer
+ * @address: the node, as `"host"` or `"host:port"`: the forms of
+ *   [property@Pp.Server:ppservers]
+ * @error: return location for a #GError
+ *
+ * Adds a remote `ppd` node while the server runs. It is connected in the
+ * background (with the server's secret, TLS setting and socket timeout)
+ * and takes jobs once it is ready; until then, and whenever it cannot be
+ * reached, jobs run elsewhere.
+ *
+ * Fails with %PP_ERROR_INVALID_ARGUMENT when @address is malformed or
+ * names a node the server already has, %PP_ERROR_NOT_SUPPORTED for
+ * discovery (`"*"`), and %PP_ERROR_DESTROYED once the server is destroyed.
+ *
+ * Returns: (transfer full): the new node, or %NULL on error
+ */
+PpNode *
+pp_server_add_node (PpServer    *self,
+                    const char  *address,
+                    GError     **error)
+{
+  g_autofree char *host_and_port = NULL;
+  PpRemoteNode *node = NULL;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (address != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_NOT_SUPPORTED,
+                   "“%s” asks for discovery, which is not available; give a node's address",
+                   address);
+      return NULL;
+    }
+  host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, error);
+  if (host_and_port == NULL || !ensure_secret (self, error))
+    return NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->destroyed || self->io == NULL)
+    g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
+  else if (find_remote_locked (self, host_and_port) != NULL)
+    g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                 "%s is a node of this server already", host_and_port);
+  else
+    node = g_object_ref (add_remote_locked (self, host_and_port));
+  g_mutex_unlock (&self->lock);
+
+  sync_store_if_creator (self);
+  return node ? PP_NODE (node) : NULL;
+}
+
+typedef struct
+{
+  PpServer     *server;
+  PpRemoteNode *node;
+  gboolean      found;
+} RemoveCall;
+
+/* On the I/O thread: the node's connection belongs to it. */
+static gboolean
+remove_node_cb (gpointer data)
+{
+  RemoveCall *call = data;
+  PpServer *self = call->server;
+
+  g_mutex_lock (&self->lock);
+  call->found = !self->destroyed && g_ptr_array_remove (self->remotes, call->node);
+  if (call->found)
+    detach_remote_locked (self, call->node);
+  g_mutex_unlock (&self->lock);
+
+  if (call->found)
+    {
+      _pp_remote_node_shutdown (call->node);
+      g_object_unref (call->node);
+      kick (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * pp_server_remove_node:
+ * @self: a #PpServer
+ * @node: a remote node of @self
+ * @error: return location for a #GError
+ *
+ * Removes a remote node while jobs run. The jobs it held go back to the
+ * front of the queue and run elsewhere, each of them finishing exactly
+ * once (a job the node was running may have run there in part); answers
+ * the node sends later are ignored. @node ends in
+ * %PP_NODE_STATE_REMOVED.
+ *
+ * The local pool cannot be removed (%PP_ERROR_NOT_SUPPORTED: set
+ * [property@Pp.Server:ncpus] to 0 instead); a node that is not one of
+ * @self's, or was removed already, is %PP_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: %TRUE if @node was removed
+ */
+gboolean
+pp_server_remove_node (PpServer  *self,
+                       PpNode    *node,
+                       GError   **error)
+{
+  RemoveCall call = { self, NULL, FALSE };
+  gboolean running;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (PP_IS_NODE (node), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (pp_node_get_is_local (node))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_NOT_SUPPORTED,
+                   "The local pool cannot be removed; set its ncpus to 0 instead");
+      return FALSE;
+    }
+  g_mutex_lock (&self->lock);
+  running = !self->destroyed && self->io != NULL;
+  g_mutex_unlock (&self->lock);
+  if (running)
+    {
+      call.node = PP_REMOTE_NODE (node);
+      _pp_io_thread_invoke_sync (self->io, remove_node_cb, &call);
+    }
+  if (!call.found)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "%s is not a node of this server", pp_node_get_name (node));
+      return FALSE;
+    }
+  sync_store_if_creator (self);
+  empty_graveyard (self);
+  return TRUE;
 }
 
 /**
@@ -2487,10 +2854,11 @@ stop_workers_cb (gpointer data)
 {
   PpServer *self = data;
   g_autoptr(GPtrArray) workers = NULL;
+  g_autoptr(GPtrArray) remotes = NULL;
 
   g_mutex_lock (&self->lock);
-  workers = g_steal_pointer (&self->workers);
-  self->workers = g_ptr_array_new ();
+  workers = g_steal_pointer (&self->pool->workers);
+  self->pool->workers = g_ptr_array_new ();
   g_mutex_unlock (&self->lock);
 
   for (guint i = 0; i < workers->len; i++)
@@ -2504,18 +2872,21 @@ stop_workers_cb (gpointer data)
       _pp_worker_free (worker);
     }
   g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      take_back_jobs_locked (self, node);
-    }
+  remotes = g_steal_pointer (&self->remotes);
+  self->remotes = g_ptr_array_new ();
+  for (guint i = 0; i < remotes->len; i++)
+    detach_remote_locked (self, g_ptr_array_index (remotes, i));
   for (PpJob *job; (job = g_queue_pop_head (&self->queue)) != NULL; release_job_locked (self, job))
     fail_job_locked (self, job, destroyed_error (job));
+  self->pool->stopped = TRUE;
+  _pp_node_detach_locked (PP_NODE (self->pool), PP_NODE_STATE_REMOVED);
+  nodes_changed_locked (self);
   g_mutex_unlock (&self->lock);
-  for (guint i = 0; i < self->remotes->len; i++)
-    _pp_remote_node_free (g_ptr_array_index (self->remotes, i));
-  g_ptr_array_set_size (self->remotes, 0);
+  for (guint i = 0; i < remotes->len; i++)
+    {
+      _pp_remote_node_shutdown (g_ptr_array_index (remotes, i));
+      g_object_unref (g_ptr_array_index (remotes, i));
+    }
   g_source_destroy (self->kick_source);
   g_clear_pointer (&self->kick_source, g_source_unref);
   return G_SOURCE_REMOVE;
@@ -2553,4 +2924,5 @@ pp_server_destroy (PpServer *self)
   _pp_io_thread_invoke_sync (self->io, stop_workers_cb, self);
   g_clear_pointer (&self->io, _pp_io_thread_free);
   empty_graveyard (self);
+  sync_store_if_creator (self);
 }

@@ -16,6 +16,7 @@
 #include "pp-enums.h"
 #include "pp-function.h"
 #include "pp-job.h"
+#include "pp-node.h"
 #include "pp-node-stats.h"
 #include "pp-version-macros.h"
 
@@ -86,6 +87,16 @@ PP_AVAILABLE_IN_ALL
 GPtrArray   *pp_server_list_stats       (PpServer         *self);
 PP_AVAILABLE_IN_ALL
 char        *pp_server_format_stats     (PpServer         *self);
+PP_AVAILABLE_IN_ALL
+GListModel  *pp_server_get_nodes        (PpServer         *self);
+PP_AVAILABLE_IN_ALL
+PpNode      *pp_server_add_node         (PpServer         *self,
+                                         const char       *address,
+                                         GError          **error);
+PP_AVAILABLE_IN_ALL
+gboolean     pp_server_remove_node      (PpServer         *self,
+                                         PpNode           *node,
+                                         GError          **error);
 PP_AVAILABLE_IN_ALL
 double       pp_server_get_uptime       (PpServer         *self);
 PP_AVAILABLE_IN_ALL
