@@ -56,8 +56,10 @@ struct _PpJob
   guint            attempts;
   GSList          *wait_tasks;
 
-  /* Protected by the server's lock */
-  gpointer         slot;
+  /* Protected by the server's lock: who holds the job (the node, and on
+   * the local pool the worker), if anyone */
+  PpNode          *holder_node;
+  PpWorker        *holder_worker;
 };
 
 enum {
@@ -254,17 +256,25 @@ _pp_job_add_attempt (PpJob *self)
   return attempts;
 }
 
-gpointer
-_pp_job_get_slot (PpJob *self)
+PpNode *
+_pp_job_get_node (PpJob *self)
 {
-  return self->slot;
+  return self->holder_node;
+}
+
+PpWorker *
+_pp_job_get_worker (PpJob *self)
+{
+  return self->holder_worker;
 }
 
 void
-_pp_job_set_slot (PpJob    *self,
-                  gpointer  slot)
+_pp_job_set_holder (PpJob    *self,
+                    PpNode   *node,
+                    PpWorker *worker)
 {
-  self->slot = slot;
+  self->holder_node = node;
+  self->holder_worker = worker;
 }
 
 static gboolean

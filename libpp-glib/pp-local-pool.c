@@ -52,7 +52,7 @@ count_held (PpWorker *worker)
   if (worker->in_flight.head == NULL)
     return 0;
   for (GList *l = worker->in_flight.head->next; l != NULL; l = l->next)
-    held += !pp_job_is_finished (l->data) && _pp_job_get_slot (l->data) == worker;
+    held += !pp_job_is_finished (l->data) && _pp_job_get_worker (l->data) == worker;
   return held;
 }
 

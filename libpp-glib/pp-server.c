@@ -545,7 +545,7 @@ assign_next_locked (PpServer *self,
     return FALSE;
 
   g_queue_pop_head (&self->queue);
-  _pp_job_set_slot (job, worker);
+  _pp_job_set_holder (job, (PpNode *) self->pool, worker);
   _pp_job_set_running (job, PP_LOCAL_NODE_NAME);
   g_queue_push_tail (&worker->in_flight, job);
   if (worker->in_flight.length == 1)
@@ -611,7 +611,7 @@ assign_next_remote_locked (PpServer     *self,
     return FALSE;
 
   g_queue_pop_head (&self->queue);
-  _pp_job_set_slot (job, node);
+  _pp_job_set_holder (job, (PpNode *) node, NULL);
   _pp_job_set_running (job, _pp_remote_node_get_address (node));
   id = g_new (guint64, 1);
   *id = pp_job_get_id (job);
@@ -653,7 +653,7 @@ find_stealable (PpWorker *worker)
     {
       PpJob *job = l->data;
 
-      if (_pp_job_get_slot (job) == worker && !pp_job_is_finished (job))
+      if (_pp_job_get_worker (job) == worker && !pp_job_is_finished (job))
         return job;
     }
   return NULL;
@@ -695,7 +695,7 @@ steal_locked (PpServer *self)
       if (victim == NULL || (job = find_stealable (victim)) == NULL)
         return;
       encode_skip (victim, job);
-      _pp_job_set_slot (job, thief);
+      _pp_job_set_holder (job, (PpNode *) self->pool, thief);
       g_queue_push_tail (&thief->in_flight, g_object_ref (job));
       push_event_locked (self, job, thief->pid, TRUE);
       encode_job (_pp_worker_get_out (thief), thief->defined, job);
@@ -876,7 +876,7 @@ next_started_locked (PpServer *self,
 {
   PpJob *next = g_queue_peek_head (&worker->in_flight);
 
-  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_slot (next) == worker)
+  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == worker)
     push_event_locked (self, next, worker->pid, TRUE);
 }
 
@@ -901,7 +901,7 @@ redefine_locked (PpServer *self,
   const char *key = pp_function_get_key (pp_job_get_function (job));
 
   g_hash_table_remove (worker->defined, key);
-  if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
+  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
     return FALSE;
   g_queue_push_tail (&worker->in_flight, job);
   encode_job (_pp_worker_get_out (worker), worker->defined, job);
@@ -948,8 +948,8 @@ handle_result (PpServer *self,
       g_mutex_unlock (&self->lock);
       return;
     }
-  if (_pp_job_get_slot (job) == worker)
-    _pp_job_set_slot (job, NULL);
+  if (_pp_job_get_worker (job) == worker)
+    _pp_job_set_holder (job, NULL, NULL);
   if (!undefined && !is_skipped (frame) && complete_job (self, job, frame, &failed))
     {
       uncount_job_locked (self, job);
@@ -1076,8 +1076,8 @@ handle_remote_result (PpServer     *self,
   else if (job != NULL)
     {
       g_hash_table_remove (node->in_flight, &id);
-      if (_pp_job_get_slot (job) == node)
-        _pp_job_set_slot (job, NULL);
+      if (_pp_job_get_node (job) == (PpNode *) node)
+        _pp_job_set_holder (job, NULL, NULL);
       failed = error != NULL;
       if (error != NULL ? fail_malformed (node, job, error)
                         : !frame_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
@@ -1120,7 +1120,47 @@ compare_job_ids (gconstpointer a,
   return ia < ib ? -1 : ia > ib;
 }
 
-/* Takes back the jobs a node held: to the front of the queue, in order. */
+/* The one policy for the jobs a node gives back — a worker that died, a
+ * remote node lost or removed: @jobs (in submission order, each carrying
+ * the reference its holder had) go back to the front of the queue, in
+ * order, without using an attempt; only @charged, the job a dead worker was
+ * running, uses one, and fails with @charged_error (taken) once it has none
+ * left, counted in *@nfailed. Jobs finished meanwhile, or held by another
+ * worker now (stolen), are released. */
+static void
+take_back_locked (PpServer  *self,
+                  PpNode    *node,
+                  PpWorker  *worker,
+                  GPtrArray *jobs,
+                  PpJob     *charged,
+                  GError    *charged_error,
+                  guint64   *nfailed)
+{
+  for (guint i = jobs->len; i > 0; i--)
+    {
+      PpJob *job = g_ptr_array_index (jobs, i - 1);
+
+      if (pp_job_is_finished (job) || _pp_job_get_node (job) != node ||
+          _pp_job_get_worker (job) != worker)
+        {
+          release_job_locked (self, job);
+          continue;
+        }
+      _pp_job_set_holder (job, NULL, NULL);
+      if (job == charged && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
+        {
+          (*nfailed)++;
+          fail_job_locked (self, job, g_steal_pointer (&charged_error));
+          release_job_locked (self, job);
+          continue;
+        }
+      _pp_job_set_queued (job);
+      g_queue_push_head (&self->queue, job);
+    }
+  g_clear_error (&charged_error);
+}
+
+/* Takes back the jobs a remote node held. */
 static void
 take_back_jobs_locked (PpServer     *self,
                        PpRemoteNode *node)
@@ -1134,20 +1174,7 @@ take_back_jobs_locked (PpServer     *self,
     g_ptr_array_add (jobs, job);
   g_hash_table_remove_all (node->in_flight);
   g_ptr_array_sort (jobs, compare_job_ids);
-  for (guint i = jobs->len; i > 0; i--)
-    {
-      PpJob *taken = g_ptr_array_index (jobs, i - 1);
-
-      if (_pp_job_get_slot (taken) == node)
-        _pp_job_set_slot (taken, NULL);
-      if (pp_job_is_finished (taken))
-        {
-          release_job_locked (self, taken);
-          continue;
-        }
-      _pp_job_set_queued (taken);
-      g_queue_push_head (&self->queue, taken);
-    }
+  take_back_locked (self, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
   g_hash_table_remove_all (node->defined);
 }
 
@@ -1280,39 +1307,20 @@ crash_error (PpWorker   *worker,
                       pp_function_get_name (pp_job_get_function (job)));
 }
 
-/* Puts a dead worker's jobs back at the front of the queue, in order. The
- * one it was running (the oldest, if the worker ever started) uses up one
- * attempt; after the last it fails. */
+/* Takes back a dead worker's jobs. The one it was running (the oldest, if
+ * the worker ever started) uses up one attempt. */
 static void
 requeue_jobs_locked (PpServer   *self,
                      PpWorker   *worker,
                      const char *reason)
 {
-  PpJob *job;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  PpJob *charged = worker->said_hello ? g_queue_peek_head (&worker->in_flight) : NULL;
 
-  while ((job = g_queue_pop_tail (&worker->in_flight)) != NULL)
-    {
-      gboolean running = worker->said_hello && g_queue_is_empty (&worker->in_flight);
-
-      if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
-        {
-          /* Done, or stolen: another worker runs it. */
-          release_job_locked (self, job);
-          continue;
-        }
-      _pp_job_set_slot (job, NULL);
-      if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
-        {
-          self->pool->nfailed += !pp_job_is_finished (job);
-          fail_job_locked (self, job, crash_error (worker, job, reason));
-          release_job_locked (self, job);
-        }
-      else
-        {
-          _pp_job_set_queued (job);
-          g_queue_push_head (&self->queue, job);
-        }
-    }
+  for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
+    g_ptr_array_add (jobs, job);
+  take_back_locked (self, (PpNode *) self->pool, worker, jobs, charged,
+                    charged ? crash_error (worker, charged, reason) : NULL, &self->pool->nfailed);
 }
 
 static GError *
@@ -1584,7 +1592,7 @@ cancel_on_remote (PpServer *self,
     {
       PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
 
-      if (node == _pp_job_get_slot (job) && node->ready)
+      if ((PpNode *) node == _pp_job_get_node (job) && node->ready)
         {
           _pp_frame_append (_pp_remote_node_get_out (node), header, len, NULL, 0);
           _pp_remote_node_flush (node);
@@ -1602,14 +1610,14 @@ kill_worker_of_cb (gpointer data)
   PpServer *self = cancel->server;
   PpWorker *worker = NULL;
 
-  /* The slot still names the worker: it is cleared only when that worker
+  /* The job still names the worker: it is cleared only when that worker
    * answers, which it cannot have done for a job still being cancelled. */
   g_mutex_lock (&self->lock);
   for (guint i = 0; i < self->pool->workers->len && worker == NULL; i++)
     {
       PpWorker *candidate = g_ptr_array_index (self->pool->workers, i);
 
-      if (candidate == _pp_job_get_slot (cancel->job))
+      if (candidate == _pp_job_get_worker (cancel->job))
         worker = candidate;
     }
   g_mutex_unlock (&self->lock);
@@ -1627,11 +1635,10 @@ gboolean
 _pp_server_cancel_job (PpServer *self,
                        PpJob    *job)
 {
-  gpointer slot;
-  gboolean cancelled, queued;
+  gboolean cancelled, queued, held;
 
   g_mutex_lock (&self->lock);
-  slot = _pp_job_get_slot (job);
+  held = _pp_job_get_node (job) != NULL;
   cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
                                               "Job %" G_GUINT64_FORMAT " was cancelled",
                                               pp_job_get_id (job)),
@@ -1645,7 +1652,7 @@ _pp_server_cancel_job (PpServer *self,
     return FALSE;
   if (queued)
     g_object_unref (job);
-  else if (slot != NULL)
+  else if (held)
     {
       /* A running Python function cannot be interrupted: replace its worker. */
       CancelRunning *cancel = g_new0 (CancelRunning, 1);
