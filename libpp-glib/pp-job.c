@@ -204,7 +204,8 @@ _pp_job_new (PpServerLink    *server,
   self->group = g_strdup (group);
   self->context = g_main_context_ref_thread_default ();
   self->submit_time = g_get_monotonic_time ();
-  self->server = _pp_server_link_ref (server);
+  /* No server: a job of the scheduler's tests. */
+  self->server = server ? _pp_server_link_ref (server) : NULL;
 
   return self;
 }
@@ -732,7 +733,7 @@ pp_job_cancel (PpJob *self)
 
   if (pp_job_is_finished (self))
     return FALSE;
-  server = _pp_server_link_dup_server (self->server);
+  server = self->server ? _pp_server_link_dup_server (self->server) : NULL;
   if (server == NULL)
     return FALSE;
 

@@ -17,6 +17,7 @@
 #include "pp-node-address-private.h"
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
+#include "pp-scheduler-private.h"
 #include "pp-secret.h"
 #include "pp-server-private.h"
 #include "pp-worker-private.h"
@@ -49,7 +50,6 @@
  */
 
 #define MAX_SPAWN_FAILURES 3
-#define MAX_ATTEMPTS       2
 /* Pipelining: a worker may hold jobs worth this many seconds, as estimated
  * from their function's average run time, up to PREFETCH_MAX jobs. */
 #define PREFETCH_SECONDS   0.002
@@ -82,17 +82,11 @@ struct _PpServer
   GSource      *kick_source;
   gint          kick_pending;
 
-  GMutex        lock;
-  GCond         idle_cond;
-  GQueue        queue;
+  PpScheduler   sched;          /* the lock, the queue, the counts */
   PpLocalPool  *pool;
   GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
-  GHashTable   *groups;
-  guint         active_jobs;
-  guint64       next_job_id;
   gint64        last_submit_time;
   guint         next_worker_number;
-  GPtrArray    *graveyard;
 
   /* Batched completion (see _pp_server_set_finished_func()) */
   PpServerFinishedFunc finished_func;
@@ -185,34 +179,6 @@ resolve_ncpus (int ncpus)
   return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
 }
 
-/* Releasing jobs -------------------------------------------------------- */
-
-/* Drops the server's reference to @job later, from a caller's thread and
- * without the lock: the last reference may be a language binding's, whose
- * release takes that language's lock (Python's GIL) — never to be taken on
- * the I/O thread or under our lock. */
-static void
-release_job_locked (PpServer *self,
-                    PpJob    *job)
-{
-  g_ptr_array_add (self->graveyard, job);
-}
-
-/* Called by public entry points, on the caller's thread. */
-static void
-empty_graveyard (PpServer *self)
-{
-  g_autoptr(GPtrArray) dead = NULL;
-
-  g_mutex_lock (&self->lock);
-  if (self->graveyard->len > 0)
-    {
-      dead = g_steal_pointer (&self->graveyard);
-      self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
-    }
-  g_mutex_unlock (&self->lock);
-}
-
 /* The link jobs keep ------------------------------------------------------ */
 
 struct _PpServerLink
@@ -269,22 +235,7 @@ server_link_clear (PpServerLink *link)
   g_mutex_unlock (&link->lock);
 }
 
-/* Group bookkeeping ------------------------------------------------------ */
-
-static void
-count_job_locked (PpServer   *self,
-                  const char *group)
-{
-  guint *count = g_hash_table_lookup (self->groups, group);
-
-  if (count == NULL)
-    {
-      count = g_new0 (guint, 1);
-      g_hash_table_insert (self->groups, g_strdup (group), count);
-    }
-  (*count)++;
-  self->active_jobs++;
-}
+/* Job events ------------------------------------------------------------ */
 
 /* Queues a job-started or job-finished emission, if anyone listens. */
 static void
@@ -317,46 +268,15 @@ notify_finished_locked (PpServer *self,
     g_source_set_ready_time (self->finished_source, 0);
 }
 
-/* Called once per job, when it finishes. */
+/* Every job that finishes, under the lock. */
 static void
-uncount_job_locked (PpServer *self,
-                    PpJob    *job)
+job_finished_locked_cb (PpJob    *job,
+                        gpointer  data)
 {
-  const char *group = pp_job_get_group (job);
-  guint *count = g_hash_table_lookup (self->groups, group);
-  gboolean group_done;
+  PpServer *self = data;
 
-  g_assert (count != NULL && *count > 0 && self->active_jobs > 0);
-  group_done = --(*count) == 0;
-  if (group_done)
-    g_hash_table_remove (self->groups, group);
-  self->active_jobs--;
-  if (group_done || self->active_jobs == 0)
-    g_cond_broadcast (&self->idle_cond);
   notify_finished_locked (self, job);
   push_event_locked (self, job, 0, FALSE);
-}
-
-/* Fails @job with @error (taken) unless it already finished. Finishing and
- * counting happen under the lock together, so pp_server_wait() never
- * returns before its jobs are finished, nor a job before the counts. */
-static void
-fail_job_locked (PpServer *self,
-                 PpJob    *job,
-                 GError   *error)
-{
-  if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, NULL, -1))
-    uncount_job_locked (self, job);
-}
-
-static void
-fail_job (PpServer *self,
-          PpJob    *job,
-          GError   *error)
-{
-  g_mutex_lock (&self->lock);
-  fail_job_locked (self, job, error);
-  g_mutex_unlock (&self->lock);
 }
 
 /* The kick: wakes the I/O thread to hand out jobs and resize the pool ---- */
@@ -411,7 +331,7 @@ spawn_worker_locked (PpServer *self)
   g_assert (_pp_io_thread_is_current (self->io));
   worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
                              self->working_directory, self->max_payload_size,
-                             _pp_io_thread_get_context (self->io), &self->lock,
+                             _pp_io_thread_get_context (self->io), &self->sched.lock,
                              &worker_callbacks, self, &error);
   if (worker == NULL)
     {
@@ -539,12 +459,11 @@ assign_next_locked (PpServer *self,
 {
   PpJob *job;
 
-  while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
-    release_job_locked (self, g_queue_pop_head (&self->queue));
+  job = _pp_scheduler_peek_locked (&self->sched);
   if (job == NULL || !worker_can_take (self, worker, job))
     return FALSE;
 
-  g_queue_pop_head (&self->queue);
+  g_queue_pop_head (&self->sched.queue);
   _pp_job_set_holder (job, (PpNode *) self->pool, worker);
   _pp_job_set_running (job, PP_LOCAL_NODE_NAME);
   g_queue_push_tail (&worker->in_flight, job);
@@ -592,7 +511,7 @@ remote_can_take (PpServer     *self,
   /* Beyond its cores, a node prefetches no more than its share of what is
    * queued: nodes cannot give jobs back, so an estimate that turns out
    * wrong (fast so far, slow now) must not let one hoard them. */
-  if (held - node->ncpus >= self->queue.length * node->ncpus / count_cores_locked (self))
+  if (held - node->ncpus >= self->sched.queue.length * node->ncpus / count_cores_locked (self))
     return FALSE;
   return (held - node->ncpus) * avg < REMOTE_PREFETCH_SECONDS * node->ncpus;
 }
@@ -605,12 +524,11 @@ assign_next_remote_locked (PpServer     *self,
   PpJob *job;
   guint64 *id;
 
-  while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
-    release_job_locked (self, g_queue_pop_head (&self->queue));
+  job = _pp_scheduler_peek_locked (&self->sched);
   if (job == NULL || !remote_can_take (self, node, job))
     return FALSE;
 
-  g_queue_pop_head (&self->queue);
+  g_queue_pop_head (&self->sched.queue);
   _pp_job_set_holder (job, (PpNode *) node, NULL);
   _pp_job_set_running (job, _pp_remote_node_get_address (node));
   id = g_new (guint64, 1);
@@ -635,7 +553,7 @@ dispatch_locked (PpServer *self)
       if (g_queue_is_empty (&worker->in_flight))
         assign_next_locked (self, worker);
     }
-  while (progress && !g_queue_is_empty (&self->queue))
+  while (progress && !g_queue_is_empty (&self->sched.queue))
     {
       progress = FALSE;
       for (guint i = 0; i < self->pool->workers->len; i++)
@@ -676,7 +594,7 @@ encode_skip (PpWorker *worker,
 static void
 steal_locked (PpServer *self)
 {
-  for (guint i = 0; i < self->pool->workers->len && g_queue_is_empty (&self->queue); i++)
+  for (guint i = 0; i < self->pool->workers->len && g_queue_is_empty (&self->sched.queue); i++)
     {
       PpWorker *thief = g_ptr_array_index (self->pool->workers, i);
       PpWorker *victim = NULL;
@@ -720,13 +638,13 @@ kick_cb (gpointer data)
   PpServer *self = data;
 
   g_atomic_int_set (&self->kick_pending, FALSE);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (!self->destroyed)
     {
       reconcile_pool_locked (self);
       dispatch_and_flush_locked (self);
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   return G_SOURCE_CONTINUE;
 }
@@ -743,7 +661,7 @@ should_send_directly_locked (PpServer *self)
   gboolean burst = now - self->last_submit_time < BURST_GAP_USEC;
 
   self->last_submit_time = now;
-  return !burst && self->queue.length == 1 && has_idle_worker_locked (self);
+  return !burst && self->sched.queue.length == 1 && has_idle_worker_locked (self);
 }
 
 /* Whether a worker sits idle. */
@@ -940,19 +858,19 @@ handle_result (PpServer *self,
       return;
     }
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   g_queue_pop_head (&worker->in_flight);
   if (undefined && redefine_locked (self, worker, job))
     {
       next_started_locked (self, worker);
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
       return;
     }
   if (_pp_job_get_worker (job) == worker)
     _pp_job_set_holder (job, NULL, NULL);
   if (!undefined && !is_skipped (frame) && complete_job (self, job, frame, &failed))
     {
-      uncount_job_locked (self, job);
+      _pp_scheduler_job_done_locked (&self->sched, job);
       worker->jobs_done++;
       worker->busy_time += run_time;
       self->pool->njobs++;
@@ -968,8 +886,8 @@ handle_result (PpServer *self,
       _pp_worker_close (worker);
       kick (self);
     }
-  release_job_locked (self, job);
-  g_mutex_unlock (&self->lock);
+  _pp_scheduler_release_locked (&self->sched, job);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* After each read, hand out jobs to the workers that freed up. */
@@ -979,10 +897,10 @@ worker_batch_done_cb (PpWorker *worker,
 {
   PpServer *self = data;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (!self->destroyed)
     dispatch_and_flush_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 static void
@@ -998,10 +916,10 @@ worker_frame_cb (PpWorker *worker,
     handle_result (self, worker, frame);
   else if (g_strcmp0 (type, "hello") == 0)
     {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->sched.lock);
       worker->said_hello = TRUE;
       self->spawn_failures = 0;
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
     }
   else
     _pp_worker_kill (worker, "sent a frame of unknown type");
@@ -1025,13 +943,13 @@ remote_ready_cb (PpRemoteNode *node,
   PpServer *self = data;
 
   g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   node->ready = TRUE;
   node->was_ready = TRUE;
   node->refused = FALSE;
   g_clear_pointer (&node->last_error, g_free);
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   kick (self);
 }
 
@@ -1064,7 +982,7 @@ handle_remote_result (PpServer     *self,
                error->message);
   else
     run_time = MAX (frame_double (frame, "time"), 0);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   job = g_hash_table_lookup (node->in_flight, &id);
   if (job != NULL && frame_flag (frame, "undefined"))
     {
@@ -1082,15 +1000,15 @@ handle_remote_result (PpServer     *self,
       if (error != NULL ? fail_malformed (node, job, error)
                         : !frame_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
         {
-          uncount_job_locked (self, job);
+          _pp_scheduler_job_done_locked (&self->sched, job);
           node->njobs++;
           node->nfailed += failed;
           node->time_sum += run_time;
         }
-      release_job_locked (self, job);
+      _pp_scheduler_release_locked (&self->sched, job);
     }
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   /* Unknown ids are late answers for jobs taken back when the node was
    * lost: dropped. */
   kick (self);
@@ -1120,46 +1038,6 @@ compare_job_ids (gconstpointer a,
   return ia < ib ? -1 : ia > ib;
 }
 
-/* The one policy for the jobs a node gives back — a worker that died, a
- * remote node lost or removed: @jobs (in submission order, each carrying
- * the reference its holder had) go back to the front of the queue, in
- * order, without using an attempt; only @charged, the job a dead worker was
- * running, uses one, and fails with @charged_error (taken) once it has none
- * left, counted in *@nfailed. Jobs finished meanwhile, or held by another
- * worker now (stolen), are released. */
-static void
-take_back_locked (PpServer  *self,
-                  PpNode    *node,
-                  PpWorker  *worker,
-                  GPtrArray *jobs,
-                  PpJob     *charged,
-                  GError    *charged_error,
-                  guint64   *nfailed)
-{
-  for (guint i = jobs->len; i > 0; i--)
-    {
-      PpJob *job = g_ptr_array_index (jobs, i - 1);
-
-      if (pp_job_is_finished (job) || _pp_job_get_node (job) != node ||
-          _pp_job_get_worker (job) != worker)
-        {
-          release_job_locked (self, job);
-          continue;
-        }
-      _pp_job_set_holder (job, NULL, NULL);
-      if (job == charged && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
-        {
-          (*nfailed)++;
-          fail_job_locked (self, job, g_steal_pointer (&charged_error));
-          release_job_locked (self, job);
-          continue;
-        }
-      _pp_job_set_queued (job);
-      g_queue_push_head (&self->queue, job);
-    }
-  g_clear_error (&charged_error);
-}
-
 /* Takes back the jobs a remote node held. */
 static void
 take_back_jobs_locked (PpServer     *self,
@@ -1174,7 +1052,7 @@ take_back_jobs_locked (PpServer     *self,
     g_ptr_array_add (jobs, job);
   g_hash_table_remove_all (node->in_flight);
   g_ptr_array_sort (jobs, compare_job_ids);
-  take_back_locked (self, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
+  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
   g_hash_table_remove_all (node->defined);
 }
 
@@ -1186,12 +1064,12 @@ remote_lost_cb (PpRemoteNode *node,
   PpServer *self = data;
   guint n;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   node->ready = FALSE;
   n = g_hash_table_size (node->in_flight);
   take_back_jobs_locked (self, node);
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   g_warning ("Node %s lost (%s); %u jobs go back to the queue",
              _pp_remote_node_get_address (node), error ? error->message : "closed", n);
@@ -1206,12 +1084,12 @@ remote_failed_cb (PpRemoteNode *node,
 {
   PpServer *self = data;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   node->refused = refused;
   g_free (node->last_error);
   node->last_error = g_strdup (error ? error->message : "the connection was closed");
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* Adding and removing nodes ---------------------------------------------- */
@@ -1234,7 +1112,7 @@ add_remote_locked (PpServer   *self,
                                             _pp_io_thread_get_context (self->io),
                                             &remote_callbacks, self);
 
-  _pp_node_attach (PP_NODE (node), self->link, &self->lock);
+  _pp_node_attach (PP_NODE (node), self->link, &self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (node));
   g_ptr_array_add (self->remotes, node);
   nodes_changed_locked (self);
@@ -1274,7 +1152,7 @@ detach_remote_locked (PpServer     *self,
 static void
 create_remotes (PpServer *self)
 {
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
     {
       const char *address = self->ppservers[i];
@@ -1290,7 +1168,7 @@ create_remotes (PpServer *self)
         continue;
       add_remote_locked (self, host_and_port);
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* Worker death ----------------------------------------------------------- */
@@ -1319,7 +1197,7 @@ requeue_jobs_locked (PpServer   *self,
 
   for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
     g_ptr_array_add (jobs, job);
-  take_back_locked (self, (PpNode *) self->pool, worker, jobs, charged,
+  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) self->pool, worker, jobs, charged,
                     charged ? crash_error (worker, charged, reason) : NULL, &self->pool->nfailed);
 }
 
@@ -1341,18 +1219,18 @@ worker_died_cb (PpWorker   *worker,
   GQueue doomed = G_QUEUE_INIT;
   gboolean expected;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
   if (!worker->said_hello && !expected)
     self->spawn_failures++;
   requeue_jobs_locked (self, worker, reason);
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
-    doomed = self->queue, g_queue_init (&self->queue);
+    doomed = self->sched.queue, g_queue_init (&self->sched.queue);
   g_ptr_array_remove (self->pool->workers, worker);
-  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; release_job_locked (self, job))
-    fail_job_locked (self, job, spawn_failure_error (self, reason));
+  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
+    _pp_scheduler_fail_job_locked (&self->sched, job, spawn_failure_error (self, reason));
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!expected)
     g_debug ("Worker %d %s", worker->pid, reason);
@@ -1370,10 +1248,10 @@ deliver_events_cb (gpointer data)
   PpServer *self = data;
   g_autoptr(GArray) events = NULL;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   events = g_steal_pointer (&self->events);
   self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -1457,9 +1335,9 @@ sync_store_if_creator (PpServer *self)
 
   if (g_thread_self () != self->creator_thread)
     return;
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   nodes = list_nodes_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   sync_store (self, nodes);
 }
 
@@ -1470,7 +1348,7 @@ notify_nodes_cb (gpointer data)
   g_autoptr(GPtrArray) nodes = NULL;
   g_autoptr(GPtrArray) departed = NULL;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   self->nodes_armed = FALSE;
   self->nodes_notified_at = g_get_monotonic_time ();
   nodes = list_nodes_locked (self);
@@ -1483,7 +1361,7 @@ notify_nodes_cb (gpointer data)
     }
   departed = g_steal_pointer (&self->departed);
   self->departed = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   sync_store (self, nodes);
   for (guint i = 0; i < nodes->len; i++)
@@ -1503,9 +1381,9 @@ clear_nodes (PpServer *self)
   g_clear_object (&self->store);
   if (self->pool != NULL)
     {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->sched.lock);
       _pp_node_detach_locked (PP_NODE (self->pool), PP_NODE_STATE_REMOVED);
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
     }
   g_clear_object (&self->pool);
 }
@@ -1520,12 +1398,12 @@ deliver_finished_cb (gpointer data)
   PpServerFinishedFunc func;
   gpointer func_data;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   batch = g_steal_pointer (&self->finished);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   func = self->finished_func;
   func_data = self->finished_data;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (func != NULL && batch->len > 0)
     func (batch, func_data);
@@ -1549,7 +1427,7 @@ _pp_server_set_finished_func (PpServer             *self,
       g_source_attach (source, context);
     }
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->finished_source != NULL)
     g_source_destroy (self->finished_source);
   g_clear_pointer (&self->finished_source, g_source_unref);
@@ -1558,7 +1436,7 @@ _pp_server_set_finished_func (PpServer             *self,
   self->finished_data = user_data;
   dropped = g_steal_pointer (&self->finished);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* Cancellation ----------------------------------------------------------- */
@@ -1572,9 +1450,9 @@ typedef struct
 static void
 cancel_running_free (CancelRunning *cancel)
 {
-  g_mutex_lock (&cancel->server->lock);
-  release_job_locked (cancel->server, cancel->job);
-  g_mutex_unlock (&cancel->server->lock);
+  g_mutex_lock (&cancel->server->sched.lock);
+  _pp_scheduler_release_locked (&cancel->server->sched, cancel->job);
+  g_mutex_unlock (&cancel->server->sched.lock);
   g_free (cancel);
 }
 
@@ -1587,7 +1465,7 @@ cancel_on_remote (PpServer *self,
   int len = g_snprintf (header, sizeof header, "{\"t\":\"cancel\",\"id\":%" G_GUINT64_FORMAT "}",
                         pp_job_get_id (job));
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   for (guint i = 0; i < self->remotes->len; i++)
     {
       PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
@@ -1598,7 +1476,7 @@ cancel_on_remote (PpServer *self,
           _pp_remote_node_flush (node);
         }
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* On the I/O thread: stops the worker (or asks the node) still holding a
@@ -1612,7 +1490,7 @@ kill_worker_of_cb (gpointer data)
 
   /* The job still names the worker: it is cleared only when that worker
    * answers, which it cannot have done for a job still being cancelled. */
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   for (guint i = 0; i < self->pool->workers->len && worker == NULL; i++)
     {
       PpWorker *candidate = g_ptr_array_index (self->pool->workers, i);
@@ -1620,7 +1498,7 @@ kill_worker_of_cb (gpointer data)
       if (candidate == _pp_job_get_worker (cancel->job))
         worker = candidate;
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (worker != NULL)
     {
@@ -1637,16 +1515,16 @@ _pp_server_cancel_job (PpServer *self,
 {
   gboolean cancelled, queued, held;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   held = _pp_job_get_node (job) != NULL;
   cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
                                               "Job %" G_GUINT64_FORMAT " was cancelled",
                                               pp_job_get_id (job)),
                             NULL, NULL, NULL, NULL, NULL, -1);
-  queued = cancelled && g_queue_remove (&self->queue, job);
+  queued = cancelled && g_queue_remove (&self->sched.queue, job);
   if (cancelled)
-    uncount_job_locked (self, job);
-  g_mutex_unlock (&self->lock);
+    _pp_scheduler_job_done_locked (&self->sched, job);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!cancelled)
     return FALSE;
@@ -1783,10 +1661,8 @@ pp_server_finalize (GObject *object)
   PpServer *self = PP_SERVER (object);
 
   g_assert (self->io == NULL);
-  g_assert (g_queue_is_empty (&self->queue));
 
   g_clear_pointer (&self->link, _pp_server_link_unref);
-  g_clear_pointer (&self->graveyard, g_ptr_array_unref);
   clear_events (self);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   if (self->finished_source != NULL)
@@ -1802,9 +1678,7 @@ pp_server_finalize (GObject *object)
   if (self->secret != NULL)
     memset (self->secret, 0, strlen (self->secret));
   g_clear_pointer (&self->secret, g_free);
-  g_clear_pointer (&self->groups, g_hash_table_unref);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->idle_cond);
+  _pp_scheduler_clear (&self->sched);
 
   G_OBJECT_CLASS (pp_server_parent_class)->finalize (object);
 }
@@ -1970,19 +1844,15 @@ pp_server_class_init (PpServerClass *klass)
 static void
 pp_server_init (PpServer *self)
 {
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->idle_cond);
-  g_queue_init (&self->queue);
+  _pp_scheduler_init (&self->sched, job_finished_locked_cb, self);
   self->pool = _pp_local_pool_new ();
   self->remotes = g_ptr_array_new ();
   self->store = g_list_store_new (PP_TYPE_NODE);
   self->departed = g_ptr_array_new_with_free_func (g_object_unref);
   self->socket_timeout = 3600;
-  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
   self->link = server_link_new (self);
-  self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
 }
@@ -2105,10 +1975,10 @@ pp_server_initable_init (GInitable     *initable,
   g_source_set_callback (self->nodes_source, notify_nodes_cb, self, NULL);
   g_source_set_static_name (self->nodes_source, "[pp-glib] node notifications");
   g_source_attach (self->nodes_source, self->creator_context);
-  _pp_node_attach (PP_NODE (self->pool), self->link, &self->lock);
-  g_mutex_lock (&self->lock);
+  _pp_node_attach (PP_NODE (self->pool), self->link, &self->sched.lock);
+  g_mutex_lock (&self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (self->pool));
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   create_remotes (self);
   sync_store_if_creator (self);
   kick (self);
@@ -2163,12 +2033,12 @@ pp_server_set_ncpus (PpServer *self,
   g_return_if_fail (ncpus >= -1);
 
   target = resolve_ncpus (ncpus);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   changed = target != self->pool->target;
   self->pool->target = target;
   self->spawn_failures = 0;
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!changed)
     return;
@@ -2189,9 +2059,9 @@ pp_server_get_ncpus (PpServer *self)
 
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   ncpus = self->io ? self->pool->target : resolve_ncpus (self->requested_ncpus);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   return ncpus;
 }
@@ -2263,26 +2133,26 @@ pp_server_submit (PpServer         *self,
   if (group == NULL)
     group = "default";
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     {
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
       g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
       return NULL;
     }
-  job = _pp_job_new (self->link, ++self->next_job_id, function, args, format, group);
-  count_job_locked (self, group);
-  g_queue_push_tail (&self->queue, g_object_ref (job));
+  job = _pp_job_new (self->link, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
+  _pp_scheduler_count_job_locked (&self->sched, group);
+  g_queue_push_tail (&self->sched.queue, g_object_ref (job));
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
     self->spawn_failures = 0;
   direct = should_send_directly_locked (self);
   if (direct)
     dispatch_and_flush_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!direct)
     kick (self);
-  empty_graveyard (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
   return job;
 }
 
@@ -2400,27 +2270,6 @@ pp_server_submit_json (PpServer    *self,
   return pp_server_submit (self, function, args, PP_PAYLOAD_FORMAT_JSON, group, error);
 }
 
-static guint
-count_active_locked (PpServer   *self,
-                     const char *group)
-{
-  guint *count;
-
-  if (group == NULL)
-    return self->active_jobs;
-  count = g_hash_table_lookup (self->groups, group);
-  return count ? *count : 0;
-}
-
-static void
-wake_waiters_cb (GCancellable *cancellable,
-                 PpServer     *self)
-{
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->idle_cond);
-  g_mutex_unlock (&self->lock);
-}
-
 /**
  * pp_server_wait:
  * @self: a #PpServer
@@ -2439,22 +2288,9 @@ pp_server_wait (PpServer      *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  gulong handler = 0;
-
   g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
 
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiters_cb), self, NULL);
-
-  g_mutex_lock (&self->lock);
-  while (count_active_locked (self, group) > 0 && !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&self->idle_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
-  empty_graveyard (self);
-
-  if (cancellable != NULL)
-    g_cancellable_disconnect (cancellable, handler);
-  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  return _pp_scheduler_wait (&self->sched, group, cancellable, error);
 }
 
 /**
@@ -2472,21 +2308,9 @@ pp_server_wait_timeout (PpServer   *self,
                         const char *group,
                         gint64      timeout_usec)
 {
-  gint64 end_time;
-  gboolean idle;
-
   g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
 
-  end_time = g_get_monotonic_time () + MAX (timeout_usec, 0);
-  g_mutex_lock (&self->lock);
-  while (count_active_locked (self, group) > 0 &&
-         g_cond_wait_until (&self->idle_cond, &self->lock, end_time))
-    ;
-  idle = count_active_locked (self, group) == 0;
-  g_mutex_unlock (&self->lock);
-  empty_graveyard (self);
-
-  return idle;
+  return _pp_scheduler_wait_timeout (&self->sched, group, timeout_usec);
 }
 
 /**
@@ -2500,15 +2324,9 @@ guint
 pp_server_get_active_jobs (PpServer   *self,
                            const char *group)
 {
-  guint n;
-
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  n = count_active_locked (self, group);
-  g_mutex_unlock (&self->lock);
-
-  return n;
+  return _pp_scheduler_count_active (&self->sched, group);
 }
 
 /**
@@ -2520,16 +2338,9 @@ pp_server_get_active_jobs (PpServer   *self,
 guint
 pp_server_get_queued_jobs (PpServer *self)
 {
-  guint queued = 0;
-
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  for (GList *l = self->queue.head; l != NULL; l = l->next)
-    queued += !pp_job_is_finished (l->data);
-  g_mutex_unlock (&self->lock);
-
-  return queued;
+  return _pp_scheduler_count_queued (&self->sched);
 }
 
 /**
@@ -2550,9 +2361,9 @@ pp_server_dup_worker_info (PpServer *self)
 
   g_return_val_if_fail (PP_IS_SERVER (self), NULL);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   info = _pp_local_pool_dup_info_locked (self->pool);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   return info;
 }
@@ -2585,11 +2396,11 @@ pp_server_list_stats (PpServer *self)
 
   g_return_val_if_fail (PP_IS_SERVER (self), stats);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   add_stats_locked (stats, PP_NODE (self->pool));
   for (guint i = 0; i < self->remotes->len; i++)
     add_stats_locked (stats, g_ptr_array_index (self->remotes, i));
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   return stats;
 }
@@ -2629,18 +2440,18 @@ ensure_secret (PpServer  *self,
   char *loaded;
   gboolean have;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   have = self->secret != NULL;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   if (have || (from_environment != NULL && *from_environment != '\0'))
     return TRUE;
   loaded = pp_secret_load_default (error);
   if (loaded == NULL)
     return FALSE;
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->secret == NULL)
     self->secret = g_steal_pointer (&loaded);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   if (loaded != NULL)
     {
       memset (loaded, 0, strlen (loaded));
@@ -2690,7 +2501,7 @@ pp_server_add_node (PpServer    *self,
   if (host_and_port == NULL || !ensure_secret (self, error))
     return NULL;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
   else if (find_remote_locked (self, host_and_port) != NULL)
@@ -2698,7 +2509,7 @@ pp_server_add_node (PpServer    *self,
                  "%s is a node of this server already", host_and_port);
   else
     node = g_object_ref (add_remote_locked (self, host_and_port));
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   sync_store_if_creator (self);
   return node ? PP_NODE (node) : NULL;
@@ -2718,11 +2529,11 @@ remove_node_cb (gpointer data)
   RemoveCall *call = data;
   PpServer *self = call->server;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   call->found = !self->destroyed && g_ptr_array_remove (self->remotes, call->node);
   if (call->found)
     detach_remote_locked (self, call->node);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (call->found)
     {
@@ -2769,9 +2580,9 @@ pp_server_remove_node (PpServer  *self,
                    "The local pool cannot be removed; set its ncpus to 0 instead");
       return FALSE;
     }
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   running = !self->destroyed && self->io != NULL;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   if (running)
     {
       call.node = PP_REMOTE_NODE (node);
@@ -2784,7 +2595,7 @@ pp_server_remove_node (PpServer  *self,
       return FALSE;
     }
   sync_store_if_creator (self);
-  empty_graveyard (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
   return TRUE;
 }
 
@@ -2863,32 +2674,32 @@ stop_workers_cb (gpointer data)
   g_autoptr(GPtrArray) workers = NULL;
   g_autoptr(GPtrArray) remotes = NULL;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   workers = g_steal_pointer (&self->pool->workers);
   self->pool->workers = g_ptr_array_new ();
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   for (guint i = 0; i < workers->len; i++)
     {
       PpWorker *worker = g_ptr_array_index (workers, i);
 
-      g_mutex_lock (&self->lock);
-      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; release_job_locked (self, job))
-        fail_job_locked (self, job, destroyed_error (job));
-      g_mutex_unlock (&self->lock);
+      g_mutex_lock (&self->sched.lock);
+      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
+        _pp_scheduler_fail_job_locked (&self->sched, job, destroyed_error (job));
+      g_mutex_unlock (&self->sched.lock);
       _pp_worker_free (worker);
     }
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   remotes = g_steal_pointer (&self->remotes);
   self->remotes = g_ptr_array_new ();
   for (guint i = 0; i < remotes->len; i++)
     detach_remote_locked (self, g_ptr_array_index (remotes, i));
-  for (PpJob *job; (job = g_queue_pop_head (&self->queue)) != NULL; release_job_locked (self, job))
-    fail_job_locked (self, job, destroyed_error (job));
+  for (PpJob *job; (job = g_queue_pop_head (&self->sched.queue)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
+    _pp_scheduler_fail_job_locked (&self->sched, job, destroyed_error (job));
   self->pool->stopped = TRUE;
   _pp_node_detach_locked (PP_NODE (self->pool), PP_NODE_STATE_REMOVED);
   nodes_changed_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
   for (guint i = 0; i < remotes->len; i++)
     {
       _pp_remote_node_shutdown (g_ptr_array_index (remotes, i));
@@ -2914,22 +2725,22 @@ pp_server_destroy (PpServer *self)
 
   g_return_if_fail (PP_IS_SERVER (self));
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     {
       self->destroyed = TRUE;
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
       return;
     }
   self->destroyed = TRUE;
-  queued = self->queue;
-  g_queue_init (&self->queue);
-  g_mutex_unlock (&self->lock);
+  queued = self->sched.queue;
+  g_queue_init (&self->sched.queue);
+  g_mutex_unlock (&self->sched.lock);
 
   for (PpJob *job; (job = g_queue_pop_head (&queued)) != NULL; g_object_unref (job))
-    fail_job (self, job, destroyed_error (job));
+    _pp_scheduler_fail_job (&self->sched, job, destroyed_error (job));
   _pp_io_thread_invoke_sync (self->io, stop_workers_cb, self);
   g_clear_pointer (&self->io, _pp_io_thread_free);
-  empty_graveyard (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
   sync_store_if_creator (self);
 }
