@@ -1066,6 +1066,9 @@ remote_lost_cb (PpRemoteNode *node,
 
   g_mutex_lock (&self->sched.lock);
   node->ready = FALSE;
+  /* With the state: never "lost" without why. */
+  g_free (node->last_error);
+  node->last_error = g_strdup (error ? error->message : "the connection was closed");
   n = g_hash_table_size (node->in_flight);
   take_back_jobs_locked (self, node);
   nodes_changed_locked (self);
