@@ -14,6 +14,7 @@
 #include "pp-io-thread-private.h"
 #include "pp-job-private.h"
 #include "pp-local-pool-private.h"
+#include "pp-messages-private.h"
 #include "pp-node-address-private.h"
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
@@ -152,7 +153,6 @@ static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer da
 static void remote_failed_cb (PpRemoteNode *node, const GError *error, gboolean refused,
                               gpointer data);
 static void nodes_changed_locked (PpServer *self);
-static gboolean frame_flag (PpFrame *frame, const char *member);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, pp_server_initable_iface_init))
@@ -413,46 +413,6 @@ worker_can_take (PpServer *self,
   return held < PREFETCH_MAX && held * avg < PREFETCH_SECONDS;
 }
 
-/* Appends @job to @out, after its function's definition if @defined (the
- * keys that peer has) lacks it. */
-static void
-encode_job (GByteArray *out,
-            GHashTable *defined,
-            PpJob      *job)
-{
-  PpFunction *function = pp_job_get_function (job);
-  const char *key = pp_function_get_key (function);
-  g_autoptr(GBytes) args = _pp_job_get_args (job);
-  char header[160];
-  int len;
-
-  if (!g_hash_table_contains (defined, key))
-    {
-      g_autoptr(JsonObject) def = json_object_new ();
-      JsonArray *modules = json_array_new ();
-      const char * const *names = pp_function_get_modules (function);
-      const char *source = pp_function_get_source (function);
-
-      for (guint i = 0; names[i] != NULL; i++)
-        json_array_add_string_element (modules, names[i]);
-      json_object_set_string_member (def, "t", "def");
-      json_object_set_string_member (def, "key", key);
-      json_object_set_string_member (def, "name", pp_function_get_name (function));
-      json_object_set_array_member (def, "modules", modules);
-      _pp_frame_append_json (out, def, source, strlen (source));
-      g_hash_table_add (defined, g_strdup (key));
-    }
-
-  len = g_snprintf (header, sizeof header,
-                    "{\"t\":\"job\",\"id\":%" G_GUINT64_FORMAT ",\"key\":\"%s\",\"fmt\":\"%s\"}",
-                    pp_job_get_id (job), key,
-                    pp_payload_format_to_string (pp_job_get_format (job)));
-  g_assert (len > 0 && (gsize) len < sizeof header);
-  _pp_frame_append (out, header, len,
-                    args ? g_bytes_get_data (args, NULL) : NULL,
-                    args ? g_bytes_get_size (args) : 0);
-}
-
 static gboolean
 assign_next_locked (PpServer *self,
                     PpWorker *worker)
@@ -469,7 +429,7 @@ assign_next_locked (PpServer *self,
   g_queue_push_tail (&worker->in_flight, job);
   if (worker->in_flight.length == 1)
     push_event_locked (self, job, worker->pid, TRUE);
-  encode_job (_pp_worker_get_out (worker), worker->defined, job);
+  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
   return TRUE;
 }
 
@@ -535,7 +495,7 @@ assign_next_remote_locked (PpServer     *self,
   *id = pp_job_get_id (job);
   g_hash_table_insert (node->in_flight, id, job);
   push_event_locked (self, job, 0, TRUE);
-  encode_job (_pp_remote_node_get_out (node), node->defined, job);
+  _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
   return TRUE;
 }
 
@@ -577,17 +537,6 @@ find_stealable (PpWorker *worker)
   return NULL;
 }
 
-static void
-encode_skip (PpWorker *worker,
-             PpJob    *job)
-{
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"skip\",\"id\":%" G_GUINT64_FORMAT "}",
-                        pp_job_get_id (job));
-
-  _pp_frame_append (_pp_worker_get_out (worker), header, len, NULL, 0);
-}
-
 /* Work stealing: with the queue empty, an idle worker takes the last
  * unstarted job of the worker that holds the most, which is told to skip it.
  * The job stays in both in-flight lists; the first result wins. */
@@ -612,11 +561,11 @@ steal_locked (PpServer *self)
         }
       if (victim == NULL || (job = find_stealable (victim)) == NULL)
         return;
-      encode_skip (victim, job);
+      _pp_message_append_skip (_pp_worker_get_out (victim), pp_job_get_id (job));
       _pp_job_set_holder (job, (PpNode *) self->pool, thief);
       g_queue_push_tail (&thief->in_flight, g_object_ref (job));
       push_event_locked (self, job, thief->pid, TRUE);
-      encode_job (_pp_worker_get_out (thief), thief->defined, job);
+      _pp_message_append_job (_pp_worker_get_out (thief), thief->defined, job);
     }
 }
 
@@ -680,86 +629,6 @@ has_idle_worker_locked (PpServer *self)
 
 /* Results ---------------------------------------------------------------- */
 
-static GError *
-job_error_from_frame (PpJob   *job,
-                      PpFrame *frame)
-{
-  const char *type = _pp_frame_get_string (frame, "etype");
-  const char *message = _pp_frame_get_string (frame, "emsg");
-  JsonNode *compile = json_object_get_member (frame->header, "compile");
-  gboolean compile_error = compile != NULL && JSON_NODE_HOLDS_VALUE (compile) &&
-                           json_node_get_boolean (compile);
-
-  JsonNode *crashed = json_object_get_member (frame->header, "crashed");
-  g_autofree char *node = NULL;
-
-  if (crashed != NULL && JSON_NODE_HOLDS_VALUE (crashed) && json_node_get_boolean (crashed))
-    {
-      node = pp_job_dup_node (job);
-      return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED, "On node %s: %s",
-                          node, message ? message : "its worker crashed");
-    }
-  return g_error_new (PP_ERROR, compile_error ? PP_ERROR_COMPILE : PP_ERROR_JOB_RAISED,
-                      "%s in job %" G_GUINT64_FORMAT " (%s): %s",
-                      type ? type : "Exception", pp_job_get_id (job),
-                      pp_function_get_name (pp_job_get_function (job)),
-                      message ? message : "");
-}
-
-/* Every number and flag of a result, checked before any of it is used; the
- * error names the member that does not fit. */
-#define MAX_RUN_TIME 1e9
-
-static gboolean
-check_result (PpFrame  *frame,
-              gint64   *id,
-              GError  **error)
-{
-  static const char * const flags[] = { "ok", "skipped", "cancelled", "compile", "crashed",
-                                         "undefined" };
-  gboolean flag;
-  double run_time;
-  gint64 olen;
-
-  if (!_pp_frame_get_int64 (frame, "id", 0, G_MAXINT64, id, error))
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
-    if (_pp_frame_has (frame, flags[i]) && !_pp_frame_get_bool (frame, flags[i], &flag, error))
-      return FALSE;
-  if (_pp_frame_has (frame, "time") &&
-      !_pp_frame_get_double (frame, "time", 0, MAX_RUN_TIME, &run_time, error))
-    return FALSE;
-  return !_pp_frame_has (frame, "olen") ||
-         _pp_frame_get_int64 (frame, "olen", 0, g_bytes_get_size (frame->body), &olen, error);
-}
-
-/* Only for members check_result() accepted. */
-static double
-frame_double (PpFrame    *frame,
-              const char *member)
-{
-  JsonNode *node = json_object_get_member (frame->header, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return -1;
-  return json_node_get_double (node);
-}
-
-/* Splits a result body into the captured output and the payload. */
-static GBytes *
-split_body (PpFrame  *frame,
-            char    **output)
-{
-  gsize size = g_bytes_get_size (frame->body);
-  gint64 olen = _pp_frame_get_int (frame, "olen", 0);
-
-  *output = NULL;
-  if (olen <= 0 || (guint64) olen > size)
-    return g_bytes_ref (frame->body);
-  *output = g_utf8_make_valid (g_bytes_get_data (frame->body, NULL), olen);
-  return g_bytes_new_from_bytes (frame->body, olen, size - olen);
-}
-
 /* Returns whether @job finished now; *@failed whether it failed. */
 static gboolean
 complete_job (PpServer *self,
@@ -768,9 +637,9 @@ complete_job (PpServer *self,
               gboolean *failed)
 {
   JsonNode *ok = json_object_get_member (frame->header, "ok");
-  double run_time = frame_double (frame, "time");
+  double run_time = _pp_message_get_run_time (frame);
   char *output = NULL;
-  g_autoptr(GBytes) payload = split_body (frame, &output);
+  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &output);
 
   _pp_job_add_attempt (job);
   if (run_time >= 0)
@@ -779,7 +648,7 @@ complete_job (PpServer *self,
   if (!*failed)
     return _pp_job_succeed (job, payload, output, run_time);
 
-  return _pp_job_fail (job, job_error_from_frame (job, frame),
+  return _pp_job_fail (job, _pp_message_result_error (job, frame),
                        _pp_frame_get_string (frame, "etype"),
                        _pp_frame_get_string (frame, "emsg"),
                        _pp_frame_get_string (frame, "tb"),
@@ -798,14 +667,6 @@ next_started_locked (PpServer *self,
     push_event_locked (self, next, worker->pid, TRUE);
 }
 
-static gboolean
-is_skipped (PpFrame *frame)
-{
-  JsonNode *skipped = json_object_get_member (frame->header, "skipped");
-
-  return skipped != NULL && JSON_NODE_HOLDS_VALUE (skipped) && json_node_get_boolean (skipped);
-}
-
 /* The worker answered @job (just taken from its in-flight list) with
  * "undefined": it evicted the definition. It is forgotten there, and the
  * job goes to the back of the worker's pipeline again, right after the
@@ -822,7 +683,7 @@ redefine_locked (PpServer *self,
   if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
     return FALSE;
   g_queue_push_tail (&worker->in_flight, job);
-  encode_job (_pp_worker_get_out (worker), worker->defined, job);
+  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
   return TRUE;
 }
 
@@ -837,15 +698,15 @@ handle_result (PpServer *self,
   double run_time;
   gint64 id;
 
-  if (!check_result (frame, &id, &error))
+  if (!_pp_message_check_result (frame, &id, &error))
     {
       g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
 
       _pp_worker_kill (worker, reason);
       return;
     }
-  run_time = MAX (frame_double (frame, "time"), 0);
-  undefined = frame_flag (frame, "undefined");
+  run_time = MAX (_pp_message_get_run_time (frame), 0);
+  undefined = _pp_message_get_flag (frame, "undefined");
   if (job == NULL || (guint64) id != pp_job_get_id (job))
     {
       _pp_worker_kill (worker, "answered a job it was not given");
@@ -868,7 +729,7 @@ handle_result (PpServer *self,
     }
   if (_pp_job_get_worker (job) == worker)
     _pp_job_set_holder (job, NULL, NULL);
-  if (!undefined && !is_skipped (frame) && complete_job (self, job, frame, &failed))
+  if (!undefined && !_pp_message_get_flag (frame, "skipped") && complete_job (self, job, frame, &failed))
     {
       _pp_scheduler_job_done_locked (&self->sched, job);
       worker->jobs_done++;
@@ -927,15 +788,6 @@ worker_frame_cb (PpWorker *worker,
 
 /* Remote nodes ----------------------------------------------------------- */
 
-static gboolean
-frame_flag (PpFrame    *frame,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (frame->header, member);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_boolean (node);
-}
-
 static void
 remote_ready_cb (PpRemoteNode *node,
                  gpointer      data)
@@ -977,19 +829,19 @@ handle_remote_result (PpServer     *self,
   PpJob *job;
 
   /* A malformed result fails its job; one without a valid id is dropped. */
-  if (!check_result (frame, &id, &error))
+  if (!_pp_message_check_result (frame, &id, &error))
     g_warning ("Node %s sent a malformed result: %s", _pp_remote_node_get_address (node),
                error->message);
   else
-    run_time = MAX (frame_double (frame, "time"), 0);
+    run_time = MAX (_pp_message_get_run_time (frame), 0);
   g_mutex_lock (&self->sched.lock);
   job = g_hash_table_lookup (node->in_flight, &id);
-  if (job != NULL && frame_flag (frame, "undefined"))
+  if (job != NULL && _pp_message_get_flag (frame, "undefined"))
     {
       /* The node's cache of definitions is bounded: it forgot this one.
        * Define it again and send the job again. */
       g_hash_table_remove (node->defined, pp_function_get_key (pp_job_get_function (job)));
-      encode_job (_pp_remote_node_get_out (node), node->defined, job);
+      _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
     }
   else if (job != NULL)
     {
@@ -998,7 +850,7 @@ handle_remote_result (PpServer     *self,
         _pp_job_set_holder (job, NULL, NULL);
       failed = error != NULL;
       if (error != NULL ? fail_malformed (node, job, error)
-                        : !frame_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
+                        : !_pp_message_get_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
         {
           _pp_scheduler_job_done_locked (&self->sched, job);
           node->njobs++;
@@ -1464,10 +1316,6 @@ static void
 cancel_on_remote (PpServer *self,
                   PpJob    *job)
 {
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"cancel\",\"id\":%" G_GUINT64_FORMAT "}",
-                        pp_job_get_id (job));
-
   g_mutex_lock (&self->sched.lock);
   for (guint i = 0; i < self->remotes->len; i++)
     {
@@ -1475,7 +1323,7 @@ cancel_on_remote (PpServer *self,
 
       if ((PpNode *) node == _pp_job_get_node (job) && node->ready)
         {
-          _pp_frame_append (_pp_remote_node_get_out (node), header, len, NULL, 0);
+          _pp_message_append_cancel (_pp_remote_node_get_out (node), pp_job_get_id (job));
           _pp_remote_node_flush (node);
         }
     }
