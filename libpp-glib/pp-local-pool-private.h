@@ -25,6 +25,7 @@ struct _PpLocalPool
 
   GPtrArray *workers;       /* PpWorker */
   guint      target;        /* the size the pool is kept at */
+  gboolean   restart;       /* a fresh worker for every job */
   guint64    njobs;
   guint64    nfailed;
   double     time_sum;
@@ -34,6 +35,10 @@ struct _PpLocalPool
 PpLocalPool *_pp_local_pool_new                  (void);
 /* With the server's lock: jobs the workers run. */
 guint        _pp_local_pool_count_running_locked (PpLocalPool *self);
+/* With the server's lock: workers neither dead nor retiring. */
+guint        _pp_local_pool_count_live_locked    (PpLocalPool *self);
+/* With the server's lock: whether a live worker runs nothing. */
+gboolean     _pp_local_pool_has_idle_locked      (PpLocalPool *self);
 /* With the server's lock: pp_server_dup_worker_info()'s `a(ustud)`. */
 GVariant    *_pp_local_pool_dup_info_locked      (PpLocalPool *self);
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "pp-node.h"
+#include "pp-scheduler-private.h"
 #include "pp-server-private.h"
 
 G_BEGIN_DECLS
@@ -41,9 +42,28 @@ struct _PpNodeClass
                                    PpNodeValues *values);
   /* An `aa{sv}`, see pp_node_dup_workers(). */
   GVariant *(*dup_workers_locked) (PpNode       *self);
+
+  /* Scheduling, see _pp_scheduler_dispatch_locked(). */
+  gboolean  io_thread_only;
+  /* The cores that run jobs now. */
+  guint     (*count_cores_locked) (PpNode      *self);
+  /* Takes jobs from @sched's queue while it has room, one per place where
+   * jobs run (with @idle_only, only places that run none); whether it
+   * took any. */
+  gboolean  (*take_round_locked)  (PpNode      *self,
+                                   PpScheduler *sched,
+                                   gboolean     idle_only);
+  /* Once the queue is read: evens out what its places hold (optional). */
+  void      (*balance_locked)     (PpNode      *self,
+                                   PpScheduler *sched);
+  /* Sends what it took. */
+  void      (*flush_locked)       (PpNode      *self);
 };
 
 void     _pp_node_values_clear  (PpNodeValues  *values);
+
+/* pp_node_get_name() without checks, for every job. */
+const char *_pp_node_peek_name (PpNode *self);
 
 /* Sets what never changes, right after g_object_new(). */
 void     _pp_node_set_identity  (PpNode        *self,

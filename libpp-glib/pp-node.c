@@ -85,6 +85,12 @@ values_copy (PpNodeValues       *to,
   to->last_error = g_strdup (from->last_error);
 }
 
+const char *
+_pp_node_peek_name (PpNode *self)
+{
+  return GET_PRIVATE (self)->name;
+}
+
 void
 _pp_node_set_identity (PpNode     *self,
                        const char *name,

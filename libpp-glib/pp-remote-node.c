@@ -12,8 +12,10 @@
 #include "pp-connection-private.h"
 #include "pp-error.h"
 #include "pp-handshake-private.h"
+#include "pp-function-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-job.h"
+#include "pp-messages-private.h"
 #include "pp-remote-node-private.h"
 
 #define BACKOFF_MIN_SECONDS 1
@@ -513,6 +515,76 @@ pp_remote_node_dup_workers_locked (PpNode *node)
   return g_variant_builder_end (&builder);
 }
 
+/* Scheduling ------------------------------------------------------------- */
+
+/* Remote nodes: kept busy on every core, plus a prefetch of short jobs
+ * (up to REMOTE_PREFETCH_SECONDS of estimated work per core) to cover the
+ * network round trip. */
+#define REMOTE_PREFETCH_SECONDS 0.01
+
+static guint
+pp_remote_node_count_cores_locked (PpNode *node)
+{
+  PpRemoteNode *self = (PpRemoteNode *) node;
+
+  return self->ready ? self->ncpus : 0;
+}
+
+static gboolean
+remote_can_take (PpRemoteNode *self,
+                 PpScheduler  *sched,
+                 PpJob        *job)
+{
+  guint held = g_hash_table_size (self->in_flight);
+  double avg;
+
+  if (!self->ready)
+    return FALSE;
+  if (held < self->ncpus)
+    return TRUE;
+  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
+  if (avg < 0 || held >= self->ncpus * (PP_SCHEDULER_PREFETCH_MAX + 1))
+    return FALSE;
+  /* Beyond its cores, a node prefetches no more than its share of what is
+   * queued: nodes cannot give jobs back, so an estimate that turns out
+   * wrong (fast so far, slow now) must not let one hoard them. */
+  if (held - self->ncpus >= sched->queue.length * self->ncpus / sched->cores)
+    return FALSE;
+  return (held - self->ncpus) * avg < REMOTE_PREFETCH_SECONDS * self->ncpus;
+}
+
+/* On the I/O thread only: the connection belongs to it. One job a round:
+ * the local workers go first. */
+static gboolean
+pp_remote_node_take_round_locked (PpNode      *node,
+                                  PpScheduler *sched,
+                                  gboolean     idle_only)
+{
+  PpRemoteNode *self = (PpRemoteNode *) node;
+  PpJob *job;
+  guint64 *id;
+
+  if (idle_only)
+    return FALSE;
+  job = _pp_scheduler_peek_locked (sched);
+  if (job == NULL || !remote_can_take (self, sched, job))
+    return FALSE;
+
+  _pp_scheduler_hand_out_locked (sched, job, node, NULL);
+  id = g_new (guint64, 1);
+  *id = pp_job_get_id (job);
+  g_hash_table_insert (self->in_flight, id, job);
+  _pp_scheduler_started_locked (sched, job, 0);
+  _pp_message_append_job (_pp_remote_node_get_out (self), self->defined, job);
+  return TRUE;
+}
+
+static void
+pp_remote_node_flush_locked (PpNode *node)
+{
+  _pp_remote_node_flush ((PpRemoteNode *) node);
+}
+
 /* GObject ---------------------------------------------------------------- */
 
 static void
@@ -545,6 +617,10 @@ pp_remote_node_class_init (PpRemoteNodeClass *klass)
   object_class->finalize = pp_remote_node_finalize;
   node_class->snapshot_locked = pp_remote_node_snapshot_locked;
   node_class->dup_workers_locked = pp_remote_node_dup_workers_locked;
+  node_class->io_thread_only = TRUE;
+  node_class->count_cores_locked = pp_remote_node_count_cores_locked;
+  node_class->take_round_locked = pp_remote_node_take_round_locked;
+  node_class->flush_locked = pp_remote_node_flush_locked;
 }
 
 static void

@@ -15,10 +15,18 @@ G_BEGIN_DECLS
 
 /* How many times a job may be running on a worker that dies. */
 #define PP_SCHEDULER_MAX_ATTEMPTS 2
+/* A node may hold jobs beyond those it runs (pipelining) up to this many
+ * per core, as estimated from their function's average run time. */
+#define PP_SCHEDULER_PREFETCH_MAX 64
 
 /* Called under the lock for every job that finishes, once its counts are
  * updated. */
 typedef void (*PpSchedulerFinishedFunc) (PpJob    *job,
+                                         gpointer  user_data);
+/* Called under the lock when a job starts: on a local worker (@pid), or is
+ * sent to a remote node (@pid 0). */
+typedef void (*PpSchedulerStartedFunc)  (PpJob    *job,
+                                         guint     pid,
                                          gpointer  user_data);
 
 /* What the nodes of a server share: the lock, the queue, the counts of
@@ -35,10 +43,13 @@ typedef struct
   guint64                  next_job_id;
   GPtrArray               *graveyard;
   PpSchedulerFinishedFunc  finished;
-  gpointer                 finished_data;
+  PpSchedulerStartedFunc   started;
+  gpointer                 hook_data;
+  guint                    cores;        /* during a dispatch: every node's */
 } PpScheduler;
 
 void     _pp_scheduler_init               (PpScheduler             *self,
+                                           PpSchedulerStartedFunc   started,
                                            PpSchedulerFinishedFunc  finished,
                                            gpointer                 user_data);
 void     _pp_scheduler_clear              (PpScheduler             *self);
@@ -57,6 +68,22 @@ void     _pp_scheduler_release_locked     (PpScheduler             *self,
 PpJob   *_pp_scheduler_peek_locked        (PpScheduler             *self);
 guint    _pp_scheduler_count_active_locked (PpScheduler            *self,
                                            const char              *group);
+/* Takes the next job out of the queue, for @node (and its @worker), and
+ * tells the started hook when @pid is not 0 or the node is remote. */
+void     _pp_scheduler_hand_out_locked    (PpScheduler             *self,
+                                           PpJob                   *job,
+                                           PpNode                  *node,
+                                           PpWorker                *worker);
+void     _pp_scheduler_started_locked     (PpScheduler             *self,
+                                           PpJob                   *job,
+                                           guint                    pid);
+/* Hands queued jobs to @nodes (the local pool first): idle places first,
+ * then one job per place per round, so that jobs spread; then lets each
+ * node balance what it holds, and flushes them. Nodes that live on the I/O
+ * thread are left out unless @on_io_thread. */
+void     _pp_scheduler_dispatch_locked    (PpScheduler             *self,
+                                           GPtrArray               *nodes,
+                                           gboolean                 on_io_thread);
 void     _pp_scheduler_take_back_locked   (PpScheduler             *self,
                                            PpNode                  *node,
                                            PpWorker                *worker,

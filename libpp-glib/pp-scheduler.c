@@ -7,10 +7,12 @@
 
 #include "config.h"
 
+#include "pp-node-private.h"
 #include "pp-scheduler-private.h"
 
 void
 _pp_scheduler_init (PpScheduler             *self,
+                    PpSchedulerStartedFunc   started,
                     PpSchedulerFinishedFunc  finished,
                     gpointer                 user_data)
 {
@@ -19,8 +21,9 @@ _pp_scheduler_init (PpScheduler             *self,
   g_queue_init (&self->queue);
   self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
+  self->started = started;
   self->finished = finished;
-  self->finished_data = user_data;
+  self->hook_data = user_data;
 }
 
 void
@@ -113,7 +116,7 @@ _pp_scheduler_job_done_locked (PpScheduler *self,
   self->active_jobs--;
   if (group_done || self->active_jobs == 0)
     g_cond_broadcast (&self->idle_cond);
-  self->finished (job, self->finished_data);
+  self->finished (job, self->hook_data);
 }
 
 /* Fails @job with @error (taken) unless it already finished. Finishing and
@@ -136,6 +139,82 @@ _pp_scheduler_fail_job (PpScheduler *self,
   g_mutex_lock (&self->lock);
   _pp_scheduler_fail_job_locked (self, job, error);
   g_mutex_unlock (&self->lock);
+}
+
+/* Dispatch -------------------------------------------------------------- */
+
+void
+_pp_scheduler_started_locked (PpScheduler *self,
+                              PpJob       *job,
+                              guint        pid)
+{
+  self->started (job, pid, self->hook_data);
+}
+
+void
+_pp_scheduler_hand_out_locked (PpScheduler *self,
+                               PpJob       *job,
+                               PpNode      *node,
+                               PpWorker    *worker)
+{
+  g_assert (g_queue_peek_head (&self->queue) == job);
+
+  g_queue_pop_head (&self->queue);
+  _pp_job_set_holder (job, node, worker);
+  _pp_job_set_running (job, _pp_node_peek_name (node));
+}
+
+static gboolean
+can_run_here (PpNode   *node,
+              gboolean  on_io_thread)
+{
+  return on_io_thread || !PP_NODE_GET_CLASS (node)->io_thread_only;
+}
+
+void
+_pp_scheduler_dispatch_locked (PpScheduler *self,
+                               GPtrArray   *nodes,
+                               gboolean     on_io_thread)
+{
+  gboolean progress = TRUE;
+
+  self->cores = 0;
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      PpNode *node = g_ptr_array_index (nodes, i);
+
+      self->cores += PP_NODE_GET_CLASS (node)->count_cores_locked (node);
+    }
+  self->cores = MAX (self->cores, 1);
+
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      PpNode *node = g_ptr_array_index (nodes, i);
+
+      if (can_run_here (node, on_io_thread))
+        PP_NODE_GET_CLASS (node)->take_round_locked (node, self, TRUE);
+    }
+  while (progress && !g_queue_is_empty (&self->queue))
+    {
+      progress = FALSE;
+      for (guint i = 0; i < nodes->len; i++)
+        {
+          PpNode *node = g_ptr_array_index (nodes, i);
+
+          if (can_run_here (node, on_io_thread))
+            progress |= PP_NODE_GET_CLASS (node)->take_round_locked (node, self, FALSE);
+        }
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      PpNode *node = g_ptr_array_index (nodes, i);
+
+      if (!can_run_here (node, on_io_thread))
+        continue;
+      if (PP_NODE_GET_CLASS (node)->balance_locked != NULL)
+        PP_NODE_GET_CLASS (node)->balance_locked (node, self);
+      PP_NODE_GET_CLASS (node)->flush_locked (node);
+    }
 }
 
 /* Taking jobs back ------------------------------------------------------- */

@@ -53,12 +53,10 @@
 #define MAX_SPAWN_FAILURES 3
 /* Pipelining: a worker may hold jobs worth this many seconds, as estimated
  * from their function's average run time, up to PREFETCH_MAX jobs. */
-#define PREFETCH_SECONDS   0.002
-#define PREFETCH_MAX       64
 /* A worker answers "undefined" at most once for each job it held when it
  * evicted the definitions they use (the job then goes again, right after
  * its "def"): more in a row means it keeps losing them. */
-#define MAX_UNDEFINED_IN_A_ROW (2 * PREFETCH_MAX + 2)
+#define MAX_UNDEFINED_IN_A_ROW (2 * PP_SCHEDULER_PREFETCH_MAX + 2)
 
 struct _PpServer
 {
@@ -86,6 +84,7 @@ struct _PpServer
   PpScheduler   sched;          /* the lock, the queue, the counts */
   PpLocalPool  *pool;
   GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
+  GPtrArray    *nodes;          /* the pool, then the remotes */
   gint64        last_submit_time;
   guint         next_worker_number;
 
@@ -145,7 +144,6 @@ enum {
 static void pp_server_initable_iface_init (GInitableIface *iface);
 static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
 static void worker_batch_done_cb (PpWorker *worker, gpointer data);
-static gboolean has_idle_worker_locked (PpServer *self);
 static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
 static void remote_ready_cb (PpRemoteNode *node, gpointer data);
 static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
@@ -268,6 +266,15 @@ notify_finished_locked (PpServer *self,
     g_source_set_ready_time (self->finished_source, 0);
 }
 
+/* Every job that starts, under the lock. */
+static void
+job_started_locked_cb (PpJob    *job,
+                       guint     pid,
+                       gpointer  data)
+{
+  push_event_locked (data, job, pid, TRUE);
+}
+
 /* Every job that finishes, under the lock. */
 static void
 job_finished_locked_cb (PpJob    *job,
@@ -344,21 +351,6 @@ spawn_worker_locked (PpServer *self)
   return TRUE;
 }
 
-static guint
-count_live_workers_locked (PpServer *self)
-{
-  guint live = 0;
-
-  for (guint i = 0; i < self->pool->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->pool->workers, i);
-
-      if (!worker->dead && !worker->retiring)
-        live++;
-    }
-  return live;
-}
-
 static void
 retire_worker_locked (PpWorker *worker)
 {
@@ -372,7 +364,7 @@ retire_worker_locked (PpWorker *worker)
 static void
 reconcile_pool_locked (PpServer *self)
 {
-  guint live = count_live_workers_locked (self);
+  guint live = _pp_local_pool_count_live_locked (self->pool);
 
   while (live < self->pool->target && self->spawn_failures < MAX_SPAWN_FAILURES &&
          spawn_worker_locked (self))
@@ -393,192 +385,12 @@ reconcile_pool_locked (PpServer *self)
 
 /* Scheduling ------------------------------------------------------------- */
 
-static gboolean
-worker_can_take (PpServer *self,
-                 PpWorker *worker,
-                 PpJob    *job)
-{
-  guint held = worker->in_flight.length;
-  double avg;
-
-  if (worker->dead || worker->retiring)
-    return FALSE;
-  if (held == 0)
-    return TRUE;
-  if (self->restart)
-    return FALSE;
-  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
-  if (avg < 0)
-    return FALSE;
-  return held < PREFETCH_MAX && held * avg < PREFETCH_SECONDS;
-}
-
-static gboolean
-assign_next_locked (PpServer *self,
-                    PpWorker *worker)
-{
-  PpJob *job;
-
-  job = _pp_scheduler_peek_locked (&self->sched);
-  if (job == NULL || !worker_can_take (self, worker, job))
-    return FALSE;
-
-  g_queue_pop_head (&self->sched.queue);
-  _pp_job_set_holder (job, (PpNode *) self->pool, worker);
-  _pp_job_set_running (job, PP_LOCAL_NODE_NAME);
-  g_queue_push_tail (&worker->in_flight, job);
-  if (worker->in_flight.length == 1)
-    push_event_locked (self, job, worker->pid, TRUE);
-  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
-  return TRUE;
-}
-
-/* Remote nodes: kept busy on every core, plus a prefetch of short jobs
- * (up to REMOTE_PREFETCH_SECONDS of estimated work per core) to cover the
- * network round trip. */
-#define REMOTE_PREFETCH_SECONDS 0.01
-
-/* Every core that can run jobs: live local workers and ready nodes'. */
-static guint
-count_cores_locked (PpServer *self)
-{
-  guint cores = count_live_workers_locked (self);
-
-  for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      cores += node->ready ? node->ncpus : 0;
-    }
-  return MAX (cores, 1);
-}
-
-static gboolean
-remote_can_take (PpServer     *self,
-                 PpRemoteNode *node,
-                 PpJob        *job)
-{
-  guint held = g_hash_table_size (node->in_flight);
-  double avg;
-
-  if (!node->ready)
-    return FALSE;
-  if (held < node->ncpus)
-    return TRUE;
-  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
-  if (avg < 0 || held >= node->ncpus * (PREFETCH_MAX + 1))
-    return FALSE;
-  /* Beyond its cores, a node prefetches no more than its share of what is
-   * queued: nodes cannot give jobs back, so an estimate that turns out
-   * wrong (fast so far, slow now) must not let one hoard them. */
-  if (held - node->ncpus >= self->sched.queue.length * node->ncpus / count_cores_locked (self))
-    return FALSE;
-  return (held - node->ncpus) * avg < REMOTE_PREFETCH_SECONDS * node->ncpus;
-}
-
-/* On the I/O thread only: a node's connection belongs to it. */
-static gboolean
-assign_next_remote_locked (PpServer     *self,
-                           PpRemoteNode *node)
-{
-  PpJob *job;
-  guint64 *id;
-
-  job = _pp_scheduler_peek_locked (&self->sched);
-  if (job == NULL || !remote_can_take (self, node, job))
-    return FALSE;
-
-  g_queue_pop_head (&self->sched.queue);
-  _pp_job_set_holder (job, (PpNode *) node, NULL);
-  _pp_job_set_running (job, _pp_remote_node_get_address (node));
-  id = g_new (guint64, 1);
-  *id = pp_job_get_id (job);
-  g_hash_table_insert (node->in_flight, id, job);
-  push_event_locked (self, job, 0, TRUE);
-  _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
-  return TRUE;
-}
-
-/* Hands queued jobs to workers: idle workers first, then one job per worker
- * per round, so that jobs spread. */
-static void
-dispatch_locked (PpServer *self)
-{
-  gboolean progress = TRUE;
-
-  for (guint i = 0; i < self->pool->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->pool->workers, i);
-
-      if (g_queue_is_empty (&worker->in_flight))
-        assign_next_locked (self, worker);
-    }
-  while (progress && !g_queue_is_empty (&self->sched.queue))
-    {
-      progress = FALSE;
-      for (guint i = 0; i < self->pool->workers->len; i++)
-        progress |= assign_next_locked (self, g_ptr_array_index (self->pool->workers, i));
-      for (guint i = 0; self->io && _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
-        progress |= assign_next_remote_locked (self, g_ptr_array_index (self->remotes, i));
-    }
-}
-
-/* The last job @worker holds but has not started, unless it was stolen. */
-static PpJob *
-find_stealable (PpWorker *worker)
-{
-  for (GList *l = worker->in_flight.tail; l != NULL && l != worker->in_flight.head; l = l->prev)
-    {
-      PpJob *job = l->data;
-
-      if (_pp_job_get_worker (job) == worker && !pp_job_is_finished (job))
-        return job;
-    }
-  return NULL;
-}
-
-/* Work stealing: with the queue empty, an idle worker takes the last
- * unstarted job of the worker that holds the most, which is told to skip it.
- * The job stays in both in-flight lists; the first result wins. */
-static void
-steal_locked (PpServer *self)
-{
-  for (guint i = 0; i < self->pool->workers->len && g_queue_is_empty (&self->sched.queue); i++)
-    {
-      PpWorker *thief = g_ptr_array_index (self->pool->workers, i);
-      PpWorker *victim = NULL;
-      PpJob *job;
-
-      if (thief->dead || thief->retiring || !g_queue_is_empty (&thief->in_flight))
-        continue;
-      for (guint j = 0; j < self->pool->workers->len; j++)
-        {
-          PpWorker *other = g_ptr_array_index (self->pool->workers, j);
-
-          if (!other->dead && other->in_flight.length > 1 &&
-              (victim == NULL || other->in_flight.length > victim->in_flight.length))
-            victim = other;
-        }
-      if (victim == NULL || (job = find_stealable (victim)) == NULL)
-        return;
-      _pp_message_append_skip (_pp_worker_get_out (victim), pp_job_get_id (job));
-      _pp_job_set_holder (job, (PpNode *) self->pool, thief);
-      g_queue_push_tail (&thief->in_flight, g_object_ref (job));
-      push_event_locked (self, job, thief->pid, TRUE);
-      _pp_message_append_job (_pp_worker_get_out (thief), thief->defined, job);
-    }
-}
-
 static void
 dispatch_and_flush_locked (PpServer *self)
 {
   nodes_changed_locked (self);
-  dispatch_locked (self);
-  steal_locked (self);
-  for (guint i = 0; i < self->pool->workers->len; i++)
-    _pp_worker_flush_locked (g_ptr_array_index (self->pool->workers, i));
-  for (guint i = 0; _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
-    _pp_remote_node_flush (g_ptr_array_index (self->remotes, i));
+  _pp_scheduler_dispatch_locked (&self->sched, self->nodes,
+                                 self->io != NULL && _pp_io_thread_is_current (self->io));
 }
 
 static gboolean
@@ -610,21 +422,7 @@ should_send_directly_locked (PpServer *self)
   gboolean burst = now - self->last_submit_time < BURST_GAP_USEC;
 
   self->last_submit_time = now;
-  return !burst && self->sched.queue.length == 1 && has_idle_worker_locked (self);
-}
-
-/* Whether a worker sits idle. */
-static gboolean
-has_idle_worker_locked (PpServer *self)
-{
-  for (guint i = 0; i < self->pool->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->pool->workers, i);
-
-      if (!worker->dead && !worker->retiring && g_queue_is_empty (&worker->in_flight))
-        return TRUE;
-    }
-  return FALSE;
+  return !burst && self->sched.queue.length == 1 && _pp_local_pool_has_idle_locked (self->pool);
 }
 
 /* Results ---------------------------------------------------------------- */
@@ -970,6 +768,7 @@ add_remote_locked (PpServer   *self,
   _pp_node_attach (PP_NODE (node), self->link, &self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (node));
   g_ptr_array_add (self->remotes, node);
+  g_ptr_array_add (self->nodes, node);
   nodes_changed_locked (self);
   g_main_context_invoke_full (_pp_io_thread_get_context (self->io), G_PRIORITY_DEFAULT,
                               start_remote_cb, g_object_ref (node), g_object_unref);
@@ -1525,6 +1324,7 @@ pp_server_finalize (GObject *object)
   g_clear_pointer (&self->python_path, g_strfreev);
   clear_nodes (self);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
+  g_clear_pointer (&self->nodes, g_ptr_array_unref);
   g_clear_pointer (&self->ppservers, g_strfreev);
   if (self->secret != NULL)
     memset (self->secret, 0, strlen (self->secret));
@@ -1695,9 +1495,11 @@ pp_server_class_init (PpServerClass *klass)
 static void
 pp_server_init (PpServer *self)
 {
-  _pp_scheduler_init (&self->sched, job_finished_locked_cb, self);
+  _pp_scheduler_init (&self->sched, job_started_locked_cb, job_finished_locked_cb, self);
   self->pool = _pp_local_pool_new ();
   self->remotes = g_ptr_array_new ();
+  self->nodes = g_ptr_array_new ();
+  g_ptr_array_add (self->nodes, self->pool);
   self->store = g_list_store_new (PP_TYPE_NODE);
   self->departed = g_ptr_array_new_with_free_func (g_object_unref);
   self->socket_timeout = 3600;
@@ -1811,6 +1613,7 @@ pp_server_initable_init (GInitable     *initable,
     self->working_directory = g_get_current_dir ();
 
   self->pool->target = resolve_ncpus (self->requested_ncpus);
+  self->pool->restart = self->restart;
   self->io = _pp_io_thread_new ("pp-server-io");
   self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
@@ -2383,6 +2186,8 @@ remove_node_cb (gpointer data)
   g_mutex_lock (&self->sched.lock);
   call->found = !self->destroyed && g_ptr_array_remove (self->remotes, call->node);
   if (call->found)
+    g_ptr_array_remove (self->nodes, call->node);
+  if (call->found)
     detach_remote_locked (self, call->node);
   g_mutex_unlock (&self->sched.lock);
 
@@ -2543,6 +2348,7 @@ stop_workers_cb (gpointer data)
   g_mutex_lock (&self->sched.lock);
   remotes = g_steal_pointer (&self->remotes);
   self->remotes = g_ptr_array_new ();
+  g_ptr_array_set_size (self->nodes, 1);
   for (guint i = 0; i < remotes->len; i++)
     detach_remote_locked (self, g_ptr_array_index (remotes, i));
   for (PpJob *job; (job = g_queue_pop_head (&self->sched.queue)) != NULL; _pp_scheduler_release_locked (&self->sched, job))

@@ -13,8 +13,123 @@
 #include "pp-local-pool-private.h"
 #include "pp-scheduler-private.h"
 
-/* The scheduler alone, without processes: counts, the queue, and the one
- * policy for the jobs a node gives back. */
+/* The scheduler alone, without processes: counts, the queue, dispatch
+ * over nodes (fake ones here), and the one policy for the jobs a node gives
+ * back. */
+
+/* A fake node: @places places that hold up to @depth jobs each; what it is
+ * handed goes into @log as "name:id". */
+#define FAKE_TYPE_NODE (fake_node_get_type ())
+G_DECLARE_FINAL_TYPE (FakeNode, fake_node, FAKE, NODE, PpNode)
+
+struct _FakeNode
+{
+  PpNode    parent_instance;
+  char     *name;
+  guint     places;
+  guint     depth;
+  GArray   *held;            /* guint per place */
+  GString  *log;
+  guint     flushes;
+};
+
+G_DEFINE_FINAL_TYPE (FakeNode, fake_node, PP_TYPE_NODE)
+
+static void
+fake_node_snapshot_locked (PpNode       *node,
+                           PpNodeValues *values)
+{
+  values->state = PP_NODE_STATE_READY;
+}
+
+static GVariant *
+fake_node_dup_workers_locked (PpNode *node)
+{
+  return g_variant_new_array (G_VARIANT_TYPE_VARDICT, NULL, 0);
+}
+
+static guint
+fake_node_count_cores_locked (PpNode *node)
+{
+  return FAKE_NODE (node)->places;
+}
+
+static gboolean
+fake_node_take_round_locked (PpNode      *node,
+                             PpScheduler *sched,
+                             gboolean     idle_only)
+{
+  FakeNode *self = FAKE_NODE (node);
+  gboolean progress = FALSE;
+
+  for (guint i = 0; i < self->places; i++)
+    {
+      guint *held = &g_array_index (self->held, guint, i);
+      PpJob *job;
+
+      if ((idle_only && *held > 0) || *held >= self->depth ||
+          (job = _pp_scheduler_peek_locked (sched)) == NULL)
+        continue;
+      _pp_scheduler_hand_out_locked (sched, job, node, NULL);
+      (*held)++;
+      g_string_append_printf (self->log, "%s:%" G_GUINT64_FORMAT " ", self->name,
+                              pp_job_get_id (job));
+      _pp_scheduler_release_locked (sched, job);
+      progress = TRUE;
+    }
+  return progress;
+}
+
+static void
+fake_node_flush_locked (PpNode *node)
+{
+  FAKE_NODE (node)->flushes++;
+}
+
+static void
+fake_node_finalize (GObject *object)
+{
+  FakeNode *self = FAKE_NODE (object);
+
+  g_free (self->name);
+  g_array_unref (self->held);
+  G_OBJECT_CLASS (fake_node_parent_class)->finalize (object);
+}
+
+static void
+fake_node_class_init (FakeNodeClass *klass)
+{
+  PpNodeClass *node_class = PP_NODE_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = fake_node_finalize;
+  node_class->snapshot_locked = fake_node_snapshot_locked;
+  node_class->dup_workers_locked = fake_node_dup_workers_locked;
+  node_class->count_cores_locked = fake_node_count_cores_locked;
+  node_class->take_round_locked = fake_node_take_round_locked;
+  node_class->flush_locked = fake_node_flush_locked;
+}
+
+static void
+fake_node_init (FakeNode *self)
+{
+}
+
+static FakeNode *
+fake_node_new (const char *name,
+               guint       places,
+               guint       depth,
+               GString    *log)
+{
+  FakeNode *self = g_object_new (FAKE_TYPE_NODE, NULL);
+
+  self->name = g_strdup (name);
+  self->places = places;
+  self->depth = depth;
+  self->held = g_array_new (FALSE, TRUE, sizeof (guint));
+  g_array_set_size (self->held, places);
+  self->log = log;
+  return self;
+}
 
 typedef struct
 {
@@ -36,10 +151,17 @@ finished_cb (PpJob    *job,
 }
 
 static void
+started_cb (PpJob    *job,
+            guint     pid,
+            gpointer  data)
+{
+}
+
+static void
 fixture_setup (Fixture       *fixture,
                gconstpointer  data)
 {
-  _pp_scheduler_init (&fixture->sched, finished_cb, fixture);
+  _pp_scheduler_init (&fixture->sched, started_cb, finished_cb, fixture);
   fixture->function = pp_function_new ("f", "def f():\n    return 1\n", NULL);
   fixture->node = PP_NODE (_pp_local_pool_new ());
   fixture->worker = (PpWorker *) &fixture->worker;
@@ -198,6 +320,50 @@ test_take_back (Fixture       *fixture,
   g_mutex_unlock (&fixture->sched.lock);
 }
 
+/* Idle places first, then one job per place and node per round, in the
+ * nodes' order, until none has room; the rest waits in the queue. */
+static void
+test_dispatch (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(FakeNode) a = fake_node_new ("a", 2, 2, log);
+  g_autoptr(FakeNode) b = fake_node_new ("b", 1, 1, log);
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
+  PpJob *jobs[7];
+
+  g_ptr_array_add (nodes, a);
+  g_ptr_array_add (nodes, b);
+  g_mutex_lock (&fixture->sched.lock);
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    jobs[i] = submit_locked (fixture, "default");
+  /* A cancelled job is skipped (and released), not handed out. */
+  _pp_scheduler_fail_job_locked (&fixture->sched, jobs[1],
+                                 g_error_new_literal (PP_ERROR, PP_ERROR_CANCELLED, "c"));
+
+  _pp_scheduler_dispatch_locked (&fixture->sched, nodes, TRUE);
+  g_assert_cmpuint (fixture->sched.cores, ==, 3);
+  g_assert_cmpstr (log->str, ==, "a:1 a:3 b:4 a:5 a:6 ");
+  g_assert_cmpuint (a->flushes, ==, 1);
+  g_assert_cmpuint (b->flushes, ==, 1);
+  g_assert_cmpuint (fixture->sched.queue.length, ==, 1);
+  g_assert_true (g_queue_peek_head (&fixture->sched.queue) == jobs[6]);
+  g_assert_cmpint (pp_job_get_state (jobs[0]), ==, PP_JOB_STATE_RUNNING);
+  g_assert_true (_pp_job_get_node (jobs[3]) == PP_NODE (b));
+
+  /* Nothing has room: nothing moves. */
+  g_string_truncate (log, 0);
+  _pp_scheduler_dispatch_locked (&fixture->sched, nodes, TRUE);
+  g_assert_cmpstr (log->str, ==, "");
+
+  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
+    _pp_scheduler_fail_job_locked (&fixture->sched, jobs[i],
+                                   g_error_new_literal (PP_ERROR, PP_ERROR_DESTROYED, "d"));
+  _pp_scheduler_release_locked (&fixture->sched, g_queue_pop_head (&fixture->sched.queue));
+  g_assert_cmpuint (_pp_scheduler_count_active_locked (&fixture->sched, NULL), ==, 0);
+  g_mutex_unlock (&fixture->sched.lock);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -205,6 +371,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/scheduler/counts-and-wait", Fixture, NULL, fixture_setup, test_counts_and_wait,
+              fixture_teardown);
+  g_test_add ("/scheduler/dispatch", Fixture, NULL, fixture_setup, test_dispatch,
               fixture_teardown);
   g_test_add ("/scheduler/take-back", Fixture, NULL, fixture_setup, test_take_back,
               fixture_teardown);
