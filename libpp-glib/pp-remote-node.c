@@ -548,7 +548,8 @@ remote_can_take (PpRemoteNode *self,
   /* Beyond its cores, a node prefetches no more than its share of what is
    * queued: nodes cannot give jobs back, so an estimate that turns out
    * wrong (fast so far, slow now) must not let one hoard them. */
-  if (held - self->ncpus >= sched->queue.length * self->ncpus / sched->cores)
+  if (held - self->ncpus >= sched->queue.length * self->ncpus /
+                                 _pp_scheduler_count_cores_locked (sched))
     return FALSE;
   return (held - self->ncpus) * avg < REMOTE_PREFETCH_SECONDS * self->ncpus;
 }

@@ -45,7 +45,8 @@ typedef struct
   PpSchedulerFinishedFunc  finished;
   PpSchedulerStartedFunc   started;
   gpointer                 hook_data;
-  guint                    cores;        /* during a dispatch: every node's */
+  GPtrArray               *nodes;        /* during a dispatch */
+  guint                    cores;        /* every node's, 0 until counted */
 } PpScheduler;
 
 void     _pp_scheduler_init               (PpScheduler             *self,
@@ -74,6 +75,8 @@ void     _pp_scheduler_hand_out_locked    (PpScheduler             *self,
                                            PpJob                   *job,
                                            PpNode                  *node,
                                            PpWorker                *worker);
+/* During a dispatch: the cores of every node (at least 1). */
+guint    _pp_scheduler_count_cores_locked (PpScheduler             *self);
 void     _pp_scheduler_started_locked     (PpScheduler             *self,
                                            PpJob                   *job,
                                            guint                    pid);

@@ -178,14 +178,8 @@ _pp_scheduler_dispatch_locked (PpScheduler *self,
 {
   gboolean progress = TRUE;
 
+  self->nodes = nodes;
   self->cores = 0;
-  for (guint i = 0; i < nodes->len; i++)
-    {
-      PpNode *node = g_ptr_array_index (nodes, i);
-
-      self->cores += PP_NODE_GET_CLASS (node)->count_cores_locked (node);
-    }
-  self->cores = MAX (self->cores, 1);
 
   for (guint i = 0; i < nodes->len; i++)
     {
@@ -215,6 +209,25 @@ _pp_scheduler_dispatch_locked (PpScheduler *self,
         PP_NODE_GET_CLASS (node)->balance_locked (node, self);
       PP_NODE_GET_CLASS (node)->flush_locked (node);
     }
+  self->nodes = NULL;
+}
+
+/* Counted once per dispatch, and only when a node asks. */
+guint
+_pp_scheduler_count_cores_locked (PpScheduler *self)
+{
+  g_assert (self->nodes != NULL);
+
+  if (self->cores > 0)
+    return self->cores;
+  for (guint i = 0; i < self->nodes->len; i++)
+    {
+      PpNode *node = g_ptr_array_index (self->nodes, i);
+
+      self->cores += PP_NODE_GET_CLASS (node)->count_cores_locked (node);
+    }
+  self->cores = MAX (self->cores, 1);
+  return self->cores;
 }
 
 /* Taking jobs back ------------------------------------------------------- */
