@@ -51,8 +51,6 @@
  */
 
 #define MAX_SPAWN_FAILURES 3
-/* Pipelining: a worker may hold jobs worth this many seconds, as estimated
- * from their function's average run time, up to PREFETCH_MAX jobs. */
 /* A worker answers "undefined" at most once for each job it held when it
  * evicted the definitions they use (the job then goes again, right after
  * its "def"): more in a row means it keeps losing them. */
