@@ -55,9 +55,39 @@ typedef enum
   PP_PAYLOAD_FORMAT_JSON,
 } PpPayloadFormat;
 
+/**
+ * PpNodeState:
+ * @PP_NODE_STATE_CONNECTING: connecting to the node, not ready yet (a node
+ *   that cannot be reached stays here, retried in the background)
+ * @PP_NODE_STATE_READY: jobs may be sent to it (the local pool is always
+ *   ready)
+ * @PP_NODE_STATE_LOST: the connection of a node that was ready is gone; its
+ *   jobs went back to the queue and it is being reconnected
+ * @PP_NODE_STATE_REFUSED: the node refused the handshake (another secret,
+ *   another protocol version); it is retried in the background
+ * @PP_NODE_STATE_REMOVED: the node was removed from its server, or the
+ *   server was destroyed
+ *
+ * The life cycle of a [class@Pp.Node].
+ *
+ * Since: 0.1
+ */
+typedef enum
+{
+  PP_NODE_STATE_CONNECTING,
+  PP_NODE_STATE_READY,
+  PP_NODE_STATE_LOST,
+  PP_NODE_STATE_REFUSED,
+  PP_NODE_STATE_REMOVED,
+} PpNodeState;
+
 PP_AVAILABLE_IN_0_1
 GType pp_job_state_get_type (void) G_GNUC_CONST;
 #define PP_TYPE_JOB_STATE (pp_job_state_get_type ())
+
+PP_AVAILABLE_IN_0_1
+GType pp_node_state_get_type (void) G_GNUC_CONST;
+#define PP_TYPE_NODE_STATE (pp_node_state_get_type ())
 
 PP_AVAILABLE_IN_0_1
 GType pp_payload_format_get_type (void) G_GNUC_CONST;

@@ -15,6 +15,7 @@
 #include "pp-error.h"
 #include "pp-function.h"
 #include "pp-job.h"
+#include "pp-node.h"
 #include "pp-node-stats.h"
 #include "pp-node-service.h"
 #include "pp-secret.h"

@@ -8,10 +8,12 @@
 #pragma once
 
 #include "pp-job.h"
+#include "pp-node.h"
 
 G_BEGIN_DECLS
 
 typedef struct _PpServerLink PpServerLink;
+typedef struct _PpWorker PpWorker;
 
 PpJob    *_pp_job_new          (PpServerLink    *server,
                                 guint64          id,
@@ -24,9 +26,14 @@ void      _pp_job_set_running  (PpJob           *self,
                                 const char      *node);
 void      _pp_job_set_queued   (PpJob           *self);
 guint     _pp_job_add_attempt  (PpJob           *self);
-gpointer  _pp_job_get_slot     (PpJob           *self);
-void      _pp_job_set_slot     (PpJob           *self,
-                                gpointer         slot);
+/* Who holds the job, under the server's lock: the node it was sent to and,
+ * on the local pool, the worker; %NULL when queued or answered. Neither is
+ * referenced: a node or worker clears what it held before it goes. */
+PpNode   *_pp_job_get_node     (PpJob           *self);
+PpWorker *_pp_job_get_worker   (PpJob           *self);
+void      _pp_job_set_holder   (PpJob           *self,
+                                PpNode          *node,
+                                PpWorker        *worker);
 gboolean  _pp_job_succeed      (PpJob           *self,
                                 GBytes          *result,
                                 char            *output,

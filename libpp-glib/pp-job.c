@@ -58,8 +58,10 @@ struct _PpJob
   guint            attempts;
   GSList          *wait_tasks;
 
-  /* Protected by the server's lock */
-  gpointer         slot;
+  /* Protected by the server's lock: who holds the job (the node, and on
+   * the local pool the worker), if anyone */
+  PpNode          *holder_node;
+  PpWorker        *holder_worker;
 };
 
 enum {
@@ -212,7 +214,8 @@ _pp_job_new (PpServerLink    *server,
   self->group = g_strdup (group);
   self->context = g_main_context_ref_thread_default ();
   self->submit_time = g_get_monotonic_time ();
-  self->server = _pp_server_link_ref (server);
+  /* No server: a job of the scheduler's tests. */
+  self->server = server ? _pp_server_link_ref (server) : NULL;
 
   return self;
 }
@@ -264,17 +267,25 @@ _pp_job_add_attempt (PpJob *self)
   return attempts;
 }
 
-gpointer
-_pp_job_get_slot (PpJob *self)
+PpNode *
+_pp_job_get_node (PpJob *self)
 {
-  return self->slot;
+  return self->holder_node;
+}
+
+PpWorker *
+_pp_job_get_worker (PpJob *self)
+{
+  return self->holder_worker;
 }
 
 void
-_pp_job_set_slot (PpJob    *self,
-                  gpointer  slot)
+_pp_job_set_holder (PpJob    *self,
+                    PpNode   *node,
+                    PpWorker *worker)
 {
-  self->slot = slot;
+  self->holder_node = node;
+  self->holder_worker = worker;
 }
 
 static gboolean
@@ -756,7 +767,7 @@ pp_job_cancel (PpJob *self)
 
   if (pp_job_is_finished (self))
     return FALSE;
-  server = _pp_server_link_dup_server (self->server);
+  server = self->server ? _pp_server_link_dup_server (self->server) : NULL;
   if (server == NULL)
     return FALSE;
 

@@ -10,39 +10,56 @@
 #include <gio/gio.h>
 
 #include "pp-frame-private.h"
+#include "pp-node-private.h"
 
 G_BEGIN_DECLS
 
 #define PP_DEFAULT_PORT 60000
 
-/* A client's link to one ppd node: connecting, TLS, the handshake,
- * heartbeats and reconnecting with backoff. It runs on one GMainContext (the
- * server's I/O thread); the scheduling fields belong to the server. */
-typedef struct _PpRemoteNode PpRemoteNode;
+#define PP_TYPE_REMOTE_NODE (pp_remote_node_get_type ())
+
+G_DECLARE_FINAL_TYPE (PpRemoteNode, pp_remote_node, PP, REMOTE_NODE, PpNode)
+
+/* A client's link to one ppd node, as a node: connecting, TLS, the
+ * handshake, heartbeats and reconnecting with backoff. The connection runs
+ * on one GMainContext (the server's I/O thread); the scheduling fields
+ * belong to the server. */
 
 typedef struct
 {
   /* Authenticated: jobs may be sent. */
-  void (*ready) (PpRemoteNode *node,
-                 gpointer      user_data);
+  void (*ready)  (PpRemoteNode *node,
+                  gpointer      user_data);
   /* A frame from the authenticated node; the callee owns @frame. */
-  void (*frame) (PpRemoteNode *node,
-                 PpFrame      *frame,
-                 gpointer      user_data);
+  void (*frame)  (PpRemoteNode *node,
+                  PpFrame      *frame,
+                  gpointer      user_data);
   /* The connection of a ready node is gone; a reconnection is scheduled. */
-  void (*lost)  (PpRemoteNode *node,
-                 const GError *error,
-                 gpointer      user_data);
+  void (*lost)   (PpRemoteNode *node,
+                  const GError *error,
+                  gpointer      user_data);
+  /* Connecting, the handshake or the connection failed (after lost() if
+   * the node was ready); @refused when the handshake was refused. */
+  void (*failed) (PpRemoteNode *node,
+                  const GError *error,
+                  gboolean      refused,
+                  gpointer      user_data);
 } PpRemoteNodeCallbacks;
 
 struct _PpRemoteNode
 {
+  PpNode      parent_instance;
+
   /* Owned by the server, under its lock */
   GHashTable *in_flight;    /* job id → PpJob */
   GHashTable *defined;      /* function keys sent on this connection */
   guint64     njobs;
+  guint64     nfailed;
   double      time_sum;
   gboolean    ready;
+  gboolean    was_ready;    /* ever, since it was added */
+  gboolean    refused;      /* the last handshake was refused */
+  char       *last_error;
   guint       ncpus;
 };
 
@@ -60,6 +77,8 @@ void          _pp_remote_node_start       (PpRemoteNode                *self);
 /* Frames for an authenticated node; flushed by _pp_remote_node_flush(). */
 GByteArray   *_pp_remote_node_get_out     (PpRemoteNode                *self);
 void          _pp_remote_node_flush       (PpRemoteNode                *self);
-void          _pp_remote_node_free        (PpRemoteNode                *self);
+/* On the node's context, once the server has taken back its jobs: closes
+ * the connection for good; no callback comes after. */
+void          _pp_remote_node_shutdown    (PpRemoteNode                *self);
 
 G_END_DECLS

@@ -12,7 +12,10 @@
 #include "pp-connection-private.h"
 #include "pp-error.h"
 #include "pp-handshake-private.h"
+#include "pp-function-private.h"
 #include "pp-io-thread-private.h"
+#include "pp-job.h"
+#include "pp-messages-private.h"
 #include "pp-remote-node-private.h"
 #include "pp-secret-private.h"
 
@@ -23,7 +26,7 @@
 
 typedef struct
 {
-  PpRemoteNode                 pub;
+  PpRemoteNode                *pub;
 
   char                        *address;
   char                        *secret;
@@ -45,14 +48,34 @@ typedef struct
   guint64                      pings;
   gboolean                     authenticated;
   gboolean                     warned;
+  gboolean                     shut_down;
 } RemoteNode;
 
+typedef RemoteNode PpRemoteNodePrivate;
+
 static void start_connect (RemoteNode *self);
+
+G_DEFINE_FINAL_TYPE_WITH_PRIVATE (PpRemoteNode, pp_remote_node, PP_TYPE_NODE)
 
 static RemoteNode *
 REMOTE (PpRemoteNode *node)
 {
-  return (RemoteNode *) node;
+  return pp_remote_node_get_instance_private (node);
+}
+
+/* "host" and port of "host:port" or "[IPv6]:port". */
+static char *
+split_address (const char *address,
+               guint      *port)
+{
+  const char *colon = strrchr (address, ':');
+
+  *port = colon ? (guint) g_ascii_strtoull (colon + 1, NULL, 10) : PP_DEFAULT_PORT;
+  if (colon == NULL)
+    return g_strdup (address);
+  if (address[0] == '[' && colon > address + 1 && colon[-1] == ']')
+    return g_strndup (address + 1, colon - address - 2);
+  return g_strndup (address, colon - address);
 }
 
 PpRemoteNode *
@@ -65,8 +88,12 @@ _pp_remote_node_new (const char                  *address,
                      const PpRemoteNodeCallbacks *callbacks,
                      gpointer                     user_data)
 {
-  RemoteNode *self = g_new0 (RemoteNode, 1);
+  PpRemoteNode *node = g_object_new (PP_TYPE_REMOTE_NODE, NULL);
+  RemoteNode *self = REMOTE (node);
+  g_autofree char *host = NULL;
+  guint port;
 
+  self->pub = node;
   self->address = strchr (address, ':') ? g_strdup (address)
                                         : g_strdup_printf ("%s:%d", address, PP_DEFAULT_PORT);
   self->secret = g_strdup (secret ? secret : "");
@@ -78,10 +105,10 @@ _pp_remote_node_new (const char                  *address,
   self->callbacks = callbacks;
   self->user_data = user_data;
   self->backoff = BACKOFF_MIN_SECONDS;
-  self->pub.in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  self->pub.defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  host = split_address (self->address, &port);
+  _pp_node_set_identity (PP_NODE (node), self->address, FALSE, host, port, use_tls);
 
-  return &self->pub;
+  return node;
 }
 
 const char *
@@ -149,18 +176,29 @@ schedule_retry (RemoteNode   *self,
   self->backoff = MIN (self->backoff * 2, BACKOFF_MAX_SECONDS);
 }
 
-/* The node is gone: tell the server if it was in use, then try again. */
+/* The node is gone: tell the server, then try again. */
+static void
+fail_full (RemoteNode   *self,
+           const GError *error,
+           gboolean      refused)
+{
+  gboolean was_ready = self->authenticated;
+
+  if (self->shut_down)
+    return;
+  drop_connection (self);
+  self->authenticated = FALSE;
+  if (was_ready)
+    self->callbacks->lost (self->pub, error, self->user_data);
+  self->callbacks->failed (self->pub, error, refused, self->user_data);
+  schedule_retry (self, error);
+}
+
 static void
 fail (RemoteNode   *self,
       const GError *error)
 {
-  gboolean was_ready = self->authenticated;
-
-  drop_connection (self);
-  self->authenticated = FALSE;
-  if (was_ready)
-    self->callbacks->lost (&self->pub, error, self->user_data);
-  schedule_retry (self, error);
+  fail_full (self, error, FALSE);
 }
 
 static gboolean
@@ -198,10 +236,10 @@ become_ready (RemoteNode *self)
   if (self->warned)
     g_message ("Node %s is back", self->address);
   self->warned = FALSE;
-  self->pub.ncpus = MAX (_pp_handshake_get_ncpus (self->handshake), 1);
+  self->pub->ncpus = MAX (_pp_handshake_get_ncpus (self->handshake), 1);
   _pp_connection_set_limits (self->connection, PP_FRAME_MAX_HEADER, self->max_body);
   start_heartbeats (self);
-  self->callbacks->ready (&self->pub, self->user_data);
+  self->callbacks->ready (self->pub, self->user_data);
 }
 
 static void
@@ -214,7 +252,7 @@ handshake_frame (RemoteNode *self,
 
   _pp_connection_flush (self->connection);
   if (status == PP_HANDSHAKE_FAILED)
-    fail (self, error);
+    fail_full (self, error, TRUE);
   else if (status == PP_HANDSHAKE_DONE)
     become_ready (self);
 }
@@ -239,7 +277,7 @@ connection_frame_cb (PpConnection *connection,
       fail (self, error);
     }
   else
-    self->callbacks->frame (&self->pub, g_steal_pointer (&owned), self->user_data);
+    self->callbacks->frame (self->pub, g_steal_pointer (&owned), self->user_data);
 }
 
 static void
@@ -282,13 +320,14 @@ tls_handshake_cb (GObject      *object,
                   gpointer      data)
 {
   RemoteNode *self = data;
+  g_autoptr(PpRemoteNode) node = self->pub;  /* the reference start_tls() took */
   GTlsConnection *tls = G_TLS_CONNECTION (object);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) binding = NULL;
 
-  if (!g_tls_connection_handshake_finish (tls, result, &error))
+  if (!g_tls_connection_handshake_finish (tls, result, &error) || self->shut_down)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         fail (self, error);
       g_object_unref (tls);
       return;
@@ -325,6 +364,7 @@ start_tls (RemoteNode        *self,
       return;
     }
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
+  g_object_ref (self->pub);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
                                     self->cancellable, tls_handshake_cb, self);
 }
@@ -335,10 +375,13 @@ connected_cb (GObject      *object,
               gpointer      data)
 {
   RemoteNode *self = data;
+  g_autoptr(PpRemoteNode) node = self->pub;  /* the reference start_connect() took */
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) connection = NULL;
 
   connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object), result, &error);
+  if (self->shut_down)
+    return;
   if (connection == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -361,6 +404,7 @@ start_connect (RemoteNode *self)
        * from the socket once established (pp-connection.c). */
       g_socket_client_set_timeout (self->client, MIN (self->socket_timeout, MAX_CONNECT_SECONDS));
     }
+  g_object_ref (self->pub);
   g_socket_client_connect_to_host_async (self->client, self->address, PP_DEFAULT_PORT,
                                          self->cancellable, connected_cb, self);
 }
@@ -392,21 +436,196 @@ _pp_remote_node_flush (PpRemoteNode *node)
 
 /* On the node's context; the server has taken back its jobs. */
 void
-_pp_remote_node_free (PpRemoteNode *node)
+_pp_remote_node_shutdown (PpRemoteNode *node)
 {
   RemoteNode *self = REMOTE (node);
 
-  if (self == NULL)
-    return;
+  self->shut_down = TRUE;
   g_cancellable_cancel (self->cancellable);
   clear_source (&self->retry_source);
   drop_connection (self);
+}
+
+/* The figures, for PpNode ------------------------------------------------ */
+
+static void
+pp_remote_node_snapshot_locked (PpNode       *node,
+                                PpNodeValues *values)
+{
+  PpRemoteNode *self = PP_REMOTE_NODE (node);
+  guint in_flight = g_hash_table_size (self->in_flight);
+
+  if (self->ready)
+    values->state = PP_NODE_STATE_READY;
+  else if (self->refused)
+    values->state = PP_NODE_STATE_REFUSED;
+  else if (self->was_ready)
+    values->state = PP_NODE_STATE_LOST;
+  else
+    values->state = PP_NODE_STATE_CONNECTING;
+  values->ncpus = self->ready ? self->ncpus : 0;
+  values->busy = MIN (in_flight, values->ncpus);
+  values->held = in_flight - values->busy;
+  values->jobs_done = self->njobs;
+  values->jobs_failed = self->nfailed;
+  values->job_time = self->time_sum;
+  values->last_error = self->ready ? NULL : g_strdup (self->last_error);
+}
+
+static int
+compare_jobs (gconstpointer a,
+              gconstpointer b)
+{
+  guint64 ia = pp_job_get_id (*(PpJob **) a);
+  guint64 ib = pp_job_get_id (*(PpJob **) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+/* ppd does not describe its workers to clients: one entry per worker it
+ * reported, busy with this client's oldest jobs first. */
+static GVariant *
+pp_remote_node_dup_workers_locked (PpNode *node)
+{
+  PpRemoteNode *self = PP_REMOTE_NODE (node);
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  GVariantBuilder builder;
+  GHashTableIter iter;
+  gpointer job;
+
+  g_hash_table_iter_init (&iter, self->in_flight);
+  while (g_hash_table_iter_next (&iter, NULL, &job))
+    g_ptr_array_add (jobs, job);
+
+  g_ptr_array_sort (jobs, compare_jobs);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  for (guint i = 0; self->ready && i < self->ncpus; i++)
+    {
+      PpJob *running = i < jobs->len ? g_ptr_array_index (jobs, i) : NULL;
+
+      g_variant_builder_open (&builder, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&builder, "{sv}", "pid", g_variant_new_uint32 (0));
+      g_variant_builder_add (&builder, "{sv}", "state", g_variant_new_string (running ? "busy" : "idle"));
+      g_variant_builder_add (&builder, "{sv}", "job",
+                             g_variant_new_uint64 (running ? pp_job_get_id (running) : 0));
+      g_variant_builder_add (&builder, "{sv}", "function",
+                             g_variant_new_string (running ? pp_function_get_name (pp_job_get_function (running))
+                                                       : ""));
+      g_variant_builder_close (&builder);
+    }
+  return g_variant_builder_end (&builder);
+}
+
+/* Scheduling ------------------------------------------------------------- */
+
+/* Remote nodes: kept busy on every core, plus a prefetch of short jobs
+ * (up to REMOTE_PREFETCH_SECONDS of estimated work per core) to cover the
+ * network round trip. */
+#define REMOTE_PREFETCH_SECONDS 0.01
+
+static guint
+pp_remote_node_count_cores_locked (PpNode *node)
+{
+  PpRemoteNode *self = (PpRemoteNode *) node;
+
+  return self->ready ? self->ncpus : 0;
+}
+
+static gboolean
+remote_can_take (PpRemoteNode *self,
+                 PpScheduler  *sched,
+                 PpJob        *job)
+{
+  guint held = g_hash_table_size (self->in_flight);
+  double avg;
+
+  if (!self->ready)
+    return FALSE;
+  if (held < self->ncpus)
+    return TRUE;
+  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
+  if (avg < 0 || held >= self->ncpus * (PP_SCHEDULER_PREFETCH_MAX + 1))
+    return FALSE;
+  /* Beyond its cores, a node prefetches no more than its share of what is
+   * queued: nodes cannot give jobs back, so an estimate that turns out
+   * wrong (fast so far, slow now) must not let one hoard them. */
+  if (held - self->ncpus >= sched->queue.length * self->ncpus /
+                                 _pp_scheduler_count_cores_locked (sched))
+    return FALSE;
+  return (held - self->ncpus) * avg < REMOTE_PREFETCH_SECONDS * self->ncpus;
+}
+
+/* On the I/O thread only: the connection belongs to it. One job a round:
+ * the local workers go first. */
+static gboolean
+pp_remote_node_take_round_locked (PpNode      *node,
+                                  PpScheduler *sched,
+                                  gboolean     idle_only)
+{
+  PpRemoteNode *self = (PpRemoteNode *) node;
+  PpJob *job;
+  guint64 *id;
+
+  if (idle_only)
+    return FALSE;
+  job = _pp_scheduler_peek_locked (sched);
+  if (job == NULL || !remote_can_take (self, sched, job))
+    return FALSE;
+
+  _pp_scheduler_hand_out_locked (sched, job, node, NULL);
+  id = g_new (guint64, 1);
+  *id = pp_job_get_id (job);
+  g_hash_table_insert (self->in_flight, id, job);
+  _pp_scheduler_started_locked (sched, job, 0);
+  _pp_message_append_job (_pp_remote_node_get_out (self), self->defined, job);
+  return TRUE;
+}
+
+static void
+pp_remote_node_flush_locked (PpNode *node)
+{
+  _pp_remote_node_flush ((PpRemoteNode *) node);
+}
+
+/* GObject ---------------------------------------------------------------- */
+
+static void
+pp_remote_node_finalize (GObject *object)
+{
+  PpRemoteNode *node = PP_REMOTE_NODE (object);
+  RemoteNode *self = REMOTE (node);
+
+  g_assert (self->connection == NULL && self->retry_source == NULL);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
-  g_main_context_unref (self->context);
-  g_hash_table_unref (self->pub.in_flight);
-  g_hash_table_unref (self->pub.defined);
-  g_free (self->address);
-  _pp_secret_free (self->secret);
-  g_free (self);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&node->in_flight, g_hash_table_unref);
+  g_clear_pointer (&node->defined, g_hash_table_unref);
+  g_clear_pointer (&node->last_error, g_free);
+  g_clear_pointer (&self->address, g_free);
+  g_clear_pointer (&self->secret, _pp_secret_free);
+
+  G_OBJECT_CLASS (pp_remote_node_parent_class)->finalize (object);
+}
+
+static void
+pp_remote_node_class_init (PpRemoteNodeClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PpNodeClass *node_class = PP_NODE_CLASS (klass);
+
+  object_class->finalize = pp_remote_node_finalize;
+  node_class->snapshot_locked = pp_remote_node_snapshot_locked;
+  node_class->dup_workers_locked = pp_remote_node_dup_workers_locked;
+  node_class->io_thread_only = TRUE;
+  node_class->count_cores_locked = pp_remote_node_count_cores_locked;
+  node_class->take_round_locked = pp_remote_node_take_round_locked;
+  node_class->flush_locked = pp_remote_node_flush_locked;
+}
+
+static void
+pp_remote_node_init (PpRemoteNode *self)
+{
+  self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }

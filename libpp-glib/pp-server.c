@@ -13,9 +13,12 @@
 #include "pp-function-private.h"
 #include "pp-io-thread-private.h"
 #include "pp-job-private.h"
+#include "pp-local-pool-private.h"
+#include "pp-messages-private.h"
 #include "pp-node-address-private.h"
 #include "pp-node-stats-private.h"
 #include "pp-remote-node-private.h"
+#include "pp-scheduler-private.h"
 #include "pp-secret.h"
 #include "pp-secret-private.h"
 #include "pp-server-private.h"
@@ -50,17 +53,11 @@
  * Since: 0.1
  */
 
-#define LOCAL_NODE        "local"
 #define MAX_SPAWN_FAILURES 3
-#define MAX_ATTEMPTS       2
-/* Pipelining: a worker may hold jobs worth this many seconds, as estimated
- * from their function's average run time, up to PREFETCH_MAX jobs. */
-#define PREFETCH_SECONDS   0.002
-#define PREFETCH_MAX       64
 /* A worker answers "undefined" at most once for each job it held when it
  * evicted the definitions they use (the job then goes again, right after
  * its "def"): more in a row means it keeps losing them. */
-#define MAX_UNDEFINED_IN_A_ROW (2 * PREFETCH_MAX + 2)
+#define MAX_UNDEFINED_IN_A_ROW (2 * PP_SCHEDULER_PREFETCH_MAX + 2)
 
 struct _PpServer
 {
@@ -85,20 +82,12 @@ struct _PpServer
   GSource      *kick_source;
   gint          kick_pending;
 
-  GMutex        lock;
-  GCond         idle_cond;
-  guint         target_workers;
-  GQueue        queue;
-  GPtrArray    *workers;
-  GPtrArray    *remotes;
-  GHashTable   *groups;
-  guint         active_jobs;
-  guint64       next_job_id;
+  PpScheduler   sched;          /* the lock, the queue, the counts */
+  PpLocalPool  *pool;
+  GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
+  GPtrArray    *nodes;          /* the pool, then the remotes */
   gint64        last_submit_time;
   guint         next_worker_number;
-  guint64       njobs;
-  double        time_sum;
-  GPtrArray    *graveyard;
 
   /* Batched completion (see _pp_server_set_finished_func()) */
   PpServerFinishedFunc finished_func;
@@ -110,6 +99,16 @@ struct _PpServer
   GMainContext *creator_context;
   GSource      *events_source;
   GArray       *events;
+
+  /* The nodes as a GListModel, in the creator's thread; PpNode::notify
+   * there, at most every NODES_NOTIFY_USEC */
+  GThread      *creator_thread;
+  GListStore   *store;
+  GSource      *nodes_source;
+  GPtrArray    *departed;       /* removed nodes, to notify */
+  gboolean      nodes_armed;
+  gint64        nodes_notified_at;
+
   guint         spawn_failures;
   gboolean      destroyed;
 };
@@ -146,12 +145,13 @@ enum {
 static void pp_server_initable_iface_init (GInitableIface *iface);
 static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
 static void worker_batch_done_cb (PpWorker *worker, gpointer data);
-static gboolean has_idle_worker_locked (PpServer *self);
 static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
 static void remote_ready_cb (PpRemoteNode *node, gpointer data);
 static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
 static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
-static gboolean frame_flag (PpFrame *frame, const char *member);
+static void remote_failed_cb (PpRemoteNode *node, const GError *error, gboolean refused,
+                              gpointer data);
+static void nodes_changed_locked (PpServer *self);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, pp_server_initable_iface_init))
@@ -169,40 +169,13 @@ static const PpRemoteNodeCallbacks remote_callbacks = {
   remote_ready_cb,
   remote_frame_cb,
   remote_lost_cb,
+  remote_failed_cb,
 };
 
 static guint
 resolve_ncpus (int ncpus)
 {
   return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
-}
-
-/* Releasing jobs -------------------------------------------------------- */
-
-/* Drops the server's reference to @job later, from a caller's thread and
- * without the lock: the last reference may be a language binding's, whose
- * release takes that language's lock (Python's GIL) — never to be taken on
- * the I/O thread or under our lock. */
-static void
-release_job_locked (PpServer *self,
-                    PpJob    *job)
-{
-  g_ptr_array_add (self->graveyard, job);
-}
-
-/* Called by public entry points, on the caller's thread. */
-static void
-empty_graveyard (PpServer *self)
-{
-  g_autoptr(GPtrArray) dead = NULL;
-
-  g_mutex_lock (&self->lock);
-  if (self->graveyard->len > 0)
-    {
-      dead = g_steal_pointer (&self->graveyard);
-      self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
-    }
-  g_mutex_unlock (&self->lock);
 }
 
 /* The link jobs keep ------------------------------------------------------ */
@@ -262,22 +235,7 @@ server_link_clear (PpServerLink *link)
   g_mutex_unlock (&link->lock);
 }
 
-/* Group bookkeeping ------------------------------------------------------ */
-
-static void
-count_job_locked (PpServer   *self,
-                  const char *group)
-{
-  guint *count = g_hash_table_lookup (self->groups, group);
-
-  if (count == NULL)
-    {
-      count = g_new0 (guint, 1);
-      g_hash_table_insert (self->groups, g_strdup (group), count);
-    }
-  (*count)++;
-  self->active_jobs++;
-}
+/* Job events ------------------------------------------------------------ */
 
 /* Queues a job-started or job-finished emission, if anyone listens. */
 static void
@@ -310,46 +268,24 @@ notify_finished_locked (PpServer *self,
     g_source_set_ready_time (self->finished_source, 0);
 }
 
-/* Called once per job, when it finishes. */
+/* Every job that starts, under the lock. */
 static void
-uncount_job_locked (PpServer *self,
-                    PpJob    *job)
+job_started_locked_cb (PpJob    *job,
+                       guint     pid,
+                       gpointer  data)
 {
-  const char *group = pp_job_get_group (job);
-  guint *count = g_hash_table_lookup (self->groups, group);
-  gboolean group_done;
+  push_event_locked (data, job, pid, TRUE);
+}
 
-  g_assert (count != NULL && *count > 0 && self->active_jobs > 0);
-  group_done = --(*count) == 0;
-  if (group_done)
-    g_hash_table_remove (self->groups, group);
-  self->active_jobs--;
-  if (group_done || self->active_jobs == 0)
-    g_cond_broadcast (&self->idle_cond);
+/* Every job that finishes, under the lock. */
+static void
+job_finished_locked_cb (PpJob    *job,
+                        gpointer  data)
+{
+  PpServer *self = data;
+
   notify_finished_locked (self, job);
   push_event_locked (self, job, 0, FALSE);
-}
-
-/* Fails @job with @error (taken) unless it already finished. Finishing and
- * counting happen under the lock together, so pp_server_wait() never
- * returns before its jobs are finished, nor a job before the counts. */
-static void
-fail_job_locked (PpServer *self,
-                 PpJob    *job,
-                 GError   *error)
-{
-  if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, NULL, -1))
-    uncount_job_locked (self, job);
-}
-
-static void
-fail_job (PpServer *self,
-          PpJob    *job,
-          GError   *error)
-{
-  g_mutex_lock (&self->lock);
-  fail_job_locked (self, job, error);
-  g_mutex_unlock (&self->lock);
 }
 
 /* The kick: wakes the I/O thread to hand out jobs and resize the pool ---- */
@@ -404,7 +340,7 @@ spawn_worker_locked (PpServer *self)
   g_assert (_pp_io_thread_is_current (self->io));
   worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
                              self->working_directory, self->max_payload_size,
-                             _pp_io_thread_get_context (self->io), &self->lock,
+                             _pp_io_thread_get_context (self->io), &self->sched.lock,
                              &worker_callbacks, self, &error);
   if (worker == NULL)
     {
@@ -413,23 +349,8 @@ spawn_worker_locked (PpServer *self)
       return FALSE;
     }
   send_env (self, worker);
-  g_ptr_array_add (self->workers, worker);
+  g_ptr_array_add (self->pool->workers, worker);
   return TRUE;
-}
-
-static guint
-count_live_workers_locked (PpServer *self)
-{
-  guint live = 0;
-
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-
-      if (!worker->dead && !worker->retiring)
-        live++;
-    }
-  return live;
 }
 
 static void
@@ -445,16 +366,16 @@ retire_worker_locked (PpWorker *worker)
 static void
 reconcile_pool_locked (PpServer *self)
 {
-  guint live = count_live_workers_locked (self);
+  guint live = _pp_local_pool_count_live_locked (self->pool);
 
-  while (live < self->target_workers && self->spawn_failures < MAX_SPAWN_FAILURES &&
+  while (live < self->pool->target && self->spawn_failures < MAX_SPAWN_FAILURES &&
          spawn_worker_locked (self))
     live++;
 
-  for (guint pass = 0; pass < 2 && live > self->target_workers; pass++)
-    for (guint i = self->workers->len; i > 0 && live > self->target_workers; i--)
+  for (guint pass = 0; pass < 2 && live > self->pool->target; pass++)
+    for (guint i = self->pool->workers->len; i > 0 && live > self->pool->target; i--)
       {
-        PpWorker *worker = g_ptr_array_index (self->workers, i - 1);
+        PpWorker *worker = g_ptr_array_index (self->pool->workers, i - 1);
         gboolean idle = g_queue_is_empty (&worker->in_flight);
 
         if (worker->dead || worker->retiring || (pass == 0 && !idle))
@@ -466,244 +387,12 @@ reconcile_pool_locked (PpServer *self)
 
 /* Scheduling ------------------------------------------------------------- */
 
-static gboolean
-worker_can_take (PpServer *self,
-                 PpWorker *worker,
-                 PpJob    *job)
-{
-  guint held = worker->in_flight.length;
-  double avg;
-
-  if (worker->dead || worker->retiring)
-    return FALSE;
-  if (held == 0)
-    return TRUE;
-  if (self->restart)
-    return FALSE;
-  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
-  if (avg < 0)
-    return FALSE;
-  return held < PREFETCH_MAX && held * avg < PREFETCH_SECONDS;
-}
-
-/* Appends @job to @out, after its function's definition if @defined (the
- * keys that peer has) lacks it. */
-static void
-encode_job (GByteArray *out,
-            GHashTable *defined,
-            PpJob      *job)
-{
-  PpFunction *function = pp_job_get_function (job);
-  const char *key = pp_function_get_key (function);
-  g_autoptr(GBytes) args = _pp_job_get_args (job);
-  char header[160];
-  int len;
-
-  if (!g_hash_table_contains (defined, key))
-    {
-      g_autoptr(JsonObject) def = json_object_new ();
-      JsonArray *modules = json_array_new ();
-      const char * const *names = pp_function_get_modules (function);
-      const char *source = pp_function_get_source (function);
-
-      for (guint i = 0; names[i] != NULL; i++)
-        json_array_add_string_element (modules, names[i]);
-      json_object_set_string_member (def, "t", "def");
-      json_object_set_string_member (def, "key", key);
-      json_object_set_string_member (def, "name", pp_function_get_name (function));
-      json_object_set_array_member (def, "modules", modules);
-      _pp_frame_append_json (out, def, source, strlen (source));
-      g_hash_table_add (defined, g_strdup (key));
-    }
-
-  len = g_snprintf (header, sizeof header,
-                    "{\"t\":\"job\",\"id\":%" G_GUINT64_FORMAT ",\"key\":\"%s\",\"fmt\":\"%s\"}",
-                    pp_job_get_id (job), key,
-                    pp_payload_format_to_string (pp_job_get_format (job)));
-  g_assert (len > 0 && (gsize) len < sizeof header);
-  _pp_frame_append (out, header, len,
-                    args ? g_bytes_get_data (args, NULL) : NULL,
-                    args ? g_bytes_get_size (args) : 0);
-}
-
-static gboolean
-assign_next_locked (PpServer *self,
-                    PpWorker *worker)
-{
-  PpJob *job;
-
-  while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
-    release_job_locked (self, g_queue_pop_head (&self->queue));
-  if (job == NULL || !worker_can_take (self, worker, job))
-    return FALSE;
-
-  g_queue_pop_head (&self->queue);
-  _pp_job_set_slot (job, worker);
-  _pp_job_set_running (job, LOCAL_NODE);
-  g_queue_push_tail (&worker->in_flight, job);
-  if (worker->in_flight.length == 1)
-    push_event_locked (self, job, worker->pid, TRUE);
-  encode_job (_pp_worker_get_out (worker), worker->defined, job);
-  return TRUE;
-}
-
-/* Remote nodes: kept busy on every core, plus a prefetch of short jobs
- * (up to REMOTE_PREFETCH_SECONDS of estimated work per core) to cover the
- * network round trip. */
-#define REMOTE_PREFETCH_SECONDS 0.01
-
-/* Every core that can run jobs: live local workers and ready nodes'. */
-static guint
-count_cores_locked (PpServer *self)
-{
-  guint cores = count_live_workers_locked (self);
-
-  for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      cores += node->ready ? node->ncpus : 0;
-    }
-  return MAX (cores, 1);
-}
-
-static gboolean
-remote_can_take (PpServer     *self,
-                 PpRemoteNode *node,
-                 PpJob        *job)
-{
-  guint held = g_hash_table_size (node->in_flight);
-  double avg;
-
-  if (!node->ready)
-    return FALSE;
-  if (held < node->ncpus)
-    return TRUE;
-  avg = _pp_function_get_avg_run_time (pp_job_get_function (job));
-  if (avg < 0 || held >= node->ncpus * (PREFETCH_MAX + 1))
-    return FALSE;
-  /* Beyond its cores, a node prefetches no more than its share of what is
-   * queued: nodes cannot give jobs back, so an estimate that turns out
-   * wrong (fast so far, slow now) must not let one hoard them. */
-  if (held - node->ncpus >= self->queue.length * node->ncpus / count_cores_locked (self))
-    return FALSE;
-  return (held - node->ncpus) * avg < REMOTE_PREFETCH_SECONDS * node->ncpus;
-}
-
-/* On the I/O thread only: a node's connection belongs to it. */
-static gboolean
-assign_next_remote_locked (PpServer     *self,
-                           PpRemoteNode *node)
-{
-  PpJob *job;
-  guint64 *id;
-
-  while ((job = g_queue_peek_head (&self->queue)) != NULL && pp_job_is_finished (job))
-    release_job_locked (self, g_queue_pop_head (&self->queue));
-  if (job == NULL || !remote_can_take (self, node, job))
-    return FALSE;
-
-  g_queue_pop_head (&self->queue);
-  _pp_job_set_slot (job, node);
-  _pp_job_set_running (job, _pp_remote_node_get_address (node));
-  id = g_new (guint64, 1);
-  *id = pp_job_get_id (job);
-  g_hash_table_insert (node->in_flight, id, job);
-  push_event_locked (self, job, 0, TRUE);
-  encode_job (_pp_remote_node_get_out (node), node->defined, job);
-  return TRUE;
-}
-
-/* Hands queued jobs to workers: idle workers first, then one job per worker
- * per round, so that jobs spread. */
-static void
-dispatch_locked (PpServer *self)
-{
-  gboolean progress = TRUE;
-
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-
-      if (g_queue_is_empty (&worker->in_flight))
-        assign_next_locked (self, worker);
-    }
-  while (progress && !g_queue_is_empty (&self->queue))
-    {
-      progress = FALSE;
-      for (guint i = 0; i < self->workers->len; i++)
-        progress |= assign_next_locked (self, g_ptr_array_index (self->workers, i));
-      for (guint i = 0; self->io && _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
-        progress |= assign_next_remote_locked (self, g_ptr_array_index (self->remotes, i));
-    }
-}
-
-/* The last job @worker holds but has not started, unless it was stolen. */
-static PpJob *
-find_stealable (PpWorker *worker)
-{
-  for (GList *l = worker->in_flight.tail; l != NULL && l != worker->in_flight.head; l = l->prev)
-    {
-      PpJob *job = l->data;
-
-      if (_pp_job_get_slot (job) == worker && !pp_job_is_finished (job))
-        return job;
-    }
-  return NULL;
-}
-
-static void
-encode_skip (PpWorker *worker,
-             PpJob    *job)
-{
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"skip\",\"id\":%" G_GUINT64_FORMAT "}",
-                        pp_job_get_id (job));
-
-  _pp_frame_append (_pp_worker_get_out (worker), header, len, NULL, 0);
-}
-
-/* Work stealing: with the queue empty, an idle worker takes the last
- * unstarted job of the worker that holds the most, which is told to skip it.
- * The job stays in both in-flight lists; the first result wins. */
-static void
-steal_locked (PpServer *self)
-{
-  for (guint i = 0; i < self->workers->len && g_queue_is_empty (&self->queue); i++)
-    {
-      PpWorker *thief = g_ptr_array_index (self->workers, i);
-      PpWorker *victim = NULL;
-      PpJob *job;
-
-      if (thief->dead || thief->retiring || !g_queue_is_empty (&thief->in_flight))
-        continue;
-      for (guint j = 0; j < self->workers->len; j++)
-        {
-          PpWorker *other = g_ptr_array_index (self->workers, j);
-
-          if (!other->dead && other->in_flight.length > 1 &&
-              (victim == NULL || other->in_flight.length > victim->in_flight.length))
-            victim = other;
-        }
-      if (victim == NULL || (job = find_stealable (victim)) == NULL)
-        return;
-      encode_skip (victim, job);
-      _pp_job_set_slot (job, thief);
-      g_queue_push_tail (&thief->in_flight, g_object_ref (job));
-      push_event_locked (self, job, thief->pid, TRUE);
-      encode_job (_pp_worker_get_out (thief), thief->defined, job);
-    }
-}
-
 static void
 dispatch_and_flush_locked (PpServer *self)
 {
-  dispatch_locked (self);
-  steal_locked (self);
-  for (guint i = 0; i < self->workers->len; i++)
-    _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
-  for (guint i = 0; _pp_io_thread_is_current (self->io) && i < self->remotes->len; i++)
-    _pp_remote_node_flush (g_ptr_array_index (self->remotes, i));
+  nodes_changed_locked (self);
+  _pp_scheduler_dispatch_locked (&self->sched, self->nodes,
+                                 self->io != NULL && _pp_io_thread_is_current (self->io));
 }
 
 static gboolean
@@ -712,13 +401,13 @@ kick_cb (gpointer data)
   PpServer *self = data;
 
   g_atomic_int_set (&self->kick_pending, FALSE);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (!self->destroyed)
     {
       reconcile_pool_locked (self);
       dispatch_and_flush_locked (self);
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   return G_SOURCE_CONTINUE;
 }
@@ -735,122 +424,31 @@ should_send_directly_locked (PpServer *self)
   gboolean burst = now - self->last_submit_time < BURST_GAP_USEC;
 
   self->last_submit_time = now;
-  return !burst && self->queue.length == 1 && has_idle_worker_locked (self);
-}
-
-/* Whether a worker sits idle. */
-static gboolean
-has_idle_worker_locked (PpServer *self)
-{
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-
-      if (!worker->dead && !worker->retiring && g_queue_is_empty (&worker->in_flight))
-        return TRUE;
-    }
-  return FALSE;
+  return !burst && self->sched.queue.length == 1 && _pp_local_pool_has_idle_locked (self->pool);
 }
 
 /* Results ---------------------------------------------------------------- */
 
-static GError *
-job_error_from_frame (PpJob   *job,
-                      PpFrame *frame)
-{
-  const char *type = _pp_frame_get_string (frame, "etype");
-  const char *message = _pp_frame_get_string (frame, "emsg");
-  JsonNode *compile = json_object_get_member (frame->header, "compile");
-  gboolean compile_error = compile != NULL && JSON_NODE_HOLDS_VALUE (compile) &&
-                           json_node_get_boolean (compile);
-
-  JsonNode *crashed = json_object_get_member (frame->header, "crashed");
-  g_autofree char *node = NULL;
-
-  if (crashed != NULL && JSON_NODE_HOLDS_VALUE (crashed) && json_node_get_boolean (crashed))
-    {
-      node = pp_job_dup_node (job);
-      return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED, "On node %s: %s",
-                          node, message ? message : "its worker crashed");
-    }
-  return g_error_new (PP_ERROR, compile_error ? PP_ERROR_COMPILE : PP_ERROR_JOB_RAISED,
-                      "%s in job %" G_GUINT64_FORMAT " (%s): %s",
-                      type ? type : "Exception", pp_job_get_id (job),
-                      pp_function_get_name (pp_job_get_function (job)),
-                      message ? message : "");
-}
-
-/* Every number and flag of a result, checked before any of it is used; the
- * error names the member that does not fit. */
-#define MAX_RUN_TIME 1e9
-
-static gboolean
-check_result (PpFrame  *frame,
-              gint64   *id,
-              GError  **error)
-{
-  static const char * const flags[] = { "ok", "skipped", "cancelled", "compile", "crashed",
-                                         "undefined" };
-  gboolean flag;
-  double run_time;
-  gint64 olen;
-
-  if (!_pp_frame_get_int64 (frame, "id", 0, G_MAXINT64, id, error))
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
-    if (_pp_frame_has (frame, flags[i]) && !_pp_frame_get_bool (frame, flags[i], &flag, error))
-      return FALSE;
-  if (_pp_frame_has (frame, "time") &&
-      !_pp_frame_get_double (frame, "time", 0, MAX_RUN_TIME, &run_time, error))
-    return FALSE;
-  return !_pp_frame_has (frame, "olen") ||
-         _pp_frame_get_int64 (frame, "olen", 0, g_bytes_get_size (frame->body), &olen, error);
-}
-
-/* Only for members check_result() accepted. */
-static double
-frame_double (PpFrame    *frame,
-              const char *member)
-{
-  JsonNode *node = json_object_get_member (frame->header, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return -1;
-  return json_node_get_double (node);
-}
-
-/* Splits a result body into the captured output and the payload. */
-static GBytes *
-split_body (PpFrame  *frame,
-            char    **output)
-{
-  gsize size = g_bytes_get_size (frame->body);
-  gint64 olen = _pp_frame_get_int (frame, "olen", 0);
-
-  *output = NULL;
-  if (olen <= 0 || (guint64) olen > size)
-    return g_bytes_ref (frame->body);
-  *output = g_utf8_make_valid (g_bytes_get_data (frame->body, NULL), olen);
-  return g_bytes_new_from_bytes (frame->body, olen, size - olen);
-}
-
+/* Returns whether @job finished now; *@failed whether it failed. */
 static gboolean
 complete_job (PpServer *self,
               PpJob    *job,
-              PpFrame  *frame)
+              PpFrame  *frame,
+              gboolean *failed)
 {
   JsonNode *ok = json_object_get_member (frame->header, "ok");
-  double run_time = frame_double (frame, "time");
+  double run_time = _pp_message_get_run_time (frame);
   char *output = NULL;
-  g_autoptr(GBytes) payload = split_body (frame, &output);
+  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &output);
 
   _pp_job_add_attempt (job);
   if (run_time >= 0)
     _pp_function_add_run_time (pp_job_get_function (job), run_time);
-  if (ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok))
+  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
+  if (!*failed)
     return _pp_job_succeed (job, payload, output, run_time);
 
-  return _pp_job_fail (job, job_error_from_frame (job, frame),
+  return _pp_job_fail (job, _pp_message_result_error (job, frame),
                        _pp_frame_get_string (frame, "etype"),
                        _pp_frame_get_string (frame, "emsg"),
                        _pp_frame_get_string (frame, "tb"),
@@ -865,16 +463,8 @@ next_started_locked (PpServer *self,
 {
   PpJob *next = g_queue_peek_head (&worker->in_flight);
 
-  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_slot (next) == worker)
+  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == worker)
     push_event_locked (self, next, worker->pid, TRUE);
-}
-
-static gboolean
-is_skipped (PpFrame *frame)
-{
-  JsonNode *skipped = json_object_get_member (frame->header, "skipped");
-
-  return skipped != NULL && JSON_NODE_HOLDS_VALUE (skipped) && json_node_get_boolean (skipped);
 }
 
 /* The worker answered @job (just taken from its in-flight list) with
@@ -890,10 +480,10 @@ redefine_locked (PpServer *self,
   const char *key = pp_function_get_key (pp_job_get_function (job));
 
   g_hash_table_remove (worker->defined, key);
-  if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
+  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
     return FALSE;
   g_queue_push_tail (&worker->in_flight, job);
-  encode_job (_pp_worker_get_out (worker), worker->defined, job);
+  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
   return TRUE;
 }
 
@@ -904,19 +494,19 @@ handle_result (PpServer *self,
 {
   PpJob *job = g_queue_peek_head (&worker->in_flight);
   g_autoptr(GError) error = NULL;
-  gboolean undefined;
+  gboolean undefined, failed = FALSE;
   double run_time;
   gint64 id;
 
-  if (!check_result (frame, &id, &error))
+  if (!_pp_message_check_result (frame, &id, &error))
     {
       g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
 
       _pp_worker_kill (worker, reason);
       return;
     }
-  run_time = MAX (frame_double (frame, "time"), 0);
-  undefined = frame_flag (frame, "undefined");
+  run_time = MAX (_pp_message_get_run_time (frame), 0);
+  undefined = _pp_message_get_flag (frame, "undefined");
   if (job == NULL || (guint64) id != pp_job_get_id (job))
     {
       _pp_worker_kill (worker, "answered a job it was not given");
@@ -929,24 +519,26 @@ handle_result (PpServer *self,
       return;
     }
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   g_queue_pop_head (&worker->in_flight);
   if (undefined && redefine_locked (self, worker, job))
     {
       next_started_locked (self, worker);
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
       return;
     }
-  if (_pp_job_get_slot (job) == worker)
-    _pp_job_set_slot (job, NULL);
-  if (!undefined && !is_skipped (frame) && complete_job (self, job, frame))
+  if (_pp_job_get_worker (job) == worker)
+    _pp_job_set_holder (job, NULL, NULL);
+  if (!undefined && !_pp_message_get_flag (frame, "skipped") && complete_job (self, job, frame, &failed))
     {
-      uncount_job_locked (self, job);
+      _pp_scheduler_job_done_locked (&self->sched, job);
       worker->jobs_done++;
       worker->busy_time += run_time;
-      self->njobs++;
-      self->time_sum += run_time;
+      self->pool->njobs++;
+      self->pool->nfailed += failed;
+      self->pool->time_sum += run_time;
     }
+  nodes_changed_locked (self);
   next_started_locked (self, worker);
   if (self->restart)
     worker->retiring = TRUE;
@@ -955,8 +547,8 @@ handle_result (PpServer *self,
       _pp_worker_close (worker);
       kick (self);
     }
-  release_job_locked (self, job);
-  g_mutex_unlock (&self->lock);
+  _pp_scheduler_release_locked (&self->sched, job);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* After each read, hand out jobs to the workers that freed up. */
@@ -966,10 +558,10 @@ worker_batch_done_cb (PpWorker *worker,
 {
   PpServer *self = data;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (!self->destroyed)
     dispatch_and_flush_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 static void
@@ -985,25 +577,16 @@ worker_frame_cb (PpWorker *worker,
     handle_result (self, worker, frame);
   else if (g_strcmp0 (type, "hello") == 0)
     {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->sched.lock);
       worker->said_hello = TRUE;
       self->spawn_failures = 0;
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
     }
   else
     _pp_worker_kill (worker, "sent a frame of unknown type");
 }
 
 /* Remote nodes ----------------------------------------------------------- */
-
-static gboolean
-frame_flag (PpFrame    *frame,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (frame->header, member);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_boolean (node);
-}
 
 static void
 remote_ready_cb (PpRemoteNode *node,
@@ -1012,9 +595,13 @@ remote_ready_cb (PpRemoteNode *node,
   PpServer *self = data;
 
   g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   node->ready = TRUE;
-  g_mutex_unlock (&self->lock);
+  node->was_ready = TRUE;
+  node->refused = FALSE;
+  g_clear_pointer (&node->last_error, g_free);
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
   kick (self);
 }
 
@@ -1036,40 +623,44 @@ handle_remote_result (PpServer     *self,
                       PpFrame      *frame)
 {
   g_autoptr(GError) error = NULL;
+  gboolean failed = FALSE;
   double run_time = 0;
   gint64 id = -1;
   PpJob *job;
 
   /* A malformed result fails its job; one without a valid id is dropped. */
-  if (!check_result (frame, &id, &error))
+  if (!_pp_message_check_result (frame, &id, &error))
     g_warning ("Node %s sent a malformed result: %s", _pp_remote_node_get_address (node),
                error->message);
   else
-    run_time = MAX (frame_double (frame, "time"), 0);
-  g_mutex_lock (&self->lock);
+    run_time = MAX (_pp_message_get_run_time (frame), 0);
+  g_mutex_lock (&self->sched.lock);
   job = g_hash_table_lookup (node->in_flight, &id);
-  if (job != NULL && frame_flag (frame, "undefined"))
+  if (job != NULL && _pp_message_get_flag (frame, "undefined"))
     {
       /* The node's cache of definitions is bounded: it forgot this one.
        * Define it again and send the job again. */
       g_hash_table_remove (node->defined, pp_function_get_key (pp_job_get_function (job)));
-      encode_job (_pp_remote_node_get_out (node), node->defined, job);
+      _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
     }
   else if (job != NULL)
     {
       g_hash_table_remove (node->in_flight, &id);
-      if (_pp_job_get_slot (job) == node)
-        _pp_job_set_slot (job, NULL);
+      if (_pp_job_get_node (job) == (PpNode *) node)
+        _pp_job_set_holder (job, NULL, NULL);
+      failed = error != NULL;
       if (error != NULL ? fail_malformed (node, job, error)
-                        : !frame_flag (frame, "cancelled") && complete_job (self, job, frame))
+                        : !_pp_message_get_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
         {
-          uncount_job_locked (self, job);
+          _pp_scheduler_job_done_locked (&self->sched, job);
           node->njobs++;
+          node->nfailed += failed;
           node->time_sum += run_time;
         }
-      release_job_locked (self, job);
+      _pp_scheduler_release_locked (&self->sched, job);
     }
-  g_mutex_unlock (&self->lock);
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
   /* Unknown ids are late answers for jobs taken back when the node was
    * lost: dropped. */
   kick (self);
@@ -1099,7 +690,7 @@ compare_job_ids (gconstpointer a,
   return ia < ib ? -1 : ia > ib;
 }
 
-/* Takes back the jobs a node held: to the front of the queue, in order. */
+/* Takes back the jobs a remote node held. */
 static void
 take_back_jobs_locked (PpServer     *self,
                        PpRemoteNode *node)
@@ -1113,20 +704,7 @@ take_back_jobs_locked (PpServer     *self,
     g_ptr_array_add (jobs, job);
   g_hash_table_remove_all (node->in_flight);
   g_ptr_array_sort (jobs, compare_job_ids);
-  for (guint i = jobs->len; i > 0; i--)
-    {
-      PpJob *taken = g_ptr_array_index (jobs, i - 1);
-
-      if (_pp_job_get_slot (taken) == node)
-        _pp_job_set_slot (taken, NULL);
-      if (pp_job_is_finished (taken))
-        {
-          release_job_locked (self, taken);
-          continue;
-        }
-      _pp_job_set_queued (taken);
-      g_queue_push_head (&self->queue, taken);
-    }
+  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
   g_hash_table_remove_all (node->defined);
 }
 
@@ -1138,32 +716,99 @@ remote_lost_cb (PpRemoteNode *node,
   PpServer *self = data;
   guint n;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   node->ready = FALSE;
+  /* With the state: never "lost" without why. */
+  g_free (node->last_error);
+  node->last_error = g_strdup (error ? error->message : "the connection was closed");
   n = g_hash_table_size (node->in_flight);
   take_back_jobs_locked (self, node);
-  g_mutex_unlock (&self->lock);
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
 
   g_warning ("Node %s lost (%s); %u jobs go back to the queue",
              _pp_remote_node_get_address (node), error ? error->message : "closed", n);
   kick (self);
 }
 
-static gboolean
-start_remotes_cb (gpointer data)
+static void
+remote_failed_cb (PpRemoteNode *node,
+                  const GError *error,
+                  gboolean      refused,
+                  gpointer      data)
 {
   PpServer *self = data;
 
-  for (guint i = 0; i < self->remotes->len; i++)
-    _pp_remote_node_start (g_ptr_array_index (self->remotes, i));
+  g_mutex_lock (&self->sched.lock);
+  node->refused = refused;
+  g_free (node->last_error);
+  node->last_error = g_strdup (error ? error->message : "the connection was closed");
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
+}
+
+/* Adding and removing nodes ---------------------------------------------- */
+
+static gboolean
+start_remote_cb (gpointer data)
+{
+  _pp_remote_node_start (data);
   return G_SOURCE_REMOVE;
+}
+
+/* A node for @address ("host:port"), connected from the I/O thread. */
+static PpRemoteNode *
+add_remote_locked (PpServer   *self,
+                   const char *address)
+{
+  const char *secret = self->secret ? self->secret : g_getenv ("PP_SECRET");
+  PpRemoteNode *node = _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
+                                            self->max_payload_size,
+                                            _pp_io_thread_get_context (self->io),
+                                            &remote_callbacks, self);
+
+  _pp_node_attach (PP_NODE (node), self->link, &self->sched.lock);
+  _pp_node_reset_notified_locked (PP_NODE (node));
+  g_ptr_array_add (self->remotes, node);
+  g_ptr_array_add (self->nodes, node);
+  nodes_changed_locked (self);
+  g_main_context_invoke_full (_pp_io_thread_get_context (self->io), G_PRIORITY_DEFAULT,
+                              start_remote_cb, g_object_ref (node), g_object_unref);
+  return node;
+}
+
+static PpRemoteNode *
+find_remote_locked (PpServer   *self,
+                    const char *address)
+{
+  for (guint i = 0; i < self->remotes->len; i++)
+    {
+      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
+
+      if (g_str_equal (_pp_remote_node_get_address (node), address))
+        return node;
+    }
+  return NULL;
+}
+
+/* Unties @node (already out of the list) from the server: its jobs go back
+ * to the front of the queue, its figures freeze, and it is notified as
+ * removed. */
+static void
+detach_remote_locked (PpServer     *self,
+                      PpRemoteNode *node)
+{
+  take_back_jobs_locked (self, node);
+  node->ready = FALSE;
+  _pp_node_detach_locked (PP_NODE (node), PP_NODE_STATE_REMOVED);
+  g_ptr_array_add (self->departed, g_object_ref (node));
+  nodes_changed_locked (self);
 }
 
 static void
 create_remotes (PpServer *self)
 {
-  const char *secret = self->secret ? self->secret : g_getenv ("PP_SECRET");
-
+  g_mutex_lock (&self->sched.lock);
   for (guint i = 0; self->ppservers != NULL && self->ppservers[i] != NULL; i++)
     {
       const char *address = self->ppservers[i];
@@ -1178,14 +823,9 @@ create_remotes (PpServer *self)
 
       if (host_and_port == NULL)  /* refused by check_ppservers() */
         continue;
-      g_ptr_array_add (self->remotes,
-                       _pp_remote_node_new (host_and_port, secret, self->use_tls, self->socket_timeout,
-                                            self->max_payload_size,
-                                            _pp_io_thread_get_context (self->io),
-                                            &remote_callbacks, self));
+      add_remote_locked (self, host_and_port);
     }
-  if (self->remotes->len > 0)
-    g_main_context_invoke (_pp_io_thread_get_context (self->io), start_remotes_cb, self);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* Worker death ----------------------------------------------------------- */
@@ -1202,38 +842,20 @@ crash_error (PpWorker   *worker,
                       pp_function_get_name (pp_job_get_function (job)));
 }
 
-/* Puts a dead worker's jobs back at the front of the queue, in order. The
- * one it was running (the oldest, if the worker ever started) uses up one
- * attempt; after the last it fails. */
+/* Takes back a dead worker's jobs. The one it was running (the oldest, if
+ * the worker ever started) uses up one attempt. */
 static void
 requeue_jobs_locked (PpServer   *self,
                      PpWorker   *worker,
                      const char *reason)
 {
-  PpJob *job;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  PpJob *charged = worker->said_hello ? g_queue_peek_head (&worker->in_flight) : NULL;
 
-  while ((job = g_queue_pop_tail (&worker->in_flight)) != NULL)
-    {
-      gboolean running = worker->said_hello && g_queue_is_empty (&worker->in_flight);
-
-      if (pp_job_is_finished (job) || _pp_job_get_slot (job) != worker)
-        {
-          /* Done, or stolen: another worker runs it. */
-          release_job_locked (self, job);
-          continue;
-        }
-      _pp_job_set_slot (job, NULL);
-      if (running && _pp_job_add_attempt (job) >= MAX_ATTEMPTS)
-        {
-          fail_job_locked (self, job, crash_error (worker, job, reason));
-          release_job_locked (self, job);
-        }
-      else
-        {
-          _pp_job_set_queued (job);
-          g_queue_push_head (&self->queue, job);
-        }
-    }
+  for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
+    g_ptr_array_add (jobs, job);
+  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) self->pool, worker, jobs, charged,
+                    charged ? crash_error (worker, charged, reason) : NULL, &self->pool->nfailed);
 }
 
 static GError *
@@ -1254,17 +876,18 @@ worker_died_cb (PpWorker   *worker,
   GQueue doomed = G_QUEUE_INIT;
   gboolean expected;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
   if (!worker->said_hello && !expected)
     self->spawn_failures++;
   requeue_jobs_locked (self, worker, reason);
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
-    doomed = self->queue, g_queue_init (&self->queue);
-  g_ptr_array_remove (self->workers, worker);
-  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; release_job_locked (self, job))
-    fail_job_locked (self, job, spawn_failure_error (self, reason));
-  g_mutex_unlock (&self->lock);
+    doomed = self->sched.queue, g_queue_init (&self->sched.queue);
+  g_ptr_array_remove (self->pool->workers, worker);
+  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
+    _pp_scheduler_fail_job_locked (&self->sched, job, spawn_failure_error (self, reason));
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!expected)
     g_debug ("Worker %d %s", worker->pid, reason);
@@ -1282,10 +905,10 @@ deliver_events_cb (gpointer data)
   PpServer *self = data;
   g_autoptr(GArray) events = NULL;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   events = g_steal_pointer (&self->events);
   self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -1312,6 +935,116 @@ clear_events (PpServer *self)
   g_clear_pointer (&self->creator_context, g_main_context_unref);
 }
 
+/* The nodes' model and notifications ----------------------------------- */
+
+/* At most this often, PpNode::notify in the creator's context. */
+#define NODES_NOTIFY_USEC (G_USEC_PER_SEC / 4)
+
+/* Something about a node changed: cheap enough for every job, and only the
+ * first change after a notification wakes the creator's context. */
+static void
+nodes_changed_locked (PpServer *self)
+{
+  if (self->nodes_armed || self->nodes_source == NULL)
+    return;
+  self->nodes_armed = TRUE;
+  g_source_set_ready_time (self->nodes_source,
+                           MAX (g_get_monotonic_time (), self->nodes_notified_at + NODES_NOTIFY_USEC));
+}
+
+/* The local pool, then the remote nodes in the order they were added. */
+static GPtrArray *
+list_nodes_locked (PpServer *self)
+{
+  GPtrArray *nodes = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (nodes, g_object_ref (self->pool));
+  for (guint i = 0; i < self->remotes->len; i++)
+    g_ptr_array_add (nodes, g_object_ref (g_ptr_array_index (self->remotes, i)));
+  return nodes;
+}
+
+/* In the creator's thread: the model follows @nodes. */
+static void
+sync_store (PpServer  *self,
+            GPtrArray *nodes)
+{
+  GListModel *model = G_LIST_MODEL (self->store);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(PpNode) node = g_list_model_get_item (model, i - 1);
+
+      if (!g_ptr_array_find (nodes, node, NULL))
+        g_list_store_remove (self->store, i - 1);
+    }
+  for (guint i = 0; i < nodes->len; i++)
+    if (!g_list_store_find (self->store, g_ptr_array_index (nodes, i), NULL))
+      g_list_store_append (self->store, g_ptr_array_index (nodes, i));
+}
+
+/* The model changes in the creator's thread at once, elsewhere at the
+ * next notification. */
+static void
+sync_store_if_creator (PpServer *self)
+{
+  g_autoptr(GPtrArray) nodes = NULL;
+
+  if (g_thread_self () != self->creator_thread)
+    return;
+  g_mutex_lock (&self->sched.lock);
+  nodes = list_nodes_locked (self);
+  g_mutex_unlock (&self->sched.lock);
+  sync_store (self, nodes);
+}
+
+static gboolean
+notify_nodes_cb (gpointer data)
+{
+  PpServer *self = data;
+  g_autoptr(GPtrArray) nodes = NULL;
+  g_autoptr(GPtrArray) departed = NULL;
+
+  g_mutex_lock (&self->sched.lock);
+  self->nodes_armed = FALSE;
+  self->nodes_notified_at = g_get_monotonic_time ();
+  nodes = list_nodes_locked (self);
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      PpNodeValues values = { 0 };
+
+      _pp_node_read_locked (g_ptr_array_index (nodes, i), &values);
+      _pp_node_values_clear (&values);
+    }
+  departed = g_steal_pointer (&self->departed);
+  self->departed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_mutex_unlock (&self->sched.lock);
+
+  sync_store (self, nodes);
+  for (guint i = 0; i < nodes->len; i++)
+    _pp_node_notify_changes (g_ptr_array_index (nodes, i));
+  for (guint i = 0; i < departed->len; i++)
+    _pp_node_notify_changes (g_ptr_array_index (departed, i));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+clear_nodes (PpServer *self)
+{
+  if (self->nodes_source != NULL)
+    g_source_destroy (self->nodes_source);
+  g_clear_pointer (&self->nodes_source, g_source_unref);
+  g_clear_pointer (&self->departed, g_ptr_array_unref);
+  g_clear_object (&self->store);
+  if (self->pool != NULL)
+    {
+      g_mutex_lock (&self->sched.lock);
+      _pp_node_detach_locked (PP_NODE (self->pool), PP_NODE_STATE_REMOVED);
+      g_mutex_unlock (&self->sched.lock);
+    }
+  g_clear_object (&self->pool);
+}
+
 /* Batched completion ----------------------------------------------------- */
 
 static gboolean
@@ -1322,12 +1055,12 @@ deliver_finished_cb (gpointer data)
   PpServerFinishedFunc func;
   gpointer func_data;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   batch = g_steal_pointer (&self->finished);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   func = self->finished_func;
   func_data = self->finished_data;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (func != NULL && batch->len > 0)
     func (batch, func_data);
@@ -1351,7 +1084,7 @@ _pp_server_set_finished_func (PpServer             *self,
       g_source_attach (source, context);
     }
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->finished_source != NULL)
     g_source_destroy (self->finished_source);
   g_clear_pointer (&self->finished_source, g_source_unref);
@@ -1360,7 +1093,7 @@ _pp_server_set_finished_func (PpServer             *self,
   self->finished_data = user_data;
   dropped = g_steal_pointer (&self->finished);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* Cancellation ----------------------------------------------------------- */
@@ -1374,9 +1107,9 @@ typedef struct
 static void
 cancel_running_free (CancelRunning *cancel)
 {
-  g_mutex_lock (&cancel->server->lock);
-  release_job_locked (cancel->server, cancel->job);
-  g_mutex_unlock (&cancel->server->lock);
+  g_mutex_lock (&cancel->server->sched.lock);
+  _pp_scheduler_release_locked (&cancel->server->sched, cancel->job);
+  g_mutex_unlock (&cancel->server->sched.lock);
   g_free (cancel);
 }
 
@@ -1385,22 +1118,18 @@ static void
 cancel_on_remote (PpServer *self,
                   PpJob    *job)
 {
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"cancel\",\"id\":%" G_GUINT64_FORMAT "}",
-                        pp_job_get_id (job));
-
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   for (guint i = 0; i < self->remotes->len; i++)
     {
       PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
 
-      if (node == _pp_job_get_slot (job) && node->ready)
+      if ((PpNode *) node == _pp_job_get_node (job) && node->ready)
         {
-          _pp_frame_append (_pp_remote_node_get_out (node), header, len, NULL, 0);
+          _pp_message_append_cancel (_pp_remote_node_get_out (node), pp_job_get_id (job));
           _pp_remote_node_flush (node);
         }
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 }
 
 /* On the I/O thread: stops the worker (or asks the node) still holding a
@@ -1412,17 +1141,17 @@ kill_worker_of_cb (gpointer data)
   PpServer *self = cancel->server;
   PpWorker *worker = NULL;
 
-  /* The slot still names the worker: it is cleared only when that worker
+  /* The job still names the worker: it is cleared only when that worker
    * answers, which it cannot have done for a job still being cancelled. */
-  g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->workers->len && worker == NULL; i++)
+  g_mutex_lock (&self->sched.lock);
+  for (guint i = 0; i < self->pool->workers->len && worker == NULL; i++)
     {
-      PpWorker *candidate = g_ptr_array_index (self->workers, i);
+      PpWorker *candidate = g_ptr_array_index (self->pool->workers, i);
 
-      if (candidate == _pp_job_get_slot (cancel->job))
+      if (candidate == _pp_job_get_worker (cancel->job))
         worker = candidate;
     }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (worker != NULL)
     {
@@ -1437,25 +1166,24 @@ gboolean
 _pp_server_cancel_job (PpServer *self,
                        PpJob    *job)
 {
-  gpointer slot;
-  gboolean cancelled, queued;
+  gboolean cancelled, queued, held;
 
-  g_mutex_lock (&self->lock);
-  slot = _pp_job_get_slot (job);
+  g_mutex_lock (&self->sched.lock);
+  held = _pp_job_get_node (job) != NULL;
   cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
                                               "Job %" G_GUINT64_FORMAT " was cancelled",
                                               pp_job_get_id (job)),
                             NULL, NULL, NULL, NULL, NULL, -1);
-  queued = cancelled && g_queue_remove (&self->queue, job);
+  queued = cancelled && g_queue_remove (&self->sched.queue, job);
   if (cancelled)
-    uncount_job_locked (self, job);
-  g_mutex_unlock (&self->lock);
+    _pp_scheduler_job_done_locked (&self->sched, job);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!cancelled)
     return FALSE;
   if (queued)
     g_object_unref (job);
-  else if (slot != NULL)
+  else if (held)
     {
       /* A running Python function cannot be interrupted: replace its worker. */
       CancelRunning *cancel = g_new0 (CancelRunning, 1);
@@ -1586,10 +1314,8 @@ pp_server_finalize (GObject *object)
   PpServer *self = PP_SERVER (object);
 
   g_assert (self->io == NULL);
-  g_assert (g_queue_is_empty (&self->queue));
 
   g_clear_pointer (&self->link, _pp_server_link_unref);
-  g_clear_pointer (&self->graveyard, g_ptr_array_unref);
   clear_events (self);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   if (self->finished_source != NULL)
@@ -1599,13 +1325,12 @@ pp_server_finalize (GObject *object)
   g_clear_pointer (&self->runner, g_free);
   g_clear_pointer (&self->working_directory, g_free);
   g_clear_pointer (&self->python_path, g_strfreev);
-  g_clear_pointer (&self->workers, g_ptr_array_unref);
+  clear_nodes (self);
   g_clear_pointer (&self->remotes, g_ptr_array_unref);
+  g_clear_pointer (&self->nodes, g_ptr_array_unref);
   g_clear_pointer (&self->ppservers, g_strfreev);
   g_clear_pointer (&self->secret, _pp_secret_free);
-  g_clear_pointer (&self->groups, g_hash_table_unref);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->idle_cond);
+  _pp_scheduler_clear (&self->sched);
 
   G_OBJECT_CLASS (pp_server_parent_class)->finalize (object);
 }
@@ -1798,17 +1523,17 @@ pp_server_class_init (PpServerClass *klass)
 static void
 pp_server_init (PpServer *self)
 {
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->idle_cond);
-  g_queue_init (&self->queue);
-  self->workers = g_ptr_array_new ();
+  _pp_scheduler_init (&self->sched, job_started_locked_cb, job_finished_locked_cb, self);
+  self->pool = _pp_local_pool_new ();
   self->remotes = g_ptr_array_new ();
+  self->nodes = g_ptr_array_new ();
+  g_ptr_array_add (self->nodes, self->pool);
+  self->store = g_list_store_new (PP_TYPE_NODE);
+  self->departed = g_ptr_array_new_with_free_func (g_object_unref);
   self->socket_timeout = 3600;
-  self->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
   self->link = server_link_new (self);
-  self->graveyard = g_ptr_array_new_with_free_func (g_object_unref);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
 }
@@ -1885,21 +1610,42 @@ check_ppservers (PpServer  *self,
   return TRUE;
 }
 
-/* Without a secret (the property, then PP_SECRET), the nodes are asked to
- * prove the per-user one (pp_secret_load_default()). */
+/* Without a secret of its own nor PP_SECRET, the server proves the
+ * per-user one to the nodes it adds, as to its ppservers. */
+static gboolean
+ensure_secret (PpServer  *self,
+               GError   **error)
+{
+  const char *from_environment = g_getenv ("PP_SECRET");
+  char *loaded;
+  gboolean have;
+
+  g_mutex_lock (&self->sched.lock);
+  have = self->secret != NULL;
+  g_mutex_unlock (&self->sched.lock);
+  if (have || (from_environment != NULL && *from_environment != '\0'))
+    return TRUE;
+  loaded = pp_secret_load_default (error);
+  if (loaded == NULL)
+    return FALSE;
+  g_mutex_lock (&self->sched.lock);
+  if (self->secret == NULL)
+    self->secret = g_steal_pointer (&loaded);
+  g_mutex_unlock (&self->sched.lock);
+  g_clear_pointer (&loaded, _pp_secret_free);
+  return TRUE;
+}
+
+/* An empty secret is no secret; nodes in ppservers need one. */
 static gboolean
 resolve_secret (PpServer  *self,
                 GError   **error)
 {
-  const char *from_environment = g_getenv ("PP_SECRET");
-
   if (self->secret != NULL && *self->secret == '\0')
     g_clear_pointer (&self->secret, _pp_secret_free);
-  if (self->secret != NULL || (from_environment != NULL && *from_environment != '\0') ||
-      self->ppservers == NULL || self->ppservers[0] == NULL)
+  if (self->ppservers == NULL || self->ppservers[0] == NULL)
     return TRUE;
-  self->secret = pp_secret_load_default (error);
-  return self->secret != NULL;
+  return ensure_secret (self, error);
 }
 
 static gboolean
@@ -1917,7 +1663,8 @@ pp_server_initable_init (GInitable     *initable,
   if (self->working_directory == NULL)
     self->working_directory = g_get_current_dir ();
 
-  self->target_workers = resolve_ncpus (self->requested_ncpus);
+  self->pool->target = resolve_ncpus (self->requested_ncpus);
+  self->pool->restart = self->restart;
   self->io = _pp_io_thread_new ("pp-server-io");
   self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
@@ -1928,7 +1675,17 @@ pp_server_initable_init (GInitable     *initable,
   g_source_set_callback (self->events_source, deliver_events_cb, self, NULL);
   g_source_set_static_name (self->events_source, "[pp-glib] job events");
   g_source_attach (self->events_source, self->creator_context);
+  self->creator_thread = g_thread_self ();
+  self->nodes_source = g_source_new (&ready_source_funcs, sizeof (GSource));
+  g_source_set_callback (self->nodes_source, notify_nodes_cb, self, NULL);
+  g_source_set_static_name (self->nodes_source, "[pp-glib] node notifications");
+  g_source_attach (self->nodes_source, self->creator_context);
+  _pp_node_attach (PP_NODE (self->pool), self->link, &self->sched.lock);
+  g_mutex_lock (&self->sched.lock);
+  _pp_node_reset_notified_locked (PP_NODE (self->pool));
+  g_mutex_unlock (&self->sched.lock);
   create_remotes (self);
+  sync_store_if_creator (self);
   kick (self);
 
   return TRUE;
@@ -1985,11 +1742,12 @@ pp_server_set_ncpus (PpServer *self,
   g_return_if_fail (ncpus >= -1);
 
   target = resolve_ncpus (ncpus);
-  g_mutex_lock (&self->lock);
-  changed = target != self->target_workers;
-  self->target_workers = target;
+  g_mutex_lock (&self->sched.lock);
+  changed = target != self->pool->target;
+  self->pool->target = target;
   self->spawn_failures = 0;
-  g_mutex_unlock (&self->lock);
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!changed)
     return;
@@ -2012,9 +1770,9 @@ pp_server_get_ncpus (PpServer *self)
 
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  ncpus = self->io ? self->target_workers : resolve_ncpus (self->requested_ncpus);
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
+  ncpus = self->io ? self->pool->target : resolve_ncpus (self->requested_ncpus);
+  g_mutex_unlock (&self->sched.lock);
 
   return ncpus;
 }
@@ -2198,26 +1956,26 @@ pp_server_submit (PpServer         *self,
   if (group == NULL)
     group = "default";
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     {
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
       g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
       return NULL;
     }
-  job = _pp_job_new (self->link, ++self->next_job_id, function, args, format, group);
-  count_job_locked (self, group);
-  g_queue_push_tail (&self->queue, g_object_ref (job));
+  job = _pp_job_new (self->link, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
+  _pp_scheduler_count_job_locked (&self->sched, group);
+  g_queue_push_tail (&self->sched.queue, g_object_ref (job));
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
     self->spawn_failures = 0;
   direct = should_send_directly_locked (self);
   if (direct)
     dispatch_and_flush_locked (self);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->sched.lock);
 
   if (!direct)
     kick (self);
-  empty_graveyard (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
   return job;
 }
 
@@ -2339,27 +2097,6 @@ pp_server_submit_json (PpServer    *self,
   return pp_server_submit (self, function, args, PP_PAYLOAD_FORMAT_JSON, group, error);
 }
 
-static guint
-count_active_locked (PpServer   *self,
-                     const char *group)
-{
-  guint *count;
-
-  if (group == NULL)
-    return self->active_jobs;
-  count = g_hash_table_lookup (self->groups, group);
-  return count ? *count : 0;
-}
-
-static void
-wake_waiters_cb (GCancellable *cancellable,
-                 PpServer     *self)
-{
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->idle_cond);
-  g_mutex_unlock (&self->lock);
-}
-
 /**
  * pp_server_wait:
  * @self: a #PpServer
@@ -2380,22 +2117,9 @@ pp_server_wait (PpServer      *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  gulong handler = 0;
-
   g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
 
-  if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (wake_waiters_cb), self, NULL);
-
-  g_mutex_lock (&self->lock);
-  while (count_active_locked (self, group) > 0 && !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait (&self->idle_cond, &self->lock);
-  g_mutex_unlock (&self->lock);
-  empty_graveyard (self);
-
-  if (cancellable != NULL)
-    g_cancellable_disconnect (cancellable, handler);
-  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  return _pp_scheduler_wait (&self->sched, group, cancellable, error);
 }
 
 /**
@@ -2415,21 +2139,9 @@ pp_server_wait_timeout (PpServer   *self,
                         const char *group,
                         gint64      timeout_usec)
 {
-  gint64 end_time;
-  gboolean idle;
-
   g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
 
-  end_time = g_get_monotonic_time () + MAX (timeout_usec, 0);
-  g_mutex_lock (&self->lock);
-  while (count_active_locked (self, group) > 0 &&
-         g_cond_wait_until (&self->idle_cond, &self->lock, end_time))
-    ;
-  idle = count_active_locked (self, group) == 0;
-  g_mutex_unlock (&self->lock);
-  empty_graveyard (self);
-
-  return idle;
+  return _pp_scheduler_wait_timeout (&self->sched, group, timeout_usec);
 }
 
 /**
@@ -2445,15 +2157,9 @@ guint
 pp_server_get_active_jobs (PpServer   *self,
                            const char *group)
 {
-  guint n;
-
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  n = count_active_locked (self, group);
-  g_mutex_unlock (&self->lock);
-
-  return n;
+  return _pp_scheduler_count_active (&self->sched, group);
 }
 
 /**
@@ -2467,25 +2173,9 @@ pp_server_get_active_jobs (PpServer   *self,
 guint
 pp_server_get_queued_jobs (PpServer *self)
 {
-  guint queued = 0;
-
   g_return_val_if_fail (PP_IS_SERVER (self), 0);
 
-  g_mutex_lock (&self->lock);
-  for (GList *l = self->queue.head; l != NULL; l = l->next)
-    queued += !pp_job_is_finished (l->data);
-  g_mutex_unlock (&self->lock);
-
-  return queued;
-}
-
-static const char *
-worker_state_locked (PpWorker *worker,
-                     PpJob    *head)
-{
-  if (!worker->said_hello)
-    return "starting";
-  return head != NULL && !pp_job_is_finished (head) ? "busy" : "idle";
+  return _pp_scheduler_count_queued (&self->sched);
 }
 
 /**
@@ -2504,44 +2194,28 @@ worker_state_locked (PpWorker *worker,
 GVariant *
 pp_server_dup_worker_info (PpServer *self)
 {
-  GVariantBuilder builder;
+  GVariant *info;
 
   g_return_val_if_fail (PP_IS_SERVER (self), NULL);
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ustud)"));
-  g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-      PpJob *head = g_queue_peek_head (&worker->in_flight);
-      const char *state = worker_state_locked (worker, head);
+  g_mutex_lock (&self->sched.lock);
+  info = _pp_local_pool_dup_info_locked (self->pool);
+  g_mutex_unlock (&self->sched.lock);
 
-      if (worker->dead)
-        continue;
-      g_variant_builder_add (&builder, "(ustud)", (guint32) worker->pid, state,
-                             (guint64) (g_str_equal (state, "busy") ? pp_job_get_id (head) : 0),
-                             (guint32) MIN (worker->jobs_done, G_MAXUINT32), worker->busy_time);
-    }
-  g_mutex_unlock (&self->lock);
-
-  return g_variant_ref_sink (g_variant_builder_end (&builder));
+  return info;
 }
 
-static guint
-count_running_locked (PpServer *self)
+static void
+add_stats_locked (GPtrArray *stats,
+                  PpNode    *node)
 {
-  guint running = 0;
+  PpNodeValues values = { 0 };
 
-  for (guint i = 0; i < self->workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-      PpJob *head = g_queue_peek_head (&worker->in_flight);
-
-      /* A finished head is a stolen job the worker has yet to skip. */
-      if (head != NULL && !pp_job_is_finished (head))
-        running++;
-    }
-  return running;
+  _pp_node_read_locked (node, &values);
+  g_ptr_array_add (stats, _pp_node_stats_new (pp_node_get_name (node), pp_node_get_is_local (node),
+                                              values.ncpus, values.jobs_done, values.job_time,
+                                              values.busy));
+  _pp_node_values_clear (&values);
 }
 
 /**
@@ -2561,23 +2235,185 @@ pp_server_list_stats (PpServer *self)
 
   g_return_val_if_fail (PP_IS_SERVER (self), stats);
 
-  g_mutex_lock (&self->lock);
-  g_ptr_array_add (stats, _pp_node_stats_new (LOCAL_NODE, TRUE, self->target_workers,
-                                              self->njobs, self->time_sum,
-                                              count_running_locked (self)));
+  g_mutex_lock (&self->sched.lock);
+  add_stats_locked (stats, PP_NODE (self->pool));
   for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      g_ptr_array_add (stats, _pp_node_stats_new (_pp_remote_node_get_address (node), FALSE,
-                                                  node->ready ? node->ncpus : 0,
-                                                  node->njobs, node->time_sum,
-                                                  MIN (g_hash_table_size (node->in_flight),
-                                                       node->ncpus)));
-    }
-  g_mutex_unlock (&self->lock);
+    add_stats_locked (stats, g_ptr_array_index (self->remotes, i));
+  g_mutex_unlock (&self->sched.lock);
 
   return stats;
+}
+
+/**
+ * pp_server_get_nodes:
+ * @self: a #PpServer
+ *
+ * Gets the nodes the server runs jobs on: its pool of local workers first,
+ * then the remote nodes in the order they were added (from
+ * [property@Pp.Server:ppservers], then [method@Pp.Server.add_node]).
+ *
+ * The model belongs to the thread that created the server: use it there,
+ * where its [signal@Gio.ListModel::items-changed] and the nodes'
+ * notifications are emitted, in the thread-default main context it had
+ * then. Nodes added or removed from that thread show at once; from
+ * another thread, at the next notification.
+ *
+ * Returns: (transfer none): a #GListModel of #PpNode
+ *
+ * Since: 0.1
+ */
+GListModel *
+pp_server_get_nodes (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+
+  sync_store_if_creator (self);
+  return G_LIST_MODEL (self->store);
+}
+
+/**
+ * pp_server_add_node:
+ * @self: a #PpServer
+ * @address: the node, as `"host"` or `"host:port"`: the forms of
+ *   [property@Pp.Server:ppservers]
+ * @error: return location for a #GError
+ *
+ * Adds a remote `ppd` node while the server runs. It is connected in the
+ * background (with the server's secret, TLS setting and socket timeout)
+ * and takes jobs once it is ready; until then, and whenever it cannot be
+ * reached, jobs run elsewhere.
+ *
+ * Fails with %PP_ERROR_INVALID_ARGUMENT when @address is malformed or
+ * names a node the server already has, %PP_ERROR_NOT_SUPPORTED for
+ * discovery (`"*"`), and %PP_ERROR_DESTROYED once the server is destroyed.
+ *
+ * Returns: (transfer full): the new node, or %NULL on error
+ *
+ * Since: 0.1
+ */
+PpNode *
+pp_server_add_node (PpServer    *self,
+                    const char  *address,
+                    GError     **error)
+{
+  g_autofree char *host_and_port = NULL;
+  PpRemoteNode *node = NULL;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), NULL);
+  g_return_val_if_fail (address != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_NOT_SUPPORTED,
+                   "“%s” asks for discovery, which is not available; give a node's address",
+                   address);
+      return NULL;
+    }
+  host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, error);
+  if (host_and_port == NULL || !ensure_secret (self, error))
+    return NULL;
+
+  g_mutex_lock (&self->sched.lock);
+  if (self->destroyed || self->io == NULL)
+    g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
+  else if (find_remote_locked (self, host_and_port) != NULL)
+    g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                 "%s is a node of this server already", host_and_port);
+  else
+    node = g_object_ref (add_remote_locked (self, host_and_port));
+  g_mutex_unlock (&self->sched.lock);
+
+  sync_store_if_creator (self);
+  return node ? PP_NODE (node) : NULL;
+}
+
+typedef struct
+{
+  PpServer     *server;
+  PpRemoteNode *node;
+  gboolean      found;
+} RemoveCall;
+
+/* On the I/O thread: the node's connection belongs to it. */
+static gboolean
+remove_node_cb (gpointer data)
+{
+  RemoveCall *call = data;
+  PpServer *self = call->server;
+
+  g_mutex_lock (&self->sched.lock);
+  call->found = !self->destroyed && g_ptr_array_remove (self->remotes, call->node);
+  if (call->found)
+    g_ptr_array_remove (self->nodes, call->node);
+  if (call->found)
+    detach_remote_locked (self, call->node);
+  g_mutex_unlock (&self->sched.lock);
+
+  if (call->found)
+    {
+      _pp_remote_node_shutdown (call->node);
+      g_object_unref (call->node);
+      kick (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * pp_server_remove_node:
+ * @self: a #PpServer
+ * @node: a remote node of @self
+ * @error: return location for a #GError
+ *
+ * Removes a remote node while jobs run. The jobs it held go back to the
+ * front of the queue and run elsewhere, each of them finishing exactly
+ * once (a job the node was running may have run there in part); answers
+ * the node sends later are ignored. @node ends in
+ * %PP_NODE_STATE_REMOVED.
+ *
+ * The local pool cannot be removed (%PP_ERROR_NOT_SUPPORTED: set
+ * [property@Pp.Server:ncpus] to 0 instead); a node that is not one of
+ * @self's, or was removed already, is %PP_ERROR_INVALID_ARGUMENT.
+ *
+ * Returns: %TRUE if @node was removed
+ *
+ * Since: 0.1
+ */
+gboolean
+pp_server_remove_node (PpServer  *self,
+                       PpNode    *node,
+                       GError   **error)
+{
+  RemoveCall call = { self, NULL, FALSE };
+  gboolean running;
+
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (PP_IS_NODE (node), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (pp_node_get_is_local (node))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_NOT_SUPPORTED,
+                   "The local pool cannot be removed; set its ncpus to 0 instead");
+      return FALSE;
+    }
+  g_mutex_lock (&self->sched.lock);
+  running = !self->destroyed && self->io != NULL;
+  g_mutex_unlock (&self->sched.lock);
+  if (running)
+    {
+      call.node = PP_REMOTE_NODE (node);
+      _pp_io_thread_invoke_sync (self->io, remove_node_cb, &call);
+    }
+  if (!call.found)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "%s is not a node of this server", pp_node_get_name (node));
+      return FALSE;
+    }
+  sync_store_if_creator (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
+  return TRUE;
 }
 
 /**
@@ -2657,35 +2493,40 @@ stop_workers_cb (gpointer data)
 {
   PpServer *self = data;
   g_autoptr(GPtrArray) workers = NULL;
+  g_autoptr(GPtrArray) remotes = NULL;
 
-  g_mutex_lock (&self->lock);
-  workers = g_steal_pointer (&self->workers);
-  self->workers = g_ptr_array_new ();
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
+  workers = g_steal_pointer (&self->pool->workers);
+  self->pool->workers = g_ptr_array_new ();
+  g_mutex_unlock (&self->sched.lock);
 
   for (guint i = 0; i < workers->len; i++)
     {
       PpWorker *worker = g_ptr_array_index (workers, i);
 
-      g_mutex_lock (&self->lock);
-      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; release_job_locked (self, job))
-        fail_job_locked (self, job, destroyed_error (job));
-      g_mutex_unlock (&self->lock);
+      g_mutex_lock (&self->sched.lock);
+      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
+        _pp_scheduler_fail_job_locked (&self->sched, job, destroyed_error (job));
+      g_mutex_unlock (&self->sched.lock);
       _pp_worker_free (worker);
     }
-  g_mutex_lock (&self->lock);
-  for (guint i = 0; i < self->remotes->len; i++)
+  g_mutex_lock (&self->sched.lock);
+  remotes = g_steal_pointer (&self->remotes);
+  self->remotes = g_ptr_array_new ();
+  g_ptr_array_set_size (self->nodes, 1);
+  for (guint i = 0; i < remotes->len; i++)
+    detach_remote_locked (self, g_ptr_array_index (remotes, i));
+  for (PpJob *job; (job = g_queue_pop_head (&self->sched.queue)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
+    _pp_scheduler_fail_job_locked (&self->sched, job, destroyed_error (job));
+  self->pool->stopped = TRUE;
+  _pp_node_detach_locked (PP_NODE (self->pool), PP_NODE_STATE_REMOVED);
+  nodes_changed_locked (self);
+  g_mutex_unlock (&self->sched.lock);
+  for (guint i = 0; i < remotes->len; i++)
     {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      take_back_jobs_locked (self, node);
+      _pp_remote_node_shutdown (g_ptr_array_index (remotes, i));
+      g_object_unref (g_ptr_array_index (remotes, i));
     }
-  for (PpJob *job; (job = g_queue_pop_head (&self->queue)) != NULL; release_job_locked (self, job))
-    fail_job_locked (self, job, destroyed_error (job));
-  g_mutex_unlock (&self->lock);
-  for (guint i = 0; i < self->remotes->len; i++)
-    _pp_remote_node_free (g_ptr_array_index (self->remotes, i));
-  g_ptr_array_set_size (self->remotes, 0);
   g_source_destroy (self->kick_source);
   g_clear_pointer (&self->kick_source, g_source_unref);
   return G_SOURCE_REMOVE;
@@ -2708,21 +2549,22 @@ pp_server_destroy (PpServer *self)
 
   g_return_if_fail (PP_IS_SERVER (self));
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     {
       self->destroyed = TRUE;
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->sched.lock);
       return;
     }
   self->destroyed = TRUE;
-  queued = self->queue;
-  g_queue_init (&self->queue);
-  g_mutex_unlock (&self->lock);
+  queued = self->sched.queue;
+  g_queue_init (&self->sched.queue);
+  g_mutex_unlock (&self->sched.lock);
 
   for (PpJob *job; (job = g_queue_pop_head (&queued)) != NULL; g_object_unref (job))
-    fail_job (self, job, destroyed_error (job));
+    _pp_scheduler_fail_job (&self->sched, job, destroyed_error (job));
   _pp_io_thread_invoke_sync (self->io, stop_workers_cb, self);
   g_clear_pointer (&self->io, _pp_io_thread_free);
-  empty_graveyard (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
+  sync_store_if_creator (self);
 }

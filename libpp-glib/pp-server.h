@@ -16,6 +16,7 @@
 #include "pp-enums.h"
 #include "pp-function.h"
 #include "pp-job.h"
+#include "pp-node.h"
 #include "pp-node-stats.h"
 #include "pp-version-macros.h"
 
@@ -102,6 +103,16 @@ PP_AVAILABLE_IN_0_1
 GPtrArray   *pp_server_list_stats       (PpServer         *self) G_GNUC_WARN_UNUSED_RESULT;
 PP_AVAILABLE_IN_0_1
 char        *pp_server_format_stats     (PpServer         *self) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
+GListModel  *pp_server_get_nodes        (PpServer         *self);
+PP_AVAILABLE_IN_0_1
+PpNode      *pp_server_add_node         (PpServer         *self,
+                                         const char       *address,
+                                         GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
+gboolean     pp_server_remove_node      (PpServer         *self,
+                                         PpNode           *node,
+                                         GError          **error);
 PP_AVAILABLE_IN_0_1
 double       pp_server_get_uptime       (PpServer         *self);
 PP_AVAILABLE_IN_0_1

@@ -80,6 +80,7 @@ __all__ = [
     "CancelledError",
     "DestroyedError",
     "DestroyedServerError",
+    "NodeInfo",
     "version",
 ]
 
@@ -505,6 +506,29 @@ class _Statistics:
             self.ncpus, self.njobs, self.time)
 
 
+NodeInfo = collections.namedtuple("NodeInfo", (
+    "name", "is_local", "host", "port", "state", "ncpus", "busy", "held",
+    "jobs_done", "jobs_failed", "job_time", "tls", "last_error"))
+NodeInfo.__doc__ = """A snapshot of one node of a :class:`Server` (``Server.nodes``).
+
+``name`` is ``"local"`` or ``"host:port"``; ``state`` is ``"connecting"``,
+``"ready"``, ``"lost"`` (reconnecting), ``"refused"`` (another secret or
+protocol version) or ``"removed"``; ``ncpus`` the jobs it runs at once (0
+while a remote node is not ready); ``busy`` the jobs it runs, ``held`` those
+sent ahead, not started; ``jobs_done`` the jobs it answered (pp's job
+count), ``jobs_failed`` those that failed there; ``job_time`` their time
+sum in seconds; ``last_error`` why the node was last lost or refused
+(``None`` while ready).  The fields of ``Pp.Node`` in libpp-glib."""
+
+
+def _node_info(node):
+    return NodeInfo(
+        node.get_name(), node.get_is_local(), node.get_host(), node.get_port(),
+        node.get_state().value_nick, node.get_ncpus(), node.get_busy(),
+        node.get_held(), node.get_jobs_done(), node.get_jobs_failed(),
+        node.get_job_time(), node.get_tls(), node.dup_last_error())
+
+
 def _ncpus_value(ncpus):
     if isinstance(ncpus, str) and ncpus == "autodetect":
         return Pp.NCPUS_AUTODETECT if hasattr(Pp, "NCPUS_AUTODETECT") else -1
@@ -886,6 +910,63 @@ class Server:
     def get_active_jobs(self, group=None):
         """The number of jobs of *group* (all if omitted) not finished yet."""
         return self._srv.get_active_jobs(group)
+
+    # -- nodes ---------------------------------------------------------------
+
+    @property
+    def nodes(self):
+        """The nodes jobs run on, the local workers first, as a list of
+        :class:`NodeInfo` snapshots."""
+        model = self._srv.get_nodes()
+        return [_node_info(model.get_item(i)) for i in range(model.get_n_items())]
+
+    def _node_error(self, e):
+        if e.domain == PP_ERROR_DOMAIN and e.code in (
+                Pp.Error.INVALID_ARGUMENT, Pp.Error.NOT_SUPPORTED):
+            return ValueError(e.message)
+        if e.domain == PP_ERROR_DOMAIN:
+            return _pp_error(e.code, e.message)
+        return PPError(e.message)
+
+    def add_node(self, address):
+        """Add a remote ``ppd`` node while jobs run: ``"host"`` or
+        ``"host:port"``, the forms of ``ppservers`` (``ValueError`` when
+        malformed or already a node).  It connects in the background with
+        this server's secret and takes jobs once ready.  Returns its
+        :class:`NodeInfo`."""
+        host, port = _parse_ppserver(address, self.default_port)
+        if host == "*":
+            raise ValueError("add_node(%r): discovery is not available; give a "
+                             "node's address" % (address,))
+        try:
+            node = self._srv.add_node(_format_ppserver(host, port))
+        except GLib.Error as e:
+            raise self._node_error(e) from None
+        return _node_info(node)
+
+    def remove_node(self, node):
+        """Remove a remote node while jobs run: *node* is its name
+        (``"host:port"``, or ``"host"`` for the default port) or a
+        :class:`NodeInfo` from :attr:`nodes`.  The jobs it held run
+        elsewhere, each once.  Returns its last :class:`NodeInfo` (state
+        ``"removed"``).  ``ValueError`` for the local workers (use
+        ``set_ncpus(0)``) and for a name that is not a node of this
+        server."""
+        name = node.name if isinstance(node, NodeInfo) else node
+        if not isinstance(name, str):
+            raise TypeError("remove_node() takes a node name or a NodeInfo, not %r" % (node,))
+        if name != "local":
+            name = _format_ppserver(*_parse_ppserver(name, self.default_port))
+        model = self._srv.get_nodes()
+        for i in range(model.get_n_items()):
+            item = model.get_item(i)
+            if item.get_name() == name:
+                try:
+                    self._srv.remove_node(item)
+                except GLib.Error as e:
+                    raise self._node_error(e) from None
+                return _node_info(item)
+        raise ValueError("%r is not a node of this server" % (node,))
 
     # -- life cycle ----------------------------------------------------------
 

@@ -1,0 +1,45 @@
+/* pp-local-pool-private.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "pp-node-private.h"
+
+G_BEGIN_DECLS
+
+#define PP_LOCAL_NODE_NAME "local"
+
+#define PP_TYPE_LOCAL_POOL (pp_local_pool_get_type ())
+
+G_DECLARE_FINAL_TYPE (PpLocalPool, pp_local_pool, PP, LOCAL_POOL, PpNode)
+
+/* The server's pool of local workers, as a node. Every field is the
+ * server's, under its lock. */
+struct _PpLocalPool
+{
+  PpNode     parent_instance;
+
+  GPtrArray *workers;       /* PpWorker */
+  guint      target;        /* the size the pool is kept at */
+  gboolean   restart;       /* a fresh worker for every job */
+  guint64    njobs;
+  guint64    nfailed;
+  double     time_sum;
+  gboolean   stopped;       /* the server was destroyed */
+};
+
+PpLocalPool *_pp_local_pool_new                  (void);
+/* With the server's lock: jobs the workers run. */
+guint        _pp_local_pool_count_running_locked (PpLocalPool *self);
+/* With the server's lock: workers neither dead nor retiring. */
+guint        _pp_local_pool_count_live_locked    (PpLocalPool *self);
+/* With the server's lock: whether a live worker runs nothing. */
+gboolean     _pp_local_pool_has_idle_locked      (PpLocalPool *self);
+/* With the server's lock: pp_server_dup_worker_info()'s `a(ustud)`. */
+GVariant    *_pp_local_pool_dup_info_locked      (PpLocalPool *self);
+
+G_END_DECLS

@@ -1,0 +1,44 @@
+/* pp-messages-private.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "pp-frame-private.h"
+#include "pp-job-private.h"
+
+G_BEGIN_DECLS
+
+/* The messages of docs/protocol.md that a client sends to a worker or a
+ * node, and the results it reads back: transport-free encoding and
+ * checking, shared by the local pool and the remote nodes. */
+
+/* Appends a "job" frame for @job to @out, after a "def" of its function if
+ * @defined (the keys that peer has; the key is added) lacks it. */
+void      _pp_message_append_job     (GByteArray *out,
+                                      GHashTable *defined,
+                                      PpJob      *job);
+void      _pp_message_append_skip    (GByteArray *out,
+                                      guint64     id);
+void      _pp_message_append_cancel  (GByteArray *out,
+                                      guint64     id);
+
+/* Checks every number and flag of a "res" frame before any is used; @id is
+ * set as soon as it is read, even if something else does not fit. */
+gboolean  _pp_message_check_result   (PpFrame    *frame,
+                                      gint64     *id,
+                                      GError    **error);
+gboolean  _pp_message_get_flag       (PpFrame    *frame,
+                                      const char *member);
+double    _pp_message_get_run_time   (PpFrame    *frame);
+/* The payload; *@output the captured output (or %NULL). */
+GBytes   *_pp_message_split_result   (PpFrame    *frame,
+                                      char      **output);
+/* The error a failed result stands for. */
+GError   *_pp_message_result_error   (PpJob      *job,
+                                      PpFrame    *frame);
+
+G_END_DECLS

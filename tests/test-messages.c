@@ -1,0 +1,159 @@
+/* test-messages.c
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <pp-glib.h>
+
+#include "pp-frame-private.h"
+#include "pp-messages-private.h"
+
+/* The client's messages (docs/protocol.md), without processes: what is
+ * encoded decodes as the protocol says; results are checked before use. */
+
+/* Every frame of @out, decoded. */
+static GPtrArray *
+decode_all (GByteArray *out)
+{
+  g_autoptr(PpFrameReader) reader = _pp_frame_reader_new (PP_FRAME_DEFAULT_MAX_BODY);
+  GPtrArray *frames = g_ptr_array_new_with_free_func ((GDestroyNotify) _pp_frame_free);
+  PpFrame *frame;
+  g_autoptr(GError) error = NULL;
+
+  _pp_frame_reader_push (reader, out->data, out->len);
+  while ((frame = _pp_frame_reader_pop (reader, &error)) != NULL)
+    g_ptr_array_add (frames, frame);
+  g_assert_no_error (error);
+  g_assert_cmpuint (_pp_frame_reader_get_pending (reader), ==, 0);
+  return frames;
+}
+
+/* A frame with @header (JSON) and @body. */
+static PpFrame *
+frame_new (const char *header,
+           const char *body)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GPtrArray) frames = NULL;
+
+  _pp_frame_append (out, header, strlen (header), body, body ? strlen (body) : 0);
+  frames = decode_all (out);
+  g_assert_cmpuint (frames->len, ==, 1);
+  return g_ptr_array_steal_index (frames, 0);
+}
+
+static void
+test_messages_job (void)
+{
+  const char *modules[] = { "math", NULL };
+  g_autoptr(PpFunction) function = pp_function_new ("f", "def f(x):\n    return x\n", modules);
+  g_autoptr(PpServer) server = pp_server_new (0, NULL);
+  g_autoptr(PpJob) job = pp_server_submit_json (server, function, "[7]", NULL, NULL);
+  g_autoptr(GHashTable) defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GPtrArray) frames = NULL;
+  PpFrame *def, *first, *second, *skip, *cancel;
+
+  g_assert_nonnull (job);
+  _pp_message_append_job (out, defined, job);
+  _pp_message_append_job (out, defined, job);
+  _pp_message_append_skip (out, 12);
+  _pp_message_append_cancel (out, 99);
+  frames = decode_all (out);
+
+  /* The definition goes once per peer, before the first job. */
+  g_assert_cmpuint (frames->len, ==, 5);
+  def = g_ptr_array_index (frames, 0);
+  first = g_ptr_array_index (frames, 1);
+  second = g_ptr_array_index (frames, 2);
+  g_assert_cmpstr (_pp_frame_get_type (def), ==, "def");
+  g_assert_cmpstr (_pp_frame_get_string (def, "key"), ==, pp_function_get_key (function));
+  g_assert_cmpstr (_pp_frame_get_string (def, "name"), ==, "f");
+  g_assert_cmpmem (g_bytes_get_data (def->body, NULL), g_bytes_get_size (def->body),
+                   pp_function_get_source (function), strlen (pp_function_get_source (function)));
+  g_assert_true (g_hash_table_contains (defined, pp_function_get_key (function)));
+  for (PpFrame **f = (PpFrame *[]) { first, second, NULL }; *f != NULL; f++)
+    {
+      g_assert_cmpstr (_pp_frame_get_type (*f), ==, "job");
+      g_assert_cmpint (_pp_frame_get_int (*f, "id", 0), ==, pp_job_get_id (job));
+      g_assert_cmpstr (_pp_frame_get_string (*f, "fmt"), ==, "json");
+      g_assert_cmpmem (g_bytes_get_data ((*f)->body, NULL), g_bytes_get_size ((*f)->body), "[7]", 3);
+    }
+  skip = g_ptr_array_index (frames, 3);
+  cancel = g_ptr_array_index (frames, 4);
+  g_assert_cmpstr (_pp_frame_get_type (skip), ==, "skip");
+  g_assert_cmpint (_pp_frame_get_int (skip, "id", 0), ==, 12);
+  g_assert_cmpstr (_pp_frame_get_type (cancel), ==, "cancel");
+  g_assert_cmpint (_pp_frame_get_int (cancel, "id", 0), ==, 99);
+  pp_server_destroy (server);
+}
+
+static void
+test_messages_result (void)
+{
+  g_autoptr(PpFrame) ok = frame_new ("{\"t\":\"res\",\"id\":5,\"ok\":true,\"time\":0.25,\"olen\":3}",
+                                     "hi\n42");
+  g_autofree char *output = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = -1;
+
+  g_assert_true (_pp_message_check_result (ok, &id, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (id, ==, 5);
+  g_assert_true (_pp_message_get_flag (ok, "ok"));
+  g_assert_false (_pp_message_get_flag (ok, "skipped"));
+  g_assert_cmpfloat (_pp_message_get_run_time (ok), ==, 0.25);
+  payload = _pp_message_split_result (ok, &output);
+  g_assert_cmpstr (output, ==, "hi\n");
+  g_assert_cmpmem (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload), "42", 2);
+}
+
+/* What does not fit is refused, naming the member; the id is kept when it
+ * was readable, so that its job can be failed. */
+static void
+test_messages_bad_results (void)
+{
+  const struct { const char *header; const char *body; gint64 id; } bad[] = {
+    { "{\"t\":\"res\"}", NULL, -1 },
+    { "{\"t\":\"res\",\"id\":-1}", NULL, -1 },
+    { "{\"t\":\"res\",\"id\":1.5}", NULL, -1 },
+    { "{\"t\":\"res\",\"id\":\"3\"}", NULL, -1 },
+    { "{\"t\":\"res\",\"id\":4,\"ok\":1}", NULL, 4 },
+    { "{\"t\":\"res\",\"id\":4,\"undefined\":\"yes\"}", NULL, 4 },
+    { "{\"t\":\"res\",\"id\":4,\"time\":-1}", NULL, 4 },
+    { "{\"t\":\"res\",\"id\":4,\"time\":1e300}", NULL, 4 },
+    { "{\"t\":\"res\",\"id\":4,\"olen\":3}", "ab", 4 },
+    { "{\"t\":\"res\",\"id\":4,\"olen\":-1}", "ab", 4 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(PpFrame) frame = frame_new (bad[i].header, bad[i].body);
+      g_autoptr(GError) error = NULL;
+      gint64 id = -1;
+
+      g_assert_false (_pp_message_check_result (frame, &id, &error));
+      g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
+      g_assert_cmpint (id, ==, bad[i].id);
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/messages/job", test_messages_job);
+  g_test_add_func ("/messages/result", test_messages_result);
+  g_test_add_func ("/messages/bad-results", test_messages_bad_results);
+
+  return g_test_run ();
+}
