@@ -21,6 +21,7 @@ import importlib.util
 import os
 import sys
 import time
+import types
 
 import pytest
 
@@ -100,11 +101,13 @@ def load_source_module():
     if not os.path.exists(path):
         import pp._source  # an installed copy
         return pp._source
-    spec = importlib.util.spec_from_file_location("_pp_source_standalone", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    # pp/_source.py re-exports its sibling modules (relative imports): load
+    # it in a stand-in package whose __init__.py (which needs libpp-glib)
+    # does not run.
+    package = types.ModuleType("_pp_standalone")
+    package.__path__ = [os.path.dirname(path)]
+    sys.modules[package.__name__] = package
+    return importlib.import_module("_pp_standalone._source")
 
 
 needs_pp = pytest.mark.skipif(PP is None, reason=PP_SKIP_REASON or "")

@@ -1,0 +1,120 @@
+# pp/_callbacks.py
+#
+# Copyright 2026 The pp-glib developers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The thread that runs job callbacks (``submit(callback=...)``).
+
+One dispatcher per :class:`pp.Server`, started with its first callback.
+"""
+
+import collections
+import sys
+import threading
+import traceback
+
+from ._errors import CancelledError, DestroyedError
+from ._gi import GLib
+from ._job import _VALUE
+
+
+class _Dispatcher:
+    """Runs job callbacks in one thread with its own GLib main context.
+
+    ``Pp.Job.wait_async()`` is started from that context (through
+    ``g_main_context_invoke``) so its completion, and the callback, run in
+    the dispatcher thread as soon as the job finishes.
+    """
+
+    def __init__(self):
+        self.ctx = GLib.MainContext.new()
+        self.loop = GLib.MainLoop.new(self.ctx, False)
+        self.cond = threading.Condition(threading.Lock())
+        self.incoming = collections.deque()
+        self.scheduled = False
+        self.pending = collections.Counter()
+        self.total = 0
+        started = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(started,),
+                                       name="pp-callbacks", daemon=True)
+        self.thread.start()
+        started.wait()
+
+    def _run(self, started):
+        self.ctx.push_thread_default()
+        try:
+            started.set()
+            self.loop.run()
+        finally:
+            self.ctx.pop_thread_default()
+
+    def add(self, job):
+        with self.cond:
+            self.pending[job.group] += 1
+            self.total += 1
+            self.incoming.append(job)
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
+
+    def _drain(self, *unused):
+        with self.cond:
+            jobs = list(self.incoming)
+            self.incoming.clear()
+            self.scheduled = False
+        for job in jobs:
+            job._job.wait_async(None, self._done, job)
+        return False
+
+    def _done(self, pjob, result, job):
+        try:
+            try:
+                pjob.wait_finish(result)
+            except GLib.Error:
+                pass
+            _run_callback(job)
+        finally:
+            with self.cond:
+                self.pending[job.group] -= 1
+                if not self.pending[job.group]:
+                    del self.pending[job.group]
+                self.total -= 1
+                self.cond.notify_all()
+
+    def wait_idle(self, group=None, timeout=None):
+        """Wait until the callbacks of *group* (or all) have run."""
+        if threading.current_thread() is self.thread:
+            return True
+        with self.cond:
+            if group is None:
+                return self.cond.wait_for(lambda: self.total == 0, timeout)
+            return self.cond.wait_for(lambda: not self.pending.get(group), timeout)
+
+    def stop(self, timeout=2.0):
+        self.wait_idle(None, timeout)
+        self.ctx.invoke_full(GLib.PRIORITY_LOW, lambda *a: self.loop.quit() or False)
+        if threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
+
+
+def _run_callback(job):
+    try:
+        job._finalize()
+        if job._state == _VALUE:
+            job.callback(*(job.callbackargs + (job._value,)))
+            return
+        exc = job._value
+        if isinstance(exc, (CancelledError, DestroyedError)):
+            return
+        # Like pp, whose failed jobs return None: the error is printed and
+        # the callback gets None for the result.
+        sys.stderr.write("pp: job %d failed; its callback %r gets None:\n"
+                         % (job.id, job.callback))
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+        job.callback(*(job.callbackargs + (None,)))
+    except Exception:
+        sys.stderr.write("pp: exception in the callback %r of job %d:\n"
+                         % (job.callback, job.id))
+        traceback.print_exc()
+
