@@ -1525,3 +1525,64 @@ def test_secret_with_a_nul_is_refused():
     for secret in ("a\0bcdefghijklmnopqrstuvwxyz", "\0" * 32):
         with pytest.raises(ValueError, match="NUL"):
             pp.Server(0, ppservers=("127.0.0.1:1",), secret=secret)
+
+
+# ---------------------------------------------------------------------------
+# The package's face: pp/__init__.py re-exports modules split by concern
+
+
+PUBLIC_NAMES = [
+    "Server", "Template", "Job", "PPError", "JobError", "JobExitError",
+    "RemoteTraceback", "WorkerCrashedError", "CancelledError",
+    "DestroyedError", "DestroyedServerError", "NodeInfo", "version",
+]
+
+
+@needs_pp
+def test_public_names_and_their_module_are_pp_s():
+    assert pp.__all__ == PUBLIC_NAMES
+    star = {}
+    exec("from pp import *", star)
+    assert sorted(k for k in star if k != "__builtins__") == sorted(PUBLIC_NAMES)
+    for name in PUBLIC_NAMES:
+        obj = getattr(pp, name)
+        if isinstance(obj, type):
+            # What pickles and reprs name: pp.JobError, not pp._errors.JobError.
+            assert obj.__module__ == "pp", name
+            assert getattr(pp, obj.__qualname__) is obj, name
+    assert pp.DestroyedServerError is pp.DestroyedError
+    assert pp._Statistics.__module__ == "pp"  # get_stats()' values pickle as before
+    assert repr(pp.Job) == "<class 'pp.Job'>"
+
+
+@needs_pp
+@pytest.mark.parametrize("protocol", [0, pickle.HIGHEST_PROTOCOL])
+def test_pp_exceptions_and_snapshots_pickle_under_pp(protocol):
+    objects = [
+        pp.PPError("p"), pp.JobError("ValueError", "m", "tb"),
+        pp.JobExitError("SystemExit", "3", "tb", SystemExit(3)),
+        pp.RemoteTraceback("tb"), pp.WorkerCrashedError("w"),
+        pp.CancelledError("c"), pp.DestroyedError("d"),
+        pp.NodeInfo("local", True, None, 0, "ready", 2, 0, 0, 5, 1, 0.5, False, None),
+    ]
+    for obj in objects:
+        data = pickle.dumps(obj, protocol)
+        assert b"pp._" not in data, (obj, data)
+        if protocol == 0:
+            assert b"cpp\n%s\n" % type(obj).__name__.encode() in data
+        back = pickle.loads(data)
+        assert type(back) is type(obj)
+        assert back == obj if isinstance(obj, tuple) else back.args == obj.args
+        assert str(back) == str(obj)
+    back = pickle.loads(pickle.dumps(objects[2], protocol))
+    assert back.exit_code == 3 and isinstance(back.exception, SystemExit)
+
+
+def test_every_module_of_the_package_is_installed():
+    from conftest import PYDIR
+    with open(os.path.join(PYDIR, "meson.build")) as f:
+        build = f.read()
+    modules = sorted(n for n in os.listdir(os.path.join(PYDIR, "pp")) if n.endswith(".py"))
+    assert "__init__.py" in modules and "_server.py" in modules
+    for name in modules:
+        assert "'pp/%s'" % name in build, "python/meson.build does not install pp/%s" % name
