@@ -34,7 +34,6 @@ _ATOMIC = _source.ATOMIC_TYPES
 _PICKLE = Pp.PayloadFormat.PICKLE
 _PROTOCOL = _source.PICKLE_PROTOCOL
 _dumps = _pickle.dumps
-_loads = _pickle.loads
 
 
 def _ncpus_value(ncpus):
