@@ -4,19 +4,24 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Runs bench/bench.py --quick and checks that it completes and reports every
-# figure. It deliberately does NOT check the performance goals: those are for
-# humans reading the table on a quiet machine, not for CI.
+# Runs bench/bench.py --quick and bench/bench_cluster.py --quick (4 ppd nodes
+# instead of 64) and checks that they complete and report every figure. It
+# deliberately does NOT check the performance goals: those are for humans
+# reading the table on a quiet machine, not for CI.
 
 import json
 import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH = REPO / "bench" / "bench.py"
+BENCH_CLUSTER = REPO / "bench" / "bench_cluster.py"
 PYTHON = os.environ.get("PP_TEST_PYTHON", sys.executable)
 
 FIGURES = [
@@ -78,3 +83,75 @@ def test_bench_quick(tmp_path):
     assert "name" in proc.stdout and "| goal" in proc.stdout
     assert "throughput pp-glib" in proc.stdout
     assert "client RSS growth" in proc.stdout
+
+
+CLUSTER_FIGURES = [
+    "throughput_local",
+    "throughput_ppd",
+    "sum_primes_local",
+    "sum_primes_2ppd",
+    "ppd_idle_rss_mb",
+    "cpu_1ppd",
+    "cpu_nppd",
+    "cpu_ratio",
+    "rate_1ppd",
+    "rate_nppd",
+    "connect_nppd",
+    "ppd_rss_mb_mean",
+    "ppd_rss_mb_max",
+]
+
+
+def running_children():
+    """This process's children that are not zombies: with the subreaper
+    fixture, the processes a finished benchmark left behind."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            found.append((int(entry), stat[:stat.rindex(")") + 1]))
+    return found
+
+
+def test_bench_cluster_quick(tmp_path, subreaper):
+    ppd = os.environ.get("PPD")
+    if not ppd or not os.access(ppd, os.X_OK):
+        pytest.skip("ppd is not built (set PPD)")
+    out = tmp_path / "cluster.json"
+    env = dict(os.environ)
+    if "PYTHONPATH" not in env:
+        env["PYTHONPATH"] = str(REPO / "python")
+    proc = subprocess.run([PYTHON, str(BENCH_CLUSTER), "--quick", "--json", str(out)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+
+    # Every ppd it started (and so their workers) is gone: one left running
+    # would have become this process's child.
+    deadline = time.monotonic() + 5
+    while running_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running_children() == []
+
+    report = json.loads(out.read_text())
+    assert report["mode"] == "quick"
+    assert report["params"]["nodes"] == 4
+    assert report["params"]["cpu_jobs"] == 1000
+    figures = report["figures"]
+    for name in CLUSTER_FIGURES:
+        value = figures.get(name)
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
+        assert math.isfinite(value) and value > 0, (name, value)
+    # The many-node batch did go through every node.
+    assert figures["nodes_used_nppd"] == 4
+
+    assert "client CPU per job via 4 ppd x 1 worker (4 used)" in proc.stdout
+    assert "client CPU per job 4 ppd / 1 ppd" in proc.stdout
+    assert "ppd RSS per node, 4 nodes" in proc.stdout
