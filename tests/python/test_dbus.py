@@ -1390,8 +1390,14 @@ def test_session_bus_refuses_another_user(other_user):
         for args in ([IFACE + ".Submit", "'def f(): return 1'", "f", "'[]'", "[]", "''"],
                      [IFACE + ".GetJob", str(job_id)], [IFACE + ".WaitJob", str(job_id)],
                      [IFACE + ".CancelJob", str(job_id)], [IFACE + ".SetWorkers", "2"],
-                     [IFACE + ".Shutdown"]):
+                     [IFACE + ".Shutdown"],
+                     ["org.freedesktop.DBus.Properties.Set", IFACE, "Workers", "<uint32 2>"]):
             assert_denied(as_user(user_args(other_user), env, "session", *args), args)
+        for args in ([IFACE + ".ListWorkers"], [IFACE + ".ListClients"],
+                     ["org.freedesktop.DBus.Properties.Get", IFACE, "Workers"]):
+            result = as_user(user_args(other_user), env, "session", *args)
+            assert result.returncode == 0, (args, result.stderr)
+        assert gdbus_get(b, "Workers")[0] == 1
         assert daemon.alive()
         assert gdbus_get(b, "JobsDone")[0] == 1
     finally:
