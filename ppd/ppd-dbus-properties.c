@@ -204,17 +204,24 @@ ppd_dbus_properties_get_cb (GDBusConnection  *connection,
   return dup_property (PPD_DBUS_SERVICE (user_data), property);
 }
 
-static gboolean
-rate_limit_allow (PpdDbusRateLimit *limit)
+/* The id a signal about @job tells: @dbus_id for a D-Bus job; for a TCP
+ * client's, its pool id, at most MAX_TCP_SIGNALS times a second (0 past
+ * that: no signal). */
+static guint64
+signal_job_id (PpJob            *job,
+               guint64           dbus_id,
+               PpdDbusRateLimit *limit)
 {
   gint64 second = g_get_monotonic_time () / G_USEC_PER_SEC;
 
+  if (dbus_id != 0)
+    return dbus_id;
   if (second != limit->second)
     {
       limit->second = second;
       limit->count = 0;
     }
-  return limit->count++ < MAX_TCP_SIGNALS;
+  return limit->count++ < MAX_TCP_SIGNALS ? pp_job_get_id (job) : 0;
 }
 
 static void
@@ -224,12 +231,10 @@ job_started_cb (PpServer *pool,
                 gpointer  data)
 {
   PpdDbusService *self = data;
-  guint64 id = ppd_job_table_find (self->jobs, job);
+  guint64 id = signal_job_id (job, ppd_job_table_find (self->jobs, job), &self->started_limit);
 
   if (id != 0)
     ppd_dbus_ppd1_emit_job_started (PPD_DBUS_PPD1 (self), id, worker);
-  else if (rate_limit_allow (&self->started_limit))
-    ppd_dbus_ppd1_emit_job_started (PPD_DBUS_PPD1 (self), pp_job_get_id (job), worker);
   ppd_dbus_properties_poke (self);
 }
 
@@ -240,7 +245,7 @@ job_finished_cb (PpServer *pool,
 {
   PpdDbusService *self = data;
   gboolean ok = pp_job_get_state (job) == PP_JOB_STATE_DONE;
-  guint64 id = ppd_job_table_finished (self->jobs, job);
+  guint64 id = signal_job_id (job, ppd_job_table_finished (self->jobs, job), &self->finished_limit);
 
   if (ok)
     self->jobs_done++;
@@ -248,9 +253,6 @@ job_finished_cb (PpServer *pool,
     self->jobs_failed++;
   if (id != 0)
     ppd_dbus_ppd1_emit_job_finished (PPD_DBUS_PPD1 (self), id, ok, pp_job_get_run_time (job));
-  else if (rate_limit_allow (&self->finished_limit))
-    ppd_dbus_ppd1_emit_job_finished (PPD_DBUS_PPD1 (self), pp_job_get_id (job), ok,
-                                     pp_job_get_run_time (job));
   ppd_dbus_properties_poke (self);
 }
 
