@@ -53,6 +53,7 @@ static const struct
 };
 
 #define CALLER_UID_KEY "ppd-caller-uid"
+#define SERVICE_KEY    "ppd-service"
 
 /* A call this table does not know changes the node. */
 static Policy
@@ -132,15 +133,18 @@ ppd_dbus_auth_authorize_method (GDBusInterfaceSkeleton *skeleton,
   g_autoptr(GError) error = NULL;
   guint32 uid = 0;
 
-  if (policy == POLICY_ANYONE)
-    return TRUE;
-  if (!ask_caller_uid (invocation, &uid, &error) ||
-      (policy == POLICY_CHANGE && !check_may_change (uid, &error)))
+  if (policy != POLICY_ANYONE &&
+      (!ask_caller_uid (invocation, &uid, &error) ||
+       (policy == POLICY_CHANGE && !check_may_change (uid, &error))))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return FALSE;
     }
-  g_object_set_data_full (G_OBJECT (invocation), CALLER_UID_KEY, g_memdup2 (&uid, sizeof uid), g_free);
+  if (policy != POLICY_ANYONE)
+    g_object_set_data_full (G_OBJECT (invocation), CALLER_UID_KEY, g_memdup2 (&uid, sizeof uid), g_free);
+  /* GDBus hands the call to the main context with no reference to the
+   * service: the call keeps it until answered. */
+  g_object_set_data_full (G_OBJECT (invocation), SERVICE_KEY, g_object_ref (skeleton), g_object_unref);
   return TRUE;
 }
 
