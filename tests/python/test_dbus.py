@@ -988,6 +988,29 @@ def test_list_clients_and_client_signals(bus, ppd, monitor, proxy):
     assert daemon.alive()
 
 
+def test_tcp_jobs_signals_are_rate_limited(bus, ppd, monitor):
+    """TCP clients' jobs show as JobStarted and JobFinished, at most 100 of
+    each a second; JobsDone still counts every one."""
+    pp = pytest.importorskip("pp")
+    daemon = ppd(workers=2, secret=SECRET)
+    mon = monitor()
+    srv = pp.Server(0, ppservers=("127.0.0.1:%d" % daemon.port,), secret=SECRET)
+    try:
+        start = time.monotonic()
+        jobs = [srv.submit(power, (2, i % 8)) for i in range(1000)]
+        assert [job() for job in jobs] == [2 ** (i % 8) for i in range(1000)]
+        elapsed = time.monotonic() - start
+    finally:
+        srv.destroy()
+    wait_until(lambda: gdbus_get(bus, "JobsDone")[0] == 1000, what="JobsDone to be 1000")
+    pump(0.5)
+    for name in ("JobStarted", "JobFinished"):
+        seen = len(mon.of(name))
+        print("%s: %d for 1000 jobs in %.2f s" % (name, seen, elapsed))
+        assert 0 < seen <= 100 * (int(elapsed) + 2), (name, seen, elapsed)
+    assert daemon.alive()
+
+
 # ---------------------------------------------------------------------------
 # Load
 
@@ -1390,8 +1413,14 @@ def test_session_bus_refuses_another_user(other_user):
         for args in ([IFACE + ".Submit", "'def f(): return 1'", "f", "'[]'", "[]", "''"],
                      [IFACE + ".GetJob", str(job_id)], [IFACE + ".WaitJob", str(job_id)],
                      [IFACE + ".CancelJob", str(job_id)], [IFACE + ".SetWorkers", "2"],
-                     [IFACE + ".Shutdown"]):
+                     [IFACE + ".Shutdown"],
+                     ["org.freedesktop.DBus.Properties.Set", IFACE, "Workers", "<uint32 2>"]):
             assert_denied(as_user(user_args(other_user), env, "session", *args), args)
+        for args in ([IFACE + ".ListWorkers"], [IFACE + ".ListClients"],
+                     ["org.freedesktop.DBus.Properties.Get", IFACE, "Workers"]):
+            result = as_user(user_args(other_user), env, "session", *args)
+            assert result.returncode == 0, (args, result.stderr)
+        assert gdbus_get(b, "Workers")[0] == 1
         assert daemon.alive()
         assert gdbus_get(b, "JobsDone")[0] == 1
     finally:
