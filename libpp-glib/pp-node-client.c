@@ -12,6 +12,7 @@
 #include "pp-error.h"
 #include "pp-function-private.h"
 #include "pp-io-thread-private.h"
+#include "pp-messages-private.h"
 #include "pp-node-client-private.h"
 #include "pp-server-private.h"
 
@@ -591,67 +592,6 @@ _pp_node_client_jobs_finished (GPtrArray *jobs,
 
 /* Frames after the handshake ----------------------------------------------- */
 
-static gboolean
-get_job_id (PpFrame  *frame,
-            gint64   *id,
-            GError  **error)
-{
-  g_autoptr(GError) local_error = NULL;
-
-  if (!_pp_frame_get_int64 (frame, "id", 0, G_MAXINT64, id, &local_error))
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "malformed \"%s\" frame: %s",
-                   _pp_frame_get_type (frame), local_error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static char **
-get_modules (PpFrame  *frame,
-             GError  **error)
-{
-  JsonNode *node = json_object_get_member (frame->header, "modules");
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return g_strv_builder_end (builder);
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    goto malformed;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-        goto malformed;
-      g_strv_builder_add (builder, json_node_get_string (element));
-    }
-  return g_strv_builder_end (builder);
-
-malformed:
-  g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
-               "malformed \"def\" frame: \"modules\" is not an array of strings");
-  return NULL;
-}
-
-static char *
-get_source (PpFrame  *frame,
-            GError  **error)
-{
-  gsize size;
-  const char *data = g_bytes_get_data (frame->body, &size);
-
-  if (size > 0 && (memchr (data, '\0', size) != NULL || !g_utf8_validate_len (data, size, NULL)))
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
-                   "malformed \"def\" frame: the source is not UTF-8 text");
-      return NULL;
-    }
-  return g_strndup (size > 0 ? data : "", size);
-}
-
 /* "def": checks that the key is the function's, then caches it for this
  * connection only. */
 static gboolean
@@ -659,52 +599,22 @@ handle_def (PpNodeClient  *client,
             PpFrame       *frame,
             GError       **error)
 {
-  const char *key = _pp_frame_get_string (frame, "key");
-  const char *name = _pp_frame_get_string (frame, "name");
-  g_auto(GStrv) modules = NULL;
-  g_autofree char *source = NULL;
+  g_auto(PpDefMessage) def = { 0, };
   g_autoptr(PpFunction) function = NULL;
 
-  if (key == NULL || name == NULL)
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
-                   "malformed \"def\" frame: no \"key\" or \"name\"");
-      return FALSE;
-    }
-  if ((modules = get_modules (frame, error)) == NULL ||
-      (source = get_source (frame, error)) == NULL)
+  if (!_pp_message_parse_def (frame, &def, error))
     return FALSE;
 
-  function = pp_function_new (name, source, (const char * const *) modules);
-  if (strcmp (pp_function_get_key (function), key) != 0)
+  function = pp_function_new (def.name, def.source, (const char * const *) def.modules);
+  if (strcmp (pp_function_get_key (function), def.key) != 0)
     {
-      g_autofree char *quoted = shorten (name, MAX_QUOTE);
+      g_autofree char *quoted = shorten (def.name, MAX_QUOTE);
 
       g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
                    "\"def\" of %s: the key is not the SHA-256 of the function", quoted);
       return FALSE;
     }
   remember_definition (client, function);
-  return TRUE;
-}
-
-static gboolean
-get_format (PpFrame          *frame,
-            PpPayloadFormat  *format,
-            GError          **error)
-{
-  const char *fmt = _pp_frame_get_string (frame, "fmt");
-
-  if (g_strcmp0 (fmt, "pickle") == 0)
-    *format = PP_PAYLOAD_FORMAT_PICKLE;
-  else if (g_strcmp0 (fmt, "json") == 0)
-    *format = PP_PAYLOAD_FORMAT_JSON;
-  else
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
-                   "malformed \"job\" frame: \"fmt\" is not \"pickle\" or \"json\"");
-      return FALSE;
-    }
   return TRUE;
 }
 
@@ -730,33 +640,32 @@ handle_job (PpNodeClient  *client,
             PpFrame       *frame,
             GError       **error)
 {
-  const char *key = _pp_frame_get_string (frame, "key");
   g_autoptr(GError) local_error = NULL;
-  PpPayloadFormat format;
+  PpJobMessage request;
   PpFunction *function;
   PpJob *job;
-  gint64 id;
 
-  if (!get_job_id (frame, &id, error) || !get_format (frame, &format, error))
+  if (!_pp_message_parse_job (frame, &request, error))
     return FALSE;
-  if (g_hash_table_contains (client->jobs, &id))
+  if (g_hash_table_contains (client->jobs, &request.id))
     {
       g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
-                   "job %" G_GINT64_FORMAT " is already running", id);
+                   "job %" G_GINT64_FORMAT " is already running", request.id);
       return FALSE;
     }
-  function = key ? lookup_definition (client, key) : NULL;
+  function = request.key ? lookup_definition (client, request.key) : NULL;
   if (function == NULL)
     {
-      g_autofree char *quoted = key ? shorten (key, MAX_QUOTE) : g_strdup ("(none)");
+      g_autofree char *quoted = request.key ? shorten (request.key, MAX_QUOTE)
+                                            : g_strdup ("(none)");
       g_autofree char *message = g_strdup_printf ("unknown function key %s: no \"def\" for it "
                                                   "on this connection (or no longer)", quoted);
-      client_send_failure (client, id, pp_payload_format_to_string (format),
-                           "LookupError", message, key != NULL);
+      client_send_failure (client, request.id, pp_payload_format_to_string (request.format),
+                           "LookupError", message, request.key != NULL);
       return TRUE;
     }
 
-  job = pp_server_submit (client->service->pool, function, frame->body, format,
+  job = pp_server_submit (client->service->pool, function, frame->body, request.format,
                           client->peer, &local_error);
   if (job == NULL && g_error_matches (local_error, PP_ERROR, PP_ERROR_DESTROYED))
     {
@@ -764,10 +673,10 @@ handle_job (PpNodeClient  *client,
       return FALSE;
     }
   if (job == NULL)
-    client_send_failure (client, id, pp_payload_format_to_string (format),
+    client_send_failure (client, request.id, pp_payload_format_to_string (request.format),
                          "RuntimeError", local_error->message, FALSE);
   else
-    track_job (client, id, job);
+    track_job (client, request.id, job);
   return TRUE;
 }
 
@@ -779,12 +688,12 @@ handle_cancel (PpNodeClient  *client,
                GError       **error)
 {
   g_autoptr(PpJob) job = NULL;
+  PpCancelMessage message;
   PpNodeRemoteJob *remote;
-  gint64 id;
 
-  if (!get_job_id (frame, &id, error))
+  if (!_pp_message_parse_cancel (frame, &message, error))
     return FALSE;
-  remote = g_hash_table_lookup (client->jobs, &id);
+  remote = g_hash_table_lookup (client->jobs, &message.id);
   if (remote == NULL)
     return TRUE;
   /* The wait callback may run, and free @remote, from inside the call. */
@@ -798,16 +707,15 @@ handle_ping (PpNodeClient  *client,
              PpFrame       *frame,
              GError       **error)
 {
-  g_autoptr(JsonObject) header = json_object_new ();
-  gint64 n;
+  g_autoptr(JsonObject) header = NULL;
+  PpPingMessage message;
 
+  if (!_pp_message_parse_ping (frame, &message, error))
+    return FALSE;
+  header = json_object_new ();
   json_object_set_string_member (header, "t", "pong");
-  if (_pp_frame_has (frame, "n"))
-    {
-      if (!_pp_frame_get_int64 (frame, "n", 0, G_MAXINT64, &n, error))
-        return FALSE;
-      json_object_set_int_member (header, "n", n);
-    }
+  if (message.has_n)
+    json_object_set_int_member (header, "n", message.n);
   _pp_connection_send_json (client->connection, header, NULL, 0);
   return TRUE;
 }
