@@ -105,7 +105,7 @@ case "$cmd" in
     ;;
   test)
     build "$build" -Ddocs=enabled
-    log "Fuzzing the frame decoder and the handshake (${FUZZ_SECONDS:-20} s each)"
+    log "Fuzzing the frame decoder, the handshake and the messages (${FUZZ_SECONDS:-20} s each)"
     "$top/tests/fuzz/run-fuzzers.sh"
     run_suite "$build" "$@"
     ;;

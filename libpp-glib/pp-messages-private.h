@@ -41,4 +41,54 @@ GBytes   *_pp_message_split_result   (PpFrame    *frame,
 GError   *_pp_message_result_error   (PpJob      *job,
                                       PpFrame    *frame);
 
+/* What a node reads from a client: each frame checked whole (with the
+ * _pp_frame_get_*() accessors) before any of it is used; a frame that does
+ * not fit is a PP_ERROR_PROTOCOL error that names what is wrong. The
+ * strings without their own copy point into the frame's header. */
+typedef struct
+{
+  const char  *key;
+  const char  *name;
+  char       **modules;
+  char        *source;
+} PpDefMessage;
+
+typedef struct
+{
+  gint64           id;
+  /* %NULL when the frame has none (or not a string): no function has it */
+  const char      *key;
+  PpPayloadFormat  format;
+} PpJobMessage;
+
+typedef struct
+{
+  gint64 id;
+} PpCancelMessage;
+
+typedef struct
+{
+  gboolean has_n;
+  gint64   n;
+} PpPingMessage;
+
+/* "def": the key is not checked against the function here (the node
+ * computes it). Clear @def with _pp_def_message_clear() either way. */
+gboolean  _pp_message_parse_def      (PpFrame         *frame,
+                                      PpDefMessage    *def,
+                                      GError         **error);
+void      _pp_def_message_clear      (PpDefMessage    *def);
+/* "job": its arguments are the frame's body. */
+gboolean  _pp_message_parse_job      (PpFrame         *frame,
+                                      PpJobMessage    *job,
+                                      GError         **error);
+gboolean  _pp_message_parse_cancel   (PpFrame         *frame,
+                                      PpCancelMessage *cancel,
+                                      GError         **error);
+gboolean  _pp_message_parse_ping     (PpFrame         *frame,
+                                      PpPingMessage   *ping,
+                                      GError         **error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PpDefMessage, _pp_def_message_clear)
+
 G_END_DECLS

@@ -75,6 +75,163 @@ _pp_message_append_cancel (GByteArray *out,
   _pp_frame_append (out, header, len, NULL, 0);
 }
 
+/* What a node reads (docs/protocol.md) ----------------------------------- */
+
+static gboolean
+get_job_id (PpFrame  *frame,
+            gint64   *id,
+            GError  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!_pp_frame_get_int64 (frame, "id", 0, G_MAXINT64, id, &local_error))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "malformed \"%s\" frame: %s",
+                   _pp_frame_get_type (frame), local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+get_def_string (PpFrame     *frame,
+                const char  *member,
+                const char **value,
+                GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (!_pp_frame_get_str (frame, member, value, &local_error))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "malformed \"def\" frame: %s",
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char **
+get_modules (PpFrame  *frame,
+             GError  **error)
+{
+  JsonNode *node = json_object_get_member (frame->header, "modules");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_strv_builder_end (builder);
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    goto malformed;
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        goto malformed;
+      g_strv_builder_add (builder, json_node_get_string (element));
+    }
+  return g_strv_builder_end (builder);
+
+malformed:
+  g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
+               "malformed \"def\" frame: \"modules\" is not an array of strings");
+  return NULL;
+}
+
+static char *
+get_source (PpFrame  *frame,
+            GError  **error)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (frame->body, &size);
+
+  if (size > 0 && (memchr (data, '\0', size) != NULL || !g_utf8_validate_len (data, size, NULL)))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                   "malformed \"def\" frame: the source is not UTF-8 text");
+      return NULL;
+    }
+  return g_strndup (size > 0 ? data : "", size);
+}
+
+/* "def": the key, the name, the modules (an array of strings, or none)
+ * and the source (UTF-8 text without NUL), in that order. */
+gboolean
+_pp_message_parse_def (PpFrame       *frame,
+                       PpDefMessage  *def,
+                       GError       **error)
+{
+  memset (def, 0, sizeof *def);
+  return get_def_string (frame, "key", &def->key, error) &&
+         get_def_string (frame, "name", &def->name, error) &&
+         (def->modules = get_modules (frame, error)) != NULL &&
+         (def->source = get_source (frame, error)) != NULL;
+}
+
+void
+_pp_def_message_clear (PpDefMessage *def)
+{
+  g_clear_pointer (&def->modules, g_strfreev);
+  g_clear_pointer (&def->source, g_free);
+  def->key = NULL;
+  def->name = NULL;
+}
+
+static gboolean
+get_format (PpFrame          *frame,
+            PpPayloadFormat  *format,
+            GError          **error)
+{
+  const char *fmt = NULL;
+
+  _pp_frame_get_str (frame, "fmt", &fmt, NULL);
+  if (g_strcmp0 (fmt, "pickle") == 0)
+    *format = PP_PAYLOAD_FORMAT_PICKLE;
+  else if (g_strcmp0 (fmt, "json") == 0)
+    *format = PP_PAYLOAD_FORMAT_JSON;
+  else
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL,
+                   "malformed \"job\" frame: \"fmt\" is not \"pickle\" or \"json\"");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* "job": the id, then the format; the key is looked up by the node, which
+ * answers a missing or unknown one with a failed "res". */
+gboolean
+_pp_message_parse_job (PpFrame       *frame,
+                       PpJobMessage  *job,
+                       GError       **error)
+{
+  memset (job, 0, sizeof *job);
+  if (!get_job_id (frame, &job->id, error) || !get_format (frame, &job->format, error))
+    return FALSE;
+  job->key = _pp_frame_get_string (frame, "key");
+  return TRUE;
+}
+
+gboolean
+_pp_message_parse_cancel (PpFrame          *frame,
+                          PpCancelMessage  *cancel,
+                          GError          **error)
+{
+  return get_job_id (frame, &cancel->id, error);
+}
+
+/* "ping": "n", when there is one, is echoed in the "pong". */
+gboolean
+_pp_message_parse_ping (PpFrame        *frame,
+                        PpPingMessage  *ping,
+                        GError        **error)
+{
+  ping->n = 0;
+  ping->has_n = _pp_frame_has (frame, "n");
+  return !ping->has_n || _pp_frame_get_int64 (frame, "n", 0, G_MAXINT64, &ping->n, error);
+}
+
 /* Results ---------------------------------------------------------------- */
 
 gboolean

@@ -14,8 +14,9 @@
 #include "pp-frame-private.h"
 #include "pp-messages-private.h"
 
-/* The client's messages (docs/protocol.md), without processes: what is
- * encoded decodes as the protocol says; results are checked before use. */
+/* The messages (docs/protocol.md), without processes: what the client
+ * encodes decodes as the protocol says, and the node decodes it back;
+ * results and the client's frames are checked before use. */
 
 /* Every frame of @out, decoded. */
 static GPtrArray *
@@ -145,6 +146,163 @@ test_messages_bad_results (void)
     }
 }
 
+/* What a client encodes, the node decodes back. */
+static void
+test_messages_node_round_trip (void)
+{
+  const char *modules[] = { "math", "os", NULL };
+  g_autoptr(PpFunction) function = pp_function_new ("f", "def f(x):\n    return x\n", modules);
+  g_autoptr(PpServer) server = pp_server_new (0, NULL);
+  g_autoptr(PpJob) job = pp_server_submit_json (server, function, "[7]", NULL, NULL);
+  g_autoptr(GHashTable) defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GPtrArray) frames = NULL;
+  g_auto(PpDefMessage) def = { 0, };
+  PpJobMessage request;
+  PpCancelMessage cancel;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (job);
+  _pp_message_append_job (out, defined, job);
+  _pp_message_append_cancel (out, 99);
+  frames = decode_all (out);
+  g_assert_cmpuint (frames->len, ==, 3);
+
+  g_assert_true (_pp_message_parse_def (g_ptr_array_index (frames, 0), &def, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (def.key, ==, pp_function_get_key (function));
+  g_assert_cmpstr (def.name, ==, "f");
+  g_assert_cmpstrv (def.modules, modules);
+  g_assert_cmpstr (def.source, ==, pp_function_get_source (function));
+
+  g_assert_true (_pp_message_parse_job (g_ptr_array_index (frames, 1), &request, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (request.id, ==, pp_job_get_id (job));
+  g_assert_cmpstr (request.key, ==, pp_function_get_key (function));
+  g_assert_cmpint (request.format, ==, PP_PAYLOAD_FORMAT_JSON);
+
+  g_assert_true (_pp_message_parse_cancel (g_ptr_array_index (frames, 2), &cancel, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cancel.id, ==, 99);
+  pp_server_destroy (server);
+}
+
+static void
+test_messages_node_frames (void)
+{
+  g_autoptr(PpFrame) def_frame = frame_new ("{\"t\":\"def\",\"key\":\"k\",\"name\":\"g\"}", NULL);
+  g_autoptr(PpFrame) null_modules = frame_new ("{\"t\":\"def\",\"key\":\"k\",\"name\":\"g\","
+                                               "\"modules\":null}", "x = 1");
+  g_autoptr(PpFrame) pickle = frame_new ("{\"t\":\"job\",\"id\":0,\"fmt\":\"pickle\"}", "args");
+  g_autoptr(PpFrame) bad_key = frame_new ("{\"t\":\"job\",\"id\":3,\"key\":5,\"fmt\":\"json\"}", NULL);
+  g_autoptr(PpFrame) ping = frame_new ("{\"t\":\"ping\",\"n\":9007199254740993}", NULL);
+  g_autoptr(PpFrame) bare_ping = frame_new ("{\"t\":\"ping\"}", NULL);
+  g_auto(PpDefMessage) def = { 0, };
+  g_auto(PpDefMessage) def2 = { 0, };
+  PpJobMessage request;
+  PpPingMessage message;
+
+  /* No modules, no source: an empty list and an empty text. */
+  g_assert_true (_pp_message_parse_def (def_frame, &def, NULL));
+  g_assert_cmpstr (def.name, ==, "g");
+  g_assert_cmpuint (g_strv_length (def.modules), ==, 0);
+  g_assert_cmpstr (def.source, ==, "");
+  g_assert_true (_pp_message_parse_def (null_modules, &def2, NULL));
+  g_assert_cmpuint (g_strv_length (def2.modules), ==, 0);
+  g_assert_cmpstr (def2.source, ==, "x = 1");
+
+  /* Without a key (or with one that is no string) the node answers with a
+   * failed "res", not a protocol error: the job is parsed. */
+  g_assert_true (_pp_message_parse_job (pickle, &request, NULL));
+  g_assert_cmpint (request.id, ==, 0);
+  g_assert_null (request.key);
+  g_assert_cmpint (request.format, ==, PP_PAYLOAD_FORMAT_PICKLE);
+  g_assert_true (_pp_message_parse_job (bad_key, &request, NULL));
+  g_assert_cmpint (request.id, ==, 3);
+  g_assert_null (request.key);
+
+  g_assert_true (_pp_message_parse_ping (ping, &message, NULL));
+  g_assert_true (message.has_n);
+  g_assert_cmpint (message.n, ==, G_GINT64_CONSTANT (9007199254740993));
+  g_assert_true (_pp_message_parse_ping (bare_ping, &message, NULL));
+  g_assert_false (message.has_n);
+}
+
+/* Each client frame that does not fit is a protocol error saying what is
+ * wrong with it. */
+static void
+test_messages_node_bad_frames (void)
+{
+  const struct { const char *header; const char *body; gsize body_len; const char *says; } bad[] = {
+    { "{\"t\":\"def\",\"name\":\"f\"}", NULL, 0, "“key” is missing" },
+    { "{\"t\":\"def\",\"key\":\"k\"}", NULL, 0, "“name” is missing" },
+    { "{\"t\":\"def\",\"key\":7,\"name\":\"f\"}", NULL, 0, "“key”" },
+    { "{\"t\":\"def\",\"key\":\"k\",\"name\":[\"f\"]}", NULL, 0, "“name”" },
+    { "{\"t\":\"def\",\"key\":\"k\",\"name\":\"f\",\"modules\":\"os\"}", NULL, 0, "\"modules\"" },
+    { "{\"t\":\"def\",\"key\":\"k\",\"name\":\"f\",\"modules\":[\"os\",1]}", NULL, 0, "\"modules\"" },
+    { "{\"t\":\"def\",\"key\":\"k\",\"name\":\"f\",\"modules\":[[\"os\"]]}", NULL, 0, "\"modules\"" },
+    { "{\"t\":\"def\",\"key\":\"k\",\"name\":\"f\"}", "x = 1\0y", 7, "not UTF-8" },
+    { "{\"t\":\"def\",\"key\":\"k\",\"name\":\"f\"}", "x = \xff", 5, "not UTF-8" },
+    { "{\"t\":\"job\",\"key\":\"k\",\"fmt\":\"json\"}", NULL, 0, "“id” is missing" },
+    { "{\"t\":\"job\",\"id\":-1,\"key\":\"k\",\"fmt\":\"json\"}", NULL, 0, "“id”" },
+    { "{\"t\":\"job\",\"id\":1.5,\"key\":\"k\",\"fmt\":\"json\"}", NULL, 0, "“id”" },
+    { "{\"t\":\"job\",\"id\":\"3\",\"key\":\"k\",\"fmt\":\"json\"}", NULL, 0, "“id”" },
+    { "{\"t\":\"job\",\"id\":1e3,\"key\":\"k\",\"fmt\":\"json\"}", NULL, 0, "“id”" },
+    { "{\"t\":\"job\",\"id\":3,\"key\":\"k\"}", NULL, 0, "\"fmt\"" },
+    { "{\"t\":\"job\",\"id\":3,\"key\":\"k\",\"fmt\":\"xml\"}", NULL, 0, "\"fmt\"" },
+    { "{\"t\":\"job\",\"id\":3,\"key\":\"k\",\"fmt\":1}", NULL, 0, "\"fmt\"" },
+    { "{\"t\":\"cancel\"}", NULL, 0, "malformed \"cancel\" frame: member “id” is missing" },
+    { "{\"t\":\"cancel\",\"id\":true}", NULL, 0, "“id”" },
+    { "{\"t\":\"cancel\",\"id\":-9}", NULL, 0, "“id”" },
+    { "{\"t\":\"ping\",\"n\":-1}", NULL, 0, "“n”" },
+    { "{\"t\":\"ping\",\"n\":\"1\"}", NULL, 0, "“n”" },
+    { "{\"t\":\"ping\",\"n\":null}", NULL, 0, "“n”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      g_autoptr(GPtrArray) frames = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *type;
+      PpFrame *frame;
+      gboolean ok;
+
+      _pp_frame_append (out, bad[i].header, strlen (bad[i].header), bad[i].body, bad[i].body_len);
+      frames = decode_all (out);
+      frame = g_ptr_array_index (frames, 0);
+      type = _pp_frame_get_type (frame);
+      if (g_str_equal (type, "def"))
+        {
+          g_auto(PpDefMessage) def = { 0, };
+
+          ok = _pp_message_parse_def (frame, &def, &error);
+        }
+      else if (g_str_equal (type, "job"))
+        {
+          PpJobMessage request;
+
+          ok = _pp_message_parse_job (frame, &request, &error);
+        }
+      else if (g_str_equal (type, "cancel"))
+        {
+          PpCancelMessage cancel;
+
+          ok = _pp_message_parse_cancel (frame, &cancel, &error);
+        }
+      else
+        {
+          PpPingMessage ping;
+
+          ok = _pp_message_parse_ping (frame, &ping, &error);
+        }
+      g_test_message ("%s", bad[i].header);
+      g_assert_false (ok);
+      g_assert_error (error, PP_ERROR, PP_ERROR_PROTOCOL);
+      g_assert_nonnull (strstr (error->message, bad[i].says));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -154,6 +312,9 @@ main (int   argc,
   g_test_add_func ("/messages/job", test_messages_job);
   g_test_add_func ("/messages/result", test_messages_result);
   g_test_add_func ("/messages/bad-results", test_messages_bad_results);
+  g_test_add_func ("/messages/node/round-trip", test_messages_node_round_trip);
+  g_test_add_func ("/messages/node/frames", test_messages_node_frames);
+  g_test_add_func ("/messages/node/bad-frames", test_messages_node_bad_frames);
 
   return g_test_run ();
 }

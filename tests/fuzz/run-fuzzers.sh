@@ -22,7 +22,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build="${FUZZ_BUILD_DIR:-$top/_build-fuzz}"
 seconds="${FUZZ_SECONDS:-20}"
-targets=(frame handshake)
+targets=(frame handshake messages)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

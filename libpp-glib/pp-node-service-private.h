@@ -1,0 +1,83 @@
+/* pp-node-service-private.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "pp-node-service.h"
+#include "pp-server.h"
+
+G_BEGIN_DECLS
+
+/* The listener's side of a node service, which pp-node-client.c (one
+ * client's connection) reaches into: the service's state, the per-address
+ * records of pre-authentication trouble, and the counters and signals a
+ * client changes. */
+
+/* Failed handshakes waiting for their answer, at most (outside the pending
+ * slots; see pp-node-service.c). */
+#define PP_NODE_SERVICE_MAX_HELD 1024
+
+/* What one address (an IPv6 /64) does before authenticating. */
+typedef struct
+{
+  char   *address;
+  /* Unauthenticated connections from it, held ones included */
+  guint   n_pending;
+  guint   failures;
+  gint64  last_event;
+  /* Lines logged in full, lines left out since the last summary */
+  guint   logged;
+  guint   suppressed;
+  gint64  suppressed_since;
+} Peer;
+
+struct _PpNodeService
+{
+  GObject          parent_instance;
+
+  PpServer        *pool;
+  char            *secret;
+  GTlsCertificate *certificate;
+  guint            socket_timeout;
+  guint            heartbeat_ms;
+  guint            handshake_timeout;
+  guint64          max_queued_output;
+
+  GSocketService  *listener;
+  GMainContext    *context;
+  guint16          port;
+
+  /* Every open connection, authenticated or not. */
+  GHashTable      *clients;
+  /* PpJob → PpNodeRemoteJob, for every job sent to the pool and not answered */
+  GHashTable      *tracked;
+  /* Clients in their handshake, oldest first (not the held ones) */
+  GQueue           pending;
+  guint            n_held;
+  /* address → Peer */
+  GHashTable      *peers;
+  GSource         *peer_tick;
+  guint            log_budget;
+  guint            n_clients;
+  guint            active_jobs;
+  guint            notify_active_source;
+};
+
+void   _pp_node_service_set_active_jobs     (PpNodeService *self,
+                                             guint          active_jobs);
+void   _pp_node_service_client_connected    (PpNodeService *self,
+                                             const char    *peer);
+void   _pp_node_service_client_disconnected (PpNodeService *self,
+                                             const char    *peer,
+                                             const char    *reason);
+void   _pp_node_service_peer_log            (PpNodeService *self,
+                                             Peer          *peer,
+                                             const char    *who,
+                                             const char    *message);
+guint  _pp_node_service_peer_fail_delay     (Peer          *peer);
+
+G_END_DECLS
