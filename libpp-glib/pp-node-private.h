@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "pp-job-private.h"
 #include "pp-node.h"
 #include "pp-scheduler-private.h"
 #include "pp-server-private.h"
@@ -74,9 +75,10 @@ void     _pp_node_set_identity  (PpNode        *self,
                                  gboolean       tls);
 
 /* Ties @self to a server: while attached, its figures are read under
- * @server_lock from the subclass, while the server (through @link) lives. */
+ * @server_lock from the subclass, while the server (through @owner, the
+ * handle its jobs keep) lives. */
 void     _pp_node_attach        (PpNode        *self,
-                                 PpServerLink  *link,
+                                 PpJobOwner    *owner,
                                  GMutex        *server_lock);
 /* With the server's lock held: freezes the figures as they are now, in
  * @state, and unties @self from the server. */

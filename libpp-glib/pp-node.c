@@ -40,7 +40,7 @@ typedef struct
 
   /* Under lock: the server while attached, the figures last read */
   GMutex        lock;
-  PpServerLink *link;
+  PpJobOwner *link;
   GMutex       *server_lock;
   PpNodeValues  values;
 
@@ -113,14 +113,14 @@ _pp_node_set_identity (PpNode     *self,
 
 void
 _pp_node_attach (PpNode       *self,
-                 PpServerLink *link,
+                 PpJobOwner   *link,
                  GMutex       *server_lock)
 {
   PpNodePrivate *priv = GET_PRIVATE (self);
 
   g_mutex_lock (&priv->lock);
   g_assert (priv->link == NULL);
-  priv->link = _pp_server_link_ref (link);
+  priv->link = _pp_job_owner_ref (link);
   priv->server_lock = server_lock;
   g_mutex_unlock (&priv->lock);
 }
@@ -154,7 +154,7 @@ _pp_node_detach_locked (PpNode      *self,
 {
   PpNodePrivate *priv = GET_PRIVATE (self);
   PpNodeValues last = { 0 };
-  PpServerLink *link;
+  PpJobOwner *link;
 
   _pp_node_read_locked (self, &last);
   last.state = state;
@@ -165,7 +165,7 @@ _pp_node_detach_locked (PpNode      *self,
   g_mutex_unlock (&priv->lock);
   _pp_node_values_clear (&last);
   if (link != NULL)
-    _pp_server_link_unref (link);
+    _pp_job_owner_unref (link);
 }
 
 /* The current figures: read from the server while attached to a live one,
@@ -175,22 +175,22 @@ read_values (PpNode       *self,
              PpNodeValues *values)
 {
   PpNodePrivate *priv = GET_PRIVATE (self);
-  PpServerLink *link = NULL;
+  PpJobOwner *link = NULL;
   g_autoptr(PpServer) server = NULL;
   GMutex *server_lock = NULL;
 
   g_mutex_lock (&priv->lock);
   if (priv->link != NULL)
     {
-      link = _pp_server_link_ref (priv->link);
+      link = _pp_job_owner_ref (priv->link);
       server_lock = priv->server_lock;
     }
   g_mutex_unlock (&priv->lock);
 
   if (link != NULL)
     {
-      server = _pp_server_link_dup_server (link);
-      _pp_server_link_unref (link);
+      server = _pp_job_owner_dup (link);
+      _pp_job_owner_unref (link);
     }
   if (server != NULL)
     {
@@ -476,7 +476,7 @@ GVariant *
 pp_node_dup_workers (PpNode *self)
 {
   PpNodePrivate *priv;
-  PpServerLink *link = NULL;
+  PpJobOwner *link = NULL;
   g_autoptr(PpServer) server = NULL;
   GMutex *server_lock = NULL;
   GVariant *workers = NULL;
@@ -487,14 +487,14 @@ pp_node_dup_workers (PpNode *self)
   g_mutex_lock (&priv->lock);
   if (priv->link != NULL)
     {
-      link = _pp_server_link_ref (priv->link);
+      link = _pp_job_owner_ref (priv->link);
       server_lock = priv->server_lock;
     }
   g_mutex_unlock (&priv->lock);
   if (link != NULL)
     {
-      server = _pp_server_link_dup_server (link);
-      _pp_server_link_unref (link);
+      server = _pp_job_owner_dup (link);
+      _pp_job_owner_unref (link);
     }
   if (server != NULL)
     {
@@ -581,7 +581,7 @@ pp_node_finalize (GObject *object)
 {
   PpNodePrivate *priv = GET_PRIVATE (PP_NODE (object));
 
-  g_clear_pointer (&priv->link, _pp_server_link_unref);
+  g_clear_pointer (&priv->link, _pp_job_owner_unref);
   _pp_node_values_clear (&priv->values);
   _pp_node_values_clear (&priv->notified);
   g_clear_pointer (&priv->name, g_free);

@@ -77,7 +77,7 @@ struct _PpServer
   guint         socket_timeout;
   gboolean      use_tls;
 
-  PpServerLink *link;
+  PpJobOwner   *owner;        /* the handle its jobs and nodes keep */
   PpIoThread   *io;
   GSource      *kick_source;
   gint          kick_pending;
@@ -165,6 +165,12 @@ static const PpWorkerCallbacks worker_callbacks = {
   worker_died_cb,
 };
 
+static gboolean cancel_job (gpointer owner, PpJob *job);
+
+static const PpJobOwnerFuncs job_owner_funcs = {
+  cancel_job,
+};
+
 static const PpRemoteNodeCallbacks remote_callbacks = {
   remote_ready_cb,
   remote_frame_cb,
@@ -176,63 +182,6 @@ static guint
 resolve_ncpus (int ncpus)
 {
   return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
-}
-
-/* The link jobs keep ------------------------------------------------------ */
-
-/* Lives in a g_atomic_rc_box. */
-struct _PpServerLink
-{
-  GMutex           lock;
-  PpServer        *server;
-};
-
-static PpServerLink *
-server_link_new (PpServer *server)
-{
-  PpServerLink *link = g_atomic_rc_box_new0 (PpServerLink);
-
-  g_mutex_init (&link->lock);
-  link->server = server;
-  return link;
-}
-
-PpServerLink *
-_pp_server_link_ref (PpServerLink *link)
-{
-  return g_atomic_rc_box_acquire (link);
-}
-
-static void
-server_link_finalize (PpServerLink *link)
-{
-  g_mutex_clear (&link->lock);
-}
-
-void
-_pp_server_link_unref (PpServerLink *link)
-{
-  g_atomic_rc_box_release_full (link, (GDestroyNotify) server_link_finalize);
-}
-
-/* Returns a new reference to the server, or %NULL once it is disposed. */
-PpServer *
-_pp_server_link_dup_server (PpServerLink *link)
-{
-  PpServer *server;
-
-  g_mutex_lock (&link->lock);
-  server = link->server ? g_object_ref (link->server) : NULL;
-  g_mutex_unlock (&link->lock);
-  return server;
-}
-
-static void
-server_link_clear (PpServerLink *link)
-{
-  g_mutex_lock (&link->lock);
-  link->server = NULL;
-  g_mutex_unlock (&link->lock);
 }
 
 /* Job events ------------------------------------------------------------ */
@@ -437,23 +386,27 @@ complete_job (PpServer *self,
               gboolean *failed)
 {
   JsonNode *ok = json_object_get_member (frame->header, "ok");
-  double run_time = _pp_message_get_run_time (frame);
-  char *output = NULL;
-  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &output);
+  g_auto(PpJobOutcome) outcome = { .state = PP_JOB_STATE_DONE };
+  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &outcome.output);
 
+  outcome.run_time = _pp_message_get_run_time (frame);
   _pp_job_add_attempt (job);
-  if (run_time >= 0)
-    _pp_function_add_run_time (pp_job_get_function (job), run_time);
+  if (outcome.run_time >= 0)
+    _pp_function_add_run_time (pp_job_get_function (job), outcome.run_time);
   *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
-  if (!*failed)
-    return _pp_job_succeed (job, payload, output, run_time);
+  outcome.result = payload;
+  if (*failed)
+    {
+      outcome.state = PP_JOB_STATE_FAILED;
+      outcome.error = _pp_message_result_error (job, frame);
+      outcome.exception_type = _pp_frame_get_string (frame, "etype");
+      outcome.exception_message = _pp_frame_get_string (frame, "emsg");
+      outcome.traceback = _pp_frame_get_string (frame, "tb");
+      if (g_bytes_get_size (payload) == 0)
+        outcome.result = NULL;
+    }
 
-  return _pp_job_fail (job, _pp_message_result_error (job, frame),
-                       _pp_frame_get_string (frame, "etype"),
-                       _pp_frame_get_string (frame, "emsg"),
-                       _pp_frame_get_string (frame, "tb"),
-                       g_bytes_get_size (payload) > 0 ? payload : NULL,
-                       output, run_time);
+  return _pp_job_finish (job, &outcome);
 }
 
 /* The worker moves on to the next job it holds. */
@@ -610,11 +563,15 @@ fail_malformed (PpRemoteNode *node,
                 PpJob        *job,
                 const GError *error)
 {
+  PpJobOutcome outcome = {
+    .state = PP_JOB_STATE_FAILED,
+    .error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "Node %s sent a malformed result: %s",
+                          _pp_remote_node_get_address (node), error->message),
+    .run_time = 0,
+  };
+
   _pp_job_add_attempt (job);
-  return _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_PROTOCOL,
-                                         "Node %s sent a malformed result: %s",
-                                         _pp_remote_node_get_address (node), error->message),
-                       NULL, NULL, NULL, NULL, NULL, 0);
+  return _pp_job_finish (job, &outcome);
 }
 
 static void
@@ -767,7 +724,7 @@ add_remote_locked (PpServer   *self,
                                             _pp_io_thread_get_context (self->io),
                                             &remote_callbacks, self);
 
-  _pp_node_attach (PP_NODE (node), self->link, &self->sched.lock);
+  _pp_node_attach (PP_NODE (node), self->owner, &self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (node));
   g_ptr_array_add (self->remotes, node);
   g_ptr_array_add (self->nodes, node);
@@ -1162,18 +1119,18 @@ kill_worker_of_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-gboolean
-_pp_server_cancel_job (PpServer *self,
-                       PpJob    *job)
+static gboolean
+cancel_job (gpointer  owner,
+            PpJob    *job)
 {
+  PpServer *self = owner;
   gboolean cancelled, queued, held;
 
   g_mutex_lock (&self->sched.lock);
   held = _pp_job_get_node (job) != NULL;
-  cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
-                                              "Job %" G_GUINT64_FORMAT " was cancelled",
-                                              pp_job_get_id (job)),
-                            NULL, NULL, NULL, NULL, NULL, -1);
+  cancelled = _pp_job_finish_error (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
+                                                      "Job %" G_GUINT64_FORMAT " was cancelled",
+                                                      pp_job_get_id (job)));
   queued = cancelled && g_queue_remove (&self->sched.queue, job);
   if (cancelled)
     _pp_scheduler_job_done_locked (&self->sched, job);
@@ -1302,7 +1259,7 @@ pp_server_dispose (GObject *object)
 {
   PpServer *self = PP_SERVER (object);
 
-  server_link_clear (self->link);
+  _pp_job_owner_clear (self->owner);
   pp_server_destroy (self);
 
   G_OBJECT_CLASS (pp_server_parent_class)->dispose (object);
@@ -1315,7 +1272,7 @@ pp_server_finalize (GObject *object)
 
   g_assert (self->io == NULL);
 
-  g_clear_pointer (&self->link, _pp_server_link_unref);
+  g_clear_pointer (&self->owner, _pp_job_owner_unref);
   clear_events (self);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   if (self->finished_source != NULL)
@@ -1533,7 +1490,7 @@ pp_server_init (PpServer *self)
   self->socket_timeout = 3600;
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
-  self->link = server_link_new (self);
+  self->owner = _pp_job_owner_new (self, &job_owner_funcs);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
 }
@@ -1680,7 +1637,7 @@ pp_server_initable_init (GInitable     *initable,
   g_source_set_callback (self->nodes_source, notify_nodes_cb, self, NULL);
   g_source_set_static_name (self->nodes_source, "[pp-glib] node notifications");
   g_source_attach (self->nodes_source, self->creator_context);
-  _pp_node_attach (PP_NODE (self->pool), self->link, &self->sched.lock);
+  _pp_node_attach (PP_NODE (self->pool), self->owner, &self->sched.lock);
   g_mutex_lock (&self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (self->pool));
   g_mutex_unlock (&self->sched.lock);
@@ -1963,7 +1920,7 @@ pp_server_submit (PpServer         *self,
       g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
       return NULL;
     }
-  job = _pp_job_new (self->link, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
+  job = _pp_job_new (self->owner, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
   _pp_scheduler_count_job_locked (&self->sched, group);
   g_queue_push_tail (&self->sched.queue, g_object_ref (job));
   if (self->spawn_failures >= MAX_SPAWN_FAILURES)
