@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "pp-frame-private.h"
 #include "pp-job-private.h"
 #include "pp-node.h"
 #include "pp-scheduler-private.h"
@@ -93,5 +94,12 @@ void     _pp_node_reset_notified_locked (PpNode *self);
 /* From the server creator's context: emits ::notify for every property
  * that changed since the last call. */
 void     _pp_node_notify_changes (PpNode       *self);
+
+/* For the subclasses: finishes @job with the "res" @frame answering it
+ * (an attempt used, the function's run time counted). Returns whether
+ * @job finished now; *@failed whether the result is a failure. */
+gboolean _pp_node_finish_job    (PpJob         *job,
+                                 PpFrame       *frame,
+                                 gboolean      *failed);
 
 G_END_DECLS

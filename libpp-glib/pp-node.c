@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include "pp-function-private.h"
+#include "pp-messages-private.h"
 #include "pp-node-private.h"
 
 /**
@@ -731,4 +733,35 @@ static void
 pp_node_init (PpNode *self)
 {
   g_mutex_init (&GET_PRIVATE (self)->lock);
+}
+
+/* Results -------------------------------------------------------------- */
+
+gboolean
+_pp_node_finish_job (PpJob    *job,
+                     PpFrame  *frame,
+                     gboolean *failed)
+{
+  JsonNode *ok = json_object_get_member (frame->header, "ok");
+  g_auto(PpJobOutcome) outcome = { .state = PP_JOB_STATE_DONE };
+  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &outcome.output);
+
+  outcome.run_time = _pp_message_get_run_time (frame);
+  _pp_job_add_attempt (job);
+  if (outcome.run_time >= 0)
+    _pp_function_add_run_time (pp_job_get_function (job), outcome.run_time);
+  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
+  outcome.result = payload;
+  if (*failed)
+    {
+      outcome.state = PP_JOB_STATE_FAILED;
+      outcome.error = _pp_message_result_error (job, frame);
+      outcome.exception_type = _pp_frame_get_string (frame, "etype");
+      outcome.exception_message = _pp_frame_get_string (frame, "emsg");
+      outcome.traceback = _pp_frame_get_string (frame, "tb");
+      if (g_bytes_get_size (payload) == 0)
+        outcome.result = NULL;
+    }
+
+  return _pp_job_finish (job, &outcome);
 }

@@ -53,11 +53,6 @@
  * Since: 0.1
  */
 
-#define MAX_SPAWN_FAILURES 3
-/* A worker answers "undefined" at most once for each job it held when it
- * evicted the definitions they use (the job then goes again, right after
- * its "def"): more in a row means it keeps losing them. */
-#define MAX_UNDEFINED_IN_A_ROW (2 * PP_SCHEDULER_PREFETCH_MAX + 2)
 
 struct _PpServer
 {
@@ -87,7 +82,6 @@ struct _PpServer
   GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
   GPtrArray    *nodes;          /* the pool, then the remotes */
   gint64        last_submit_time;
-  guint         next_worker_number;
 
   /* Batched completion (see _pp_server_set_finished_func()) */
   PpServerFinishedFunc finished_func;
@@ -109,7 +103,6 @@ struct _PpServer
   gboolean      nodes_armed;
   gint64        nodes_notified_at;
 
-  guint         spawn_failures;
   gboolean      destroyed;
 };
 
@@ -143,9 +136,6 @@ enum {
 };
 
 static void pp_server_initable_iface_init (GInitableIface *iface);
-static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
-static void worker_batch_done_cb (PpWorker *worker, gpointer data);
-static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
 static void remote_ready_cb (PpRemoteNode *node, gpointer data);
 static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
 static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
@@ -158,12 +148,6 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-static const PpWorkerCallbacks worker_callbacks = {
-  worker_frame_cb,
-  worker_batch_done_cb,
-  worker_died_cb,
-};
 
 static gboolean cancel_job (gpointer owner, PpJob *job);
 
@@ -262,78 +246,6 @@ static GSourceFuncs ready_source_funcs = {
 
 /* Pool ------------------------------------------------------------------- */
 
-static void
-send_env (PpServer *self,
-          PpWorker *worker)
-{
-  g_autoptr(JsonObject) header = json_object_new ();
-  JsonArray *path = json_array_new ();
-
-  json_object_set_string_member (header, "t", "env");
-  if (self->working_directory != NULL)
-    json_object_set_string_member (header, "cwd", self->working_directory);
-  for (guint i = 0; self->python_path != NULL && self->python_path[i] != NULL; i++)
-    json_array_add_string_element (path, self->python_path[i]);
-  json_object_set_array_member (header, "path", path);
-  _pp_frame_append_json (_pp_worker_get_out (worker), header, NULL, 0);
-}
-
-/* On the I/O thread only: a worker is killed when the thread that spawned
- * it exits (PR_SET_PDEATHSIG), and this one outlives the workers. */
-static gboolean
-spawn_worker_locked (PpServer *self)
-{
-  g_autoptr(GError) error = NULL;
-  PpWorker *worker;
-
-  g_assert (_pp_io_thread_is_current (self->io));
-  worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
-                             self->working_directory, self->max_payload_size,
-                             _pp_io_thread_get_context (self->io), &self->sched.lock,
-                             &worker_callbacks, self, &error);
-  if (worker == NULL)
-    {
-      g_warning ("Cannot start a worker: %s", error->message);
-      self->spawn_failures++;
-      return FALSE;
-    }
-  send_env (self, worker);
-  g_ptr_array_add (self->pool->workers, worker);
-  return TRUE;
-}
-
-static void
-retire_worker_locked (PpWorker *worker)
-{
-  worker->retiring = TRUE;
-  if (g_queue_is_empty (&worker->in_flight))
-    _pp_worker_close (worker);
-}
-
-/* Grows or shrinks the pool to its target. Shrinking retires idle workers
- * first; a busy one finishes what it holds before it exits. */
-static void
-reconcile_pool_locked (PpServer *self)
-{
-  guint live = _pp_local_pool_count_live_locked (self->pool);
-
-  while (live < self->pool->target && self->spawn_failures < MAX_SPAWN_FAILURES &&
-         spawn_worker_locked (self))
-    live++;
-
-  for (guint pass = 0; pass < 2 && live > self->pool->target; pass++)
-    for (guint i = self->pool->workers->len; i > 0 && live > self->pool->target; i--)
-      {
-        PpWorker *worker = g_ptr_array_index (self->pool->workers, i - 1);
-        gboolean idle = g_queue_is_empty (&worker->in_flight);
-
-        if (worker->dead || worker->retiring || (pass == 0 && !idle))
-          continue;
-        retire_worker_locked (worker);
-        live--;
-      }
-}
-
 /* Scheduling ------------------------------------------------------------- */
 
 static void
@@ -344,6 +256,34 @@ dispatch_and_flush_locked (PpServer *self)
                                  self->io != NULL && _pp_io_thread_is_current (self->io));
 }
 
+/* What the local pool asks of the server. */
+static void
+pool_changed_locked (gpointer data)
+{
+  nodes_changed_locked (data);
+}
+
+static void
+pool_dispatch_locked (gpointer data)
+{
+  PpServer *self = data;
+
+  if (!self->destroyed)
+    dispatch_and_flush_locked (self);
+}
+
+static void
+pool_kick (gpointer data)
+{
+  kick (data);
+}
+
+static const PpLocalPoolHost pool_host = {
+  pool_changed_locked,
+  pool_dispatch_locked,
+  pool_kick,
+};
+
 static gboolean
 kick_cb (gpointer data)
 {
@@ -353,7 +293,8 @@ kick_cb (gpointer data)
   g_mutex_lock (&self->sched.lock);
   if (!self->destroyed)
     {
-      reconcile_pool_locked (self);
+      g_assert (_pp_io_thread_is_current (self->io));
+      _pp_local_pool_reconcile_locked (self->pool);
       dispatch_and_flush_locked (self);
     }
   g_mutex_unlock (&self->sched.lock);
@@ -377,167 +318,6 @@ should_send_directly_locked (PpServer *self)
 }
 
 /* Results ---------------------------------------------------------------- */
-
-/* Returns whether @job finished now; *@failed whether it failed. */
-static gboolean
-complete_job (PpServer *self,
-              PpJob    *job,
-              PpFrame  *frame,
-              gboolean *failed)
-{
-  JsonNode *ok = json_object_get_member (frame->header, "ok");
-  g_auto(PpJobOutcome) outcome = { .state = PP_JOB_STATE_DONE };
-  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &outcome.output);
-
-  outcome.run_time = _pp_message_get_run_time (frame);
-  _pp_job_add_attempt (job);
-  if (outcome.run_time >= 0)
-    _pp_function_add_run_time (pp_job_get_function (job), outcome.run_time);
-  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
-  outcome.result = payload;
-  if (*failed)
-    {
-      outcome.state = PP_JOB_STATE_FAILED;
-      outcome.error = _pp_message_result_error (job, frame);
-      outcome.exception_type = _pp_frame_get_string (frame, "etype");
-      outcome.exception_message = _pp_frame_get_string (frame, "emsg");
-      outcome.traceback = _pp_frame_get_string (frame, "tb");
-      if (g_bytes_get_size (payload) == 0)
-        outcome.result = NULL;
-    }
-
-  return _pp_job_finish (job, &outcome);
-}
-
-/* The worker moves on to the next job it holds. */
-static void
-next_started_locked (PpServer *self,
-                     PpWorker *worker)
-{
-  PpJob *next = g_queue_peek_head (&worker->in_flight);
-
-  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == worker)
-    push_event_locked (self, next, worker->pid, TRUE);
-}
-
-/* The worker answered @job (just taken from its in-flight list) with
- * "undefined": it evicted the definition. It is forgotten there, and the
- * job goes to the back of the worker's pipeline again, right after the
- * "def", unless it finished or another worker took it. Returns whether the
- * worker still holds @job. */
-static gboolean
-redefine_locked (PpServer *self,
-                 PpWorker *worker,
-                 PpJob    *job)
-{
-  const char *key = pp_function_get_key (pp_job_get_function (job));
-
-  g_hash_table_remove (worker->defined, key);
-  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
-    return FALSE;
-  g_queue_push_tail (&worker->in_flight, job);
-  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
-  return TRUE;
-}
-
-static void
-handle_result (PpServer *self,
-               PpWorker *worker,
-               PpFrame  *frame)
-{
-  PpJob *job = g_queue_peek_head (&worker->in_flight);
-  g_autoptr(GError) error = NULL;
-  gboolean undefined, failed = FALSE;
-  double run_time;
-  gint64 id;
-
-  if (!_pp_message_check_result (frame, &id, &error))
-    {
-      g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
-
-      _pp_worker_kill (worker, reason);
-      return;
-    }
-  run_time = MAX (_pp_message_get_run_time (frame), 0);
-  undefined = _pp_message_get_flag (frame, "undefined");
-  if (job == NULL || (guint64) id != pp_job_get_id (job))
-    {
-      _pp_worker_kill (worker, "answered a job it was not given");
-      return;
-    }
-  worker->undefined_in_a_row = undefined ? worker->undefined_in_a_row + 1 : 0;
-  if (worker->undefined_in_a_row > MAX_UNDEFINED_IN_A_ROW)
-    {
-      _pp_worker_kill (worker, "keeps losing the functions it was just given");
-      return;
-    }
-
-  g_mutex_lock (&self->sched.lock);
-  g_queue_pop_head (&worker->in_flight);
-  if (undefined && redefine_locked (self, worker, job))
-    {
-      next_started_locked (self, worker);
-      g_mutex_unlock (&self->sched.lock);
-      return;
-    }
-  if (_pp_job_get_worker (job) == worker)
-    _pp_job_set_holder (job, NULL, NULL);
-  if (!undefined && !_pp_message_get_flag (frame, "skipped") && complete_job (self, job, frame, &failed))
-    {
-      _pp_scheduler_job_done_locked (&self->sched, job);
-      worker->jobs_done++;
-      worker->busy_time += run_time;
-      self->pool->njobs++;
-      self->pool->nfailed += failed;
-      self->pool->time_sum += run_time;
-    }
-  nodes_changed_locked (self);
-  next_started_locked (self, worker);
-  if (self->restart)
-    worker->retiring = TRUE;
-  if (worker->retiring && g_queue_is_empty (&worker->in_flight))
-    {
-      _pp_worker_close (worker);
-      kick (self);
-    }
-  _pp_scheduler_release_locked (&self->sched, job);
-  g_mutex_unlock (&self->sched.lock);
-}
-
-/* After each read, hand out jobs to the workers that freed up. */
-static void
-worker_batch_done_cb (PpWorker *worker,
-                      gpointer  data)
-{
-  PpServer *self = data;
-
-  g_mutex_lock (&self->sched.lock);
-  if (!self->destroyed)
-    dispatch_and_flush_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-}
-
-static void
-worker_frame_cb (PpWorker *worker,
-                 PpFrame  *frame,
-                 gpointer  data)
-{
-  PpServer *self = data;
-  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
-  const char *type = _pp_frame_get_type (frame);
-
-  if (g_strcmp0 (type, "res") == 0)
-    handle_result (self, worker, frame);
-  else if (g_strcmp0 (type, "hello") == 0)
-    {
-      g_mutex_lock (&self->sched.lock);
-      worker->said_hello = TRUE;
-      self->spawn_failures = 0;
-      g_mutex_unlock (&self->sched.lock);
-    }
-  else
-    _pp_worker_kill (worker, "sent a frame of unknown type");
-}
 
 /* Remote nodes ----------------------------------------------------------- */
 
@@ -607,7 +387,7 @@ handle_remote_result (PpServer     *self,
         _pp_job_set_holder (job, NULL, NULL);
       failed = error != NULL;
       if (error != NULL ? fail_malformed (node, job, error)
-                        : !_pp_message_get_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
+                        : !_pp_message_get_flag (frame, "cancelled") && _pp_node_finish_job (job, frame, &failed))
         {
           _pp_scheduler_job_done_locked (&self->sched, job);
           node->njobs++;
@@ -786,73 +566,6 @@ create_remotes (PpServer *self)
 }
 
 /* Worker death ----------------------------------------------------------- */
-
-static GError *
-crash_error (PpWorker   *worker,
-             PpJob      *job,
-             const char *reason)
-{
-  return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED,
-                      "Worker process %d %s while running job %" G_GUINT64_FORMAT
-                      " (%s); it was retried on a fresh worker, which died too",
-                      worker->pid, reason, pp_job_get_id (job),
-                      pp_function_get_name (pp_job_get_function (job)));
-}
-
-/* Takes back a dead worker's jobs. The one it was running (the oldest, if
- * the worker ever started) uses up one attempt. */
-static void
-requeue_jobs_locked (PpServer   *self,
-                     PpWorker   *worker,
-                     const char *reason)
-{
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
-  PpJob *charged = worker->said_hello ? g_queue_peek_head (&worker->in_flight) : NULL;
-
-  for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
-    g_ptr_array_add (jobs, job);
-  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) self->pool, worker, jobs, charged,
-                    charged ? crash_error (worker, charged, reason) : NULL, &self->pool->nfailed);
-}
-
-static GError *
-spawn_failure_error (PpServer   *self,
-                     const char *reason)
-{
-  return g_error_new (PP_ERROR, PP_ERROR_NO_INTERPRETER,
-                      "Workers exit at start-up (%s -u %s): the last one %s",
-                      self->python, self->runner, reason);
-}
-
-static void
-worker_died_cb (PpWorker   *worker,
-                const char *reason,
-                gpointer    data)
-{
-  PpServer *self = data;
-  GQueue doomed = G_QUEUE_INIT;
-  gboolean expected;
-
-  g_mutex_lock (&self->sched.lock);
-  expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
-  if (!worker->said_hello && !expected)
-    self->spawn_failures++;
-  requeue_jobs_locked (self, worker, reason);
-  if (self->spawn_failures >= MAX_SPAWN_FAILURES)
-    doomed = self->sched.queue, g_queue_init (&self->sched.queue);
-  g_ptr_array_remove (self->pool->workers, worker);
-  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
-    _pp_scheduler_fail_job_locked (&self->sched, job, spawn_failure_error (self, reason));
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-
-  if (!expected)
-    g_debug ("Worker %d %s", worker->pid, reason);
-  /* Freed once the frame that reported the death is unwound (or with the
-   * context, if the thread stops first). */
-  _pp_free_later (_pp_io_thread_get_context (self->io), worker, (GDestroyNotify) _pp_worker_free);
-  kick (self);
-}
 
 /* job-started, job-finished -------------------------------------------- */
 
@@ -1611,6 +1324,7 @@ pp_server_initable_init (GInitable     *initable,
                          GError       **error)
 {
   PpServer *self = PP_SERVER (initable);
+  PpLocalPoolConfig pool_config;
 
   if (self->io != NULL)
     return TRUE;
@@ -1623,6 +1337,13 @@ pp_server_initable_init (GInitable     *initable,
   self->pool->target = resolve_ncpus (self->requested_ncpus);
   self->pool->restart = self->restart;
   self->io = _pp_io_thread_new ("pp-server-io");
+  pool_config.python = self->python;
+  pool_config.runner = self->runner;
+  pool_config.working_directory = self->working_directory;
+  pool_config.python_path = self->python_path;
+  pool_config.max_body = self->max_payload_size;
+  pool_config.context = _pp_io_thread_get_context (self->io);
+  _pp_local_pool_setup (self->pool, &pool_config, &self->sched, &pool_host, self);
   self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
   g_source_set_static_name (self->kick_source, "[pp-glib] dispatch");
@@ -1702,7 +1423,7 @@ pp_server_set_ncpus (PpServer *self,
   g_mutex_lock (&self->sched.lock);
   changed = target != self->pool->target;
   self->pool->target = target;
-  self->spawn_failures = 0;
+  self->pool->spawn_failures = 0;
   nodes_changed_locked (self);
   g_mutex_unlock (&self->sched.lock);
 
@@ -1923,8 +1644,8 @@ pp_server_submit (PpServer         *self,
   job = _pp_job_new (self->owner, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
   _pp_scheduler_count_job_locked (&self->sched, group);
   g_queue_push_tail (&self->sched.queue, g_object_ref (job));
-  if (self->spawn_failures >= MAX_SPAWN_FAILURES)
-    self->spawn_failures = 0;
+  if (self->pool->spawn_failures >= PP_LOCAL_POOL_MAX_SPAWN_FAILURES)
+    self->pool->spawn_failures = 0;
   direct = should_send_directly_locked (self);
   if (direct)
     dispatch_and_flush_locked (self);
