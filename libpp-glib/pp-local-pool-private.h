@@ -19,17 +19,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PpLocalPool, pp_local_pool, PP, LOCAL_POOL, PpNode)
 
-/* What the pool asks of its server. */
-typedef struct
-{
-  /* With the server's lock: the pool's figures changed. */
-  void (*changed_locked)  (gpointer host);
-  /* With the server's lock, on the I/O thread: workers have room. */
-  void (*dispatch_locked) (gpointer host);
-  /* Any thread: wake the I/O thread to dispatch and resize the pool. */
-  void (*kick)            (gpointer host);
-} PpLocalPoolHost;
-
 /* How the workers are started: set once, before the first. */
 typedef struct
 {
@@ -59,7 +48,7 @@ struct _PpLocalPool
 
   PpLocalPoolConfig      config;
   PpScheduler           *sched;
-  const PpLocalPoolHost *host;
+  const PpNodeHost *host;
   gpointer               host_data;
 };
 
@@ -68,7 +57,7 @@ PpLocalPool *_pp_local_pool_new                  (void);
 void         _pp_local_pool_setup                (PpLocalPool             *self,
                                                   const PpLocalPoolConfig *config,
                                                   PpScheduler             *sched,
-                                                  const PpLocalPoolHost   *host,
+                                                  const PpNodeHost   *host,
                                                   gpointer                 host_data);
 /* With the server's lock, on the I/O thread: grows or shrinks the pool to
  * its target. */

@@ -51,7 +51,7 @@ void
 _pp_local_pool_setup (PpLocalPool             *self,
                       const PpLocalPoolConfig *config,
                       PpScheduler             *sched,
-                      const PpLocalPoolHost   *host,
+                      const PpNodeHost        *host,
                       gpointer                 host_data)
 {
   g_assert (self->sched == NULL);

@@ -62,6 +62,17 @@ struct _PpNodeClass
   void      (*flush_locked)       (PpNode      *self);
 };
 
+/* What a node (the local pool, a remote node) asks of its server. */
+typedef struct
+{
+  /* With the server's lock: the node's figures changed. */
+  void (*changed_locked)  (gpointer host);
+  /* With the server's lock, on the I/O thread: the node has room. */
+  void (*dispatch_locked) (gpointer host);
+  /* Any thread: wake the I/O thread to dispatch (and resize the pool). */
+  void (*kick)            (gpointer host);
+} PpNodeHost;
+
 void     _pp_node_values_clear  (PpNodeValues  *values);
 
 /* pp_node_get_name() without checks, for every job. */

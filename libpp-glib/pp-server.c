@@ -136,11 +136,6 @@ enum {
 };
 
 static void pp_server_initable_iface_init (GInitableIface *iface);
-static void remote_ready_cb (PpRemoteNode *node, gpointer data);
-static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
-static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
-static void remote_failed_cb (PpRemoteNode *node, const GError *error, gboolean refused,
-                              gpointer data);
 static void nodes_changed_locked (PpServer *self);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
@@ -153,13 +148,6 @@ static gboolean cancel_job (gpointer owner, PpJob *job);
 
 static const PpJobOwnerFuncs job_owner_funcs = {
   cancel_job,
-};
-
-static const PpRemoteNodeCallbacks remote_callbacks = {
-  remote_ready_cb,
-  remote_frame_cb,
-  remote_lost_cb,
-  remote_failed_cb,
 };
 
 static guint
@@ -256,7 +244,7 @@ dispatch_and_flush_locked (PpServer *self)
                                  self->io != NULL && _pp_io_thread_is_current (self->io));
 }
 
-/* What the local pool asks of the server. */
+/* What the nodes ask of the server. */
 static void
 pool_changed_locked (gpointer data)
 {
@@ -278,7 +266,7 @@ pool_kick (gpointer data)
   kick (data);
 }
 
-static const PpLocalPoolHost pool_host = {
+static const PpNodeHost node_host = {
   pool_changed_locked,
   pool_dispatch_locked,
   pool_kick,
@@ -319,171 +307,6 @@ should_send_directly_locked (PpServer *self)
 
 /* Results ---------------------------------------------------------------- */
 
-/* Remote nodes ----------------------------------------------------------- */
-
-static void
-remote_ready_cb (PpRemoteNode *node,
-                 gpointer      data)
-{
-  PpServer *self = data;
-
-  g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
-  g_mutex_lock (&self->sched.lock);
-  node->ready = TRUE;
-  node->was_ready = TRUE;
-  node->refused = FALSE;
-  g_clear_pointer (&node->last_error, g_free);
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-  kick (self);
-}
-
-static gboolean
-fail_malformed (PpRemoteNode *node,
-                PpJob        *job,
-                const GError *error)
-{
-  PpJobOutcome outcome = {
-    .state = PP_JOB_STATE_FAILED,
-    .error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "Node %s sent a malformed result: %s",
-                          _pp_remote_node_get_address (node), error->message),
-    .run_time = 0,
-  };
-
-  _pp_job_add_attempt (job);
-  return _pp_job_finish (job, &outcome);
-}
-
-static void
-handle_remote_result (PpServer     *self,
-                      PpRemoteNode *node,
-                      PpFrame      *frame)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean failed = FALSE;
-  double run_time = 0;
-  gint64 id = -1;
-  PpJob *job;
-
-  /* A malformed result fails its job; one without a valid id is dropped. */
-  if (!_pp_message_check_result (frame, &id, &error))
-    g_warning ("Node %s sent a malformed result: %s", _pp_remote_node_get_address (node),
-               error->message);
-  else
-    run_time = MAX (_pp_message_get_run_time (frame), 0);
-  g_mutex_lock (&self->sched.lock);
-  job = g_hash_table_lookup (node->in_flight, &id);
-  if (job != NULL && _pp_message_get_flag (frame, "undefined"))
-    {
-      /* The node's cache of definitions is bounded: it forgot this one.
-       * Define it again and send the job again. */
-      g_hash_table_remove (node->defined, pp_function_get_key (pp_job_get_function (job)));
-      _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
-    }
-  else if (job != NULL)
-    {
-      g_hash_table_remove (node->in_flight, &id);
-      if (_pp_job_get_node (job) == (PpNode *) node)
-        _pp_job_set_holder (job, NULL, NULL);
-      failed = error != NULL;
-      if (error != NULL ? fail_malformed (node, job, error)
-                        : !_pp_message_get_flag (frame, "cancelled") && _pp_node_finish_job (job, frame, &failed))
-        {
-          _pp_scheduler_job_done_locked (&self->sched, job);
-          node->njobs++;
-          node->nfailed += failed;
-          node->time_sum += run_time;
-        }
-      _pp_scheduler_release_locked (&self->sched, job);
-    }
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-  /* Unknown ids are late answers for jobs taken back when the node was
-   * lost: dropped. */
-  kick (self);
-}
-
-static void
-remote_frame_cb (PpRemoteNode *node,
-                 PpFrame      *frame,
-                 gpointer      data)
-{
-  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
-
-  if (g_strcmp0 (_pp_frame_get_type (frame), "res") == 0)
-    handle_remote_result (data, node, frame);
-  else
-    g_debug ("Node %s sent an unexpected \"%s\" frame", _pp_remote_node_get_address (node),
-             _pp_frame_get_type (frame));
-}
-
-static int
-compare_job_ids (gconstpointer a,
-                 gconstpointer b)
-{
-  guint64 ia = pp_job_get_id (*(PpJob **) a);
-  guint64 ib = pp_job_get_id (*(PpJob **) b);
-
-  return ia < ib ? -1 : ia > ib;
-}
-
-/* Takes back the jobs a remote node held. */
-static void
-take_back_jobs_locked (PpServer     *self,
-                       PpRemoteNode *node)
-{
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer job;
-
-  g_hash_table_iter_init (&iter, node->in_flight);
-  while (g_hash_table_iter_next (&iter, NULL, &job))
-    g_ptr_array_add (jobs, job);
-  g_hash_table_remove_all (node->in_flight);
-  g_ptr_array_sort (jobs, compare_job_ids);
-  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
-  g_hash_table_remove_all (node->defined);
-}
-
-static void
-remote_lost_cb (PpRemoteNode *node,
-                const GError *error,
-                gpointer      data)
-{
-  PpServer *self = data;
-  guint n;
-
-  g_mutex_lock (&self->sched.lock);
-  node->ready = FALSE;
-  /* With the state: never "lost" without why. */
-  g_free (node->last_error);
-  node->last_error = g_strdup (error ? error->message : "the connection was closed");
-  n = g_hash_table_size (node->in_flight);
-  take_back_jobs_locked (self, node);
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-
-  g_warning ("Node %s lost (%s); %u jobs go back to the queue",
-             _pp_remote_node_get_address (node), error ? error->message : "closed", n);
-  kick (self);
-}
-
-static void
-remote_failed_cb (PpRemoteNode *node,
-                  const GError *error,
-                  gboolean      refused,
-                  gpointer      data)
-{
-  PpServer *self = data;
-
-  g_mutex_lock (&self->sched.lock);
-  node->refused = refused;
-  g_free (node->last_error);
-  node->last_error = g_strdup (error ? error->message : "the connection was closed");
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-}
-
 /* Adding and removing nodes ---------------------------------------------- */
 
 static gboolean
@@ -502,7 +325,7 @@ add_remote_locked (PpServer   *self,
   PpRemoteNode *node = _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
                                             self->max_payload_size,
                                             _pp_io_thread_get_context (self->io),
-                                            &remote_callbacks, self);
+                                            &self->sched, &node_host, self);
 
   _pp_node_attach (PP_NODE (node), self->owner, &self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (node));
@@ -535,7 +358,7 @@ static void
 detach_remote_locked (PpServer     *self,
                       PpRemoteNode *node)
 {
-  take_back_jobs_locked (self, node);
+  _pp_remote_node_take_back_locked (node);
   node->ready = FALSE;
   _pp_node_detach_locked (PP_NODE (node), PP_NODE_STATE_REMOVED);
   g_ptr_array_add (self->departed, g_object_ref (node));
@@ -1343,7 +1166,7 @@ pp_server_initable_init (GInitable     *initable,
   pool_config.python_path = self->python_path;
   pool_config.max_body = self->max_payload_size;
   pool_config.context = _pp_io_thread_get_context (self->io);
-  _pp_local_pool_setup (self->pool, &pool_config, &self->sched, &pool_host, self);
+  _pp_local_pool_setup (self->pool, &pool_config, &self->sched, &node_host, self);
   self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
   g_source_set_static_name (self->kick_source, "[pp-glib] dispatch");
