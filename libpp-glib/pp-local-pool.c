@@ -592,6 +592,30 @@ worker_died_cb (PpWorker   *worker,
   self->host->kick (self->host_data);
 }
 
+/* Stops the worker still running a cancelled job, replaced in time. */
+static void
+pp_local_pool_stop_job (PpNode *node,
+                        PpJob  *job)
+{
+  PpLocalPool *self = PP_LOCAL_POOL (node);
+  PpWorker *worker = NULL;
+
+  /* The job still names the worker: it is cleared only when that worker
+   * answers, which it cannot have done for a job still being cancelled. */
+  g_mutex_lock (&self->sched->lock);
+  for (guint i = 0; i < self->workers->len && worker == NULL; i++)
+    {
+      PpWorker *candidate = g_ptr_array_index (self->workers, i);
+
+      if (candidate == _pp_job_get_worker (job))
+        worker = candidate;
+    }
+  g_mutex_unlock (&self->sched->lock);
+
+  if (worker != NULL)
+    _pp_worker_kill (worker, "was stopped to cancel its job");
+}
+
 /* GObject ---------------------------------------------------------------- */
 
 static void
@@ -622,6 +646,7 @@ pp_local_pool_class_init (PpLocalPoolClass *klass)
   node_class->take_round_locked = pp_local_pool_take_round_locked;
   node_class->balance_locked = pp_local_pool_balance_locked;
   node_class->flush_locked = pp_local_pool_flush_locked;
+  node_class->stop_job = pp_local_pool_stop_job;
 }
 
 static void

@@ -60,6 +60,12 @@ struct _PpNodeClass
                                    PpScheduler *sched);
   /* Sends what it took. */
   void      (*flush_locked)       (PpNode      *self);
+
+  /* On the I/O thread, without the lock: @job, cancelled, may still run
+   * here; stop it (a running Python function cannot be interrupted: its
+   * worker is replaced). Optional. */
+  void      (*stop_job)           (PpNode      *self,
+                                   PpJob       *job);
 };
 
 /* What a node (the local pool, a remote node) asks of its server. */

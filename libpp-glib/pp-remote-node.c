@@ -799,6 +799,23 @@ _pp_remote_node_take_back_locked (PpRemoteNode *self)
   take_back_jobs_locked (REMOTE (self), self);
 }
 
+/* Asks the node to stop a cancelled job it holds. */
+static void
+pp_remote_node_stop_job (PpNode *node,
+                         PpJob  *job)
+{
+  PpRemoteNode *self = PP_REMOTE_NODE (node);
+  RemoteNode *priv = REMOTE (self);
+
+  g_mutex_lock (&priv->sched->lock);
+  if (_pp_job_get_node (job) == node && self->ready)
+    {
+      _pp_message_append_cancel (_pp_remote_node_get_out (self), pp_job_get_id (job));
+      _pp_remote_node_flush (self);
+    }
+  g_mutex_unlock (&priv->sched->lock);
+}
+
 /* GObject ---------------------------------------------------------------- */
 
 static void
@@ -833,6 +850,7 @@ pp_remote_node_class_init (PpRemoteNodeClass *klass)
   node_class->count_cores_locked = pp_remote_node_count_cores_locked;
   node_class->take_round_locked = pp_remote_node_take_round_locked;
   node_class->flush_locked = pp_remote_node_flush_locked;
+  node_class->stop_job = pp_remote_node_stop_job;
 }
 
 static void

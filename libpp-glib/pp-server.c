@@ -606,52 +606,25 @@ cancel_running_free (CancelRunning *cancel)
   g_free (cancel);
 }
 
-/* On the I/O thread: asks the node running @job to stop it. */
-static void
-cancel_on_remote (PpServer *self,
-                  PpJob    *job)
-{
-  g_mutex_lock (&self->sched.lock);
-  for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      if ((PpNode *) node == _pp_job_get_node (job) && node->ready)
-        {
-          _pp_message_append_cancel (_pp_remote_node_get_out (node), pp_job_get_id (job));
-          _pp_remote_node_flush (node);
-        }
-    }
-  g_mutex_unlock (&self->sched.lock);
-}
-
-/* On the I/O thread: stops the worker (or asks the node) still holding a
- * cancelled job. */
+/* On the I/O thread: has the node still holding a cancelled job stop it. */
 static gboolean
-kill_worker_of_cb (gpointer data)
+stop_cancelled_cb (gpointer data)
 {
   CancelRunning *cancel = data;
   PpServer *self = cancel->server;
-  PpWorker *worker = NULL;
+  g_autoptr(PpNode) node = NULL;
 
-  /* The job still names the worker: it is cleared only when that worker
-   * answers, which it cannot have done for a job still being cancelled. */
+  /* The job still names its node: it is cleared only when the node
+   * answers it, or gives it back. The node is looked up among the live
+   * ones, as the job does not reference it. */
   g_mutex_lock (&self->sched.lock);
-  for (guint i = 0; i < self->pool->workers->len && worker == NULL; i++)
-    {
-      PpWorker *candidate = g_ptr_array_index (self->pool->workers, i);
-
-      if (candidate == _pp_job_get_worker (cancel->job))
-        worker = candidate;
-    }
+  for (guint i = 0; i < self->nodes->len && node == NULL; i++)
+    if (g_ptr_array_index (self->nodes, i) == (gpointer) _pp_job_get_node (cancel->job))
+      node = g_object_ref (g_ptr_array_index (self->nodes, i));
   g_mutex_unlock (&self->sched.lock);
 
-  if (worker != NULL)
-    {
-      _pp_worker_kill (worker, "was stopped to cancel its job");
-      return G_SOURCE_REMOVE;
-    }
-  cancel_on_remote (self, cancel->job);
+  if (node != NULL && PP_NODE_GET_CLASS (node)->stop_job != NULL)
+    PP_NODE_GET_CLASS (node)->stop_job (node, cancel->job);
   return G_SOURCE_REMOVE;
 }
 
@@ -684,7 +657,7 @@ cancel_job (gpointer  owner,
 
       cancel->server = self;
       cancel->job = g_object_ref (job);
-      g_source_set_callback (source, kill_worker_of_cb, cancel,
+      g_source_set_callback (source, stop_cancelled_cb, cancel,
                              (GDestroyNotify) cancel_running_free);
       g_source_attach (source, _pp_io_thread_get_context (self->io));
       g_source_unref (source);
