@@ -62,6 +62,10 @@ void         _pp_local_pool_setup                (PpLocalPool             *self,
 /* With the server's lock, on the I/O thread: grows or shrinks the pool to
  * its target. */
 void         _pp_local_pool_reconcile_locked     (PpLocalPool *self);
+/* On the I/O thread, without the lock: stops and reaps every worker; the
+ * jobs they held fail with @make_error (job). */
+void         _pp_local_pool_stop_workers         (PpLocalPool *self,
+                                                  GError     *(*make_error) (PpJob *job));
 /* With the server's lock: jobs the workers run. */
 guint        _pp_local_pool_count_running_locked (PpLocalPool *self);
 /* With the server's lock: workers neither dead nor retiring. */

@@ -592,6 +592,29 @@ worker_died_cb (PpWorker   *worker,
   self->host->kick (self->host_data);
 }
 
+void
+_pp_local_pool_stop_workers (PpLocalPool  *self,
+                             GError      *(*make_error) (PpJob *job))
+{
+  g_autoptr(GPtrArray) workers = NULL;
+
+  g_mutex_lock (&self->sched->lock);
+  workers = g_steal_pointer (&self->workers);
+  self->workers = g_ptr_array_new ();
+  g_mutex_unlock (&self->sched->lock);
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (workers, i);
+
+      g_mutex_lock (&self->sched->lock);
+      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (self->sched, job))
+        _pp_scheduler_fail_job_locked (self->sched, job, make_error (job));
+      g_mutex_unlock (&self->sched->lock);
+      _pp_worker_free (worker);
+    }
+}
+
 /* Stops the worker still running a cancelled job, replaced in time. */
 static void
 pp_local_pool_stop_job (PpNode *node,

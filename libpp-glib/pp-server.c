@@ -22,7 +22,6 @@
 #include "pp-secret.h"
 #include "pp-secret-private.h"
 #include "pp-server-private.h"
-#include "pp-worker-private.h"
 
 /**
  * PpServer:
@@ -232,8 +231,6 @@ static GSourceFuncs ready_source_funcs = {
   .dispatch = ready_source_dispatch,
 };
 
-/* Pool ------------------------------------------------------------------- */
-
 /* Scheduling ------------------------------------------------------------- */
 
 static void
@@ -304,8 +301,6 @@ should_send_directly_locked (PpServer *self)
   self->last_submit_time = now;
   return !burst && self->sched.queue.length == 1 && _pp_local_pool_has_idle_locked (self->pool);
 }
-
-/* Results ---------------------------------------------------------------- */
 
 /* Adding and removing nodes ---------------------------------------------- */
 
@@ -387,8 +382,6 @@ create_remotes (PpServer *self)
     }
   g_mutex_unlock (&self->sched.lock);
 }
-
-/* Worker death ----------------------------------------------------------- */
 
 /* job-started, job-finished -------------------------------------------- */
 
@@ -1966,24 +1959,9 @@ static gboolean
 stop_workers_cb (gpointer data)
 {
   PpServer *self = data;
-  g_autoptr(GPtrArray) workers = NULL;
   g_autoptr(GPtrArray) remotes = NULL;
 
-  g_mutex_lock (&self->sched.lock);
-  workers = g_steal_pointer (&self->pool->workers);
-  self->pool->workers = g_ptr_array_new ();
-  g_mutex_unlock (&self->sched.lock);
-
-  for (guint i = 0; i < workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (workers, i);
-
-      g_mutex_lock (&self->sched.lock);
-      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
-        _pp_scheduler_fail_job_locked (&self->sched, job, destroyed_error (job));
-      g_mutex_unlock (&self->sched.lock);
-      _pp_worker_free (worker);
-    }
+  _pp_local_pool_stop_workers (self->pool, destroyed_error);
   g_mutex_lock (&self->sched.lock);
   remotes = g_steal_pointer (&self->remotes);
   self->remotes = g_ptr_array_new ();
