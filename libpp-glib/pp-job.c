@@ -9,7 +9,6 @@
 
 #include "pp-error.h"
 #include "pp-job-private.h"
-#include "pp-server-private.h"
 
 /**
  * PpJob:
@@ -38,7 +37,7 @@ struct _PpJob
   char            *group;
   PpFunction      *function;
   PpPayloadFormat  format;
-  PpServerLink    *server;
+  PpJobOwner      *owner;
   GMainContext    *context;
   gint64           submit_time;
 
@@ -91,7 +90,7 @@ pp_job_finalize (GObject *object)
 
   g_clear_pointer (&self->group, g_free);
   g_clear_object (&self->function);
-  g_clear_pointer (&self->server, _pp_server_link_unref);
+  g_clear_pointer (&self->owner, _pp_job_owner_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->args, g_bytes_unref);
   g_clear_pointer (&self->result, g_bytes_unref);
@@ -197,8 +196,69 @@ pp_job_init (PpJob *self)
   g_cond_init (&self->cond);
 }
 
+/* The owner handle ------------------------------------------------------ */
+
+/* Lives in a g_atomic_rc_box. */
+struct _PpJobOwner
+{
+  GMutex                 lock;
+  GObject               *owner;
+  const PpJobOwnerFuncs *funcs;
+};
+
+PpJobOwner *
+_pp_job_owner_new (gpointer               owner,
+                   const PpJobOwnerFuncs *funcs)
+{
+  PpJobOwner *self = g_atomic_rc_box_new0 (PpJobOwner);
+
+  g_mutex_init (&self->lock);
+  self->owner = owner;
+  self->funcs = funcs;
+  return self;
+}
+
+PpJobOwner *
+_pp_job_owner_ref (PpJobOwner *self)
+{
+  return g_atomic_rc_box_acquire (self);
+}
+
+static void
+job_owner_finalize (PpJobOwner *self)
+{
+  g_mutex_clear (&self->lock);
+}
+
+void
+_pp_job_owner_unref (PpJobOwner *self)
+{
+  g_atomic_rc_box_release_full (self, (GDestroyNotify) job_owner_finalize);
+}
+
+gpointer
+_pp_job_owner_dup (PpJobOwner *self)
+{
+  GObject *owner;
+
+  g_mutex_lock (&self->lock);
+  owner = self->owner ? g_object_ref (self->owner) : NULL;
+  g_mutex_unlock (&self->lock);
+  return owner;
+}
+
+void
+_pp_job_owner_clear (PpJobOwner *self)
+{
+  g_mutex_lock (&self->lock);
+  self->owner = NULL;
+  g_mutex_unlock (&self->lock);
+}
+
+/* The job --------------------------------------------------------------- */
+
 PpJob *
-_pp_job_new (PpServerLink    *server,
+_pp_job_new (PpJobOwner      *owner,
              guint64          id,
              PpFunction      *function,
              GBytes          *args,
@@ -214,8 +274,8 @@ _pp_job_new (PpServerLink    *server,
   self->group = g_strdup (group);
   self->context = g_main_context_ref_thread_default ();
   self->submit_time = g_get_monotonic_time ();
-  /* No server: a job of the scheduler's tests. */
-  self->server = server ? _pp_server_link_ref (server) : NULL;
+  /* No owner: a job of the scheduler's tests. */
+  self->owner = owner ? _pp_job_owner_ref (owner) : NULL;
 
   return self;
 }
@@ -323,31 +383,38 @@ return_wait_tasks (GSList *tasks,
   g_slist_free (tasks);
 }
 
-/* Ends the job once: the first call wins and returns %TRUE; later results
- * (a cancelled job's late result, say) are dropped and return %FALSE. Takes
- * @output and @error. */
-static gboolean
-finish (PpJob      *self,
-        PpJobState  state,
-        GBytes     *result,
-        GError     *error,
-        char       *output,
-        double      run_time)
+void
+_pp_job_outcome_clear (PpJobOutcome *outcome)
+{
+  g_clear_error (&outcome->error);
+  g_clear_pointer (&outcome->output, g_free);
+}
+
+gboolean
+_pp_job_finish (PpJob        *self,
+                PpJobOutcome *outcome)
 {
   g_autoptr(GError) task_error = NULL;
+  PpJobState state = outcome->state;
+  double run_time = outcome->run_time;
   GSList *tasks;
+
+  g_return_val_if_fail (state >= PP_JOB_STATE_DONE, FALSE);
+  g_return_val_if_fail ((state == PP_JOB_STATE_DONE) == (outcome->error == NULL), FALSE);
 
   g_mutex_lock (&self->lock);
   if (self->state >= PP_JOB_STATE_DONE)
     {
       g_mutex_unlock (&self->lock);
-      g_clear_error (&error);
-      g_free (output);
+      _pp_job_outcome_clear (outcome);
       return FALSE;
     }
-  self->result = result ? g_bytes_ref (result) : NULL;
-  self->error = error;
-  self->output = output;
+  self->result = outcome->result ? g_bytes_ref (outcome->result) : NULL;
+  self->error = g_steal_pointer (&outcome->error);
+  self->output = g_steal_pointer (&outcome->output);
+  self->exception_type = g_strdup (outcome->exception_type);
+  self->exception_message = g_strdup (outcome->exception_message);
+  self->traceback = g_strdup (outcome->traceback);
   self->end_time = g_get_monotonic_time ();
   if (self->start_time == 0)
     self->start_time = self->end_time;
@@ -356,7 +423,7 @@ finish (PpJob      *self,
   /* Last, so that a spinning waiter sees every field set. */
   g_atomic_int_set ((int *) &self->state, state);
   tasks = g_steal_pointer (&self->wait_tasks);
-  task_error = error ? g_error_copy (error) : NULL;
+  task_error = self->error ? g_error_copy (self->error) : NULL;
   g_mutex_unlock (&self->lock);
   /* After unlocking, so that a woken waiter does not block on the mutex. */
   g_cond_broadcast (&self->cond);
@@ -370,40 +437,17 @@ finish (PpJob      *self,
 }
 
 gboolean
-_pp_job_succeed (PpJob  *self,
-                 GBytes *result,
-                 char   *output,
-                 double  run_time)
+_pp_job_finish_error (PpJob  *self,
+                      GError *error)
 {
-  return finish (self, PP_JOB_STATE_DONE, result, NULL, output, run_time);
-}
+  PpJobOutcome outcome = {
+    .state = g_error_matches (error, PP_ERROR, PP_ERROR_CANCELLED)
+             ? PP_JOB_STATE_CANCELLED : PP_JOB_STATE_FAILED,
+    .error = error,
+    .run_time = -1,
+  };
 
-gboolean
-_pp_job_fail (PpJob      *self,
-              GError     *error,
-              const char *exception_type,
-              const char *exception_message,
-              const char *traceback,
-              GBytes     *payload,
-              char       *output,
-              double      run_time)
-{
-  PpJobState state = g_error_matches (error, PP_ERROR, PP_ERROR_CANCELLED)
-                     ? PP_JOB_STATE_CANCELLED : PP_JOB_STATE_FAILED;
-
-  g_mutex_lock (&self->lock);
-  if (self->state < PP_JOB_STATE_DONE)
-    {
-      g_free (self->exception_type);
-      self->exception_type = g_strdup (exception_type);
-      g_free (self->exception_message);
-      self->exception_message = g_strdup (exception_message);
-      g_free (self->traceback);
-      self->traceback = g_strdup (traceback);
-    }
-  g_mutex_unlock (&self->lock);
-
-  return finish (self, state, payload, error, output, run_time);
+  return _pp_job_finish (self, &outcome);
 }
 
 /**
@@ -761,17 +805,17 @@ pp_job_wait_finish (PpJob         *self,
 gboolean
 pp_job_cancel (PpJob *self)
 {
-  g_autoptr(PpServer) server = NULL;
+  g_autoptr(GObject) owner = NULL;
 
   g_return_val_if_fail (PP_IS_JOB (self), FALSE);
 
   if (pp_job_is_finished (self))
     return FALSE;
-  server = self->server ? _pp_server_link_dup_server (self->server) : NULL;
-  if (server == NULL)
+  owner = self->owner ? _pp_job_owner_dup (self->owner) : NULL;
+  if (owner == NULL)
     return FALSE;
 
-  return _pp_server_cancel_job (server, self);
+  return self->owner->funcs->cancel (owner, self);
 }
 
 /**

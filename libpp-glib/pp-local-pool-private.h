@@ -12,13 +12,26 @@
 G_BEGIN_DECLS
 
 #define PP_LOCAL_NODE_NAME "local"
+/* Workers that die before their hello, in a row, before the queue fails. */
+#define PP_LOCAL_POOL_MAX_SPAWN_FAILURES 3
 
 #define PP_TYPE_LOCAL_POOL (pp_local_pool_get_type ())
 
 G_DECLARE_FINAL_TYPE (PpLocalPool, pp_local_pool, PP, LOCAL_POOL, PpNode)
 
-/* The server's pool of local workers, as a node. Every field is the
- * server's, under its lock. */
+/* How the workers are started: set once, before the first. */
+typedef struct
+{
+  char          *python;
+  char          *runner;
+  char          *working_directory;
+  char         **python_path;
+  gsize          max_body;
+  GMainContext  *context;        /* the I/O thread's: workers live there */
+} PpLocalPoolConfig;
+
+/* The server's pool of local workers, as a node: it spawns, feeds, reads,
+ * retires and reaps them. Every field is the server's, under its lock. */
 struct _PpLocalPool
 {
   PpNode     parent_instance;
@@ -30,9 +43,29 @@ struct _PpLocalPool
   guint64    nfailed;
   double     time_sum;
   gboolean   stopped;       /* the server was destroyed */
+  guint      spawn_failures;  /* in a row */
+  guint      next_worker_number;
+
+  PpLocalPoolConfig      config;
+  PpScheduler           *sched;
+  const PpNodeHost *host;
+  gpointer               host_data;
 };
 
 PpLocalPool *_pp_local_pool_new                  (void);
+/* Before the first worker: @config is copied. */
+void         _pp_local_pool_setup                (PpLocalPool             *self,
+                                                  const PpLocalPoolConfig *config,
+                                                  PpScheduler             *sched,
+                                                  const PpNodeHost   *host,
+                                                  gpointer                 host_data);
+/* With the server's lock, on the I/O thread: grows or shrinks the pool to
+ * its target. */
+void         _pp_local_pool_reconcile_locked     (PpLocalPool *self);
+/* On the I/O thread, without the lock: stops and reaps every worker; the
+ * jobs they held fail with @make_error (job). */
+void         _pp_local_pool_stop_workers         (PpLocalPool *self,
+                                                  GError     *(*make_error) (PpJob *job));
 /* With the server's lock: jobs the workers run. */
 guint        _pp_local_pool_count_running_locked (PpLocalPool *self);
 /* With the server's lock: workers neither dead nor retiring. */

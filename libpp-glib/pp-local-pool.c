@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include "pp-error.h"
 #include "pp-function-private.h"
+#include "pp-io-thread-private.h"
 #include "pp-job.h"
 #include "pp-job-private.h"
 #include "pp-local-pool-private.h"
@@ -19,6 +21,21 @@
  * jobs. */
 #define PREFETCH_SECONDS 0.002
 
+/* A worker answers "undefined" at most once for each job it held when it
+ * evicted the definitions they use (the job then goes again, right after
+ * its "def"): more in a row means it keeps losing them. */
+#define MAX_UNDEFINED_IN_A_ROW (2 * PP_SCHEDULER_PREFETCH_MAX + 2)
+
+static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
+static void worker_batch_done_cb (PpWorker *worker, gpointer data);
+static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
+
+static const PpWorkerCallbacks worker_callbacks = {
+  worker_frame_cb,
+  worker_batch_done_cb,
+  worker_died_cb,
+};
+
 G_DEFINE_FINAL_TYPE (PpLocalPool, pp_local_pool, PP_TYPE_NODE)
 
 PpLocalPool *
@@ -28,6 +45,25 @@ _pp_local_pool_new (void)
 
   _pp_node_set_identity (PP_NODE (self), PP_LOCAL_NODE_NAME, TRUE, NULL, 0, FALSE);
   return self;
+}
+
+void
+_pp_local_pool_setup (PpLocalPool             *self,
+                      const PpLocalPoolConfig *config,
+                      PpScheduler             *sched,
+                      const PpNodeHost        *host,
+                      gpointer                 host_data)
+{
+  g_assert (self->sched == NULL);
+  self->config.python = g_strdup (config->python);
+  self->config.runner = g_strdup (config->runner);
+  self->config.working_directory = g_strdup (config->working_directory);
+  self->config.python_path = g_strdupv (config->python_path);
+  self->config.max_body = config->max_body;
+  self->config.context = g_main_context_ref (config->context);
+  self->sched = sched;
+  self->host = host;
+  self->host_data = host_data;
 }
 
 /* The job @worker runs: the head of what it holds, unless that finished
@@ -288,6 +324,321 @@ pp_local_pool_flush_locked (PpNode *node)
     _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
 }
 
+/* Workers: spawn, results, retirement, death --------------------------- */
+
+static void
+send_env (PpLocalPool *self,
+          PpWorker    *worker)
+{
+  g_autoptr(JsonObject) header = json_object_new ();
+  JsonArray *path = json_array_new ();
+
+  json_object_set_string_member (header, "t", "env");
+  if (self->config.working_directory != NULL)
+    json_object_set_string_member (header, "cwd", self->config.working_directory);
+  for (guint i = 0; self->config.python_path != NULL && self->config.python_path[i] != NULL; i++)
+    json_array_add_string_element (path, self->config.python_path[i]);
+  json_object_set_array_member (header, "path", path);
+  _pp_frame_append_json (_pp_worker_get_out (worker), header, NULL, 0);
+}
+
+/* On the I/O thread only: a worker is killed when the thread that spawned
+ * it exits (PR_SET_PDEATHSIG), and this one outlives the workers. */
+static gboolean
+spawn_worker_locked (PpLocalPool *self)
+{
+  g_autoptr(GError) error = NULL;
+  PpWorker *worker;
+
+  worker = _pp_worker_spawn (++self->next_worker_number, self->config.python, self->config.runner,
+                             self->config.working_directory, self->config.max_body,
+                             self->config.context, &self->sched->lock,
+                             &worker_callbacks, self, &error);
+  if (worker == NULL)
+    {
+      g_warning ("Cannot start a worker: %s", error->message);
+      self->spawn_failures++;
+      return FALSE;
+    }
+  send_env (self, worker);
+  g_ptr_array_add (self->workers, worker);
+  return TRUE;
+}
+
+static void
+retire_worker_locked (PpWorker *worker)
+{
+  worker->retiring = TRUE;
+  if (g_queue_is_empty (&worker->in_flight))
+    _pp_worker_close (worker);
+}
+
+/* Grows or shrinks the pool to its target. Shrinking retires idle workers
+ * first; a busy one finishes what it holds before it exits. */
+void
+_pp_local_pool_reconcile_locked (PpLocalPool *self)
+{
+  guint live = _pp_local_pool_count_live_locked (self);
+
+  while (live < self->target && self->spawn_failures < PP_LOCAL_POOL_MAX_SPAWN_FAILURES &&
+         spawn_worker_locked (self))
+    live++;
+
+  for (guint pass = 0; pass < 2 && live > self->target; pass++)
+    for (guint i = self->workers->len; i > 0 && live > self->target; i--)
+      {
+        PpWorker *worker = g_ptr_array_index (self->workers, i - 1);
+        gboolean idle = g_queue_is_empty (&worker->in_flight);
+
+        if (worker->dead || worker->retiring || (pass == 0 && !idle))
+          continue;
+        retire_worker_locked (worker);
+        live--;
+      }
+}
+
+/* The worker moves on to the next job it holds. */
+static void
+next_started_locked (PpLocalPool *self,
+                     PpWorker    *worker)
+{
+  PpJob *next = g_queue_peek_head (&worker->in_flight);
+
+  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == worker)
+    _pp_scheduler_started_locked (self->sched, next, worker->pid);
+}
+
+/* The worker answered @job (just taken from its in-flight list) with
+ * "undefined": it evicted the definition. It is forgotten there, and the
+ * job goes to the back of the worker's pipeline again, right after the
+ * "def", unless it finished or another worker took it. Returns whether the
+ * worker still holds @job. */
+static gboolean
+redefine_locked (PpWorker *worker,
+                 PpJob    *job)
+{
+  const char *key = pp_function_get_key (pp_job_get_function (job));
+
+  g_hash_table_remove (worker->defined, key);
+  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
+    return FALSE;
+  g_queue_push_tail (&worker->in_flight, job);
+  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
+  return TRUE;
+}
+
+static void
+handle_result (PpLocalPool *self,
+               PpWorker    *worker,
+               PpFrame     *frame)
+{
+  PpJob *job = g_queue_peek_head (&worker->in_flight);
+  g_autoptr(GError) error = NULL;
+  gboolean undefined, failed = FALSE;
+  double run_time;
+  gint64 id;
+
+  if (!_pp_message_check_result (frame, &id, &error))
+    {
+      g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
+
+      _pp_worker_kill (worker, reason);
+      return;
+    }
+  run_time = MAX (_pp_message_get_run_time (frame), 0);
+  undefined = _pp_message_get_flag (frame, "undefined");
+  if (job == NULL || (guint64) id != pp_job_get_id (job))
+    {
+      _pp_worker_kill (worker, "answered a job it was not given");
+      return;
+    }
+  worker->undefined_in_a_row = undefined ? worker->undefined_in_a_row + 1 : 0;
+  if (worker->undefined_in_a_row > MAX_UNDEFINED_IN_A_ROW)
+    {
+      _pp_worker_kill (worker, "keeps losing the functions it was just given");
+      return;
+    }
+
+  g_mutex_lock (&self->sched->lock);
+  g_queue_pop_head (&worker->in_flight);
+  if (undefined && redefine_locked (worker, job))
+    {
+      next_started_locked (self, worker);
+      g_mutex_unlock (&self->sched->lock);
+      return;
+    }
+  if (_pp_job_get_worker (job) == worker)
+    _pp_job_set_holder (job, NULL, NULL);
+  if (!undefined && !_pp_message_get_flag (frame, "skipped") && _pp_node_finish_job (job, frame, &failed))
+    {
+      _pp_scheduler_job_done_locked (self->sched, job);
+      worker->jobs_done++;
+      worker->busy_time += run_time;
+      self->njobs++;
+      self->nfailed += failed;
+      self->time_sum += run_time;
+    }
+  self->host->changed_locked (self->host_data);
+  next_started_locked (self, worker);
+  if (self->restart)
+    worker->retiring = TRUE;
+  if (worker->retiring && g_queue_is_empty (&worker->in_flight))
+    {
+      _pp_worker_close (worker);
+      self->host->kick (self->host_data);
+    }
+  _pp_scheduler_release_locked (self->sched, job);
+  g_mutex_unlock (&self->sched->lock);
+}
+
+/* After each read, hand out jobs to the workers that freed up. */
+static void
+worker_batch_done_cb (PpWorker *worker,
+                      gpointer  data)
+{
+  PpLocalPool *self = data;
+
+  g_mutex_lock (&self->sched->lock);
+  self->host->dispatch_locked (self->host_data);
+  g_mutex_unlock (&self->sched->lock);
+}
+
+static void
+worker_frame_cb (PpWorker *worker,
+                 PpFrame  *frame,
+                 gpointer  data)
+{
+  PpLocalPool *self = data;
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
+  const char *type = _pp_frame_get_type (frame);
+
+  if (g_strcmp0 (type, "res") == 0)
+    handle_result (self, worker, frame);
+  else if (g_strcmp0 (type, "hello") == 0)
+    {
+      g_mutex_lock (&self->sched->lock);
+      worker->said_hello = TRUE;
+      self->spawn_failures = 0;
+      g_mutex_unlock (&self->sched->lock);
+    }
+  else
+    _pp_worker_kill (worker, "sent a frame of unknown type");
+}
+
+static GError *
+crash_error (PpWorker   *worker,
+             PpJob      *job,
+             const char *reason)
+{
+  return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED,
+                      "Worker process %d %s while running job %" G_GUINT64_FORMAT
+                      " (%s); it was retried on a fresh worker, which died too",
+                      worker->pid, reason, pp_job_get_id (job),
+                      pp_function_get_name (pp_job_get_function (job)));
+}
+
+/* Takes back a dead worker's jobs. The one it was running (the oldest, if
+ * the worker ever started) uses up one attempt. */
+static void
+requeue_jobs_locked (PpLocalPool *self,
+                     PpWorker   *worker,
+                     const char *reason)
+{
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  PpJob *charged = worker->said_hello ? g_queue_peek_head (&worker->in_flight) : NULL;
+
+  for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
+    g_ptr_array_add (jobs, job);
+  _pp_scheduler_take_back_locked (self->sched, (PpNode *) self, worker, jobs, charged,
+                    charged ? crash_error (worker, charged, reason) : NULL, &self->nfailed);
+}
+
+static GError *
+spawn_failure_error (PpLocalPool *self,
+                     const char *reason)
+{
+  return g_error_new (PP_ERROR, PP_ERROR_NO_INTERPRETER,
+                      "Workers exit at start-up (%s -u %s): the last one %s",
+                      self->config.python, self->config.runner, reason);
+}
+
+static void
+worker_died_cb (PpWorker   *worker,
+                const char *reason,
+                gpointer    data)
+{
+  PpLocalPool *self = data;
+  GQueue doomed = G_QUEUE_INIT;
+  gboolean expected;
+
+  g_mutex_lock (&self->sched->lock);
+  expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
+  if (!worker->said_hello && !expected)
+    self->spawn_failures++;
+  requeue_jobs_locked (self, worker, reason);
+  if (self->spawn_failures >= PP_LOCAL_POOL_MAX_SPAWN_FAILURES)
+    doomed = self->sched->queue, g_queue_init (&self->sched->queue);
+  g_ptr_array_remove (self->workers, worker);
+  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; _pp_scheduler_release_locked (self->sched, job))
+    _pp_scheduler_fail_job_locked (self->sched, job, spawn_failure_error (self, reason));
+  self->host->changed_locked (self->host_data);
+  g_mutex_unlock (&self->sched->lock);
+
+  if (!expected)
+    g_debug ("Worker %d %s", worker->pid, reason);
+  /* Freed once the frame that reported the death is unwound (or with the
+   * context, if the thread stops first). */
+  _pp_free_later (self->config.context, worker, (GDestroyNotify) _pp_worker_free);
+  self->host->kick (self->host_data);
+}
+
+void
+_pp_local_pool_stop_workers (PpLocalPool  *self,
+                             GError      *(*make_error) (PpJob *job))
+{
+  g_autoptr(GPtrArray) workers = NULL;
+
+  g_mutex_lock (&self->sched->lock);
+  workers = g_steal_pointer (&self->workers);
+  self->workers = g_ptr_array_new ();
+  g_mutex_unlock (&self->sched->lock);
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      PpWorker *worker = g_ptr_array_index (workers, i);
+
+      g_mutex_lock (&self->sched->lock);
+      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (self->sched, job))
+        _pp_scheduler_fail_job_locked (self->sched, job, make_error (job));
+      g_mutex_unlock (&self->sched->lock);
+      _pp_worker_free (worker);
+    }
+}
+
+/* Stops the worker still running a cancelled job, replaced in time. */
+static void
+pp_local_pool_stop_job (PpNode *node,
+                        PpJob  *job)
+{
+  PpLocalPool *self = PP_LOCAL_POOL (node);
+  PpWorker *worker = NULL;
+
+  /* The job still names the worker: it is cleared only when that worker
+   * answers, which it cannot have done for a job still being cancelled. */
+  g_mutex_lock (&self->sched->lock);
+  for (guint i = 0; i < self->workers->len && worker == NULL; i++)
+    {
+      PpWorker *candidate = g_ptr_array_index (self->workers, i);
+
+      if (candidate == _pp_job_get_worker (job))
+        worker = candidate;
+    }
+  g_mutex_unlock (&self->sched->lock);
+
+  if (worker != NULL)
+    _pp_worker_kill (worker, "was stopped to cancel its job");
+}
+
 /* GObject ---------------------------------------------------------------- */
 
 static void
@@ -296,6 +647,11 @@ pp_local_pool_finalize (GObject *object)
   PpLocalPool *self = PP_LOCAL_POOL (object);
 
   g_clear_pointer (&self->workers, g_ptr_array_unref);
+  g_clear_pointer (&self->config.python, g_free);
+  g_clear_pointer (&self->config.runner, g_free);
+  g_clear_pointer (&self->config.working_directory, g_free);
+  g_clear_pointer (&self->config.python_path, g_strfreev);
+  g_clear_pointer (&self->config.context, g_main_context_unref);
 
   G_OBJECT_CLASS (pp_local_pool_parent_class)->finalize (object);
 }
@@ -313,6 +669,7 @@ pp_local_pool_class_init (PpLocalPoolClass *klass)
   node_class->take_round_locked = pp_local_pool_take_round_locked;
   node_class->balance_locked = pp_local_pool_balance_locked;
   node_class->flush_locked = pp_local_pool_flush_locked;
+  node_class->stop_job = pp_local_pool_stop_job;
 }
 
 static void

@@ -7,6 +7,8 @@
 
 #pragma once
 
+#include "pp-frame-private.h"
+#include "pp-job-private.h"
 #include "pp-node.h"
 #include "pp-scheduler-private.h"
 #include "pp-server-private.h"
@@ -58,7 +60,24 @@ struct _PpNodeClass
                                    PpScheduler *sched);
   /* Sends what it took. */
   void      (*flush_locked)       (PpNode      *self);
+
+  /* On the I/O thread, without the lock: @job, cancelled, may still run
+   * here; stop it (a running Python function cannot be interrupted: its
+   * worker is replaced). Optional. */
+  void      (*stop_job)           (PpNode      *self,
+                                   PpJob       *job);
 };
+
+/* What a node (the local pool, a remote node) asks of its server. */
+typedef struct
+{
+  /* With the server's lock: the node's figures changed. */
+  void (*changed_locked)  (gpointer host);
+  /* With the server's lock, on the I/O thread: the node has room. */
+  void (*dispatch_locked) (gpointer host);
+  /* Any thread: wake the I/O thread to dispatch (and resize the pool). */
+  void (*kick)            (gpointer host);
+} PpNodeHost;
 
 void     _pp_node_values_clear  (PpNodeValues  *values);
 
@@ -74,9 +93,10 @@ void     _pp_node_set_identity  (PpNode        *self,
                                  gboolean       tls);
 
 /* Ties @self to a server: while attached, its figures are read under
- * @server_lock from the subclass, while the server (through @link) lives. */
+ * @server_lock from the subclass, while the server (through @owner, the
+ * handle its jobs keep) lives. */
 void     _pp_node_attach        (PpNode        *self,
-                                 PpServerLink  *link,
+                                 PpJobOwner    *owner,
                                  GMutex        *server_lock);
 /* With the server's lock held: freezes the figures as they are now, in
  * @state, and unties @self from the server. */
@@ -91,5 +111,12 @@ void     _pp_node_reset_notified_locked (PpNode *self);
 /* From the server creator's context: emits ::notify for every property
  * that changed since the last call. */
 void     _pp_node_notify_changes (PpNode       *self);
+
+/* For the subclasses: finishes @job with the "res" @frame answering it
+ * (an attempt used, the function's run time counted). Returns whether
+ * @job finished now; *@failed whether the result is a failure. */
+gboolean _pp_node_finish_job    (PpJob         *job,
+                                 PpFrame       *frame,
+                                 gboolean      *failed);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include "pp-function-private.h"
+#include "pp-messages-private.h"
 #include "pp-node-private.h"
 
 /**
@@ -40,7 +42,7 @@ typedef struct
 
   /* Under lock: the server while attached, the figures last read */
   GMutex        lock;
-  PpServerLink *link;
+  PpJobOwner *link;
   GMutex       *server_lock;
   PpNodeValues  values;
 
@@ -113,14 +115,14 @@ _pp_node_set_identity (PpNode     *self,
 
 void
 _pp_node_attach (PpNode       *self,
-                 PpServerLink *link,
+                 PpJobOwner   *link,
                  GMutex       *server_lock)
 {
   PpNodePrivate *priv = GET_PRIVATE (self);
 
   g_mutex_lock (&priv->lock);
   g_assert (priv->link == NULL);
-  priv->link = _pp_server_link_ref (link);
+  priv->link = _pp_job_owner_ref (link);
   priv->server_lock = server_lock;
   g_mutex_unlock (&priv->lock);
 }
@@ -154,7 +156,7 @@ _pp_node_detach_locked (PpNode      *self,
 {
   PpNodePrivate *priv = GET_PRIVATE (self);
   PpNodeValues last = { 0 };
-  PpServerLink *link;
+  PpJobOwner *link;
 
   _pp_node_read_locked (self, &last);
   last.state = state;
@@ -165,7 +167,7 @@ _pp_node_detach_locked (PpNode      *self,
   g_mutex_unlock (&priv->lock);
   _pp_node_values_clear (&last);
   if (link != NULL)
-    _pp_server_link_unref (link);
+    _pp_job_owner_unref (link);
 }
 
 /* The current figures: read from the server while attached to a live one,
@@ -175,22 +177,22 @@ read_values (PpNode       *self,
              PpNodeValues *values)
 {
   PpNodePrivate *priv = GET_PRIVATE (self);
-  PpServerLink *link = NULL;
+  PpJobOwner *link = NULL;
   g_autoptr(PpServer) server = NULL;
   GMutex *server_lock = NULL;
 
   g_mutex_lock (&priv->lock);
   if (priv->link != NULL)
     {
-      link = _pp_server_link_ref (priv->link);
+      link = _pp_job_owner_ref (priv->link);
       server_lock = priv->server_lock;
     }
   g_mutex_unlock (&priv->lock);
 
   if (link != NULL)
     {
-      server = _pp_server_link_dup_server (link);
-      _pp_server_link_unref (link);
+      server = _pp_job_owner_dup (link);
+      _pp_job_owner_unref (link);
     }
   if (server != NULL)
     {
@@ -476,7 +478,7 @@ GVariant *
 pp_node_dup_workers (PpNode *self)
 {
   PpNodePrivate *priv;
-  PpServerLink *link = NULL;
+  PpJobOwner *link = NULL;
   g_autoptr(PpServer) server = NULL;
   GMutex *server_lock = NULL;
   GVariant *workers = NULL;
@@ -487,14 +489,14 @@ pp_node_dup_workers (PpNode *self)
   g_mutex_lock (&priv->lock);
   if (priv->link != NULL)
     {
-      link = _pp_server_link_ref (priv->link);
+      link = _pp_job_owner_ref (priv->link);
       server_lock = priv->server_lock;
     }
   g_mutex_unlock (&priv->lock);
   if (link != NULL)
     {
-      server = _pp_server_link_dup_server (link);
-      _pp_server_link_unref (link);
+      server = _pp_job_owner_dup (link);
+      _pp_job_owner_unref (link);
     }
   if (server != NULL)
     {
@@ -581,7 +583,7 @@ pp_node_finalize (GObject *object)
 {
   PpNodePrivate *priv = GET_PRIVATE (PP_NODE (object));
 
-  g_clear_pointer (&priv->link, _pp_server_link_unref);
+  g_clear_pointer (&priv->link, _pp_job_owner_unref);
   _pp_node_values_clear (&priv->values);
   _pp_node_values_clear (&priv->notified);
   g_clear_pointer (&priv->name, g_free);
@@ -731,4 +733,35 @@ static void
 pp_node_init (PpNode *self)
 {
   g_mutex_init (&GET_PRIVATE (self)->lock);
+}
+
+/* Results -------------------------------------------------------------- */
+
+gboolean
+_pp_node_finish_job (PpJob    *job,
+                     PpFrame  *frame,
+                     gboolean *failed)
+{
+  JsonNode *ok = json_object_get_member (frame->header, "ok");
+  g_auto(PpJobOutcome) outcome = { .state = PP_JOB_STATE_DONE };
+  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &outcome.output);
+
+  outcome.run_time = _pp_message_get_run_time (frame);
+  _pp_job_add_attempt (job);
+  if (outcome.run_time >= 0)
+    _pp_function_add_run_time (pp_job_get_function (job), outcome.run_time);
+  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
+  outcome.result = payload;
+  if (*failed)
+    {
+      outcome.state = PP_JOB_STATE_FAILED;
+      outcome.error = _pp_message_result_error (job, frame);
+      outcome.exception_type = _pp_frame_get_string (frame, "etype");
+      outcome.exception_message = _pp_frame_get_string (frame, "emsg");
+      outcome.traceback = _pp_frame_get_string (frame, "tb");
+      if (g_bytes_get_size (payload) == 0)
+        outcome.result = NULL;
+    }
+
+  return _pp_job_finish (job, &outcome);
 }

@@ -21,30 +21,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PpRemoteNode, pp_remote_node, PP, REMOTE_NODE, PpNode)
 
 /* A client's link to one ppd node, as a node: connecting, TLS, the
- * handshake, heartbeats and reconnecting with backoff. The connection runs
- * on one GMainContext (the server's I/O thread); the scheduling fields
- * belong to the server. */
-
-typedef struct
-{
-  /* Authenticated: jobs may be sent. */
-  void (*ready)  (PpRemoteNode *node,
-                  gpointer      user_data);
-  /* A frame from the authenticated node; the callee owns @frame. */
-  void (*frame)  (PpRemoteNode *node,
-                  PpFrame      *frame,
-                  gpointer      user_data);
-  /* The connection of a ready node is gone; a reconnection is scheduled. */
-  void (*lost)   (PpRemoteNode *node,
-                  const GError *error,
-                  gpointer      user_data);
-  /* Connecting, the handshake or the connection failed (after lost() if
-   * the node was ready); @refused when the handshake was refused. */
-  void (*failed) (PpRemoteNode *node,
-                  const GError *error,
-                  gboolean      refused,
-                  gpointer      user_data);
-} PpRemoteNodeCallbacks;
+ * handshake, heartbeats and reconnecting with backoff, and what it answers:
+ * results, lost connections (its jobs go back to the queue). The
+ * connection runs on one GMainContext (the server's I/O thread); the
+ * scheduling fields are under the server's lock. */
 
 struct _PpRemoteNode
 {
@@ -69,8 +49,9 @@ PpRemoteNode *_pp_remote_node_new         (const char                  *address,
                                            guint                        socket_timeout,
                                            gsize                        max_body,
                                            GMainContext                *context,
-                                           const PpRemoteNodeCallbacks *callbacks,
-                                           gpointer                     user_data);
+                                           PpScheduler                 *sched,
+                                           const PpNodeHost            *host,
+                                           gpointer                     host_data);
 /* "host:port" as configured. */
 const char   *_pp_remote_node_get_address (PpRemoteNode                *self);
 void          _pp_remote_node_start       (PpRemoteNode                *self);
@@ -80,5 +61,8 @@ void          _pp_remote_node_flush       (PpRemoteNode                *self);
 /* On the node's context, once the server has taken back its jobs: closes
  * the connection for good; no callback comes after. */
 void          _pp_remote_node_shutdown    (PpRemoteNode                *self);
+/* With the server's lock: gives back every job the node holds, to the
+ * front of the queue, and forgets what it defined. */
+void          _pp_remote_node_take_back_locked (PpRemoteNode           *self);
 
 G_END_DECLS

@@ -24,6 +24,28 @@
 /* However long socket_timeout, connecting and the handshake take no more. */
 #define MAX_CONNECT_SECONDS 30
 
+/* What the connection reports to the node's scheduling side, below. */
+typedef struct
+{
+  /* Authenticated: jobs may be sent. */
+  void (*ready)  (PpRemoteNode *node,
+                  gpointer      user_data);
+  /* A frame from the authenticated node; the callee owns @frame. */
+  void (*frame)  (PpRemoteNode *node,
+                  PpFrame      *frame,
+                  gpointer      user_data);
+  /* The connection of a ready node is gone; a reconnection is scheduled. */
+  void (*lost)   (PpRemoteNode *node,
+                  const GError *error,
+                  gpointer      user_data);
+  /* Connecting, the handshake or the connection failed (after lost() if
+   * the node was ready); @refused when the handshake was refused. */
+  void (*failed) (PpRemoteNode *node,
+                  const GError *error,
+                  gboolean      refused,
+                  gpointer      user_data);
+} PpRemoteNodeCallbacks;
+
 typedef struct
 {
   PpRemoteNode                *pub;
@@ -37,6 +59,9 @@ typedef struct
   GMainContext                *context;
   const PpRemoteNodeCallbacks *callbacks;
   gpointer                     user_data;
+  PpScheduler                 *sched;
+  const PpNodeHost            *host;
+  gpointer                     host_data;
 
   GSocketClient               *client;
   GCancellable                *cancellable;
@@ -54,6 +79,18 @@ typedef struct
 typedef RemoteNode PpRemoteNodePrivate;
 
 static void start_connect (RemoteNode *self);
+static void remote_ready_cb (PpRemoteNode *node, gpointer data);
+static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
+static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
+static void remote_failed_cb (PpRemoteNode *node, const GError *error, gboolean refused,
+                              gpointer data);
+
+static const PpRemoteNodeCallbacks remote_callbacks = {
+  remote_ready_cb,
+  remote_frame_cb,
+  remote_lost_cb,
+  remote_failed_cb,
+};
 
 G_DEFINE_FINAL_TYPE_WITH_PRIVATE (PpRemoteNode, pp_remote_node, PP_TYPE_NODE)
 
@@ -85,8 +122,9 @@ _pp_remote_node_new (const char                  *address,
                      guint                        socket_timeout,
                      gsize                        max_body,
                      GMainContext                *context,
-                     const PpRemoteNodeCallbacks *callbacks,
-                     gpointer                     user_data)
+                     PpScheduler                 *sched,
+                     const PpNodeHost            *node_host,
+                     gpointer                     host_data)
 {
   PpRemoteNode *node = g_object_new (PP_TYPE_REMOTE_NODE, NULL);
   RemoteNode *self = REMOTE (node);
@@ -102,8 +140,11 @@ _pp_remote_node_new (const char                  *address,
   self->heartbeat_ms = _pp_heartbeat_get_interval ();
   self->max_body = max_body;
   self->context = g_main_context_ref (context);
-  self->callbacks = callbacks;
-  self->user_data = user_data;
+  self->callbacks = &remote_callbacks;
+  self->user_data = self;
+  self->sched = sched;
+  self->host = node_host;
+  self->host_data = host_data;
   self->backoff = BACKOFF_MIN_SECONDS;
   host = split_address (self->address, &port);
   _pp_node_set_identity (PP_NODE (node), self->address, FALSE, host, port, use_tls);
@@ -587,6 +628,194 @@ pp_remote_node_flush_locked (PpNode *node)
   _pp_remote_node_flush ((PpRemoteNode *) node);
 }
 
+/* Results, lost and refused connections --------------------------------- */
+
+static void
+remote_ready_cb (PpRemoteNode *node,
+                 gpointer      data)
+{
+  RemoteNode *self = data;
+
+  g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
+  g_mutex_lock (&self->sched->lock);
+  node->ready = TRUE;
+  node->was_ready = TRUE;
+  node->refused = FALSE;
+  g_clear_pointer (&node->last_error, g_free);
+  self->host->changed_locked (self->host_data);
+  g_mutex_unlock (&self->sched->lock);
+  self->host->kick (self->host_data);
+}
+
+static gboolean
+fail_malformed (PpRemoteNode *node,
+                PpJob        *job,
+                const GError *error)
+{
+  PpJobOutcome outcome = {
+    .state = PP_JOB_STATE_FAILED,
+    .error = g_error_new (PP_ERROR, PP_ERROR_PROTOCOL, "Node %s sent a malformed result: %s",
+                          _pp_remote_node_get_address (node), error->message),
+    .run_time = 0,
+  };
+
+  _pp_job_add_attempt (job);
+  return _pp_job_finish (job, &outcome);
+}
+
+static void
+handle_remote_result (RemoteNode   *self,
+                      PpRemoteNode *node,
+                      PpFrame      *frame)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean failed = FALSE;
+  double run_time = 0;
+  gint64 id = -1;
+  PpJob *job;
+
+  /* A malformed result fails its job; one without a valid id is dropped. */
+  if (!_pp_message_check_result (frame, &id, &error))
+    g_warning ("Node %s sent a malformed result: %s", _pp_remote_node_get_address (node),
+               error->message);
+  else
+    run_time = MAX (_pp_message_get_run_time (frame), 0);
+  g_mutex_lock (&self->sched->lock);
+  job = g_hash_table_lookup (node->in_flight, &id);
+  if (job != NULL && _pp_message_get_flag (frame, "undefined"))
+    {
+      /* The node's cache of definitions is bounded: it forgot this one.
+       * Define it again and send the job again. */
+      g_hash_table_remove (node->defined, pp_function_get_key (pp_job_get_function (job)));
+      _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
+    }
+  else if (job != NULL)
+    {
+      g_hash_table_remove (node->in_flight, &id);
+      if (_pp_job_get_node (job) == (PpNode *) node)
+        _pp_job_set_holder (job, NULL, NULL);
+      failed = error != NULL;
+      if (error != NULL ? fail_malformed (node, job, error)
+                        : !_pp_message_get_flag (frame, "cancelled") && _pp_node_finish_job (job, frame, &failed))
+        {
+          _pp_scheduler_job_done_locked (self->sched, job);
+          node->njobs++;
+          node->nfailed += failed;
+          node->time_sum += run_time;
+        }
+      _pp_scheduler_release_locked (self->sched, job);
+    }
+  self->host->changed_locked (self->host_data);
+  g_mutex_unlock (&self->sched->lock);
+  /* Unknown ids are late answers for jobs taken back when the node was
+   * lost: dropped. */
+  self->host->kick (self->host_data);
+}
+
+static void
+remote_frame_cb (PpRemoteNode *node,
+                 PpFrame      *frame,
+                 gpointer      data)
+{
+  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
+
+  if (g_strcmp0 (_pp_frame_get_type (frame), "res") == 0)
+    handle_remote_result (data, node, frame);
+  else
+    g_debug ("Node %s sent an unexpected \"%s\" frame", _pp_remote_node_get_address (node),
+             _pp_frame_get_type (frame));
+}
+
+static int
+compare_job_ids (gconstpointer a,
+                 gconstpointer b)
+{
+  guint64 ia = pp_job_get_id (*(PpJob **) a);
+  guint64 ib = pp_job_get_id (*(PpJob **) b);
+
+  return ia < ib ? -1 : ia > ib;
+}
+
+/* Takes back the jobs a remote node held. */
+static void
+take_back_jobs_locked (RemoteNode   *self,
+                       PpRemoteNode *node)
+{
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer job;
+
+  g_hash_table_iter_init (&iter, node->in_flight);
+  while (g_hash_table_iter_next (&iter, NULL, &job))
+    g_ptr_array_add (jobs, job);
+  g_hash_table_remove_all (node->in_flight);
+  g_ptr_array_sort (jobs, compare_job_ids);
+  _pp_scheduler_take_back_locked (self->sched, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
+  g_hash_table_remove_all (node->defined);
+}
+
+static void
+remote_lost_cb (PpRemoteNode *node,
+                const GError *error,
+                gpointer      data)
+{
+  RemoteNode *self = data;
+  guint n;
+
+  g_mutex_lock (&self->sched->lock);
+  node->ready = FALSE;
+  /* With the state: never "lost" without why. */
+  g_free (node->last_error);
+  node->last_error = g_strdup (error ? error->message : "the connection was closed");
+  n = g_hash_table_size (node->in_flight);
+  take_back_jobs_locked (self, node);
+  self->host->changed_locked (self->host_data);
+  g_mutex_unlock (&self->sched->lock);
+
+  g_warning ("Node %s lost (%s); %u jobs go back to the queue",
+             _pp_remote_node_get_address (node), error ? error->message : "closed", n);
+  self->host->kick (self->host_data);
+}
+
+static void
+remote_failed_cb (PpRemoteNode *node,
+                  const GError *error,
+                  gboolean      refused,
+                  gpointer      data)
+{
+  RemoteNode *self = data;
+
+  g_mutex_lock (&self->sched->lock);
+  node->refused = refused;
+  g_free (node->last_error);
+  node->last_error = g_strdup (error ? error->message : "the connection was closed");
+  self->host->changed_locked (self->host_data);
+  g_mutex_unlock (&self->sched->lock);
+}
+
+void
+_pp_remote_node_take_back_locked (PpRemoteNode *self)
+{
+  take_back_jobs_locked (REMOTE (self), self);
+}
+
+/* Asks the node to stop a cancelled job it holds. */
+static void
+pp_remote_node_stop_job (PpNode *node,
+                         PpJob  *job)
+{
+  PpRemoteNode *self = PP_REMOTE_NODE (node);
+  RemoteNode *priv = REMOTE (self);
+
+  g_mutex_lock (&priv->sched->lock);
+  if (_pp_job_get_node (job) == node && self->ready)
+    {
+      _pp_message_append_cancel (_pp_remote_node_get_out (self), pp_job_get_id (job));
+      _pp_remote_node_flush (self);
+    }
+  g_mutex_unlock (&priv->sched->lock);
+}
+
 /* GObject ---------------------------------------------------------------- */
 
 static void
@@ -621,6 +850,7 @@ pp_remote_node_class_init (PpRemoteNodeClass *klass)
   node_class->count_cores_locked = pp_remote_node_count_cores_locked;
   node_class->take_round_locked = pp_remote_node_take_round_locked;
   node_class->flush_locked = pp_remote_node_flush_locked;
+  node_class->stop_job = pp_remote_node_stop_job;
 }
 
 static void

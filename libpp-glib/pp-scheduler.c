@@ -127,7 +127,7 @@ _pp_scheduler_fail_job_locked (PpScheduler *self,
                                PpJob       *job,
                                GError      *error)
 {
-  if (_pp_job_fail (job, error, NULL, NULL, NULL, NULL, NULL, -1))
+  if (_pp_job_finish_error (job, error))
     _pp_scheduler_job_done_locked (self, job);
 }
 

@@ -11,17 +11,6 @@
 
 G_BEGIN_DECLS
 
-/* What a job keeps of its server: a weak link shared by all its jobs
- * (a GWeakRef per job would cost O(jobs) to drop). */
-typedef struct _PpServerLink PpServerLink;
-
-PpServerLink *_pp_server_link_ref        (PpServerLink *link);
-void          _pp_server_link_unref      (PpServerLink *link);
-PpServer     *_pp_server_link_dup_server (PpServerLink *link);
-
-gboolean _pp_server_cancel_job (PpServer *self,
-                                PpJob    *job);
-
 /* Batched completion, for services that run many jobs (the node service):
  * every job of the server that finishes is handed to @func on @context, in
  * batches, one wake-up of @context per burst. @jobs is owned by the server;

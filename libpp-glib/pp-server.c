@@ -22,7 +22,6 @@
 #include "pp-secret.h"
 #include "pp-secret-private.h"
 #include "pp-server-private.h"
-#include "pp-worker-private.h"
 
 /**
  * PpServer:
@@ -53,11 +52,6 @@
  * Since: 0.1
  */
 
-#define MAX_SPAWN_FAILURES 3
-/* A worker answers "undefined" at most once for each job it held when it
- * evicted the definitions they use (the job then goes again, right after
- * its "def"): more in a row means it keeps losing them. */
-#define MAX_UNDEFINED_IN_A_ROW (2 * PP_SCHEDULER_PREFETCH_MAX + 2)
 
 struct _PpServer
 {
@@ -77,7 +71,7 @@ struct _PpServer
   guint         socket_timeout;
   gboolean      use_tls;
 
-  PpServerLink *link;
+  PpJobOwner   *owner;        /* the handle its jobs and nodes keep */
   PpIoThread   *io;
   GSource      *kick_source;
   gint          kick_pending;
@@ -87,7 +81,6 @@ struct _PpServer
   GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
   GPtrArray    *nodes;          /* the pool, then the remotes */
   gint64        last_submit_time;
-  guint         next_worker_number;
 
   /* Batched completion (see _pp_server_set_finished_func()) */
   PpServerFinishedFunc finished_func;
@@ -109,7 +102,6 @@ struct _PpServer
   gboolean      nodes_armed;
   gint64        nodes_notified_at;
 
-  guint         spawn_failures;
   gboolean      destroyed;
 };
 
@@ -143,14 +135,6 @@ enum {
 };
 
 static void pp_server_initable_iface_init (GInitableIface *iface);
-static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
-static void worker_batch_done_cb (PpWorker *worker, gpointer data);
-static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
-static void remote_ready_cb (PpRemoteNode *node, gpointer data);
-static void remote_frame_cb (PpRemoteNode *node, PpFrame *frame, gpointer data);
-static void remote_lost_cb (PpRemoteNode *node, const GError *error, gpointer data);
-static void remote_failed_cb (PpRemoteNode *node, const GError *error, gboolean refused,
-                              gpointer data);
 static void nodes_changed_locked (PpServer *self);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
@@ -159,80 +143,16 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (PpServer, pp_server, G_TYPE_OBJECT,
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static const PpWorkerCallbacks worker_callbacks = {
-  worker_frame_cb,
-  worker_batch_done_cb,
-  worker_died_cb,
-};
+static gboolean cancel_job (gpointer owner, PpJob *job);
 
-static const PpRemoteNodeCallbacks remote_callbacks = {
-  remote_ready_cb,
-  remote_frame_cb,
-  remote_lost_cb,
-  remote_failed_cb,
+static const PpJobOwnerFuncs job_owner_funcs = {
+  cancel_job,
 };
 
 static guint
 resolve_ncpus (int ncpus)
 {
   return ncpus < 0 ? g_get_num_processors () : (guint) ncpus;
-}
-
-/* The link jobs keep ------------------------------------------------------ */
-
-/* Lives in a g_atomic_rc_box. */
-struct _PpServerLink
-{
-  GMutex           lock;
-  PpServer        *server;
-};
-
-static PpServerLink *
-server_link_new (PpServer *server)
-{
-  PpServerLink *link = g_atomic_rc_box_new0 (PpServerLink);
-
-  g_mutex_init (&link->lock);
-  link->server = server;
-  return link;
-}
-
-PpServerLink *
-_pp_server_link_ref (PpServerLink *link)
-{
-  return g_atomic_rc_box_acquire (link);
-}
-
-static void
-server_link_finalize (PpServerLink *link)
-{
-  g_mutex_clear (&link->lock);
-}
-
-void
-_pp_server_link_unref (PpServerLink *link)
-{
-  g_atomic_rc_box_release_full (link, (GDestroyNotify) server_link_finalize);
-}
-
-/* Returns a new reference to the server, or %NULL once it is disposed. */
-PpServer *
-_pp_server_link_dup_server (PpServerLink *link)
-{
-  PpServer *server;
-
-  g_mutex_lock (&link->lock);
-  server = link->server ? g_object_ref (link->server) : NULL;
-  g_mutex_unlock (&link->lock);
-  return server;
-}
-
-static void
-server_link_clear (PpServerLink *link)
-{
-  g_mutex_lock (&link->lock);
-  link->server = NULL;
-  g_mutex_unlock (&link->lock);
 }
 
 /* Job events ------------------------------------------------------------ */
@@ -311,80 +231,6 @@ static GSourceFuncs ready_source_funcs = {
   .dispatch = ready_source_dispatch,
 };
 
-/* Pool ------------------------------------------------------------------- */
-
-static void
-send_env (PpServer *self,
-          PpWorker *worker)
-{
-  g_autoptr(JsonObject) header = json_object_new ();
-  JsonArray *path = json_array_new ();
-
-  json_object_set_string_member (header, "t", "env");
-  if (self->working_directory != NULL)
-    json_object_set_string_member (header, "cwd", self->working_directory);
-  for (guint i = 0; self->python_path != NULL && self->python_path[i] != NULL; i++)
-    json_array_add_string_element (path, self->python_path[i]);
-  json_object_set_array_member (header, "path", path);
-  _pp_frame_append_json (_pp_worker_get_out (worker), header, NULL, 0);
-}
-
-/* On the I/O thread only: a worker is killed when the thread that spawned
- * it exits (PR_SET_PDEATHSIG), and this one outlives the workers. */
-static gboolean
-spawn_worker_locked (PpServer *self)
-{
-  g_autoptr(GError) error = NULL;
-  PpWorker *worker;
-
-  g_assert (_pp_io_thread_is_current (self->io));
-  worker = _pp_worker_spawn (++self->next_worker_number, self->python, self->runner,
-                             self->working_directory, self->max_payload_size,
-                             _pp_io_thread_get_context (self->io), &self->sched.lock,
-                             &worker_callbacks, self, &error);
-  if (worker == NULL)
-    {
-      g_warning ("Cannot start a worker: %s", error->message);
-      self->spawn_failures++;
-      return FALSE;
-    }
-  send_env (self, worker);
-  g_ptr_array_add (self->pool->workers, worker);
-  return TRUE;
-}
-
-static void
-retire_worker_locked (PpWorker *worker)
-{
-  worker->retiring = TRUE;
-  if (g_queue_is_empty (&worker->in_flight))
-    _pp_worker_close (worker);
-}
-
-/* Grows or shrinks the pool to its target. Shrinking retires idle workers
- * first; a busy one finishes what it holds before it exits. */
-static void
-reconcile_pool_locked (PpServer *self)
-{
-  guint live = _pp_local_pool_count_live_locked (self->pool);
-
-  while (live < self->pool->target && self->spawn_failures < MAX_SPAWN_FAILURES &&
-         spawn_worker_locked (self))
-    live++;
-
-  for (guint pass = 0; pass < 2 && live > self->pool->target; pass++)
-    for (guint i = self->pool->workers->len; i > 0 && live > self->pool->target; i--)
-      {
-        PpWorker *worker = g_ptr_array_index (self->pool->workers, i - 1);
-        gboolean idle = g_queue_is_empty (&worker->in_flight);
-
-        if (worker->dead || worker->retiring || (pass == 0 && !idle))
-          continue;
-        retire_worker_locked (worker);
-        live--;
-      }
-}
-
 /* Scheduling ------------------------------------------------------------- */
 
 static void
@@ -395,6 +241,34 @@ dispatch_and_flush_locked (PpServer *self)
                                  self->io != NULL && _pp_io_thread_is_current (self->io));
 }
 
+/* What the nodes ask of the server. */
+static void
+pool_changed_locked (gpointer data)
+{
+  nodes_changed_locked (data);
+}
+
+static void
+pool_dispatch_locked (gpointer data)
+{
+  PpServer *self = data;
+
+  if (!self->destroyed)
+    dispatch_and_flush_locked (self);
+}
+
+static void
+pool_kick (gpointer data)
+{
+  kick (data);
+}
+
+static const PpNodeHost node_host = {
+  pool_changed_locked,
+  pool_dispatch_locked,
+  pool_kick,
+};
+
 static gboolean
 kick_cb (gpointer data)
 {
@@ -404,7 +278,8 @@ kick_cb (gpointer data)
   g_mutex_lock (&self->sched.lock);
   if (!self->destroyed)
     {
-      reconcile_pool_locked (self);
+      g_assert (_pp_io_thread_is_current (self->io));
+      _pp_local_pool_reconcile_locked (self->pool);
       dispatch_and_flush_locked (self);
     }
   g_mutex_unlock (&self->sched.lock);
@@ -427,326 +302,6 @@ should_send_directly_locked (PpServer *self)
   return !burst && self->sched.queue.length == 1 && _pp_local_pool_has_idle_locked (self->pool);
 }
 
-/* Results ---------------------------------------------------------------- */
-
-/* Returns whether @job finished now; *@failed whether it failed. */
-static gboolean
-complete_job (PpServer *self,
-              PpJob    *job,
-              PpFrame  *frame,
-              gboolean *failed)
-{
-  JsonNode *ok = json_object_get_member (frame->header, "ok");
-  double run_time = _pp_message_get_run_time (frame);
-  char *output = NULL;
-  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &output);
-
-  _pp_job_add_attempt (job);
-  if (run_time >= 0)
-    _pp_function_add_run_time (pp_job_get_function (job), run_time);
-  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
-  if (!*failed)
-    return _pp_job_succeed (job, payload, output, run_time);
-
-  return _pp_job_fail (job, _pp_message_result_error (job, frame),
-                       _pp_frame_get_string (frame, "etype"),
-                       _pp_frame_get_string (frame, "emsg"),
-                       _pp_frame_get_string (frame, "tb"),
-                       g_bytes_get_size (payload) > 0 ? payload : NULL,
-                       output, run_time);
-}
-
-/* The worker moves on to the next job it holds. */
-static void
-next_started_locked (PpServer *self,
-                     PpWorker *worker)
-{
-  PpJob *next = g_queue_peek_head (&worker->in_flight);
-
-  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == worker)
-    push_event_locked (self, next, worker->pid, TRUE);
-}
-
-/* The worker answered @job (just taken from its in-flight list) with
- * "undefined": it evicted the definition. It is forgotten there, and the
- * job goes to the back of the worker's pipeline again, right after the
- * "def", unless it finished or another worker took it. Returns whether the
- * worker still holds @job. */
-static gboolean
-redefine_locked (PpServer *self,
-                 PpWorker *worker,
-                 PpJob    *job)
-{
-  const char *key = pp_function_get_key (pp_job_get_function (job));
-
-  g_hash_table_remove (worker->defined, key);
-  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
-    return FALSE;
-  g_queue_push_tail (&worker->in_flight, job);
-  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
-  return TRUE;
-}
-
-static void
-handle_result (PpServer *self,
-               PpWorker *worker,
-               PpFrame  *frame)
-{
-  PpJob *job = g_queue_peek_head (&worker->in_flight);
-  g_autoptr(GError) error = NULL;
-  gboolean undefined, failed = FALSE;
-  double run_time;
-  gint64 id;
-
-  if (!_pp_message_check_result (frame, &id, &error))
-    {
-      g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
-
-      _pp_worker_kill (worker, reason);
-      return;
-    }
-  run_time = MAX (_pp_message_get_run_time (frame), 0);
-  undefined = _pp_message_get_flag (frame, "undefined");
-  if (job == NULL || (guint64) id != pp_job_get_id (job))
-    {
-      _pp_worker_kill (worker, "answered a job it was not given");
-      return;
-    }
-  worker->undefined_in_a_row = undefined ? worker->undefined_in_a_row + 1 : 0;
-  if (worker->undefined_in_a_row > MAX_UNDEFINED_IN_A_ROW)
-    {
-      _pp_worker_kill (worker, "keeps losing the functions it was just given");
-      return;
-    }
-
-  g_mutex_lock (&self->sched.lock);
-  g_queue_pop_head (&worker->in_flight);
-  if (undefined && redefine_locked (self, worker, job))
-    {
-      next_started_locked (self, worker);
-      g_mutex_unlock (&self->sched.lock);
-      return;
-    }
-  if (_pp_job_get_worker (job) == worker)
-    _pp_job_set_holder (job, NULL, NULL);
-  if (!undefined && !_pp_message_get_flag (frame, "skipped") && complete_job (self, job, frame, &failed))
-    {
-      _pp_scheduler_job_done_locked (&self->sched, job);
-      worker->jobs_done++;
-      worker->busy_time += run_time;
-      self->pool->njobs++;
-      self->pool->nfailed += failed;
-      self->pool->time_sum += run_time;
-    }
-  nodes_changed_locked (self);
-  next_started_locked (self, worker);
-  if (self->restart)
-    worker->retiring = TRUE;
-  if (worker->retiring && g_queue_is_empty (&worker->in_flight))
-    {
-      _pp_worker_close (worker);
-      kick (self);
-    }
-  _pp_scheduler_release_locked (&self->sched, job);
-  g_mutex_unlock (&self->sched.lock);
-}
-
-/* After each read, hand out jobs to the workers that freed up. */
-static void
-worker_batch_done_cb (PpWorker *worker,
-                      gpointer  data)
-{
-  PpServer *self = data;
-
-  g_mutex_lock (&self->sched.lock);
-  if (!self->destroyed)
-    dispatch_and_flush_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-}
-
-static void
-worker_frame_cb (PpWorker *worker,
-                 PpFrame  *frame,
-                 gpointer  data)
-{
-  PpServer *self = data;
-  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
-  const char *type = _pp_frame_get_type (frame);
-
-  if (g_strcmp0 (type, "res") == 0)
-    handle_result (self, worker, frame);
-  else if (g_strcmp0 (type, "hello") == 0)
-    {
-      g_mutex_lock (&self->sched.lock);
-      worker->said_hello = TRUE;
-      self->spawn_failures = 0;
-      g_mutex_unlock (&self->sched.lock);
-    }
-  else
-    _pp_worker_kill (worker, "sent a frame of unknown type");
-}
-
-/* Remote nodes ----------------------------------------------------------- */
-
-static void
-remote_ready_cb (PpRemoteNode *node,
-                 gpointer      data)
-{
-  PpServer *self = data;
-
-  g_info ("Node %s ready with %u workers", _pp_remote_node_get_address (node), node->ncpus);
-  g_mutex_lock (&self->sched.lock);
-  node->ready = TRUE;
-  node->was_ready = TRUE;
-  node->refused = FALSE;
-  g_clear_pointer (&node->last_error, g_free);
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-  kick (self);
-}
-
-static gboolean
-fail_malformed (PpRemoteNode *node,
-                PpJob        *job,
-                const GError *error)
-{
-  _pp_job_add_attempt (job);
-  return _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_PROTOCOL,
-                                         "Node %s sent a malformed result: %s",
-                                         _pp_remote_node_get_address (node), error->message),
-                       NULL, NULL, NULL, NULL, NULL, 0);
-}
-
-static void
-handle_remote_result (PpServer     *self,
-                      PpRemoteNode *node,
-                      PpFrame      *frame)
-{
-  g_autoptr(GError) error = NULL;
-  gboolean failed = FALSE;
-  double run_time = 0;
-  gint64 id = -1;
-  PpJob *job;
-
-  /* A malformed result fails its job; one without a valid id is dropped. */
-  if (!_pp_message_check_result (frame, &id, &error))
-    g_warning ("Node %s sent a malformed result: %s", _pp_remote_node_get_address (node),
-               error->message);
-  else
-    run_time = MAX (_pp_message_get_run_time (frame), 0);
-  g_mutex_lock (&self->sched.lock);
-  job = g_hash_table_lookup (node->in_flight, &id);
-  if (job != NULL && _pp_message_get_flag (frame, "undefined"))
-    {
-      /* The node's cache of definitions is bounded: it forgot this one.
-       * Define it again and send the job again. */
-      g_hash_table_remove (node->defined, pp_function_get_key (pp_job_get_function (job)));
-      _pp_message_append_job (_pp_remote_node_get_out (node), node->defined, job);
-    }
-  else if (job != NULL)
-    {
-      g_hash_table_remove (node->in_flight, &id);
-      if (_pp_job_get_node (job) == (PpNode *) node)
-        _pp_job_set_holder (job, NULL, NULL);
-      failed = error != NULL;
-      if (error != NULL ? fail_malformed (node, job, error)
-                        : !_pp_message_get_flag (frame, "cancelled") && complete_job (self, job, frame, &failed))
-        {
-          _pp_scheduler_job_done_locked (&self->sched, job);
-          node->njobs++;
-          node->nfailed += failed;
-          node->time_sum += run_time;
-        }
-      _pp_scheduler_release_locked (&self->sched, job);
-    }
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-  /* Unknown ids are late answers for jobs taken back when the node was
-   * lost: dropped. */
-  kick (self);
-}
-
-static void
-remote_frame_cb (PpRemoteNode *node,
-                 PpFrame      *frame,
-                 gpointer      data)
-{
-  g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
-
-  if (g_strcmp0 (_pp_frame_get_type (frame), "res") == 0)
-    handle_remote_result (data, node, frame);
-  else
-    g_debug ("Node %s sent an unexpected \"%s\" frame", _pp_remote_node_get_address (node),
-             _pp_frame_get_type (frame));
-}
-
-static int
-compare_job_ids (gconstpointer a,
-                 gconstpointer b)
-{
-  guint64 ia = pp_job_get_id (*(PpJob **) a);
-  guint64 ib = pp_job_get_id (*(PpJob **) b);
-
-  return ia < ib ? -1 : ia > ib;
-}
-
-/* Takes back the jobs a remote node held. */
-static void
-take_back_jobs_locked (PpServer     *self,
-                       PpRemoteNode *node)
-{
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer job;
-
-  g_hash_table_iter_init (&iter, node->in_flight);
-  while (g_hash_table_iter_next (&iter, NULL, &job))
-    g_ptr_array_add (jobs, job);
-  g_hash_table_remove_all (node->in_flight);
-  g_ptr_array_sort (jobs, compare_job_ids);
-  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
-  g_hash_table_remove_all (node->defined);
-}
-
-static void
-remote_lost_cb (PpRemoteNode *node,
-                const GError *error,
-                gpointer      data)
-{
-  PpServer *self = data;
-  guint n;
-
-  g_mutex_lock (&self->sched.lock);
-  node->ready = FALSE;
-  /* With the state: never "lost" without why. */
-  g_free (node->last_error);
-  node->last_error = g_strdup (error ? error->message : "the connection was closed");
-  n = g_hash_table_size (node->in_flight);
-  take_back_jobs_locked (self, node);
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-
-  g_warning ("Node %s lost (%s); %u jobs go back to the queue",
-             _pp_remote_node_get_address (node), error ? error->message : "closed", n);
-  kick (self);
-}
-
-static void
-remote_failed_cb (PpRemoteNode *node,
-                  const GError *error,
-                  gboolean      refused,
-                  gpointer      data)
-{
-  PpServer *self = data;
-
-  g_mutex_lock (&self->sched.lock);
-  node->refused = refused;
-  g_free (node->last_error);
-  node->last_error = g_strdup (error ? error->message : "the connection was closed");
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-}
-
 /* Adding and removing nodes ---------------------------------------------- */
 
 static gboolean
@@ -765,9 +320,9 @@ add_remote_locked (PpServer   *self,
   PpRemoteNode *node = _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
                                             self->max_payload_size,
                                             _pp_io_thread_get_context (self->io),
-                                            &remote_callbacks, self);
+                                            &self->sched, &node_host, self);
 
-  _pp_node_attach (PP_NODE (node), self->link, &self->sched.lock);
+  _pp_node_attach (PP_NODE (node), self->owner, &self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (node));
   g_ptr_array_add (self->remotes, node);
   g_ptr_array_add (self->nodes, node);
@@ -798,7 +353,7 @@ static void
 detach_remote_locked (PpServer     *self,
                       PpRemoteNode *node)
 {
-  take_back_jobs_locked (self, node);
+  _pp_remote_node_take_back_locked (node);
   node->ready = FALSE;
   _pp_node_detach_locked (PP_NODE (node), PP_NODE_STATE_REMOVED);
   g_ptr_array_add (self->departed, g_object_ref (node));
@@ -826,75 +381,6 @@ create_remotes (PpServer *self)
       add_remote_locked (self, host_and_port);
     }
   g_mutex_unlock (&self->sched.lock);
-}
-
-/* Worker death ----------------------------------------------------------- */
-
-static GError *
-crash_error (PpWorker   *worker,
-             PpJob      *job,
-             const char *reason)
-{
-  return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED,
-                      "Worker process %d %s while running job %" G_GUINT64_FORMAT
-                      " (%s); it was retried on a fresh worker, which died too",
-                      worker->pid, reason, pp_job_get_id (job),
-                      pp_function_get_name (pp_job_get_function (job)));
-}
-
-/* Takes back a dead worker's jobs. The one it was running (the oldest, if
- * the worker ever started) uses up one attempt. */
-static void
-requeue_jobs_locked (PpServer   *self,
-                     PpWorker   *worker,
-                     const char *reason)
-{
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
-  PpJob *charged = worker->said_hello ? g_queue_peek_head (&worker->in_flight) : NULL;
-
-  for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
-    g_ptr_array_add (jobs, job);
-  _pp_scheduler_take_back_locked (&self->sched, (PpNode *) self->pool, worker, jobs, charged,
-                    charged ? crash_error (worker, charged, reason) : NULL, &self->pool->nfailed);
-}
-
-static GError *
-spawn_failure_error (PpServer   *self,
-                     const char *reason)
-{
-  return g_error_new (PP_ERROR, PP_ERROR_NO_INTERPRETER,
-                      "Workers exit at start-up (%s -u %s): the last one %s",
-                      self->python, self->runner, reason);
-}
-
-static void
-worker_died_cb (PpWorker   *worker,
-                const char *reason,
-                gpointer    data)
-{
-  PpServer *self = data;
-  GQueue doomed = G_QUEUE_INIT;
-  gboolean expected;
-
-  g_mutex_lock (&self->sched.lock);
-  expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
-  if (!worker->said_hello && !expected)
-    self->spawn_failures++;
-  requeue_jobs_locked (self, worker, reason);
-  if (self->spawn_failures >= MAX_SPAWN_FAILURES)
-    doomed = self->sched.queue, g_queue_init (&self->sched.queue);
-  g_ptr_array_remove (self->pool->workers, worker);
-  for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
-    _pp_scheduler_fail_job_locked (&self->sched, job, spawn_failure_error (self, reason));
-  nodes_changed_locked (self);
-  g_mutex_unlock (&self->sched.lock);
-
-  if (!expected)
-    g_debug ("Worker %d %s", worker->pid, reason);
-  /* Freed once the frame that reported the death is unwound (or with the
-   * context, if the thread stops first). */
-  _pp_free_later (_pp_io_thread_get_context (self->io), worker, (GDestroyNotify) _pp_worker_free);
-  kick (self);
 }
 
 /* job-started, job-finished -------------------------------------------- */
@@ -1113,67 +599,40 @@ cancel_running_free (CancelRunning *cancel)
   g_free (cancel);
 }
 
-/* On the I/O thread: asks the node running @job to stop it. */
-static void
-cancel_on_remote (PpServer *self,
-                  PpJob    *job)
-{
-  g_mutex_lock (&self->sched.lock);
-  for (guint i = 0; i < self->remotes->len; i++)
-    {
-      PpRemoteNode *node = g_ptr_array_index (self->remotes, i);
-
-      if ((PpNode *) node == _pp_job_get_node (job) && node->ready)
-        {
-          _pp_message_append_cancel (_pp_remote_node_get_out (node), pp_job_get_id (job));
-          _pp_remote_node_flush (node);
-        }
-    }
-  g_mutex_unlock (&self->sched.lock);
-}
-
-/* On the I/O thread: stops the worker (or asks the node) still holding a
- * cancelled job. */
+/* On the I/O thread: has the node still holding a cancelled job stop it. */
 static gboolean
-kill_worker_of_cb (gpointer data)
+stop_cancelled_cb (gpointer data)
 {
   CancelRunning *cancel = data;
   PpServer *self = cancel->server;
-  PpWorker *worker = NULL;
+  g_autoptr(PpNode) node = NULL;
 
-  /* The job still names the worker: it is cleared only when that worker
-   * answers, which it cannot have done for a job still being cancelled. */
+  /* The job still names its node: it is cleared only when the node
+   * answers it, or gives it back. The node is looked up among the live
+   * ones, as the job does not reference it. */
   g_mutex_lock (&self->sched.lock);
-  for (guint i = 0; i < self->pool->workers->len && worker == NULL; i++)
-    {
-      PpWorker *candidate = g_ptr_array_index (self->pool->workers, i);
-
-      if (candidate == _pp_job_get_worker (cancel->job))
-        worker = candidate;
-    }
+  for (guint i = 0; i < self->nodes->len && node == NULL; i++)
+    if (g_ptr_array_index (self->nodes, i) == (gpointer) _pp_job_get_node (cancel->job))
+      node = g_object_ref (g_ptr_array_index (self->nodes, i));
   g_mutex_unlock (&self->sched.lock);
 
-  if (worker != NULL)
-    {
-      _pp_worker_kill (worker, "was stopped to cancel its job");
-      return G_SOURCE_REMOVE;
-    }
-  cancel_on_remote (self, cancel->job);
+  if (node != NULL && PP_NODE_GET_CLASS (node)->stop_job != NULL)
+    PP_NODE_GET_CLASS (node)->stop_job (node, cancel->job);
   return G_SOURCE_REMOVE;
 }
 
-gboolean
-_pp_server_cancel_job (PpServer *self,
-                       PpJob    *job)
+static gboolean
+cancel_job (gpointer  owner,
+            PpJob    *job)
 {
+  PpServer *self = owner;
   gboolean cancelled, queued, held;
 
   g_mutex_lock (&self->sched.lock);
   held = _pp_job_get_node (job) != NULL;
-  cancelled = _pp_job_fail (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
-                                              "Job %" G_GUINT64_FORMAT " was cancelled",
-                                              pp_job_get_id (job)),
-                            NULL, NULL, NULL, NULL, NULL, -1);
+  cancelled = _pp_job_finish_error (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
+                                                      "Job %" G_GUINT64_FORMAT " was cancelled",
+                                                      pp_job_get_id (job)));
   queued = cancelled && g_queue_remove (&self->sched.queue, job);
   if (cancelled)
     _pp_scheduler_job_done_locked (&self->sched, job);
@@ -1191,7 +650,7 @@ _pp_server_cancel_job (PpServer *self,
 
       cancel->server = self;
       cancel->job = g_object_ref (job);
-      g_source_set_callback (source, kill_worker_of_cb, cancel,
+      g_source_set_callback (source, stop_cancelled_cb, cancel,
                              (GDestroyNotify) cancel_running_free);
       g_source_attach (source, _pp_io_thread_get_context (self->io));
       g_source_unref (source);
@@ -1302,7 +761,7 @@ pp_server_dispose (GObject *object)
 {
   PpServer *self = PP_SERVER (object);
 
-  server_link_clear (self->link);
+  _pp_job_owner_clear (self->owner);
   pp_server_destroy (self);
 
   G_OBJECT_CLASS (pp_server_parent_class)->dispose (object);
@@ -1315,7 +774,7 @@ pp_server_finalize (GObject *object)
 
   g_assert (self->io == NULL);
 
-  g_clear_pointer (&self->link, _pp_server_link_unref);
+  g_clear_pointer (&self->owner, _pp_job_owner_unref);
   clear_events (self);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   if (self->finished_source != NULL)
@@ -1533,7 +992,7 @@ pp_server_init (PpServer *self)
   self->socket_timeout = 3600;
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
-  self->link = server_link_new (self);
+  self->owner = _pp_job_owner_new (self, &job_owner_funcs);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   self->events = g_array_new (FALSE, FALSE, sizeof (JobEvent));
 }
@@ -1654,6 +1113,7 @@ pp_server_initable_init (GInitable     *initable,
                          GError       **error)
 {
   PpServer *self = PP_SERVER (initable);
+  PpLocalPoolConfig pool_config;
 
   if (self->io != NULL)
     return TRUE;
@@ -1666,6 +1126,13 @@ pp_server_initable_init (GInitable     *initable,
   self->pool->target = resolve_ncpus (self->requested_ncpus);
   self->pool->restart = self->restart;
   self->io = _pp_io_thread_new ("pp-server-io");
+  pool_config.python = self->python;
+  pool_config.runner = self->runner;
+  pool_config.working_directory = self->working_directory;
+  pool_config.python_path = self->python_path;
+  pool_config.max_body = self->max_payload_size;
+  pool_config.context = _pp_io_thread_get_context (self->io);
+  _pp_local_pool_setup (self->pool, &pool_config, &self->sched, &node_host, self);
   self->kick_source = g_source_new (&ready_source_funcs, sizeof (GSource));
   g_source_set_callback (self->kick_source, kick_cb, self, NULL);
   g_source_set_static_name (self->kick_source, "[pp-glib] dispatch");
@@ -1680,7 +1147,7 @@ pp_server_initable_init (GInitable     *initable,
   g_source_set_callback (self->nodes_source, notify_nodes_cb, self, NULL);
   g_source_set_static_name (self->nodes_source, "[pp-glib] node notifications");
   g_source_attach (self->nodes_source, self->creator_context);
-  _pp_node_attach (PP_NODE (self->pool), self->link, &self->sched.lock);
+  _pp_node_attach (PP_NODE (self->pool), self->owner, &self->sched.lock);
   g_mutex_lock (&self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (self->pool));
   g_mutex_unlock (&self->sched.lock);
@@ -1745,7 +1212,7 @@ pp_server_set_ncpus (PpServer *self,
   g_mutex_lock (&self->sched.lock);
   changed = target != self->pool->target;
   self->pool->target = target;
-  self->spawn_failures = 0;
+  self->pool->spawn_failures = 0;
   nodes_changed_locked (self);
   g_mutex_unlock (&self->sched.lock);
 
@@ -1963,11 +1430,11 @@ pp_server_submit (PpServer         *self,
       g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
       return NULL;
     }
-  job = _pp_job_new (self->link, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
+  job = _pp_job_new (self->owner, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
   _pp_scheduler_count_job_locked (&self->sched, group);
   g_queue_push_tail (&self->sched.queue, g_object_ref (job));
-  if (self->spawn_failures >= MAX_SPAWN_FAILURES)
-    self->spawn_failures = 0;
+  if (self->pool->spawn_failures >= PP_LOCAL_POOL_MAX_SPAWN_FAILURES)
+    self->pool->spawn_failures = 0;
   direct = should_send_directly_locked (self);
   if (direct)
     dispatch_and_flush_locked (self);
@@ -2492,24 +1959,9 @@ static gboolean
 stop_workers_cb (gpointer data)
 {
   PpServer *self = data;
-  g_autoptr(GPtrArray) workers = NULL;
   g_autoptr(GPtrArray) remotes = NULL;
 
-  g_mutex_lock (&self->sched.lock);
-  workers = g_steal_pointer (&self->pool->workers);
-  self->pool->workers = g_ptr_array_new ();
-  g_mutex_unlock (&self->sched.lock);
-
-  for (guint i = 0; i < workers->len; i++)
-    {
-      PpWorker *worker = g_ptr_array_index (workers, i);
-
-      g_mutex_lock (&self->sched.lock);
-      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (&self->sched, job))
-        _pp_scheduler_fail_job_locked (&self->sched, job, destroyed_error (job));
-      g_mutex_unlock (&self->sched.lock);
-      _pp_worker_free (worker);
-    }
+  _pp_local_pool_stop_workers (self->pool, destroyed_error);
   g_mutex_lock (&self->sched.lock);
   remotes = g_steal_pointer (&self->remotes);
   self->remotes = g_ptr_array_new ();

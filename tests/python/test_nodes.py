@@ -136,3 +136,29 @@ def test_remove_node_while_jobs_run(nodes, servers):
     assert stats[b.address].njobs > 0
     # Each job counted once, on the node that answered it.
     assert removed.jobs_done + stats[b.address].njobs == 60
+
+
+def test_cancel_a_job_running_on_a_node(nodes):
+    """Cancelling a job a remote node runs has the node stop it: its only
+    worker is free for the next job at once, not after the 60 s sleep."""
+    node_proc = nodes(workers=1)
+    srv = Pp.Server(ncpus=0, secret=SECRET, ppservers=[node_proc.address])
+    srv.init(None)
+    try:
+        sleepy = Pp.Function.new("sleepy", "def sleepy():\n    import time\n    time.sleep(60)\n", None)
+        quick = Pp.Function.new("quick", "def quick():\n    return 7\n", None)
+        job = srv.submit_json(sleepy, "[]", None)
+        iterate_until(lambda: job.get_state() == Pp.JobState.RUNNING)
+        time.sleep(1)  # the node's worker starts it
+        assert job.cancel()
+        assert job.get_state() == Pp.JobState.CANCELLED
+        assert not job.cancel()
+
+        start = time.monotonic()
+        second = srv.submit_json(quick, "[]", None)
+        assert second.wait_timeout(20 * 1000000)
+        assert second.wait(None)
+        assert bytes(second.dup_result().get_data()) == b"7"
+        assert time.monotonic() - start < 20
+    finally:
+        srv.destroy()
