@@ -36,7 +36,7 @@ struct _PpLocalPool
 {
   PpNode     parent_instance;
 
-  GPtrArray *workers;       /* PpWorker */
+  GPtrArray *workers;       /* WorkerSlot: a PpWorker and its jobs */
   guint      target;        /* the size the pool is kept at */
   gboolean   restart;       /* a fresh worker for every job */
   guint64    njobs;

@@ -26,6 +26,22 @@
  * its "def"): more in a row means it keeps losing them. */
 #define MAX_UNDEFINED_IN_A_ROW (2 * PP_SCHEDULER_PREFETCH_MAX + 2)
 
+/* What the pool knows of one of its workers, beside the PpWorker (the
+ * process and its socket), which points back here with its user data. All
+ * fields but @worker and @pool are under the scheduler's lock. */
+typedef struct
+{
+  PpWorker    *worker;
+  PpLocalPool *pool;
+  GQueue       in_flight;
+  GHashTable  *defined;       /* keys sent in a "def" */
+  guint        undefined_in_a_row;
+  gboolean     said_hello;
+  gboolean     retiring;
+  guint64      jobs_done;
+  double       busy_time;
+} WorkerSlot;
+
 static void worker_frame_cb (PpWorker *worker, PpFrame *frame, gpointer data);
 static void worker_batch_done_cb (PpWorker *worker, gpointer data);
 static void worker_died_cb (PpWorker *worker, const char *reason, gpointer data);
@@ -69,9 +85,9 @@ _pp_local_pool_setup (PpLocalPool             *self,
 /* The job @worker runs: the head of what it holds, unless that finished
  * (a stolen job the worker has yet to skip). */
 static PpJob *
-running_job (PpWorker *worker)
+running_job (WorkerSlot *slot)
 {
-  PpJob *head = g_queue_peek_head (&worker->in_flight);
+  PpJob *head = g_queue_peek_head (&slot->in_flight);
 
   return head != NULL && !pp_job_is_finished (head) ? head : NULL;
 }
@@ -88,14 +104,14 @@ _pp_local_pool_count_running_locked (PpLocalPool *self)
 
 /* Jobs sent to @worker, not started, not taken by another worker. */
 static guint
-count_held (PpWorker *worker)
+count_held (WorkerSlot *slot)
 {
   guint held = 0;
 
-  if (worker->in_flight.head == NULL)
+  if (slot->in_flight.head == NULL)
     return 0;
-  for (GList *l = worker->in_flight.head->next; l != NULL; l = l->next)
-    held += !pp_job_is_finished (l->data) && _pp_job_get_worker (l->data) == worker;
+  for (GList *l = slot->in_flight.head->next; l != NULL; l = l->next)
+    held += !pp_job_is_finished (l->data) && _pp_job_get_worker (l->data) == slot->worker;
   return held;
 }
 
@@ -118,11 +134,11 @@ pp_local_pool_snapshot_locked (PpNode       *node,
 }
 
 static const char *
-worker_state (PpWorker *worker)
+worker_state (WorkerSlot *slot)
 {
-  if (!worker->said_hello)
+  if (!slot->said_hello)
     return "starting";
-  return running_job (worker) != NULL ? "busy" : "idle";
+  return running_job (slot) != NULL ? "busy" : "idle";
 }
 
 static GVariant *
@@ -134,21 +150,21 @@ pp_local_pool_dup_workers_locked (PpNode *node)
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; i < self->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-      PpJob *job = running_job (worker);
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
+      PpJob *job = running_job (slot);
 
-      if (worker->dead)
+      if (slot->worker->dead)
         continue;
       g_variant_builder_open (&builder, G_VARIANT_TYPE_VARDICT);
-      g_variant_builder_add (&builder, "{sv}", "pid", g_variant_new_uint32 (worker->pid));
-      g_variant_builder_add (&builder, "{sv}", "state", g_variant_new_string (worker_state (worker)));
+      g_variant_builder_add (&builder, "{sv}", "pid", g_variant_new_uint32 (slot->worker->pid));
+      g_variant_builder_add (&builder, "{sv}", "state", g_variant_new_string (worker_state (slot)));
       g_variant_builder_add (&builder, "{sv}", "job",
                              g_variant_new_uint64 (job ? pp_job_get_id (job) : 0));
       g_variant_builder_add (&builder, "{sv}", "function",
                              g_variant_new_string (job ? pp_function_get_name (pp_job_get_function (job))
                                                        : ""));
-      g_variant_builder_add (&builder, "{sv}", "jobs-done", g_variant_new_uint64 (worker->jobs_done));
-      g_variant_builder_add (&builder, "{sv}", "busy-time", g_variant_new_double (worker->busy_time));
+      g_variant_builder_add (&builder, "{sv}", "jobs-done", g_variant_new_uint64 (slot->jobs_done));
+      g_variant_builder_add (&builder, "{sv}", "busy-time", g_variant_new_double (slot->busy_time));
       g_variant_builder_close (&builder);
     }
   return g_variant_builder_end (&builder);
@@ -162,14 +178,14 @@ _pp_local_pool_dup_info_locked (PpLocalPool *self)
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ustud)"));
   for (guint i = 0; i < self->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
-      PpJob *job = running_job (worker);
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
+      PpJob *job = running_job (slot);
 
-      if (worker->dead)
+      if (slot->worker->dead)
         continue;
-      g_variant_builder_add (&builder, "(ustud)", (guint32) worker->pid, worker_state (worker),
-                             (guint64) (worker->said_hello && job ? pp_job_get_id (job) : 0),
-                             (guint32) MIN (worker->jobs_done, G_MAXUINT32), worker->busy_time);
+      g_variant_builder_add (&builder, "(ustud)", (guint32) slot->worker->pid, worker_state (slot),
+                             (guint64) (slot->said_hello && job ? pp_job_get_id (job) : 0),
+                             (guint32) MIN (slot->jobs_done, G_MAXUINT32), slot->busy_time);
     }
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
@@ -183,9 +199,9 @@ _pp_local_pool_count_live_locked (PpLocalPool *self)
 
   for (guint i = 0; i < self->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
 
-      if (!worker->dead && !worker->retiring)
+      if (!slot->worker->dead && !slot->retiring)
         live++;
     }
   return live;
@@ -196,9 +212,9 @@ _pp_local_pool_has_idle_locked (PpLocalPool *self)
 {
   for (guint i = 0; i < self->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
 
-      if (!worker->dead && !worker->retiring && g_queue_is_empty (&worker->in_flight))
+      if (!slot->worker->dead && !slot->retiring && g_queue_is_empty (&slot->in_flight))
         return TRUE;
     }
   return FALSE;
@@ -212,13 +228,13 @@ pp_local_pool_count_cores_locked (PpNode *node)
 
 static gboolean
 worker_can_take (PpLocalPool *self,
-                 PpWorker    *worker,
+                 WorkerSlot  *slot,
                  PpJob       *job)
 {
-  guint held = worker->in_flight.length;
+  guint held = slot->in_flight.length;
   double avg;
 
-  if (worker->dead || worker->retiring)
+  if (slot->worker->dead || slot->retiring)
     return FALSE;
   if (held == 0)
     return TRUE;
@@ -233,18 +249,18 @@ worker_can_take (PpLocalPool *self,
 static gboolean
 assign_next_locked (PpLocalPool *self,
                     PpScheduler *sched,
-                    PpWorker    *worker)
+                    WorkerSlot  *slot)
 {
   PpJob *job = _pp_scheduler_peek_locked (sched);
 
-  if (job == NULL || !worker_can_take (self, worker, job))
+  if (job == NULL || !worker_can_take (self, slot, job))
     return FALSE;
 
-  _pp_scheduler_hand_out_locked (sched, job, (PpNode *) self, worker);
-  g_queue_push_tail (&worker->in_flight, job);
-  if (worker->in_flight.length == 1)
-    _pp_scheduler_started_locked (sched, job, worker->pid);
-  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
+  _pp_scheduler_hand_out_locked (sched, job, (PpNode *) self, slot->worker);
+  g_queue_push_tail (&slot->in_flight, job);
+  if (slot->in_flight.length == 1)
+    _pp_scheduler_started_locked (sched, job, slot->worker->pid);
+  _pp_message_append_job (_pp_worker_get_out (slot->worker), slot->defined, job);
   return TRUE;
 }
 
@@ -258,23 +274,23 @@ pp_local_pool_take_round_locked (PpNode      *node,
 
   for (guint i = 0; i < self->workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (self->workers, i);
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
 
-      if (!idle_only || g_queue_is_empty (&worker->in_flight))
-        progress |= assign_next_locked (self, sched, worker);
+      if (!idle_only || g_queue_is_empty (&slot->in_flight))
+        progress |= assign_next_locked (self, sched, slot);
     }
   return progress;
 }
 
 /* The last job @worker holds but has not started, unless it was stolen. */
 static PpJob *
-find_stealable (PpWorker *worker)
+find_stealable (WorkerSlot *slot)
 {
-  for (GList *l = worker->in_flight.tail; l != NULL && l != worker->in_flight.head; l = l->prev)
+  for (GList *l = slot->in_flight.tail; l != NULL && l != slot->in_flight.head; l = l->prev)
     {
       PpJob *job = l->data;
 
-      if (_pp_job_get_worker (job) == worker && !pp_job_is_finished (job))
+      if (_pp_job_get_worker (job) == slot->worker && !pp_job_is_finished (job))
         return job;
     }
   return NULL;
@@ -291,27 +307,27 @@ pp_local_pool_balance_locked (PpNode      *node,
 
   for (guint i = 0; i < self->workers->len && g_queue_is_empty (&sched->queue); i++)
     {
-      PpWorker *thief = g_ptr_array_index (self->workers, i);
-      PpWorker *victim = NULL;
+      WorkerSlot *thief = g_ptr_array_index (self->workers, i);
+      WorkerSlot *victim = NULL;
       PpJob *job;
 
-      if (thief->dead || thief->retiring || !g_queue_is_empty (&thief->in_flight))
+      if (thief->worker->dead || thief->retiring || !g_queue_is_empty (&thief->in_flight))
         continue;
       for (guint j = 0; j < self->workers->len; j++)
         {
-          PpWorker *other = g_ptr_array_index (self->workers, j);
+          WorkerSlot *other = g_ptr_array_index (self->workers, j);
 
-          if (!other->dead && other->in_flight.length > 1 &&
+          if (!other->worker->dead && other->in_flight.length > 1 &&
               (victim == NULL || other->in_flight.length > victim->in_flight.length))
             victim = other;
         }
       if (victim == NULL || (job = find_stealable (victim)) == NULL)
         return;
-      _pp_message_append_skip (_pp_worker_get_out (victim), pp_job_get_id (job));
-      _pp_job_set_holder (job, node, thief);
+      _pp_message_append_skip (_pp_worker_get_out (victim->worker), pp_job_get_id (job));
+      _pp_job_set_holder (job, node, thief->worker);
       g_queue_push_tail (&thief->in_flight, g_object_ref (job));
-      _pp_scheduler_started_locked (sched, job, thief->pid);
-      _pp_message_append_job (_pp_worker_get_out (thief), thief->defined, job);
+      _pp_scheduler_started_locked (sched, job, thief->worker->pid);
+      _pp_message_append_job (_pp_worker_get_out (thief->worker), thief->defined, job);
     }
 }
 
@@ -321,14 +337,14 @@ pp_local_pool_flush_locked (PpNode *node)
   PpLocalPool *self = (PpLocalPool *) node;
 
   for (guint i = 0; i < self->workers->len; i++)
-    _pp_worker_flush_locked (g_ptr_array_index (self->workers, i));
+    _pp_worker_flush_locked (((WorkerSlot *) g_ptr_array_index (self->workers, i))->worker);
 }
 
 /* Workers: spawn, results, retirement, death --------------------------- */
 
 static void
 send_env (PpLocalPool *self,
-          PpWorker    *worker)
+          WorkerSlot  *slot)
 {
   g_autoptr(JsonObject) header = json_object_new ();
   JsonArray *path = json_array_new ();
@@ -339,7 +355,7 @@ send_env (PpLocalPool *self,
   for (guint i = 0; self->config.python_path != NULL && self->config.python_path[i] != NULL; i++)
     json_array_add_string_element (path, self->config.python_path[i]);
   json_object_set_array_member (header, "path", path);
-  _pp_frame_append_json (_pp_worker_get_out (worker), header, NULL, 0);
+  _pp_frame_append_json (_pp_worker_get_out (slot->worker), header, NULL, 0);
 }
 
 /* On the I/O thread only: a worker is killed when the thread that spawned
@@ -348,29 +364,42 @@ static gboolean
 spawn_worker_locked (PpLocalPool *self)
 {
   g_autoptr(GError) error = NULL;
-  PpWorker *worker;
+  WorkerSlot *slot = g_new0 (WorkerSlot, 1);
 
-  worker = _pp_worker_spawn (++self->next_worker_number, self->config.python, self->config.runner,
-                             self->config.working_directory, self->config.max_body,
-                             self->config.context, &self->sched->lock,
-                             &worker_callbacks, self, &error);
-  if (worker == NULL)
+  slot->pool = self;
+  slot->worker = _pp_worker_spawn (++self->next_worker_number, self->config.python,
+                                   self->config.runner, self->config.working_directory,
+                                   self->config.max_body, self->config.context,
+                                   &self->sched->lock, &worker_callbacks, slot, &error);
+  if (slot->worker == NULL)
     {
       g_warning ("Cannot start a worker: %s", error->message);
       self->spawn_failures++;
+      g_free (slot);
       return FALSE;
     }
-  send_env (self, worker);
-  g_ptr_array_add (self->workers, worker);
+  g_queue_init (&slot->in_flight);
+  slot->defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  send_env (self, slot);
+  g_ptr_array_add (self->workers, slot);
   return TRUE;
 }
 
 static void
-retire_worker_locked (PpWorker *worker)
+worker_slot_free (WorkerSlot *slot)
 {
-  worker->retiring = TRUE;
-  if (g_queue_is_empty (&worker->in_flight))
-    _pp_worker_close (worker);
+  g_assert (g_queue_is_empty (&slot->in_flight));
+  _pp_worker_free (slot->worker);
+  g_hash_table_unref (slot->defined);
+  g_free (slot);
+}
+
+static void
+retire_worker_locked (WorkerSlot *slot)
+{
+  slot->retiring = TRUE;
+  if (g_queue_is_empty (&slot->in_flight))
+    _pp_worker_close (slot->worker);
 }
 
 /* Grows or shrinks the pool to its target. Shrinking retires idle workers
@@ -387,12 +416,12 @@ _pp_local_pool_reconcile_locked (PpLocalPool *self)
   for (guint pass = 0; pass < 2 && live > self->target; pass++)
     for (guint i = self->workers->len; i > 0 && live > self->target; i--)
       {
-        PpWorker *worker = g_ptr_array_index (self->workers, i - 1);
-        gboolean idle = g_queue_is_empty (&worker->in_flight);
+        WorkerSlot *slot = g_ptr_array_index (self->workers, i - 1);
+        gboolean idle = g_queue_is_empty (&slot->in_flight);
 
-        if (worker->dead || worker->retiring || (pass == 0 && !idle))
+        if (slot->worker->dead || slot->retiring || (pass == 0 && !idle))
           continue;
-        retire_worker_locked (worker);
+        retire_worker_locked (slot);
         live--;
       }
 }
@@ -400,12 +429,12 @@ _pp_local_pool_reconcile_locked (PpLocalPool *self)
 /* The worker moves on to the next job it holds. */
 static void
 next_started_locked (PpLocalPool *self,
-                     PpWorker    *worker)
+                     WorkerSlot  *slot)
 {
-  PpJob *next = g_queue_peek_head (&worker->in_flight);
+  PpJob *next = g_queue_peek_head (&slot->in_flight);
 
-  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == worker)
-    _pp_scheduler_started_locked (self->sched, next, worker->pid);
+  if (next != NULL && !pp_job_is_finished (next) && _pp_job_get_worker (next) == slot->worker)
+    _pp_scheduler_started_locked (self->sched, next, slot->worker->pid);
 }
 
 /* The worker answered @job (just taken from its in-flight list) with
@@ -414,25 +443,25 @@ next_started_locked (PpLocalPool *self,
  * "def", unless it finished or another worker took it. Returns whether the
  * worker still holds @job. */
 static gboolean
-redefine_locked (PpWorker *worker,
-                 PpJob    *job)
+redefine_locked (WorkerSlot *slot,
+                 PpJob      *job)
 {
   const char *key = pp_function_get_key (pp_job_get_function (job));
 
-  g_hash_table_remove (worker->defined, key);
-  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != worker)
+  g_hash_table_remove (slot->defined, key);
+  if (pp_job_is_finished (job) || _pp_job_get_worker (job) != slot->worker)
     return FALSE;
-  g_queue_push_tail (&worker->in_flight, job);
-  _pp_message_append_job (_pp_worker_get_out (worker), worker->defined, job);
+  g_queue_push_tail (&slot->in_flight, job);
+  _pp_message_append_job (_pp_worker_get_out (slot->worker), slot->defined, job);
   return TRUE;
 }
 
 static void
 handle_result (PpLocalPool *self,
-               PpWorker    *worker,
+               WorkerSlot  *slot,
                PpFrame     *frame)
 {
-  PpJob *job = g_queue_peek_head (&worker->in_flight);
+  PpJob *job = g_queue_peek_head (&slot->in_flight);
   g_autoptr(GError) error = NULL;
   gboolean undefined, failed = FALSE;
   double run_time;
@@ -442,49 +471,49 @@ handle_result (PpLocalPool *self,
     {
       g_autofree char *reason = g_strdup_printf ("sent a malformed result (%s)", error->message);
 
-      _pp_worker_kill (worker, reason);
+      _pp_worker_kill (slot->worker, reason);
       return;
     }
   run_time = MAX (_pp_message_get_run_time (frame), 0);
   undefined = _pp_message_get_flag (frame, "undefined");
   if (job == NULL || (guint64) id != pp_job_get_id (job))
     {
-      _pp_worker_kill (worker, "answered a job it was not given");
+      _pp_worker_kill (slot->worker, "answered a job it was not given");
       return;
     }
-  worker->undefined_in_a_row = undefined ? worker->undefined_in_a_row + 1 : 0;
-  if (worker->undefined_in_a_row > MAX_UNDEFINED_IN_A_ROW)
+  slot->undefined_in_a_row = undefined ? slot->undefined_in_a_row + 1 : 0;
+  if (slot->undefined_in_a_row > MAX_UNDEFINED_IN_A_ROW)
     {
-      _pp_worker_kill (worker, "keeps losing the functions it was just given");
+      _pp_worker_kill (slot->worker, "keeps losing the functions it was just given");
       return;
     }
 
   g_mutex_lock (&self->sched->lock);
-  g_queue_pop_head (&worker->in_flight);
-  if (undefined && redefine_locked (worker, job))
+  g_queue_pop_head (&slot->in_flight);
+  if (undefined && redefine_locked (slot, job))
     {
-      next_started_locked (self, worker);
+      next_started_locked (self, slot);
       g_mutex_unlock (&self->sched->lock);
       return;
     }
-  if (_pp_job_get_worker (job) == worker)
+  if (_pp_job_get_worker (job) == slot->worker)
     _pp_job_set_holder (job, NULL, NULL);
   if (!undefined && !_pp_message_get_flag (frame, "skipped") && _pp_node_finish_job (job, frame, &failed))
     {
       _pp_scheduler_job_done_locked (self->sched, job);
-      worker->jobs_done++;
-      worker->busy_time += run_time;
+      slot->jobs_done++;
+      slot->busy_time += run_time;
       self->njobs++;
       self->nfailed += failed;
       self->time_sum += run_time;
     }
   self->host->changed_locked (self->host_data);
-  next_started_locked (self, worker);
+  next_started_locked (self, slot);
   if (self->restart)
-    worker->retiring = TRUE;
-  if (worker->retiring && g_queue_is_empty (&worker->in_flight))
+    slot->retiring = TRUE;
+  if (slot->retiring && g_queue_is_empty (&slot->in_flight))
     {
-      _pp_worker_close (worker);
+      _pp_worker_close (slot->worker);
       self->host->kick (self->host_data);
     }
   _pp_scheduler_release_locked (self->sched, job);
@@ -496,7 +525,8 @@ static void
 worker_batch_done_cb (PpWorker *worker,
                       gpointer  data)
 {
-  PpLocalPool *self = data;
+  WorkerSlot *slot = data;
+  PpLocalPool *self = slot->pool;
 
   g_mutex_lock (&self->sched->lock);
   self->host->dispatch_locked (self->host_data);
@@ -508,32 +538,33 @@ worker_frame_cb (PpWorker *worker,
                  PpFrame  *frame,
                  gpointer  data)
 {
-  PpLocalPool *self = data;
+  WorkerSlot *slot = data;
+  PpLocalPool *self = slot->pool;
   g_autoptr(PpFrame) owned G_GNUC_UNUSED = frame;
   const char *type = _pp_frame_get_type (frame);
 
   if (g_strcmp0 (type, "res") == 0)
-    handle_result (self, worker, frame);
+    handle_result (self, slot, frame);
   else if (g_strcmp0 (type, "hello") == 0)
     {
       g_mutex_lock (&self->sched->lock);
-      worker->said_hello = TRUE;
+      slot->said_hello = TRUE;
       self->spawn_failures = 0;
       g_mutex_unlock (&self->sched->lock);
     }
   else
-    _pp_worker_kill (worker, "sent a frame of unknown type");
+    _pp_worker_kill (slot->worker, "sent a frame of unknown type");
 }
 
 static GError *
-crash_error (PpWorker   *worker,
+crash_error (WorkerSlot *slot,
              PpJob      *job,
              const char *reason)
 {
   return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED,
                       "Worker process %d %s while running job %" G_GUINT64_FORMAT
                       " (%s); it was retried on a fresh worker, which died too",
-                      worker->pid, reason, pp_job_get_id (job),
+                      slot->worker->pid, reason, pp_job_get_id (job),
                       pp_function_get_name (pp_job_get_function (job)));
 }
 
@@ -541,16 +572,16 @@ crash_error (PpWorker   *worker,
  * the worker ever started) uses up one attempt. */
 static void
 requeue_jobs_locked (PpLocalPool *self,
-                     PpWorker   *worker,
+                     WorkerSlot *slot,
                      const char *reason)
 {
   g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
-  PpJob *charged = worker->said_hello ? g_queue_peek_head (&worker->in_flight) : NULL;
+  PpJob *charged = slot->said_hello ? g_queue_peek_head (&slot->in_flight) : NULL;
 
-  for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL;)
+  for (PpJob *job; (job = g_queue_pop_head (&slot->in_flight)) != NULL;)
     g_ptr_array_add (jobs, job);
-  _pp_scheduler_take_back_locked (self->sched, (PpNode *) self, worker, jobs, charged,
-                    charged ? crash_error (worker, charged, reason) : NULL, &self->nfailed);
+  _pp_scheduler_take_back_locked (self->sched, (PpNode *) self, slot->worker, jobs, charged,
+                    charged ? crash_error (slot, charged, reason) : NULL, &self->nfailed);
 }
 
 static GError *
@@ -567,18 +598,19 @@ worker_died_cb (PpWorker   *worker,
                 const char *reason,
                 gpointer    data)
 {
-  PpLocalPool *self = data;
+  WorkerSlot *slot = data;
+  PpLocalPool *self = slot->pool;
   GQueue doomed = G_QUEUE_INIT;
   gboolean expected;
 
   g_mutex_lock (&self->sched->lock);
-  expected = worker->retiring && g_queue_is_empty (&worker->in_flight);
-  if (!worker->said_hello && !expected)
+  expected = slot->retiring && g_queue_is_empty (&slot->in_flight);
+  if (!slot->said_hello && !expected)
     self->spawn_failures++;
-  requeue_jobs_locked (self, worker, reason);
+  requeue_jobs_locked (self, slot, reason);
   if (self->spawn_failures >= PP_LOCAL_POOL_MAX_SPAWN_FAILURES)
     doomed = self->sched->queue, g_queue_init (&self->sched->queue);
-  g_ptr_array_remove (self->workers, worker);
+  g_ptr_array_remove (self->workers, slot);
   for (PpJob *job; (job = g_queue_pop_head (&doomed)) != NULL; _pp_scheduler_release_locked (self->sched, job))
     _pp_scheduler_fail_job_locked (self->sched, job, spawn_failure_error (self, reason));
   self->host->changed_locked (self->host_data);
@@ -588,7 +620,7 @@ worker_died_cb (PpWorker   *worker,
     g_debug ("Worker %d %s", worker->pid, reason);
   /* Freed once the frame that reported the death is unwound (or with the
    * context, if the thread stops first). */
-  _pp_free_later (self->config.context, worker, (GDestroyNotify) _pp_worker_free);
+  _pp_free_later (self->config.context, slot, (GDestroyNotify) worker_slot_free);
   self->host->kick (self->host_data);
 }
 
@@ -605,13 +637,13 @@ _pp_local_pool_stop_workers (PpLocalPool  *self,
 
   for (guint i = 0; i < workers->len; i++)
     {
-      PpWorker *worker = g_ptr_array_index (workers, i);
+      WorkerSlot *slot = g_ptr_array_index (workers, i);
 
       g_mutex_lock (&self->sched->lock);
-      for (PpJob *job; (job = g_queue_pop_head (&worker->in_flight)) != NULL; _pp_scheduler_release_locked (self->sched, job))
+      for (PpJob *job; (job = g_queue_pop_head (&slot->in_flight)) != NULL; _pp_scheduler_release_locked (self->sched, job))
         _pp_scheduler_fail_job_locked (self->sched, job, make_error (job));
       g_mutex_unlock (&self->sched->lock);
-      _pp_worker_free (worker);
+      worker_slot_free (slot);
     }
 }
 
@@ -628,10 +660,10 @@ pp_local_pool_stop_job (PpNode *node,
   g_mutex_lock (&self->sched->lock);
   for (guint i = 0; i < self->workers->len && worker == NULL; i++)
     {
-      PpWorker *candidate = g_ptr_array_index (self->workers, i);
+      WorkerSlot *candidate = g_ptr_array_index (self->workers, i);
 
-      if (candidate == _pp_job_get_worker (job))
-        worker = candidate;
+      if (candidate->worker == _pp_job_get_worker (job))
+        worker = candidate->worker;
     }
   g_mutex_unlock (&self->sched->lock);
 

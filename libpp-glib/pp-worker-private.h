@@ -33,7 +33,8 @@ typedef struct
 /* A persistent Python runner process with a socket to talk frames over.
  * Reading and dying happen on the thread that runs @context. The output
  * buffer may be filled and flushed from any thread holding @out_lock (the
- * server's lock). The scheduling fields belong to the server. */
+ * server's lock). What it runs is the local pool's business: a worker
+ * knows its process, its socket and its frames. */
 struct _PpWorker
 {
   guint                    number;
@@ -49,16 +50,7 @@ struct _PpWorker
   PpFrameReader           *reader;
   const PpWorkerCallbacks *callbacks;
   gpointer                 user_data;
-
-  /* Scheduling state, owned by the server */
-  GQueue                   in_flight;
-  GHashTable              *defined;       /* keys sent in a "def" */
-  guint                    undefined_in_a_row;
-  gboolean                 said_hello;
-  gboolean                 retiring;
   gboolean                 dead;
-  guint64                  jobs_done;
-  double                   busy_time;
 };
 
 PpWorker   *_pp_worker_spawn  (guint                     number,

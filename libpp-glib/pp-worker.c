@@ -121,8 +121,6 @@ _pp_worker_spawn (guint                     number,
   self->reader = _pp_frame_reader_new (max_body);
   self->callbacks = callbacks;
   self->user_data = user_data;
-  self->defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&self->in_flight);
 
   g_unix_set_fd_nonblocking (self->fd, TRUE, NULL);
   self->read_source = g_unix_fd_source_new (self->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
@@ -331,12 +329,10 @@ _pp_worker_free (PpWorker *self)
       g_subprocess_force_exit (self->process);
       g_subprocess_wait (self->process, NULL, NULL);
     }
-  g_assert (g_queue_is_empty (&self->in_flight));
   close (self->fd);
   g_clear_object (&self->process);
   g_main_context_unref (self->context);
   g_byte_array_unref (self->out);
   _pp_frame_reader_free (self->reader);
-  g_hash_table_unref (self->defined);
   g_free (self);
 }

@@ -30,6 +30,7 @@ typedef struct
   GMutex        out_lock;
   GSource      *tick;
   PpWorker     *worker;
+  GHashTable   *defined;        /* what the worker was sent a "def" of */
   GPtrArray    *frames;         /* PpFrame, in the order received */
   guint         batches;
   guint         deaths;
@@ -99,6 +100,7 @@ fixture_setup (Fixture       *fixture,
   fixture->context = g_main_context_new ();
   g_mutex_init (&fixture->out_lock);
   fixture->frames = g_ptr_array_new_with_free_func ((GDestroyNotify) _pp_frame_free);
+  fixture->defined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   /* Wakes the waits below now and then, to check their deadline. */
   fixture->tick = g_timeout_source_new (100);
   g_source_set_callback (fixture->tick, tick_cb, NULL, NULL);
@@ -125,6 +127,7 @@ fixture_teardown (Fixture       *fixture,
   g_source_destroy (fixture->tick);
   g_source_unref (fixture->tick);
   g_ptr_array_unref (fixture->frames);
+  g_hash_table_unref (fixture->defined);
   g_free (fixture->reason);
   g_mutex_clear (&fixture->out_lock);
   g_main_context_unref (fixture->context);
@@ -179,7 +182,7 @@ send_job (Fixture    *fixture,
                             PP_PAYLOAD_FORMAT_JSON, "g");
 
   g_mutex_lock (&fixture->out_lock);
-  _pp_message_append_job (_pp_worker_get_out (fixture->worker), fixture->worker->defined, job);
+  _pp_message_append_job (_pp_worker_get_out (fixture->worker), fixture->defined, job);
   g_mutex_unlock (&fixture->out_lock);
   return job;
 }
@@ -224,7 +227,7 @@ test_hello_and_results (Fixture       *fixture,
 
   /* The function is defined once, then only called. */
   first = send_job (fixture, twice, "[21]");
-  g_assert_true (g_hash_table_contains (fixture->worker->defined, pp_function_get_key (twice)));
+  g_assert_true (g_hash_table_contains (fixture->defined, pp_function_get_key (twice)));
   second = send_job (fixture, twice, "[\"ab\"]");
   flush (fixture);
   wait_for_frames (fixture, 3);
