@@ -83,7 +83,7 @@ _pp_node_client_log (PpNodeClient   *client,
   /* Before authentication anyone may cause these: summed up per address. */
   if (level == G_LOG_LEVEL_MESSAGE && client->peer_record != NULL)
     {
-      _pp_node_service_peer_log (client->service, client->peer_record, client->peer, message);
+      _pp_node_admission_log (client->service, client->peer_record, client->peer, message);
       return;
     }
   g_log_structured (G_LOG_DOMAIN, level,
@@ -813,7 +813,7 @@ static void
 client_hold (PpNodeClient *client)
 {
   PpNodeService *self = client->service;
-  guint delay = _pp_node_service_peer_fail_delay (client->peer_record);
+  guint delay = _pp_node_admission_fail_delay (client->peer_record);
 
   if (self->n_held >= PP_NODE_SERVICE_MAX_HELD)
     {

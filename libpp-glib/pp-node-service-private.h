@@ -7,33 +7,16 @@
 
 #pragma once
 
+#include "pp-node-admission-private.h"
 #include "pp-node-service.h"
 #include "pp-server.h"
 
 G_BEGIN_DECLS
 
 /* The listener's side of a node service, which pp-node-client.c (one
- * client's connection) reaches into: the service's state, the per-address
- * records of pre-authentication trouble, and the counters and signals a
- * client changes. */
-
-/* Failed handshakes waiting for their answer, at most (outside the pending
- * slots; see pp-node-service.c). */
-#define PP_NODE_SERVICE_MAX_HELD 1024
-
-/* What one address (an IPv6 /64) does before authenticating. */
-typedef struct
-{
-  char   *address;
-  /* Unauthenticated connections from it, held ones included */
-  guint   n_pending;
-  guint   failures;
-  gint64  last_event;
-  /* Lines logged in full, lines left out since the last summary */
-  guint   logged;
-  guint   suppressed;
-  gint64  suppressed_since;
-} Peer;
+ * client's connection) and pp-node-admission.c (what happens before
+ * authentication) reach into: the service's state, and the counters and
+ * signals a client changes. */
 
 struct _PpNodeService
 {
@@ -74,10 +57,5 @@ void   _pp_node_service_client_connected    (PpNodeService *self,
 void   _pp_node_service_client_disconnected (PpNodeService *self,
                                              const char    *peer,
                                              const char    *reason);
-void   _pp_node_service_peer_log            (PpNodeService *self,
-                                             Peer          *peer,
-                                             const char    *who,
-                                             const char    *message);
-guint  _pp_node_service_peer_fail_delay     (Peer          *peer);
 
 G_END_DECLS

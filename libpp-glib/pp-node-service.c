@@ -7,8 +7,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "pp-error.h"
 #include "pp-handshake-private.h"
 #include "pp-io-thread-private.h"
@@ -49,28 +47,6 @@
 #define DEFAULT_SOCKET_TIMEOUT 3600
 /* A handshake must be over within this, whatever the socket timeout. */
 #define DEFAULT_HANDSHAKE_TIMEOUT 5
-/* Connections still in their handshake, in all and from one address (an
- * IPv6 /64): a newcomer beyond either takes the place of the oldest (an
- * idle connection cannot keep a talking client out), except that failed
- * handshakes held back (below) are never displaced. */
-#define MAX_PENDING            256
-#define MAX_PENDING_PER_PEER   10
-/* A failed handshake is answered after 100 ms, doubling with each failure
- * from its address (forgotten after a minute of quiet) up to 5 s; at most
- * PP_NODE_SERVICE_MAX_HELD wait at once, outside the pending slots. */
-#define FAIL_DELAY_MS          100
-#define MAX_FAIL_DELAY_MS      5000
-/* Pre-authentication trouble from one address is logged in full
- * LOG_BURST times (LOG_BUDGET lines for all per PEER_TICK_SECONDS), then
- * summed up every PEER_TICK_SECONDS, in one line when more than
- * MAX_SUMMARY_LINES addresses would need one; an address quiet for
- * PEER_FORGET_SECONDS starts afresh. */
-#define LOG_BURST              5
-#define LOG_BUDGET             20
-#define MAX_SUMMARY_LINES      5
-#define PEER_TICK_SECONDS      10
-#define PEER_FORGET_SECONDS    60
-#define MAX_PEERS              4096
 #define LISTEN_BACKLOG         1024
 /* What the node holds for a client: while this much output waits for it
  * (or it has too many jobs unanswered, pp-node-client.c), its frames are
@@ -171,216 +147,6 @@ set_port (PpNodeService *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
 }
 
-/* Addresses before authentication ------------------------------------------ */
-
-static void
-peer_free (Peer *peer)
-{
-  g_free (peer->address);
-  g_free (peer);
-}
-
-/* The address a connection counts against: its IPv4 address (also when
- * it comes IPv4-mapped, ::ffff:a.b.c.d, to a dual-stack socket), or the
- * /64 of its IPv6 address (one host usually has a whole /64). */
-static char *
-dup_peer_address (GSocketConnection *connection)
-{
-  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
-  g_autoptr(GInetAddress) prefix = NULL;
-  g_autofree char *text = NULL;
-  const guint8 *bytes;
-  guint8 masked[16];
-  GInetAddress *inet;
-
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return g_strdup ("unknown");
-  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
-  if (g_inet_address_get_family (inet) != G_SOCKET_FAMILY_IPV6)
-    return g_inet_address_to_string (inet);
-  bytes = g_inet_address_to_bytes (inet);
-  if (memcmp (bytes, v4_mapped, sizeof v4_mapped) == 0)
-    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
-  memcpy (masked, bytes, 8);
-  memset (masked + 8, 0, 8);
-  prefix = g_inet_address_new_from_bytes (masked, G_SOCKET_FAMILY_IPV6);
-  text = g_inet_address_to_string (prefix);
-  return g_strdup_printf ("%s/64", text);
-}
-
-static gboolean
-peer_is_idle (Peer   *peer,
-              gint64  now)
-{
-  return peer->n_pending == 0 && peer->suppressed == 0 &&
-         now - peer->last_event >= PEER_FORGET_SECONDS * G_USEC_PER_SEC;
-}
-
-static void summarize_peers (PpNodeService *self,
-                             gint64         now);
-
-static void
-forget_idle_peers (PpNodeService *self,
-                   gint64         now)
-{
-  GHashTableIter iter;
-  Peer *peer;
-
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    if (peer_is_idle (peer, now))
-      g_hash_table_iter_remove (&iter);
-}
-
-/* Too many addresses (a crowd of IPv6 /64s): forgets every one without a
- * connection now, after its summary. */
-static void
-forget_peers (PpNodeService *self)
-{
-  gint64 now = g_get_monotonic_time ();
-  GHashTableIter iter;
-  Peer *peer;
-
-  summarize_peers (self, now);
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    if (peer->n_pending == 0)
-      g_hash_table_iter_remove (&iter);
-}
-
-static Peer *
-lookup_peer (PpNodeService     *self,
-             GSocketConnection *connection)
-{
-  g_autofree char *address = dup_peer_address (connection);
-  Peer *peer = g_hash_table_lookup (self->peers, address);
-
-  if (peer != NULL)
-    return peer;
-  if (g_hash_table_size (self->peers) >= MAX_PEERS)
-    forget_peers (self);
-  peer = g_new0 (Peer, 1);
-  peer->address = g_steal_pointer (&address);
-  g_hash_table_insert (self->peers, peer->address, peer);
-  return peer;
-}
-
-/* Logs @message about @who (a connection from @peer), or counts it for
- * the next summary once the address had its share of lines. */
-void
-_pp_node_service_peer_log (PpNodeService *self,
-                           Peer          *peer,
-                           const char    *who,
-                           const char    *message)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  peer->last_event = now;
-  if (peer->logged < LOG_BURST && self->log_budget > 0)
-    {
-      peer->logged++;
-      self->log_budget--;
-      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                        "PP_PEER", who,
-                        "MESSAGE", "client %s: %s", who, message);
-      return;
-    }
-  if (peer->suppressed++ == 0)
-    peer->suppressed_since = now;
-}
-
-static void
-peer_summarize (Peer     *peer,
-                gint64    now,
-                gboolean  log)
-{
-  if (log && peer->suppressed > 0)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE,
-                      "PP_PEER", peer->address,
-                      "MESSAGE", "%u more failed handshakes from %s in the last %u s",
-                      peer->suppressed, peer->address,
-                      (guint) MAX (1, (now - peer->suppressed_since + G_USEC_PER_SEC / 2) /
-                                      G_USEC_PER_SEC));
-  peer->suppressed = 0;
-  if (now - peer->last_event >= PEER_FORGET_SECONDS * G_USEC_PER_SEC)
-    {
-      peer->logged = 0;
-      peer->failures = 0;
-    }
-}
-
-/* Logs what was left out since the last time: a line per address, or one
- * for all when too many addresses have something to say. */
-static void
-summarize_peers (PpNodeService *self,
-                 gint64         now)
-{
-  guint n_addresses = 0, n_failures = 0;
-  gint64 since = now;
-  GHashTableIter iter;
-  Peer *peer;
-
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    if (peer->suppressed > 0)
-      {
-        n_addresses++;
-        n_failures += peer->suppressed;
-        since = MIN (since, peer->suppressed_since);
-      }
-  if (n_addresses > MAX_SUMMARY_LINES)
-    g_message ("%u more failed handshakes from %u addresses in the last %u s",
-               n_failures, n_addresses,
-               (guint) MAX (1, (now - since + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC));
-  g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &peer))
-    peer_summarize (peer, now, n_addresses <= MAX_SUMMARY_LINES);
-  self->log_budget = LOG_BUDGET;
-}
-
-static gboolean
-peer_tick_cb (gpointer user_data)
-{
-  PpNodeService *self = user_data;
-  gint64 now = g_get_monotonic_time ();
-
-  summarize_peers (self, now);
-  forget_idle_peers (self, now);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-start_peer_tick (PpNodeService *self)
-{
-  if (self->peer_tick != NULL)
-    return;
-  self->peer_tick = g_timeout_source_new_seconds (PEER_TICK_SECONDS);
-  g_source_set_callback (self->peer_tick, peer_tick_cb, self, NULL);
-  g_source_set_static_name (self->peer_tick, "[pp] handshake log summary");
-  g_source_attach (self->peer_tick, self->context);
-}
-
-static void
-stop_peer_tick (PpNodeService *self)
-{
-  if (self->peer_tick == NULL)
-    return;
-  summarize_peers (self, g_get_monotonic_time ());
-  g_source_destroy (self->peer_tick);
-  g_clear_pointer (&self->peer_tick, g_source_unref);
-}
-
-/* How long to hold back the answer to a failed handshake from @peer. */
-guint
-_pp_node_service_peer_fail_delay (Peer *peer)
-{
-  guint shift = MIN (peer->failures, 16);
-
-  peer->failures++;
-  return MIN ((guint64) FAIL_DELAY_MS << shift, MAX_FAIL_DELAY_MS);
-}
-
 /* TLS -------------------------------------------------------------------- */
 
 static void
@@ -430,74 +196,17 @@ client_start_tls (PpNodeClient *client)
 
 /* Listening -------------------------------------------------------------- */
 
-static void
-refuse (PpNodeService     *self,
-        Peer              *peer,
-        GSocketConnection *connection)
-{
-  g_autofree char *who = _pp_node_client_format_peer (connection);
-  g_autofree char *message = g_strdup_printf ("refused: %u failed handshakes from %s wait "
-                                              "for their answer", peer->n_pending, peer->address);
-
-  _pp_node_service_peer_log (self, peer, who, message);
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-}
-
-/* The oldest connection still in its handshake, from @peer or any. */
-static PpNodeClient *
-oldest_pending (PpNodeService *self,
-                Peer          *peer)
-{
-  for (GList *l = self->pending.head; l != NULL; l = l->next)
-    {
-      PpNodeClient *client = l->data;
-
-      if (peer == NULL || client->peer_record == peer)
-        return client;
-    }
-  return NULL;
-}
-
-static void
-displace (PpNodeClient *client)
-{
-  _pp_node_client_fail (client, "timeout",
-               "dropped to make room for a newer connection: too many are authenticating");
-}
-
-/* Makes room for one more connection from @peer, displacing the oldest
- * pending one if need be. FALSE when all of @peer's are held. */
-static gboolean
-make_room (PpNodeService *self,
-           Peer          *peer)
-{
-  PpNodeClient *victim;
-
-  if (peer->n_pending >= MAX_PENDING_PER_PEER)
-    {
-      if ((victim = oldest_pending (self, peer)) == NULL)
-        return FALSE;
-      displace (victim);
-    }
-  if (self->pending.length >= MAX_PENDING)
-    displace (oldest_pending (self, NULL));
-  return TRUE;
-}
-
 static gboolean
 incoming_cb (GSocketService    *listener,
              GSocketConnection *connection,
              GObject           *source_object,
              PpNodeService     *self)
 {
-  Peer *peer = lookup_peer (self, connection);
+  Peer *peer = _pp_node_admission_admit (self, connection);
   PpNodeClient *client;
 
-  if (!make_room (self, peer))
-    {
-      refuse (self, peer, connection);
-      return TRUE;
-    }
+  if (peer == NULL)
+    return TRUE;
   client = _pp_node_client_new (self, connection);
   _pp_node_client_log (client, G_LOG_LEVEL_DEBUG, "connected");
   g_hash_table_add (self->clients, client);
@@ -556,7 +265,7 @@ ensure_listener (PpNodeService *self)
   self->listener = g_socket_service_new ();
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->listener), LISTEN_BACKLOG);
   g_signal_connect_object (self->listener, "incoming", G_CALLBACK (incoming_cb), self, 0);
-  start_peer_tick (self);
+  _pp_node_admission_start_tick (self);
 }
 
 static gboolean
@@ -893,10 +602,9 @@ pp_node_service_init (PpNodeService *self)
   self->socket_timeout = DEFAULT_SOCKET_TIMEOUT;
   self->heartbeat_ms = _pp_heartbeat_get_interval ();
   self->handshake_timeout = DEFAULT_HANDSHAKE_TIMEOUT;
-  self->log_budget = LOG_BUDGET;
   self->max_queued_output = DEFAULT_MAX_QUEUED_OUTPUT;
   self->clients = g_hash_table_new (NULL, NULL);
-  self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);
+  _pp_node_admission_init (self);
   self->tracked = g_hash_table_new_full (NULL, NULL, NULL,
                                          (GDestroyNotify) _pp_node_remote_job_free);
 }
@@ -1201,7 +909,7 @@ pp_node_service_stop (PpNodeService *self)
         _pp_node_client_log (client, G_LOG_LEVEL_INFO, "disconnected: the node is shutting down");
       _pp_node_client_abort (client, "shutdown", "the node is shutting down");
     }
-  stop_peer_tick (self);
+  _pp_node_admission_stop_tick (self);
 }
 
 /**
