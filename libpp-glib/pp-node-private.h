@@ -11,7 +11,7 @@
 #include "pp-job-private.h"
 #include "pp-node.h"
 #include "pp-scheduler-private.h"
-#include "pp-server-private.h"
+#include "pp-server.h"
 
 G_BEGIN_DECLS
 

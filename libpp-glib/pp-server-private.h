@@ -7,6 +7,11 @@
 
 #pragma once
 
+#include "pp-io-thread-private.h"
+#include "pp-job-private.h"
+#include "pp-local-pool-private.h"
+#include "pp-remote-node-private.h"
+#include "pp-scheduler-private.h"
 #include "pp-server.h"
 
 G_BEGIN_DECLS
@@ -22,5 +27,146 @@ void     _pp_server_set_finished_func (PpServer             *self,
                                        GMainContext         *context,
                                        PpServerFinishedFunc  func,
                                        gpointer              user_data);
+
+/* What crosses the files of PpServer: pp-server.c (properties,
+ * initialisation, the thin public API), pp-server-config.c,
+ * pp-server-events.c, pp-server-jobs.c, pp-server-nodes.c and
+ * pp-server-stats.c. */
+
+struct _PpServer
+{
+  GObject       parent_instance;
+
+  /* Construct-only */
+  char         *python;
+  char         *runner;
+  char         *working_directory;
+  char        **python_path;
+  guint64       max_payload_size;
+  gboolean      restart;
+  int           requested_ncpus;
+  gint64        creation_time;
+  char        **ppservers;
+  char         *secret;
+  guint         socket_timeout;
+  gboolean      use_tls;
+
+  PpJobOwner   *owner;        /* the handle its jobs and nodes keep */
+  PpIoThread   *io;
+  GSource      *kick_source;
+  gint          kick_pending;
+
+  PpScheduler   sched;          /* the lock, the queue, the counts */
+  PpLocalPool  *pool;
+  GPtrArray    *remotes;        /* PpRemoteNode, in the order added */
+  GPtrArray    *nodes;          /* the pool, then the remotes */
+  gint64        last_submit_time;
+
+  /* Batched completion (see _pp_server_set_finished_func()) */
+  PpServerFinishedFunc finished_func;
+  gpointer      finished_data;
+  GSource      *finished_source;
+  GPtrArray    *finished;
+
+  /* job-started and job-finished, delivered on the creator's context */
+  GMainContext *creator_context;
+  GSource      *events_source;
+  GArray       *events;
+
+  /* The nodes as a GListModel, in the creator's thread; PpNode::notify
+   * there, at most every NODES_NOTIFY_USEC */
+  GThread      *creator_thread;
+  GListStore   *store;
+  GSource      *nodes_source;
+  GPtrArray    *departed;       /* removed nodes, to notify */
+  gboolean      nodes_armed;
+  gint64        nodes_notified_at;
+
+  gboolean      destroyed;
+};
+
+/* A job-started or job-finished emission, queued */
+typedef struct
+{
+  PpJob    *job;
+  guint     pid;
+  gboolean  started;
+} JobEvent;
+
+enum {
+  PP_SERVER_JOB_STARTED,
+  PP_SERVER_JOB_FINISHED,
+  PP_SERVER_N_SIGNALS
+};
+
+extern guint _pp_server_signals[PP_SERVER_N_SIGNALS];
+
+/* pp-server-config.c */
+gboolean _pp_server_resolve_python   (PpServer  *self,
+                                      GError   **error);
+gboolean _pp_server_resolve_runner   (PpServer  *self,
+                                      GError   **error);
+gboolean _pp_server_check_ppservers  (PpServer  *self,
+                                      GError   **error);
+gboolean _pp_server_ensure_secret    (PpServer  *self,
+                                      GError   **error);
+gboolean _pp_server_resolve_secret   (PpServer  *self,
+                                      GError   **error);
+
+/* pp-server-events.c */
+extern GSourceFuncs _pp_server_ready_source_funcs;
+
+void     _pp_server_job_started_locked_cb  (PpJob    *job,
+                                            guint     pid,
+                                            gpointer  data);
+void     _pp_server_job_finished_locked_cb (PpJob    *job,
+                                            gpointer  data);
+gboolean _pp_server_deliver_events_cb      (gpointer  data);
+void     _pp_server_clear_events           (PpServer *self);
+
+/* pp-server-jobs.c */
+extern const PpJobOwnerFuncs _pp_server_job_owner_funcs;
+
+/* pp-server-nodes.c */
+extern const PpNodeHost _pp_server_node_host;
+
+gboolean _pp_server_kick_cb                (gpointer      data);
+void     _pp_server_detach_remote_locked   (PpServer     *self,
+                                            PpRemoteNode *node);
+void     _pp_server_create_remotes         (PpServer     *self);
+void     _pp_server_sync_store_if_creator  (PpServer     *self);
+gboolean _pp_server_notify_nodes_cb        (gpointer      data);
+void     _pp_server_clear_nodes            (PpServer     *self);
+
+/* The kick: wakes the I/O thread to hand out jobs and resize the pool. */
+static inline void
+_pp_server_kick (PpServer *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->kick_pending, FALSE, TRUE))
+    g_source_set_ready_time (self->kick_source, 0);
+}
+
+/* At most this often, PpNode::notify in the creator's context. */
+#define NODES_NOTIFY_USEC (G_USEC_PER_SEC / 4)
+
+/* Something about a node changed: cheap enough for every job, and only the
+ * first change after a notification wakes the creator's context. */
+static inline void
+_pp_server_nodes_changed_locked (PpServer *self)
+{
+  if (self->nodes_armed || self->nodes_source == NULL)
+    return;
+  self->nodes_armed = TRUE;
+  g_source_set_ready_time (self->nodes_source,
+                           MAX (g_get_monotonic_time (), self->nodes_notified_at + NODES_NOTIFY_USEC));
+}
+
+static inline void
+_pp_server_dispatch_and_flush_locked (PpServer *self)
+{
+  _pp_server_nodes_changed_locked (self);
+  _pp_scheduler_dispatch_locked (&self->sched, self->nodes,
+                                 self->io != NULL && _pp_io_thread_is_current (self->io));
+}
 
 G_END_DECLS
