@@ -87,6 +87,39 @@ void          _pp_node_client_jobs_finished  (GPtrArray         *jobs,
                                               gpointer           user_data);
 void          _pp_node_remote_job_free       (PpNodeRemoteJob   *remote);
 
+/* What a header keeps of an exception's type, message and traceback, so
+ * that even fully escaped (6 bytes a byte) it stays under
+ * PP_FRAME_MAX_HEADER. */
+#define MAX_TYPE_TEXT          1024
+#define MAX_RESULT_TEXT        (64 * 1024)
+
+/* A job of a client, owned by the service's tracked table until the pool
+ * reports it finished. */
+struct _PpNodeRemoteJob
+{
+  gint64        id;
+  PpNodeClient *client;
+  PpJob        *job;
+};
+
+/* Sets @member of @header to @text cut to at most @max bytes, valid UTF-8;
+ * nothing when @text is %NULL. */
+void          _pp_node_client_set_text       (JsonObject        *header,
+                                              const char        *member,
+                                              const char        *text,
+                                              gsize              max);
+/* Backpressure: a client that does not read its results stops being read,
+ * so that the node holds a bounded amount for it. */
+void          _pp_node_client_update_reading (PpNodeClient      *client);
+/* A failed "res" for a job that never reached the pool
+ * (pp-node-client-results.c). */
+void          _pp_node_client_send_failure   (PpNodeClient      *client,
+                                              gint64             id,
+                                              const char        *fmt,
+                                              const char        *type,
+                                              const char        *message,
+                                              gboolean           undefined);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PpNodeClient, _pp_node_client_unref)
 
 G_END_DECLS
