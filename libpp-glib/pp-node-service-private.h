@@ -57,5 +57,7 @@ void   _pp_node_service_client_connected    (PpNodeService *self,
 void   _pp_node_service_client_disconnected (PpNodeService *self,
                                              const char    *peer,
                                              const char    *reason);
+void   _pp_node_service_set_port            (PpNodeService *self,
+                                             guint16        port);
 
 G_END_DECLS
