@@ -64,5 +64,9 @@ void          _pp_remote_node_shutdown    (PpRemoteNode                *self);
 /* With the server's lock: gives back every job the node holds, to the
  * front of the queue, and forgets what it defined. */
 void          _pp_remote_node_take_back_locked (PpRemoteNode           *self);
+/* PpNode's snapshot_locked and dup_workers_locked (pp-remote-node-figures.c) */
+void          _pp_remote_node_snapshot_locked    (PpNode                 *node,
+                                                  PpNodeValues           *values);
+GVariant     *_pp_remote_node_dup_workers_locked (PpNode                 *node);
 
 G_END_DECLS

@@ -487,76 +487,6 @@ _pp_remote_node_shutdown (PpRemoteNode *node)
   drop_connection (self);
 }
 
-/* The figures, for PpNode ------------------------------------------------ */
-
-static void
-pp_remote_node_snapshot_locked (PpNode       *node,
-                                PpNodeValues *values)
-{
-  PpRemoteNode *self = PP_REMOTE_NODE (node);
-  guint in_flight = g_hash_table_size (self->in_flight);
-
-  if (self->ready)
-    values->state = PP_NODE_STATE_READY;
-  else if (self->refused)
-    values->state = PP_NODE_STATE_REFUSED;
-  else if (self->was_ready)
-    values->state = PP_NODE_STATE_LOST;
-  else
-    values->state = PP_NODE_STATE_CONNECTING;
-  values->ncpus = self->ready ? self->ncpus : 0;
-  values->busy = MIN (in_flight, values->ncpus);
-  values->held = in_flight - values->busy;
-  values->jobs_done = self->njobs;
-  values->jobs_failed = self->nfailed;
-  values->job_time = self->time_sum;
-  values->last_error = self->ready ? NULL : g_strdup (self->last_error);
-}
-
-static int
-compare_jobs (gconstpointer a,
-              gconstpointer b)
-{
-  guint64 ia = pp_job_get_id (*(PpJob **) a);
-  guint64 ib = pp_job_get_id (*(PpJob **) b);
-
-  return ia < ib ? -1 : ia > ib;
-}
-
-/* ppd does not describe its workers to clients: one entry per worker it
- * reported, busy with this client's oldest jobs first. */
-static GVariant *
-pp_remote_node_dup_workers_locked (PpNode *node)
-{
-  PpRemoteNode *self = PP_REMOTE_NODE (node);
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new ();
-  GVariantBuilder builder;
-  GHashTableIter iter;
-  gpointer job;
-
-  g_hash_table_iter_init (&iter, self->in_flight);
-  while (g_hash_table_iter_next (&iter, NULL, &job))
-    g_ptr_array_add (jobs, job);
-
-  g_ptr_array_sort (jobs, compare_jobs);
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  for (guint i = 0; self->ready && i < self->ncpus; i++)
-    {
-      PpJob *running = i < jobs->len ? g_ptr_array_index (jobs, i) : NULL;
-
-      g_variant_builder_open (&builder, G_VARIANT_TYPE_VARDICT);
-      g_variant_builder_add (&builder, "{sv}", "pid", g_variant_new_uint32 (0));
-      g_variant_builder_add (&builder, "{sv}", "state", g_variant_new_string (running ? "busy" : "idle"));
-      g_variant_builder_add (&builder, "{sv}", "job",
-                             g_variant_new_uint64 (running ? pp_job_get_id (running) : 0));
-      g_variant_builder_add (&builder, "{sv}", "function",
-                             g_variant_new_string (running ? pp_function_get_name (pp_job_get_function (running))
-                                                       : ""));
-      g_variant_builder_close (&builder);
-    }
-  return g_variant_builder_end (&builder);
-}
-
 /* Scheduling ------------------------------------------------------------- */
 
 /* Remote nodes: kept busy on every core, plus a prefetch of short jobs
@@ -844,8 +774,8 @@ pp_remote_node_class_init (PpRemoteNodeClass *klass)
   PpNodeClass *node_class = PP_NODE_CLASS (klass);
 
   object_class->finalize = pp_remote_node_finalize;
-  node_class->snapshot_locked = pp_remote_node_snapshot_locked;
-  node_class->dup_workers_locked = pp_remote_node_dup_workers_locked;
+  node_class->snapshot_locked = _pp_remote_node_snapshot_locked;
+  node_class->dup_workers_locked = _pp_remote_node_dup_workers_locked;
   node_class->io_thread_only = TRUE;
   node_class->count_cores_locked = pp_remote_node_count_cores_locked;
   node_class->take_round_locked = pp_remote_node_take_round_locked;
