@@ -25,6 +25,8 @@ void      _pp_message_append_skip    (GByteArray *out,
                                       guint64     id);
 void      _pp_message_append_cancel  (GByteArray *out,
                                       guint64     id);
+void      _pp_message_append_ping    (GByteArray *out,
+                                      guint64     n);
 
 /* Checks every number and flag of a "res" frame before any is used; @id is
  * set as soon as it is read, even if something else does not fit. */
@@ -90,5 +92,9 @@ gboolean  _pp_message_parse_ping     (PpFrame         *frame,
                                       GError         **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PpDefMessage, _pp_def_message_clear)
+
+GBytes   *_pp_message_parse_result   (PpJob        *job,
+                                      PpFrame      *frame,
+                                      PpJobOutcome *outcome);
 
 G_END_DECLS

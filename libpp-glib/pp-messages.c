@@ -75,6 +75,16 @@ _pp_message_append_cancel (GByteArray *out,
   _pp_frame_append (out, header, len, NULL, 0);
 }
 
+void
+_pp_message_append_ping (GByteArray *out,
+                         guint64     n)
+{
+  char header[64];
+  int len = g_snprintf (header, sizeof header, "{\"t\":\"ping\",\"n\":%" G_GUINT64_FORMAT "}", n);
+
+  _pp_frame_append (out, header, len, NULL, 0);
+}
+
 /* What a node reads (docs/protocol.md) ----------------------------------- */
 
 static gboolean
@@ -320,4 +330,32 @@ _pp_message_split_result (PpFrame  *frame,
     return g_bytes_ref (frame->body);
   *output = g_utf8_make_valid (g_bytes_get_data (frame->body, NULL), olen);
   return g_bytes_new_from_bytes (frame->body, olen, size - olen);
+}
+
+/* Reads a result _pp_message_check_result() accepted into @outcome: done
+ * with its payload, or failed with the error, exception and traceback the
+ * peer sent. The outcome's strings point into @frame, its result into the
+ * payload returned, which the caller keeps until the job is finished. */
+GBytes *
+_pp_message_parse_result (PpJob        *job,
+                          PpFrame      *frame,
+                          PpJobOutcome *outcome)
+{
+  GBytes *payload = _pp_message_split_result (frame, &outcome->output);
+
+  outcome->run_time = _pp_message_get_run_time (frame);
+  outcome->result = payload;
+  if (_pp_message_get_flag (frame, "ok"))
+    {
+      outcome->state = PP_JOB_STATE_DONE;
+      return payload;
+    }
+  outcome->state = PP_JOB_STATE_FAILED;
+  outcome->error = _pp_message_result_error (job, frame);
+  outcome->exception_type = _pp_frame_get_string (frame, "etype");
+  outcome->exception_message = _pp_frame_get_string (frame, "emsg");
+  outcome->traceback = _pp_frame_get_string (frame, "tb");
+  if (g_bytes_get_size (payload) == 0)
+    outcome->result = NULL;
+  return payload;
 }

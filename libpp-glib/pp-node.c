@@ -742,26 +742,12 @@ _pp_node_finish_job (PpJob    *job,
                      PpFrame  *frame,
                      gboolean *failed)
 {
-  JsonNode *ok = json_object_get_member (frame->header, "ok");
-  g_auto(PpJobOutcome) outcome = { .state = PP_JOB_STATE_DONE };
-  g_autoptr(GBytes) payload = _pp_message_split_result (frame, &outcome.output);
+  g_auto(PpJobOutcome) outcome = { 0 };
+  g_autoptr(GBytes) payload = _pp_message_parse_result (job, frame, &outcome);
 
-  outcome.run_time = _pp_message_get_run_time (frame);
   _pp_job_add_attempt (job);
   if (outcome.run_time >= 0)
     _pp_function_add_run_time (pp_job_get_function (job), outcome.run_time);
-  *failed = !(ok != NULL && JSON_NODE_HOLDS_VALUE (ok) && json_node_get_boolean (ok));
-  outcome.result = payload;
-  if (*failed)
-    {
-      outcome.state = PP_JOB_STATE_FAILED;
-      outcome.error = _pp_message_result_error (job, frame);
-      outcome.exception_type = _pp_frame_get_string (frame, "etype");
-      outcome.exception_message = _pp_frame_get_string (frame, "emsg");
-      outcome.traceback = _pp_frame_get_string (frame, "tb");
-      if (g_bytes_get_size (payload) == 0)
-        outcome.result = NULL;
-    }
-
+  *failed = outcome.state == PP_JOB_STATE_FAILED;
   return _pp_job_finish (job, &outcome);
 }

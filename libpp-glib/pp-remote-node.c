@@ -246,11 +246,9 @@ static gboolean
 ping_cb (gpointer data)
 {
   RemoteNode *self = data;
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"ping\",\"n\":%" G_GUINT64_FORMAT "}",
-                        ++self->pings);
 
-  _pp_connection_send (self->connection, header, len, NULL, 0);
+  _pp_message_append_ping (_pp_connection_get_out (self->connection), ++self->pings);
+  _pp_connection_flush (self->connection);
   return G_SOURCE_CONTINUE;
 }
 

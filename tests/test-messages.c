@@ -66,10 +66,11 @@ test_messages_job (void)
   _pp_message_append_job (out, defined, job);
   _pp_message_append_skip (out, 12);
   _pp_message_append_cancel (out, 99);
+  _pp_message_append_ping (out, 3);
   frames = decode_all (out);
 
   /* The definition goes once per peer, before the first job. */
-  g_assert_cmpuint (frames->len, ==, 5);
+  g_assert_cmpuint (frames->len, ==, 6);
   def = g_ptr_array_index (frames, 0);
   first = g_ptr_array_index (frames, 1);
   second = g_ptr_array_index (frames, 2);
@@ -92,6 +93,8 @@ test_messages_job (void)
   g_assert_cmpint (_pp_frame_get_int (skip, "id", 0), ==, 12);
   g_assert_cmpstr (_pp_frame_get_type (cancel), ==, "cancel");
   g_assert_cmpint (_pp_frame_get_int (cancel, "id", 0), ==, 99);
+  g_assert_cmpstr (_pp_frame_get_type (g_ptr_array_index (frames, 5)), ==, "ping");
+  g_assert_cmpint (_pp_frame_get_int (g_ptr_array_index (frames, 5), "n", 0), ==, 3);
   pp_server_destroy (server);
 }
 
@@ -114,6 +117,39 @@ test_messages_result (void)
   payload = _pp_message_split_result (ok, &output);
   g_assert_cmpstr (output, ==, "hi\n");
   g_assert_cmpmem (g_bytes_get_data (payload, NULL), g_bytes_get_size (payload), "42", 2);
+}
+
+/* A result read into a job's outcome: done with its payload and output, or
+ * failed with the exception the peer sent. */
+static void
+test_messages_outcome (void)
+{
+  g_autoptr(PpFunction) function = pp_function_new ("f", "def f(x):\n    return x\n", NULL);
+  g_autoptr(PpServer) server = pp_server_new (0, NULL);
+  g_autoptr(PpJob) job = pp_server_submit_json (server, function, "[7]", NULL, NULL);
+  g_autoptr(PpFrame) ok = frame_new ("{\"t\":\"res\",\"id\":1,\"ok\":true,\"time\":0.5,\"olen\":3}",
+                                     "hi\n42");
+  g_autoptr(PpFrame) raised = frame_new ("{\"t\":\"res\",\"id\":1,\"ok\":false,\"etype\":\"KeyError\","
+                                         "\"emsg\":\"'k'\",\"tb\":\"Traceback\"}", "");
+  g_auto(PpJobOutcome) done = { 0 };
+  g_auto(PpJobOutcome) failed = { 0 };
+  g_autoptr(GBytes) payload = _pp_message_parse_result (job, ok, &done);
+  g_autoptr(GBytes) nothing = _pp_message_parse_result (job, raised, &failed);
+
+  g_assert_cmpint (done.state, ==, PP_JOB_STATE_DONE);
+  g_assert_no_error (done.error);
+  g_assert_cmpfloat (done.run_time, ==, 0.5);
+  g_assert_cmpstr (done.output, ==, "hi\n");
+  g_assert_cmpmem (g_bytes_get_data (done.result, NULL), g_bytes_get_size (done.result), "42", 2);
+
+  g_assert_cmpint (failed.state, ==, PP_JOB_STATE_FAILED);
+  g_assert_error (failed.error, PP_ERROR, PP_ERROR_JOB_RAISED);
+  g_assert_cmpstr (failed.exception_type, ==, "KeyError");
+  g_assert_cmpstr (failed.exception_message, ==, "'k'");
+  g_assert_cmpstr (failed.traceback, ==, "Traceback");
+  g_assert_null (failed.result);
+  g_assert_cmpfloat (failed.run_time, <, 0);
+  pp_server_destroy (server);
 }
 
 /* What does not fit is refused, naming the member; the id is kept when it
@@ -311,6 +347,7 @@ main (int   argc,
 
   g_test_add_func ("/messages/job", test_messages_job);
   g_test_add_func ("/messages/result", test_messages_result);
+  g_test_add_func ("/messages/outcome", test_messages_outcome);
   g_test_add_func ("/messages/bad-results", test_messages_bad_results);
   g_test_add_func ("/messages/node/round-trip", test_messages_node_round_trip);
   g_test_add_func ("/messages/node/frames", test_messages_node_frames);
