@@ -83,4 +83,9 @@ gboolean  _pp_job_finish       (PpJob           *self,
 gboolean  _pp_job_finish_error (PpJob           *self,
                                 GError          *error);
 
+/* For g_ptr_array_sort() on an array of jobs: by id, that is in order of
+ * submission. */
+int       _pp_job_compare_ids   (gconstpointer   a,
+                                 gconstpointer   b);
+
 G_END_DECLS

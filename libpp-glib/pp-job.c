@@ -731,3 +731,13 @@ pp_job_get_attempts (PpJob *self)
 
   return attempts;
 }
+
+int
+_pp_job_compare_ids (gconstpointer a,
+                     gconstpointer b)
+{
+  guint64 ia = pp_job_get_id (*(PpJob **) a);
+  guint64 ib = pp_job_get_id (*(PpJob **) b);
+
+  return ia < ib ? -1 : ia > ib;
+}

@@ -55,34 +55,40 @@ _pp_message_append_job (GByteArray *out,
                     args ? g_bytes_get_size (args) : 0);
 }
 
+/* Appends a frame whose header is its type and one unsigned member. */
+static void
+append_counter_frame (GByteArray *out,
+                      const char *type,
+                      const char *member,
+                      guint64     value)
+{
+  char header[96];
+  int len = g_snprintf (header, sizeof header, "{\"t\":\"%s\",\"%s\":%" G_GUINT64_FORMAT "}",
+                        type, member, value);
+
+  g_assert (len > 0 && (gsize) len < sizeof header);
+  _pp_frame_append (out, header, len, NULL, 0);
+}
+
 void
 _pp_message_append_skip (GByteArray *out,
                          guint64     id)
 {
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"skip\",\"id\":%" G_GUINT64_FORMAT "}", id);
-
-  _pp_frame_append (out, header, len, NULL, 0);
+  append_counter_frame (out, "skip", "id", id);
 }
 
 void
 _pp_message_append_cancel (GByteArray *out,
                            guint64     id)
 {
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"cancel\",\"id\":%" G_GUINT64_FORMAT "}", id);
-
-  _pp_frame_append (out, header, len, NULL, 0);
+  append_counter_frame (out, "cancel", "id", id);
 }
 
 void
 _pp_message_append_ping (GByteArray *out,
                          guint64     n)
 {
-  char header[64];
-  int len = g_snprintf (header, sizeof header, "{\"t\":\"ping\",\"n\":%" G_GUINT64_FORMAT "}", n);
-
-  _pp_frame_append (out, header, len, NULL, 0);
+  append_counter_frame (out, "ping", "n", n);
 }
 
 /* What a node reads (docs/protocol.md) ----------------------------------- */
@@ -259,14 +265,10 @@ _pp_message_result_error (PpJob   *job,
 {
   const char *type = _pp_frame_get_string (frame, "etype");
   const char *message = _pp_frame_get_string (frame, "emsg");
-  JsonNode *compile = json_object_get_member (frame->header, "compile");
-  gboolean compile_error = compile != NULL && JSON_NODE_HOLDS_VALUE (compile) &&
-                           json_node_get_boolean (compile);
-
-  JsonNode *crashed = json_object_get_member (frame->header, "crashed");
+  gboolean compile_error = _pp_message_get_flag (frame, "compile");
   g_autofree char *node = NULL;
 
-  if (crashed != NULL && JSON_NODE_HOLDS_VALUE (crashed) && json_node_get_boolean (crashed))
+  if (_pp_message_get_flag (frame, "crashed"))
     {
       node = pp_job_dup_node (job);
       return g_error_new (PP_ERROR, PP_ERROR_WORKER_CRASHED, "On node %s: %s",

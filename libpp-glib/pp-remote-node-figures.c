@@ -11,7 +11,7 @@
 #include "config.h"
 
 #include "pp-function-private.h"
-#include "pp-job.h"
+#include "pp-job-private.h"
 #include "pp-remote-node-private.h"
 
 void
@@ -38,16 +38,6 @@ _pp_remote_node_snapshot_locked (PpNode       *node,
   values->last_error = self->ready ? NULL : g_strdup (self->last_error);
 }
 
-static int
-compare_jobs (gconstpointer a,
-              gconstpointer b)
-{
-  guint64 ia = pp_job_get_id (*(PpJob **) a);
-  guint64 ib = pp_job_get_id (*(PpJob **) b);
-
-  return ia < ib ? -1 : ia > ib;
-}
-
 /* ppd does not describe its workers to clients: one entry per worker it
  * reported, busy with this client's oldest jobs first. */
 GVariant *
@@ -63,7 +53,7 @@ _pp_remote_node_dup_workers_locked (PpNode *node)
   while (g_hash_table_iter_next (&iter, NULL, &job))
     g_ptr_array_add (jobs, job);
 
-  g_ptr_array_sort (jobs, compare_jobs);
+  g_ptr_array_sort (jobs, _pp_job_compare_ids);
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   for (guint i = 0; self->ready && i < self->ncpus; i++)
     {

@@ -654,16 +654,6 @@ remote_frame_cb (PpRemoteNode *node,
              _pp_frame_get_type (frame));
 }
 
-static int
-compare_job_ids (gconstpointer a,
-                 gconstpointer b)
-{
-  guint64 ia = pp_job_get_id (*(PpJob **) a);
-  guint64 ib = pp_job_get_id (*(PpJob **) b);
-
-  return ia < ib ? -1 : ia > ib;
-}
-
 /* Takes back the jobs a remote node held. */
 static void
 take_back_jobs_locked (RemoteNode   *self,
@@ -677,7 +667,7 @@ take_back_jobs_locked (RemoteNode   *self,
   while (g_hash_table_iter_next (&iter, NULL, &job))
     g_ptr_array_add (jobs, job);
   g_hash_table_remove_all (node->in_flight);
-  g_ptr_array_sort (jobs, compare_job_ids);
+  g_ptr_array_sort (jobs, _pp_job_compare_ids);
   _pp_scheduler_take_back_locked (self->sched, (PpNode *) node, NULL, jobs, NULL, NULL, &node->nfailed);
   g_hash_table_remove_all (node->defined);
 }
