@@ -25,6 +25,7 @@ packages=(
   glib-networking iproute2
   clang libclang-rt-14-dev
   dbus libglib2.0-bin gi-docgen libxml2-utils
+  python3-dev python3-venv python3-pip python3-mesonpy
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -64,6 +65,9 @@ build_env() { # dir
   export LD_LIBRARY_PATH="$1/libpp-glib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export PYTHONPATH="$top/python${PYTHONPATH:+:$PYTHONPATH}"
   export PP_RUNNER="$top/libpp-glib/pp-runner.py"
+  # pp's extension module, built in the build tree (pp/_backend.py).
+  local ppcore
+  for ppcore in "$1"/python/ppcore/_ppcore*.so; do export PP_PPCORE="$ppcore"; done
 }
 
 # Runs the suite and ends with one plain "N passed, N failed" line.

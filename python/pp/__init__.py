@@ -73,7 +73,7 @@ import types  # noqa: F401
 import weakref  # noqa: F401
 
 from . import _source  # noqa: F401
-from ._gi import GLib, Pp, PP_ERROR_DOMAIN  # noqa: F401
+from ._backend import GLib, Pp, PP_ERROR_DOMAIN  # noqa: F401
 from ._errors import (  # noqa: F401
     CancelledError, DestroyedError, DestroyedServerError, JobError,
     JobExitError, PPError, RemoteTraceback, WorkerCrashedError,

@@ -14,7 +14,7 @@ import threading
 import traceback
 
 from ._errors import CancelledError, DestroyedError
-from ._gi import GLib
+from ._backend import GLib
 from ._job import _VALUE
 
 

@@ -10,7 +10,7 @@ Re-exported by :mod:`pp`.
 
 import builtins
 
-from ._gi import Pp
+from ._backend import Pp
 from ._pickling import loads_result
 
 

@@ -14,7 +14,7 @@ import threading
 
 from . import _source
 from ._errors import _EXIT_CLASSES, JobExitError, PPError, _pp_error, _raised
-from ._gi import GLib, Pp, PP_ERROR_DOMAIN
+from ._backend import GLib, Pp, PP_ERROR_DOMAIN
 
 _loads = pickle.loads
 

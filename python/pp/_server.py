@@ -20,7 +20,7 @@ import weakref
 from . import _source
 from ._callbacks import _Dispatcher
 from ._errors import DestroyedError, PPError, _pp_error
-from ._gi import GLib, Pp, PP_ERROR_DOMAIN
+from ._backend import GLib, Pp, PP_ERROR_DOMAIN
 from ._job import Job, _wait_interruptibly
 from ._nodes import NodeInfo, _node_info, _Statistics
 from ._ppservers import _format_ppserver, _parse_ppserver
