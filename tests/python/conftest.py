@@ -75,14 +75,15 @@ _private_user_dirs()
 
 
 def _load_pp():
-    try:
-        import gi
-    except ImportError as e:
-        return None, "PyGObject (gi) is not available in %s: %s" % (sys.executable, e)
-    try:
-        gi.require_version("Pp", "1.0")
-    except ValueError as e:
-        return None, "the Pp-1.0 typelib cannot be loaded (%s); set GI_TYPELIB_PATH" % e
+    if os.environ.get("PP_BACKEND") == "gi":  # else pp's own _ppcore module
+        try:
+            import gi
+        except ImportError as e:
+            return None, "PyGObject (gi) is not available in %s: %s" % (sys.executable, e)
+        try:
+            gi.require_version("Pp", "1.0")
+        except ValueError as e:
+            return None, "the Pp-1.0 typelib cannot be loaded (%s); set GI_TYPELIB_PATH" % e
     try:
         import pp
     except ImportError as e:
