@@ -10,7 +10,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-unset PP_RUNNER PYTHONPATH GI_TYPELIB_PATH LD_LIBRARY_PATH LD_PRELOAD PP_SECRET
+unset PP_RUNNER PYTHONPATH GI_TYPELIB_PATH LD_LIBRARY_PATH LD_PRELOAD PP_SECRET PP_PPCORE PP_BACKEND
 # The per-user secret and the pidfile of this test only.
 export XDG_CONFIG_HOME="$tmp/config" XDG_RUNTIME_DIR="$tmp/run"
 mkdir -m 700 "$XDG_RUNTIME_DIR"
@@ -28,8 +28,9 @@ test -f "$libdir/girepository-1.0/Pp-1.0.typelib"
 
 cd "$tmp"
 out=$(LD_LIBRARY_PATH="$libdir" PYTHONPATH="$site" /usr/bin/python3 - <<'PYEOF'
-import pp, os
-import gi.repository.Pp as Pp
+import pp, os, sys
+assert pp._backend.NAME == "ppcore" and "gi" not in sys.modules
+assert os.path.dirname(pp._ppcore.__file__) == os.path.dirname(pp.__file__)
 from pp.common import b_, str_  # ppft's helpers are installed too
 assert b_(str_(b"\xff")) == b"\xff"
 assert os.path.dirname(pp.__file__).startswith(os.environ.get("TMPDIR", "/tmp")), pp.__file__
@@ -45,6 +46,21 @@ PYEOF
 )
 echo "installed copy computed: $out"
 test "$out" = 285
+
+# Through PyGObject: pp/_gi.py finds the installed typelib by itself.
+gi_out=$(PP_BACKEND=gi LD_LIBRARY_PATH="$libdir" PYTHONPATH="$site" /usr/bin/python3 - <<'PYEOF'
+import pp
+import gi.repository.Pp as Pp
+
+def power(x):
+    return 2 ** x
+
+server = pp.Server(1)
+print(server.submit(power, (10,))(), Pp.Server.__module__)
+server.destroy()
+PYEOF
+)
+test "$gi_out" = "1024 gi.repository.Pp"
 
 # The classic example, unchanged, against the installed copy.
 cp "$src/examples/sum_primes.py" "$tmp/"

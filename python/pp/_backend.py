@@ -47,6 +47,7 @@ def _load_ppcore():
                               % (path, e)) from None
         sys.modules[name] = module
         spec.loader.exec_module(module)
+        setattr(sys.modules[__package__], "_ppcore", module)
         return module
     try:
         from . import _ppcore

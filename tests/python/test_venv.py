@@ -135,6 +135,21 @@ def test_plain_venv_runs_the_pp_api_tests(tree_venv, tmp_path):
 # -- pip install against an installed prefix ----------------------------------
 
 @pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    """A copy of the source tree: meson-python 0.12 writes into the tree it
+    builds (.mesonpy-native-file.ini), and this one may be in use."""
+    def ignore(directory, names):
+        top = os.path.samefile(directory, SRCDIR)
+        return [n for n in names
+                if (top and (n.startswith("_build") or n == ".git"))
+                or n == "__pycache__" or n.startswith(".mesonpy")]
+
+    copy = tmp_path_factory.mktemp("src") / "pp-glib"
+    shutil.copytree(SRCDIR, copy, symlinks=True, ignore=ignore)
+    return str(copy)
+
+
+@pytest.fixture(scope="module")
 def prefix(tmp_path_factory):
     """pp-glib built (without introspection) and installed into a prefix
     of its own: the library, its runner, its pkg-config file."""
@@ -153,14 +168,14 @@ def prefix(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def wheel(prefix, tmp_path_factory):
+def wheel(prefix, source, tmp_path_factory):
     """pp's wheel, built from the source tree by Debian's meson-python,
     offline, against the prefix's library."""
     if importlib.util.find_spec("mesonpy") is None:
         pytest.skip("meson-python (python3-mesonpy) is not installed")
     dist = tmp_path_factory.mktemp("dist")
     run([PYTHON, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "--no-index",
-         "-w", str(dist), SRCDIR], env=clean_env(PKG_CONFIG_PATH=prefix[1]), timeout=600)
+         "-w", str(dist), source], env=clean_env(PKG_CONFIG_PATH=prefix[1]), timeout=600)
     wheels = list(dist.glob("pp-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
@@ -224,7 +239,7 @@ def test_pip_install_wheel_into_a_fresh_venv(prefix, wheel, tmp_path):
     assert proc.returncode != 0 and "No module named 'pp'" in proc.stderr, proc.stderr
 
 
-def test_pip_install_from_the_tree_without_build_isolation(prefix, tmp_path):
+def test_pip_install_from_the_tree_without_build_isolation(prefix, source, tmp_path):
     """pip install --no-build-isolation <tree>, in a virtualenv that sees
     Debian's meson-python (--system-site-packages): pp still uses _ppcore."""
     if importlib.util.find_spec("mesonpy") is None:
@@ -232,7 +247,7 @@ def test_pip_install_from_the_tree_without_build_isolation(prefix, tmp_path):
     python = make_venv(tmp_path / "venv", system_site=True)
     env = clean_env(PKG_CONFIG_PATH=prefix[1])
     pip = [python, "-m", "pip", "--disable-pip-version-check"]
-    run(pip + ["install", "--no-build-isolation", "--no-index", SRCDIR], env=env, timeout=600)
+    run(pip + ["install", "--no-build-isolation", "--no-index", source], env=env, timeout=600)
     run(pip + ["install", "--no-index", str(only_venv_wheel(tmp_path))], env=env)
     out = run([python, "-c", VENV_JOB], env=clean_env(), cwd=str(tmp_path))
     words = out.split()
