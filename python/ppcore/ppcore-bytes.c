@@ -12,7 +12,7 @@
 static void
 bytes_dealloc (PyObject *self)
 {
-  g_clear_pointer ((GBytes **) &((PpcoreObject *) self)->object, g_bytes_unref);
+  g_clear_pointer (&((PpcoreObject *) self)->object, g_bytes_unref);
   Py_TYPE (self)->tp_free (self);
 }
 

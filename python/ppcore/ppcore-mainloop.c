@@ -15,7 +15,7 @@
 static void
 context_dealloc (PyObject *self)
 {
-  g_clear_pointer ((GMainContext **) &((PpcoreObject *) self)->object, g_main_context_unref);
+  g_clear_pointer (&((PpcoreObject *) self)->object, g_main_context_unref);
   Py_TYPE (self)->tp_free (self);
 }
 
@@ -117,7 +117,7 @@ PyTypeObject PpcoreMainContext_Type = {
 static void
 loop_dealloc (PyObject *self)
 {
-  g_clear_pointer ((GMainLoop **) &((PpcoreObject *) self)->object, g_main_loop_unref);
+  g_clear_pointer (&((PpcoreObject *) self)->object, g_main_loop_unref);
   Py_TYPE (self)->tp_free (self);
 }
 

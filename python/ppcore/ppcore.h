@@ -31,7 +31,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   PyObject_HEAD
-  GObject *object;
+  gpointer object;
 } PpcoreObject;
 
 /* Each wraps one reference to a GObject (or a boxed value). */
@@ -65,6 +65,7 @@ PyObject *ppcore_set_error      (GError       *error);
 PyObject *ppcore_enum           (int           which,
                                  int           value);
 enum { PPCORE_ENUM_JOB_STATE, PPCORE_ENUM_NODE_STATE, PPCORE_N_ENUMS };
+PyMODINIT_FUNC PyInit__ppcore   (void);
 
 /* ppcore-gil.c: callbacks from GLib into Python */
 gboolean  ppcore_gil_ensure     (PyGILState_STATE *state);
