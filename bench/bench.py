@@ -129,6 +129,8 @@ def ensure_environment(build_dir):
     prepend("LD_LIBRARY_PATH", libdir)   # read by the dynamic loader at start-up
     prepend("PYTHONPATH", REPO / "python")
     env.setdefault("PP_RUNNER", str(REPO / "libpp-glib" / "pp-runner.py"))
+    for ppcore in (build_dir / "python" / "ppcore").glob("_ppcore*.so"):
+        env.setdefault("PP_PPCORE", str(ppcore))  # pp's extension module
     env["_PP_BENCH_ENV"] = "1"
     os.execv(sys.executable, [sys.executable, *sys.argv])
 

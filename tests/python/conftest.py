@@ -42,6 +42,10 @@ def _use_source_tree():
     ld = os.environ.get("LD_LIBRARY_PATH")
     os.environ["LD_LIBRARY_PATH"] = libdir + (os.pathsep + ld if ld else "")
     os.environ.setdefault("PP_RUNNER", os.path.join(SRCDIR, "libpp-glib", "pp-runner.py"))
+    ppcore = os.path.join(builddir, "python", "ppcore")
+    for name in sorted(os.listdir(ppcore)) if os.path.isdir(ppcore) else ():
+        if name.startswith("_ppcore") and name.endswith(".so"):
+            os.environ.setdefault("PP_PPCORE", os.path.join(ppcore, name))
     try:
         import gi
         gi.require_version("GIRepository", "2.0")

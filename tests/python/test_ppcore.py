@@ -41,6 +41,9 @@ def sleepy(seconds):
 
 def run_python(code, **env_changes):
     env = dict(os.environ)
+    pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(pp.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([pkgdir] + [
+        p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     for key, value in env_changes.items():
         if value is None:
             env.pop(key, None)
