@@ -47,15 +47,16 @@ What differs from the original pp:
 * jobs also run on remote ``ppd`` nodes (``ppservers``), authenticated by
   a shared secret; a node that dies mid-run gives its jobs back.
 
-The engine is libpp-glib (GObject-Introspection namespace ``Pp`` 1.0),
-used here through PyGObject.
+The engine is libpp-glib, used here through pp's own extension module
+``pp._ppcore`` (no PyGObject needed), or through PyGObject and the ``Pp``
+1.0 typelib with ``PP_BACKEND=gi``.
 
 The package, one concern per module (this one re-exports them):
 ``_errors`` (the exceptions), ``_job`` (:class:`Job`), ``_callbacks``
 (the thread that runs job callbacks), ``_server`` (:class:`Server`,
 :class:`Template`), ``_nodes`` (:class:`NodeInfo`, statistics),
 ``_ppservers`` (node addresses), ``_source`` (functions to source code)
-and ``_gi`` (loading libpp-glib).
+and ``_backend`` (the way to libpp-glib: ``_ppcore``, or ``_gi``).
 """
 
 # The standard modules pp has always had as attributes (pp.os, pp.sys ...):
