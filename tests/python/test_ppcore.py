@@ -200,3 +200,25 @@ def test_the_backend_names_are_the_same_on_both():
     assert Pp.PayloadFormat.PICKLE == 0
     assert PP_ERROR_DOMAIN == "pp-error-quark"
     assert _backend.NAME in ("ppcore", "gi")
+
+
+def test_bench_backend_runs_both_backends(tmp_path):
+    """bench/bench_backend.py, in a small size: both backends, figures."""
+    out = tmp_path / "bench.json"
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "bench", "bench_backend.py")
+    env = dict(os.environ)
+    pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(pp.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([pkgdir] + [
+        p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    proc = subprocess.run([sys.executable, script, "--jobs", "300", "--rounds", "1",
+                           "--json", str(out)], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    import json
+    report = json.loads(out.read_text())
+    assert report["jobs"] == 300
+    for backend in ("ppcore", "gi"):
+        assert report["samples"][backend][0]["backend"] == backend
+        assert 0 < report["figures"][backend]["total_us"] < 1e6
+    assert "gi / ppcore per job" in proc.stdout
