@@ -108,6 +108,13 @@ def test_bad_arguments_raise_clear_errors():
         Pp.Function.new("f", "def f(): pass\n", [1])
     with pytest.raises(ValueError):
         Pp.Function.new("f", "def f(): pass\0", [])
+    from pp import _ppcore
+    for name in ("Job", "Function", "Node", "NodeStats", "ListModel", "AsyncResult", "Bytes",
+                 "MainContext", "MainLoop"):
+        with pytest.raises(TypeError, match="cannot create"):
+            getattr(_ppcore, name)()  # only the library makes them
+    with pytest.raises(TypeError):
+        GLib.MainLoop.new(object(), False)
     srv = Pp.Server(ncpus=0)
     with pytest.raises(RuntimeError):
         srv.__init__(ncpus=1)
