@@ -398,6 +398,45 @@ server_destroy (PyObject *self,
   Py_RETURN_NONE;
 }
 
+#define SERVER_GETTER(name, convert)                               \
+  static PyObject *                                                \
+  server_##name (PyObject *self,                                   \
+                 PyObject *unused)                                 \
+  {                                                                \
+    PpServer *server = server_get (self);                          \
+                                                                   \
+    return server ? convert (pp_server_##name (server)) : NULL;    \
+  }
+
+SERVER_GETTER (get_queued_jobs, PyLong_FromUnsignedLong)
+SERVER_GETTER (get_python, ppcore_string)
+SERVER_GETTER (get_runner, ppcore_string)
+SERVER_GETTER (get_working_directory, ppcore_string)
+SERVER_GETTER (get_restart, PyBool_FromLong)
+SERVER_GETTER (get_socket_timeout, PyLong_FromUnsignedLong)
+SERVER_GETTER (get_use_tls, PyBool_FromLong)
+SERVER_GETTER (get_max_payload_size, PyLong_FromUnsignedLongLong)
+
+static PyObject *
+strv_to_list (const char * const *strv)
+{
+  PyObject *list = PyList_New (0);
+  gsize i;
+
+  for (i = 0; list != NULL && strv != NULL && strv[i] != NULL; i++)
+    {
+      PyObject *item = ppcore_string (strv[i]);
+
+      if (item == NULL || PyList_Append (list, item) < 0)
+        Py_CLEAR (list);
+      Py_XDECREF (item);
+    }
+  return list;
+}
+
+SERVER_GETTER (get_python_path, strv_to_list)
+SERVER_GETTER (get_ppservers, strv_to_list)
+
 static PyMethodDef server_methods[] = {
   { "init", server_initable_init, METH_VARARGS, "init(cancellable=None): start the workers" },
   { "submit_data", server_submit_data, METH_VARARGS,
@@ -414,6 +453,16 @@ static PyMethodDef server_methods[] = {
   { "add_node", server_add_node, METH_VARARGS, "add_node(address) -> Node" },
   { "remove_node", server_remove_node, METH_O, "remove_node(node) -> True" },
   { "destroy", server_destroy, METH_NOARGS, NULL },
+  { "get_queued_jobs", server_get_queued_jobs, METH_NOARGS, NULL },
+  { "get_python", server_get_python, METH_NOARGS, NULL },
+  { "get_runner", server_get_runner, METH_NOARGS, NULL },
+  { "get_working_directory", server_get_working_directory, METH_NOARGS, NULL },
+  { "get_restart", server_get_restart, METH_NOARGS, NULL },
+  { "get_socket_timeout", server_get_socket_timeout, METH_NOARGS, NULL },
+  { "get_use_tls", server_get_use_tls, METH_NOARGS, NULL },
+  { "get_max_payload_size", server_get_max_payload_size, METH_NOARGS, NULL },
+  { "get_python_path", server_get_python_path, METH_NOARGS, NULL },
+  { "get_ppservers", server_get_ppservers, METH_NOARGS, NULL },
   { NULL }
 };
 

@@ -147,6 +147,13 @@ def test_bad_calls_on_a_running_server():
         with pytest.raises(TypeError, match="result must be a pp._ppcore.AsyncResult"):
             job.wait_finish(object())
         assert job.get_state() == Pp.JobState.DONE and job.get_state().value_nick == "done"
+        assert srv.get_python() == (os.environ.get("PP_PYTHON") or sys.executable)
+        assert srv.get_working_directory() == os.getcwd()
+        assert os.getcwd() in srv.get_python_path()
+        assert srv.get_ppservers() == [] and srv.get_restart() is False
+        assert srv.get_use_tls() is False and srv.get_socket_timeout() == 3600
+        assert srv.get_queued_jobs() == 0 and srv.get_max_payload_size() > 0
+        assert srv.get_runner().endswith("pp-runner.py")
         model = srv.get_nodes()
         assert model.get_item(model.get_n_items()) is None
         assert model.get_item(0).get_state().value_nick == "ready"
