@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pp-error.h"
+#include "pp-glib-resources.h"
 #include "pp-server-bus-private.h"
 #include "pp-server-private.h"
 #include "pp-server-status-private.h"
@@ -30,7 +31,7 @@ _pp_server_bus_interface_info (void)
 
   if (g_once_init_enter (&info))
     {
-      g_autoptr(GBytes) xml = g_resources_lookup_data (INTERFACE_RESOURCE, 0, NULL);
+      g_autoptr(GBytes) xml = g_resource_lookup_data (_pp_glib_get_resource (), INTERFACE_RESOURCE, 0, NULL);
       g_autoptr(GDBusNodeInfo) node = NULL;
       g_autoptr(GError) error = NULL;
 
