@@ -463,3 +463,42 @@ def test_no_bus_at_all(tmp_path):
         assert result.returncode == 0, result.stderr
         assert result.stderr == ""
         assert float(result.stdout) < 10
+
+
+def readme_block(marker):
+    with open(os.path.join(SRCDIR, "README.md")) as f:
+        text = f.read()
+    block = text.split(marker, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return "\n".join(line for line in block.splitlines() if not line.startswith("#>"))
+
+
+def test_readme_examples(bus, programs, nodes):
+    """README.md's "Watching pp programs on the session bus" runs as it is
+    (its node address replaced by a real ppd's)."""
+    node = nodes(workers=1)
+    program = programs()
+    script = "set -e -o pipefail\n" + readme_block("<!-- client-bus-example -->") \
+        .replace("127.0.0.1:60000", node.address)
+    result = subprocess.run(["bash", "-c", script], env=bus.env, capture_output=True, text=True,
+                            timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    for expected in (program.name, "interface org.ppglib.PpClient1", "'name': <'local'>",
+                     '"kind":"client"', "('%s',)" % node.address, "(uint32 0,)"):
+        assert expected in result.stdout, (expected, result.stdout)
+    assert program.send("ncpus", "NCPUS") == ["4"]
+    assert [n["name"] for n in bus.get(program.name, "Nodes")] == ["local", node.address]
+
+
+def test_bench_bus_quick(bus, tmp_path):
+    """bench/bench_bus.py --quick completes on this bus and reports every
+    figure (the goal is for humans on a quiet machine, not checked here)."""
+    out = tmp_path / "bus.json"
+    result = subprocess.run([sys.executable, os.path.join(SRCDIR, "bench", "bench_bus.py"),
+                             "--quick", "--json", str(out)], env=bus.env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text())
+    for mode in ("off", "on", "watched"):
+        assert figures["bus_%s_jobs_per_s" % mode] > 0
+        assert len(figures["bus_%s_samples" % mode]) == 7
+    assert "on, gdbus monitor watching" in result.stdout
