@@ -231,6 +231,53 @@ _pp_server_bus_remember (PpServerBus *self)
   g_mutex_unlock (&self->server->sched.lock);
 }
 
+static void
+arm_now (PpServerBus *self)
+{
+  g_mutex_lock (&self->server->sched.lock);
+  if (self->live && !self->armed)
+    {
+      self->armed = TRUE;
+      g_source_set_ready_time (self->flush_source,
+                               MAX (g_get_monotonic_time (), self->flushed_at + PP_SERVER_BUS_FLUSH_USEC));
+    }
+  g_mutex_unlock (&self->server->sched.lock);
+}
+
+static void
+flushed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  PpServerBus *self = data;
+
+  g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, NULL);
+  self->in_flight = FALSE;
+  if (self->held_back && self->registration != 0)
+    arm_now (self);
+  self->held_back = FALSE;
+  g_atomic_int_dec_and_test (&self->pending_calls);
+  _pp_server_bus_unref (self);
+}
+
+/* A bus that does not take what is sent (a stopped dbus-daemon) must not
+ * make the program buffer without bound: while a batch is not written, the
+ * next waits, its jobs only counted. */
+static gboolean
+hold_back (PpServerBus *self,
+           GArray      *started,
+           guint        missed_started,
+           GArray      *finished,
+           guint        missed_finished)
+{
+  if (!self->in_flight)
+    return FALSE;
+  self->carried_started += started->len + missed_started;
+  self->carried_finished += finished->len + missed_finished;
+  self->held_back = TRUE;
+  return TRUE;
+}
+
 gboolean
 _pp_server_bus_flush_cb (gpointer data)
 {
@@ -251,10 +298,15 @@ _pp_server_bus_flush_cb (gpointer data)
   self->flushed_at = g_get_monotonic_time ();
   g_mutex_unlock (&self->server->sched.lock);
 
-  if (self->registration == 0)
+  if (self->registration == 0 ||
+      hold_back (self, started, missed_started, finished, missed_finished))
     return G_SOURCE_CONTINUE;
-  emit_jobs (self, started, missed_started, TRUE);
-  emit_jobs (self, finished, missed_finished, FALSE);
+  emit_jobs (self, started, missed_started + self->carried_started, TRUE);
+  emit_jobs (self, finished, missed_finished + self->carried_finished, FALSE);
+  self->carried_started = self->carried_finished = 0;
   update (self, FALSE);
+  self->in_flight = TRUE;
+  g_atomic_int_inc (&self->pending_calls);
+  g_dbus_connection_flush (self->connection, NULL, flushed_cb, _pp_server_bus_ref (self));
   return G_SOURCE_CONTINUE;
 }

@@ -215,16 +215,43 @@ _pp_server_start_bus (PpServer *server)
 
 /* Stopping, on the I/O thread -------------------------------------------- */
 
-/* Calls waiting for the bus to tell who made them fail once the connection
- * is closed: let their callbacks run, so that nothing stays behind. */
+typedef struct
+{
+  gboolean done;
+} Closing;
+
 static void
-wait_for_pending_calls (PpServerBus *self)
+closed_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  Closing *closing = data;
+
+  g_dbus_connection_close_finish (G_DBUS_CONNECTION (source), result, NULL);
+  closing->done = TRUE;
+  g_atomic_rc_box_release (closing);
+}
+
+/* Closes the connection (the bus drops the name with it) and lets the
+ * callbacks of what was pending run (calls waiting for the bus to tell who
+ * made them, flushes), so that nothing stays behind; for 2 seconds at
+ * most: a bus that takes nothing (a stopped dbus-daemon) never holds up
+ * the server. */
+static void
+close_connection (PpServerBus     *self,
+                  GDBusConnection *connection)
 {
   gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+  Closing *closing = g_atomic_rc_box_new0 (Closing);
 
-  while (g_atomic_int_get (&self->pending_calls) > 0 && g_get_monotonic_time () < deadline)
+  g_dbus_connection_close (connection, NULL, closed_cb, g_atomic_rc_box_acquire (closing));
+  while ((!closing->done || g_atomic_int_get (&self->pending_calls) > 0) &&
+         g_get_monotonic_time () < deadline)
     if (!g_main_context_iteration (self->context, FALSE))
       g_usleep (1000);
+  if (!closing->done)
+    g_debug ("The session bus did not take the last messages of %s", self->name);
+  g_atomic_rc_box_release (closing);
 }
 
 static gboolean
@@ -251,9 +278,7 @@ stop_cb (gpointer data)
   if (self->registration != 0)
     g_dbus_connection_unregister_object (connection, self->registration);
   self->registration = 0;
-  /* The bus drops the name with the connection. */
-  g_dbus_connection_close_sync (connection, NULL, NULL);
-  wait_for_pending_calls (self);
+  close_connection (self, connection);
   return G_SOURCE_REMOVE;
 }
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -398,6 +399,37 @@ def test_a_running_program_on_the_bus(bus, programs, nodes, tmp_path):
     assert "BYE" in program.stdout
     assert not bus.has_owner(name)
     assert bus.clients() == []
+
+
+def vmrss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def test_a_stopped_bus_holds_nothing_up(bus, programs):
+    """A bus that takes nothing (its dbus-daemon stopped): the program's jobs
+    run on at full speed, it does not buffer signals without bound, and it
+    ends in a few seconds."""
+    program = programs()
+    program.send("run 200 0", "RAN")
+    os.kill(bus.proc.pid, signal.SIGSTOP)
+    try:
+        before = vmrss_kb(program.proc.pid)
+        start = time.monotonic()
+        for _ in range(10):
+            program.send("run 2000 0", "RAN")
+        took = time.monotonic() - start
+        grown = vmrss_kb(program.proc.pid) - before
+        start = time.monotonic()
+        assert program.close() == 0, program.stderr
+        closing = time.monotonic() - start
+    finally:
+        os.kill(bus.proc.pid, signal.SIGCONT)
+    print("stopped bus: %.2f s for the jobs, RSS +%d kB, %.2f s to end" % (took, grown, closing))
+    assert took < 20, took
+    assert grown < 30 * 1024, grown     # kB
+    assert closing < 6, closing
+    assert "BYE" in program.stdout
 
 
 def user_args(user):
