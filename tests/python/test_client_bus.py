@@ -105,7 +105,7 @@ for line in sys.stdin:
         print("RAN", " ".join(str(job.id) for job in jobs), flush=True)
     elif words[0] == "slow":
         slow = [srv.submit(nap, (60.0,), group="slow") for _ in range(int(words[1]))]
-        print("SUBMITTED", flush=True)
+        print("SUBMITTED", " ".join(str(job.id) for job in slow), flush=True)
     elif words[0] == "states":
         start = time.monotonic()
         srv.wait("slow")
@@ -383,12 +383,15 @@ def test_a_running_program_on_the_bus(bus, programs, nodes, tmp_path):
     assert "InvalidArgs" in result.stderr
 
     # CancelGroup: queued and running jobs
-    program.send("slow 6", "SUBMITTED")
+    slow = [int(i) for i in program.send("slow 6", "SUBMITTED")]
     iterate_until(lambda: bus.get(name, "Queue")[1] >= 1, what="a slow job running")
     result = gdbus_call(bus.env, name, IFACE + ".CancelGroup", "slow")
     assert result.returncode == 0 and result.stdout.strip() == "(uint32 6,)", result.stdout
     took, *states = program.send("states", "STATES")
     assert states == ["cancelled"] * 6 and float(took) < 10
+    iterate_until(lambda: {job[0]: job[3] for _, (jobs, _) in signals.of("JobsFinished")
+                           for job in jobs if job[0] in slow} == dict.fromkeys(slow, "cancelled"),
+                  what="JobsFinished with the cancelled jobs")
     assert gdbus_call(bus.env, name, IFACE + ".CancelGroup", "slow").stdout.strip() == \
         "(uint32 0,)"
     validate(json.loads(bus.get(name, "Status")))
