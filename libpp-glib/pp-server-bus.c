@@ -81,21 +81,43 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PpServerBus, _pp_server_bus_unref)
 
 /* Exporting, on the I/O thread ------------------------------------------- */
 
-/* Asks for the name without waiting for the answer (nothing is left
- * pending when the server goes): NameHasOwner tells who wants to know. */
+static void
+name_requested_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  g_autoptr(PpServerBus) self = data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 answer = 0;
+
+  g_atomic_int_dec_and_test (&self->pending_calls);
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &answer);
+  /* 1: DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER; someone else may hold it */
+  if (answer != 1)
+    {
+      g_debug ("Not on the session bus as %s: %s", self->name,
+               error != NULL ? error->message : "the name is taken");
+      return;
+    }
+  g_mutex_lock (&self->lock);
+  self->exported = !self->stopped;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Asks for the name; its owner is known once the bus answers (the answer
+ * is waited for when the server goes, as every pending call). */
 static void
 request_name (PpServerBus *self)
 {
-  g_autoptr(GDBusMessage) message = NULL;
-  g_autoptr(GError) error = NULL;
-
-  message = g_dbus_message_new_method_call ("org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                            "org.freedesktop.DBus", "RequestName");
-  g_dbus_message_set_body (message, g_variant_new ("(su)", self->name, 4 /* DO_NOT_QUEUE */));
-  g_dbus_message_set_flags (message, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
-  if (!g_dbus_connection_send_message (self->connection, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE,
-                                       NULL, &error))
-    g_debug ("Cannot ask for %s on the session bus: %s", self->name, error->message);
+  g_atomic_int_inc (&self->pending_calls);
+  g_dbus_connection_call (self->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "RequestName",
+                          g_variant_new ("(su)", self->name, 4 /* DO_NOT_QUEUE */),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
+                          name_requested_cb, _pp_server_bus_ref (self));
 }
 
 static gboolean
@@ -122,9 +144,6 @@ export_cb (gpointer data)
     }
   _pp_server_bus_remember (self);
   request_name (self);
-  g_mutex_lock (&self->lock);
-  self->exported = TRUE;
-  g_mutex_unlock (&self->lock);
   return G_SOURCE_REMOVE;
 }
 
@@ -303,12 +322,13 @@ _pp_server_stop_bus (PpServer *server)
  * pp_server_dup_bus_name:
  * @self: a #PpServer
  *
- * Gets the name the server asked for on the session bus,
+ * Gets the name the server owns on the session bus,
  * `org.ppglib.PpClient.p<PID>_<N>`, under which it exports
  * `org.ppglib.PpClient1` at `/org/ppglib/PpClient` (see
  * [property@Pp.Server:export-on-bus]). Connecting happens in the
- * background: until the server is on the bus (and without a bus, with the
- * export off, or once destroyed) there is none.
+ * background: until the bus has given the server its name (and without a
+ * bus, with the export off, when the name is taken, or once destroyed)
+ * there is none.
  *
  * Returns: (transfer full) (nullable): the bus name, or %NULL
  *

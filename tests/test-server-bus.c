@@ -555,6 +555,33 @@ test_bus_off (BusFixture    *fixture,
   g_assert_null (strstr (strstr (listed, name) + 1, "org.ppglib.PpClient"));
 }
 
+/* Another connection holds the name: the server does not claim it. */
+static void
+test_bus_name_taken (BusFixture    *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(PpServer) server = NULL;
+  g_autoptr(PpFunction) square = pp_function_new ("square", square_source, NULL);
+  g_autoptr(PpJob) job = NULL;
+
+  for (guint n = 1; n <= 100; n++)
+    {
+      g_autofree char *name = g_strdup_printf ("org.ppglib.PpClient.p%d_%u", getpid (), n);
+      g_autoptr(GVariant) reply = call (fixture->connection, "org.freedesktop.DBus", "org.freedesktop.DBus",
+                                        "RequestName", g_variant_new ("(su)", name, 4), NULL);
+      guint answer;
+
+      g_assert_nonnull (reply);
+      g_variant_get (reply, "(u)", &answer);
+      g_assert_cmpuint (answer, ==, 1);
+    }
+  server = server_new (1, TRUE);
+  job = submit (server, square, "[5]", NULL);
+  g_assert_true (pp_job_wait (job, NULL, NULL));
+  g_usleep (G_USEC_PER_SEC / 5);
+  g_assert_null (pp_server_dup_bus_name (server));
+}
+
 /* No bus, or one that never answers: nothing waits. */
 static void
 test_no_bus (void)
@@ -607,6 +634,7 @@ main (int   argc,
   g_test_add ("/server-bus/export", BusFixture, NULL, bus_setup, test_bus_export, bus_teardown);
   g_test_add ("/server-bus/methods", BusFixture, NULL, bus_setup, test_bus_methods, bus_teardown);
   g_test_add ("/server-bus/off", BusFixture, NULL, bus_setup, test_bus_off, bus_teardown);
+  g_test_add ("/server-bus/name-taken", BusFixture, NULL, bus_setup, test_bus_name_taken, bus_teardown);
 
   return g_test_run ();
 }
