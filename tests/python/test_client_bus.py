@@ -430,7 +430,10 @@ def test_a_stopped_bus_holds_nothing_up(bus, programs):
         os.kill(bus.proc.pid, signal.SIGCONT)
     print("stopped bus: %.2f s for the jobs, RSS +%d kB, %.2f s to end" % (took, grown, closing))
     assert took < 20, took
-    assert grown < 30 * 1024, grown     # kB
+    if "libasan" in os.environ.get("LD_PRELOAD", ""):
+        print("RSS not checked: AddressSanitizer's quarantine keeps freed memory")
+    else:
+        assert grown < 30 * 1024, grown     # kB
     assert closing < 6, closing
     assert "BYE" in program.stdout
 
