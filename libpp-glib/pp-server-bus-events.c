@@ -152,11 +152,12 @@ emit_node_changes (PpServerBus *self,
     {
       g_autoptr(GVariant) node = g_variant_get_child_value (nodes, i);
       GVariant *before = g_hash_table_lookup (self->sent_nodes, node_name (node));
+      gboolean differs = before == NULL || !g_variant_equal (before, node);
 
-      if (before == NULL || !g_variant_equal (before, node))
+      if (differs)
         emit (self, PP_SERVER_BUS_INTERFACE, before == NULL ? "NodeAdded" : "NodeChanged",
               g_variant_new ("(@a{sv})", node));
-      changed |= before == NULL || !g_variant_equal (before, node);
+      changed |= differs;
       g_hash_table_replace (now, g_strdup (node_name (node)), g_variant_ref (node));
     }
   g_hash_table_iter_init (&iter, self->sent_nodes);
