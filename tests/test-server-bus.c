@@ -542,6 +542,19 @@ test_bus_off (BusFixture    *fixture,
   g_autofree char *name = wait_for_name (on, fixture->connection);
   g_autoptr(GVariant) names = NULL;
   g_autofree char *listed = NULL;
+  g_autofree char *second_name = NULL;
+
+  /* Two servers of one process: a name each. */
+  {
+    g_autoptr(PpServer) second = server_new (1, TRUE);
+
+    second_name = wait_for_name (second, fixture->connection);
+    g_assert_cmpstr (second_name, !=, name);
+    g_assert_true (has_owner (fixture->connection, name));
+    pp_server_destroy (second);
+    g_assert_false (has_owner (fixture->connection, second_name));
+    g_assert_true (has_owner (fixture->connection, name));
+  }
 
   g_assert_false (pp_server_get_export_on_bus (off));
   g_setenv ("PP_NO_BUS", "1", TRUE);
