@@ -182,6 +182,8 @@ class Program:
         script = tmp_path / "client.py"
         script.write_text(PROGRAM)
         env = dict(bus_env, **(env or {}))
+        for name in [name for name, value in env.items() if value is None]:
+            del env[name]
         self.proc = subprocess.Popen([sys.executable, str(script), mode, ",".join(ppservers)],
                                      env=env, cwd=str(tmp_path), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -474,6 +476,14 @@ def test_export_off(bus, programs, mode, env):
     assert program.name == "None"
     assert bus.clients() == []
     assert program.close() == 0, program.stderr
+
+
+def test_bus_of_the_runtime_directory(bus, programs):
+    """Without DBUS_SESSION_BUS_ADDRESS, the session bus is
+    $XDG_RUNTIME_DIR/bus, as for sd-bus and GLib."""
+    program = programs(env={"DBUS_SESSION_BUS_ADDRESS": None, "XDG_RUNTIME_DIR": bus.dir})
+    assert program.name.startswith(PREFIX)
+    assert bus.clients() == [program.name]
 
 
 def test_no_bus_at_all(tmp_path):
