@@ -74,5 +74,8 @@ guint        _pp_local_pool_count_live_locked    (PpLocalPool *self);
 gboolean     _pp_local_pool_has_idle_locked      (PpLocalPool *self);
 /* With the server's lock: pp_server_dup_worker_info()'s `a(ustud)`. */
 GVariant    *_pp_local_pool_dup_info_locked      (PpLocalPool *self);
+void         _pp_local_pool_collect_group_locked (PpLocalPool *self,
+                                                  const char  *group,
+                                                  GPtrArray   *jobs);
 
 G_END_DECLS

@@ -190,6 +190,23 @@ _pp_local_pool_dup_info_locked (PpLocalPool *self)
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
+/* Adds to @jobs (a reference each) the unfinished jobs of @group that the
+ * workers hold, running or next in line. */
+void
+_pp_local_pool_collect_group_locked (PpLocalPool *self,
+                                     const char  *group,
+                                     GPtrArray   *jobs)
+{
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
+
+      for (GList *l = slot->in_flight.head; l != NULL; l = l->next)
+        if (!pp_job_is_finished (l->data) && g_str_equal (pp_job_get_group (l->data), group))
+          g_ptr_array_add (jobs, g_object_ref (l->data));
+    }
+}
+
 /* Scheduling ------------------------------------------------------------- */
 
 guint

@@ -65,7 +65,11 @@ _pp_server_job_started_locked_cb (PpJob    *job,
                        guint     pid,
                        gpointer  data)
 {
-  push_event_locked (data, job, pid, TRUE);
+  PpServer *self = data;
+
+  if (self->bus != NULL)
+    _pp_server_bus_job_locked (self->bus, job, pid, TRUE);
+  push_event_locked (self, job, pid, TRUE);
 }
 
 /* Every job that finishes, under the lock. */
@@ -76,6 +80,8 @@ _pp_server_job_finished_locked_cb (PpJob    *job,
   PpServer *self = data;
 
   notify_finished_locked (self, job);
+  if (self->bus != NULL)
+    _pp_server_bus_job_locked (self->bus, job, 0, FALSE);
   push_event_locked (self, job, 0, FALSE);
 }
 

@@ -13,6 +13,7 @@
 #include "pp-remote-node-private.h"
 #include "pp-scheduler-private.h"
 #include "pp-server.h"
+#include "pp-server-bus-private.h"
 
 G_BEGIN_DECLS
 
@@ -81,6 +82,10 @@ struct _PpServer
   GPtrArray    *departed;       /* removed nodes, to notify */
   gboolean      nodes_armed;
   gint64        nodes_notified_at;
+
+  /* On the session bus (pp-server-bus*.c); set and cleared under the lock */
+  gboolean      export_on_bus;
+  PpServerBus  *bus;
 
   gboolean      destroyed;
 };
@@ -154,6 +159,8 @@ _pp_server_kick (PpServer *self)
 static inline void
 _pp_server_nodes_changed_locked (PpServer *self)
 {
+  if (self->bus != NULL)
+    _pp_server_bus_changed_locked (self->bus);
   if (self->nodes_armed || self->nodes_source == NULL)
     return;
   self->nodes_armed = TRUE;

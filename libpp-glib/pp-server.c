@@ -53,6 +53,7 @@ enum {
   PROP_SECRET,
   PROP_SOCKET_TIMEOUT,
   PROP_USE_TLS,
+  PROP_EXPORT_ON_BUS,
   N_PROPS
 };
 
@@ -112,6 +113,9 @@ pp_server_get_property (GObject    *object,
     case PROP_USE_TLS:
       g_value_set_boolean (value, self->use_tls);
       break;
+    case PROP_EXPORT_ON_BUS:
+      g_value_set_boolean (value, self->export_on_bus);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -162,6 +166,9 @@ pp_server_set_property (GObject      *object,
       break;
     case PROP_USE_TLS:
       self->use_tls = g_value_get_boolean (value);
+      break;
+    case PROP_EXPORT_ON_BUS:
+      self->export_on_bus = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -359,6 +366,25 @@ pp_server_class_init (PpServerClass *klass)
     g_param_spec_boolean ("use-tls", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * PpServer:export-on-bus:
+   *
+   * Whether the server shows itself on the session bus, as
+   * `org.ppglib.PpClient.p<PID>_<N>` exporting `org.ppglib.PpClient1` at
+   * `/org/ppglib/PpClient` (`data/org.ppglib.PpClient1.xml`): its nodes,
+   * queue, statistics and status document, its jobs as batched signals,
+   * and `SetNcpus`, `AddNode` and `CancelGroup` for the same user. The
+   * connection is made in the background and the name goes away when the
+   * server is destroyed; without a session bus nothing happens. The
+   * environment variable `PP_NO_BUS=1` turns it off too. See
+   * [method@Pp.Server.dup_bus_name].
+   *
+   * Since: 0.1
+   */
+  properties[PROP_EXPORT_ON_BUS] =
+    g_param_spec_boolean ("export-on-bus", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -402,6 +428,7 @@ pp_server_init (PpServer *self)
   self->store = g_list_store_new (PP_TYPE_NODE);
   self->departed = g_ptr_array_new_with_free_func (g_object_unref);
   self->socket_timeout = 3600;
+  self->export_on_bus = TRUE;
   self->creation_time = g_get_monotonic_time ();
   self->max_payload_size = PP_FRAME_DEFAULT_MAX_BODY;
   self->owner = _pp_job_owner_new (self, &_pp_server_job_owner_funcs);
@@ -455,6 +482,8 @@ pp_server_initable_init (GInitable     *initable,
   g_mutex_unlock (&self->sched.lock);
   _pp_server_create_remotes (self);
   _pp_server_sync_store_if_creator (self);
+  if (self->export_on_bus)
+    _pp_server_start_bus (self);
   _pp_server_kick (self);
 
   return TRUE;
@@ -684,6 +713,21 @@ pp_server_get_use_tls (PpServer *self)
 }
 
 /**
+ * pp_server_get_export_on_bus:
+ * @self: a #PpServer
+ *
+ * Returns: [property@Pp.Server:export-on-bus]
+ *
+ * Since: 0.1
+ */
+gboolean
+pp_server_get_export_on_bus (PpServer *self)
+{
+  g_return_val_if_fail (PP_IS_SERVER (self), FALSE);
+  return self->export_on_bus;
+}
+
+/**
  * pp_server_get_uptime:
  * @self: a #PpServer
  *
@@ -753,6 +797,7 @@ pp_server_destroy (PpServer *self)
 
   g_return_if_fail (PP_IS_SERVER (self));
 
+  _pp_server_stop_bus (self);
   g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     {

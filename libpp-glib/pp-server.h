@@ -117,5 +117,11 @@ PP_AVAILABLE_IN_0_1
 double       pp_server_get_uptime       (PpServer         *self);
 PP_AVAILABLE_IN_0_1
 void         pp_server_destroy          (PpServer         *self);
+PP_AVAILABLE_IN_0_1
+char        *pp_server_dup_status       (PpServer         *self) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
+gboolean     pp_server_get_export_on_bus (PpServer        *self);
+PP_AVAILABLE_IN_0_1
+char        *pp_server_dup_bus_name     (PpServer         *self) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

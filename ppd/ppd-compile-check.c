@@ -181,6 +181,7 @@ ensure_pool (PpdCompileCheck  *self,
   self->pool = g_initable_new (PP_TYPE_SERVER, NULL, &local_error,
                                "ncpus", 1,
                                "python", self->python,
+                               "export-on-bus", FALSE,
                                NULL);
   if (self->pool == NULL)
     {

@@ -270,6 +270,8 @@ ppd_create_pool (PpdOptions  *options,
                          "ncpus", options->workers,
                          "python", options->python,
                          "restart", options->restart,
+                         /* ppd is on the bus as itself (org.ppglib.Ppd1) */
+                         "export-on-bus", FALSE,
                          NULL);
 }
 

@@ -89,7 +89,10 @@ class Server:
     when nothing comes from it for 10 s, however long its jobs run.  ``tls=True`` encrypts the connections.  ``proto`` is accepted
     for compatibility.  With ``restart=True`` every job runs in a fresh
     worker process.  ``loglevel`` and ``logstream`` (pp 1.5) set the level
-    and the stream of the ``"pp"`` logger.
+    and the stream of the ``"pp"`` logger.  With a session bus, the server
+    is visible on it as ``org.ppglib.PpClient.p<PID>_<N>`` (see README.md,
+    "Watching pp programs on the session bus"); ``bus=False`` (or
+    ``PP_NO_BUS=1``) turns that off.
 
     Workers use this interpreter (``sys.executable``, or ``$PP_PYTHON``),
     start in the current directory and see this process's ``sys.path``, so
@@ -102,7 +105,7 @@ class Server:
 
     def __init__(self, ncpus="autodetect", ppservers=(), secret=None,
                  restart=False, proto=2, socket_timeout=3600,
-                 loglevel=None, logstream=None, tls=False):
+                 loglevel=None, logstream=None, tls=False, bus=True):
         if not isinstance(ppservers, (tuple, list)):
             raise TypeError("ppservers argument must be a tuple")
         if secret is not None and not isinstance(secret, str):
@@ -123,7 +126,11 @@ class Server:
         props = dict(ncpus=ncpus, restart=self.restart,
                      working_directory=os.getcwd(), python_path=_python_path(),
                      ppservers=[_format_ppserver(*hp) for hp in self.ppservers],
-                     socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls))
+                     socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls),
+                     export_on_bus=bool(bus))
+        if GLib.get_prgname() is None and sys.argv and sys.argv[0]:
+            # the program's name on the session bus and in its status
+            GLib.set_prgname(os.path.basename(sys.argv[0]))
         if secret is not None:
             props["secret"] = secret
         # The workers run this interpreter (a virtualenv's packages are
