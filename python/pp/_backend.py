@@ -81,7 +81,8 @@ def _ppcore_namespaces():
     core._register_enums(job_state, node_state)
     glib = types.SimpleNamespace(
         Error=core.Error, MainContext=core.MainContext, MainLoop=core.MainLoop,
-        PRIORITY_DEFAULT=core.PRIORITY_DEFAULT, PRIORITY_LOW=core.PRIORITY_LOW)
+        PRIORITY_DEFAULT=core.PRIORITY_DEFAULT, PRIORITY_LOW=core.PRIORITY_LOW,
+        get_prgname=core.get_prgname, set_prgname=core.set_prgname)
     pp = types.SimpleNamespace(
         Server=core.Server, Function=core.Function, Job=core.Job, Node=core.Node,
         JobState=job_state, NodeState=node_state,

@@ -9,6 +9,7 @@ Re-exported by :mod:`pp`.
 """
 
 import inspect as _inspect
+import json as _json
 import logging
 import os
 import pickle as _pickle
@@ -342,6 +343,17 @@ class Server:
     def print_stats(self):
         """Print the job execution statistics (pp's table)."""
         sys.stdout.write(self._srv.format_stats())
+
+    def status(self):
+        """The server's status document as a dict: its program, nodes, queue
+        and pp's statistics (``docs/status.schema.json``, kind "client"), the
+        same document its session bus name shows."""
+        return _json.loads(self._srv.dup_status())
+
+    @property
+    def bus_name(self):
+        """The name this server owns on the session bus, or None."""
+        return self._srv.dup_bus_name()
 
     def get_uptime(self):
         """Seconds since the server was created."""

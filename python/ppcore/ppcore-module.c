@@ -118,7 +118,36 @@ enum_members (PyObject *module,
   return list;
 }
 
+/* get_prgname() -> the program's name (g_get_prgname) or None */
+static PyObject *
+get_prgname (PyObject *module,
+             PyObject *unused)
+{
+  const char *name = g_get_prgname ();
+
+  if (name == NULL)
+    Py_RETURN_NONE;
+  return PyUnicode_FromString (name);
+}
+
+/* set_prgname(name): the name the session bus export and the status show */
+static PyObject *
+set_prgname (PyObject *module,
+             PyObject *arg)
+{
+  const char *name = PyUnicode_AsUTF8 (arg);
+
+  if (name == NULL)
+    return NULL;
+  g_set_prgname (name);
+  Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+  { "get_prgname", get_prgname, METH_NOARGS,
+    "get_prgname() -> the program's name (g_get_prgname) or None" },
+  { "set_prgname", set_prgname, METH_O,
+    "set_prgname(name): set the program's name (g_set_prgname)" },
   { "_enum_members", enum_members, METH_O,
     "_enum_members(name) -> [(NAME, nick, value)] of a libpp-glib enum" },
   { "_register_enums", register_enums, METH_VARARGS,

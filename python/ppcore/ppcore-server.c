@@ -436,6 +436,9 @@ strv_to_list (const char * const *strv)
 
 SERVER_GETTER (get_python_path, strv_to_list)
 SERVER_GETTER (get_ppservers, strv_to_list)
+SERVER_GETTER (get_export_on_bus, PyBool_FromLong)
+SERVER_GETTER (dup_bus_name, ppcore_take_string)
+SERVER_GETTER (dup_status, ppcore_take_string)
 
 static PyMethodDef server_methods[] = {
   { "init", server_initable_init, METH_VARARGS, "init(cancellable=None): start the workers" },
@@ -463,6 +466,11 @@ static PyMethodDef server_methods[] = {
   { "get_max_payload_size", server_get_max_payload_size, METH_NOARGS, NULL },
   { "get_python_path", server_get_python_path, METH_NOARGS, NULL },
   { "get_ppservers", server_get_ppservers, METH_NOARGS, NULL },
+  { "get_export_on_bus", server_get_export_on_bus, METH_NOARGS, NULL },
+  { "dup_bus_name", server_dup_bus_name, METH_NOARGS,
+    "dup_bus_name() -> the name owned on the session bus, or None" },
+  { "dup_status", server_dup_status, METH_NOARGS,
+    "dup_status() -> the client status document (JSON text)" },
   { NULL }
 };
 

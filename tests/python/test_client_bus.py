@@ -495,7 +495,7 @@ def test_no_bus_at_all(tmp_path):
                       "start = time.monotonic()\n"
                       "s = pp.Server(1)\n"
                       "assert [s.submit(f, (i,))() for i in range(3)] == [1, 2, 3]\n"
-                      "assert s._srv.dup_bus_name() is None\n"
+                      "assert s.bus_name is None\n"
                       "s.destroy()\n"
                       "print('%.2f' % (time.monotonic() - start))\n")
     runtime = tmp_path / "runtime"
@@ -550,3 +550,22 @@ def test_bench_bus_quick(bus, tmp_path):
         assert figures["bus_%s_jobs_per_s" % mode] > 0
         assert len(figures["bus_%s_samples" % mode]) == 7
     assert "on, gdbus monitor watching" in result.stdout
+
+
+def test_status_from_python():
+    """pp.Server.status() is the client document of the schema, in the
+    process, with or without a bus: its nodes, its queue and pp's figures."""
+    import pp
+
+    def inc(x):
+        return x + 1
+
+    server = pp.Server(2, bus=False)
+    try:
+        assert [server.submit(inc, (i,))() for i in range(4)] == [1, 2, 3, 4]
+        document = validate(server.status())
+        assert document["kind"] == "client" and document["pid"] == os.getpid()
+        assert document["nodes"][0]["local"] and document["ncpus"] == 2
+        assert sum(row["jobs"] for row in document["stats"]) == 4
+    finally:
+        server.destroy()
