@@ -88,10 +88,12 @@ from ._ppservers import (  # noqa: F401
     _parse_ppserver, _ppserver_port)
 from ._server import (  # noqa: F401
     Server, Template, _ncpus_value, _python_path, _shutdown, logger)
+from ._executor import Executor  # noqa: F401
 
 __all__ = [
     "Server",
     "Template",
+    "Executor",
     "Job",
     "PPError",
     "JobError",

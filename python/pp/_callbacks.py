@@ -31,6 +31,7 @@ class _Dispatcher:
         self.loop = GLib.MainLoop.new(self.ctx, False)
         self.cond = threading.Condition(threading.Lock())
         self.incoming = collections.deque()
+        self.watched = collections.deque()     # (job, fn): done hooks
         self.scheduled = False
         self.pending = collections.Counter()
         self.total = 0
@@ -58,14 +59,43 @@ class _Dispatcher:
             self.scheduled = True
         self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
 
+    def watch(self, job, fn):
+        """Calls fn(job) in this thread once *job* has finished (promptly
+        if it already has): :meth:`pp.Job._add_done_callback`."""
+        with self.cond:
+            self.watched.append((job, fn))
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
+
     def _drain(self, *unused):
         with self.cond:
             jobs = list(self.incoming)
             self.incoming.clear()
+            watched = list(self.watched)
+            self.watched.clear()
             self.scheduled = False
         for job in jobs:
             job._job.wait_async(None, self._done, job)
+        done = self._watched_done
+        for entry in watched:
+            entry[0]._job.wait_async(None, done, entry)
         return False
+
+    @staticmethod
+    def _watched_done(pjob, result, entry):
+        try:
+            pjob.wait_finish(result)
+        except GLib.Error:
+            pass
+        job, fn = entry
+        try:
+            fn(job)
+        except Exception:
+            sys.stderr.write("pp: exception in the done callback %r of job %d:\n"
+                             % (fn, job.id))
+            traceback.print_exc()
 
     def _done(self, pjob, result, job):
         try:

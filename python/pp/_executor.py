@@ -1,0 +1,188 @@
+# pp/_executor.py
+#
+# Copyright 2026 The pp-glib developers
+#
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""``pp.Executor``: a :class:`concurrent.futures.Executor` over a pp server.
+
+Re-exported by :mod:`pp`.  Each ``submit()`` is one pp job; its future is
+completed by the job's completion hook (:meth:`pp.Job._add_done_callback`)
+in the server's callback thread: no thread per job.
+"""
+
+import concurrent.futures
+import itertools
+import threading
+import types
+
+from ._map import _call_kw, _starmap_chunk
+
+_base = concurrent.futures._base
+_DIRECT = (types.FunctionType, types.MethodType)
+_PENDING = _base.PENDING
+_RUNNING = _base.RUNNING
+
+
+class _Future(concurrent.futures.Future):
+    """A future whose ``cancel()`` cancels its pp job."""
+
+    _pp_job = None
+
+    def cancel(self):
+        with self._condition:
+            state = self._state
+            if state != _PENDING and state != _RUNNING:
+                return state != _base.FINISHED
+        job = self._pp_job
+        # A job that has started cannot be stopped here: like
+        # concurrent.futures, cancel() then returns False.
+        if job is not None and not job.cancel():
+            return False
+        return super().cancel()
+
+    def running(self):
+        job = self._pp_job
+        if job is None or self.done():
+            return False
+        return job._job.get_state().value_nick == "running"
+
+
+def _completer(executor):
+    futures = executor._futures
+    lock = executor._lock
+
+    def done(job):
+        # The server's callback thread: read the result, settle the future.
+        job._finalize()
+        with lock:
+            fut = futures.pop(job, None)
+        if fut is None or fut.cancelled():
+            return
+        try:
+            if job._state == 1:     # _job._VALUE
+                fut.set_result(job._value)
+            else:
+                fut.set_exception(job._value)
+        except _base.InvalidStateError:
+            pass                    # cancelled meanwhile
+        fut._pp_job = None
+    return done
+
+
+class Executor(concurrent.futures.Executor):
+    """Runs calls as pp jobs: ``concurrent.futures`` on pp-glib.
+
+    ``Executor(max_workers=None, *, server=None, depfuncs=(), modules=(),
+    **server_kwargs)``: with ``server`` it uses that :class:`pp.Server`
+    (and leaves it running at :meth:`shutdown`); otherwise it creates one
+    from ``server_kwargs`` (those of :class:`pp.Server`: ``ppservers``,
+    ``secret`` ...), with ``max_workers`` local workers (one per processor
+    when None; 0 runs jobs on ``ppservers`` only), and destroys it at
+    :meth:`shutdown`.  ``depfuncs`` and ``modules`` go with every job, as
+    in :meth:`pp.Server.submit`.
+
+    ``submit(fn, /, *args, **kwargs)`` returns a
+    :class:`concurrent.futures.Future`; ``cancel()`` on it cancels the job
+    if it has not started.  Works with ``as_completed``, ``wait``,
+    ``loop.run_in_executor`` and everything else that takes an executor.
+    """
+
+    def __init__(self, max_workers=None, *, server=None, depfuncs=(),
+                 modules=(), **server_kwargs):
+        if server is not None:
+            if max_workers is not None or server_kwargs:
+                raise TypeError("Executor(server=...) takes no other server "
+                                "arguments")
+            self._server = server
+            self._owned = False
+        else:
+            from ._server import Server
+            if max_workers is not None:
+                if "ncpus" in server_kwargs:
+                    raise TypeError("give max_workers or ncpus, not both")
+                server_kwargs["ncpus"] = max_workers
+            self._server = Server(**server_kwargs)
+            self._owned = True
+        self._depfuncs = tuple(depfuncs)
+        self._modules = tuple(modules)
+        self._lock = threading.Lock()
+        self._futures = {}          # job -> future, until it is settled
+        self._shutdown = False
+        self._done = _completer(self)
+
+    @property
+    def server(self):
+        """The :class:`pp.Server` the jobs run on."""
+        return self._server
+
+    def submit(self, fn, /, *args, **kwargs):
+        """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        if kwargs or type(fn) not in _DIRECT:
+            # Keyword arguments, built-in functions, functools.partial ...:
+            # the job calls fn, which travels pickled (or as source).
+            job = self._server.submit(_call_kw, (fn, args, kwargs),
+                                      self._depfuncs, self._modules)
+        else:
+            job = self._server.submit(fn, args, self._depfuncs, self._modules)
+        fut = _Future()
+        fut._pp_job = job
+        with self._lock:
+            if self._shutdown:
+                job.cancel()
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            self._futures[job] = fut
+        job._add_done_callback(self._done)
+        return fut
+
+    submit.__doc__ = concurrent.futures.Executor.submit.__doc__
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """Returns an iterator of ``fn(*args)`` for args taken from
+        *iterables* in turn, like :func:`map`.  With ``chunksize`` > 1,
+        that many calls go in each job."""
+        if chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")
+        if chunksize == 1:
+            return super().map(fn, *iterables, timeout=timeout)
+        it = zip(*iterables)
+        chunks = iter(lambda: tuple(itertools.islice(it, chunksize)), ())
+        results = super().map(_starmap_chunk, itertools.repeat(fn), chunks,
+                              timeout=timeout)
+        return _flatten(results)
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        """No more submissions; with ``cancel_futures`` the jobs not
+        started are cancelled; with ``wait`` waits for the others.  A
+        server this executor created is then destroyed."""
+        with self._lock:
+            self._shutdown = True
+            pending = list(self._futures.values())
+        if cancel_futures:
+            for fut in pending:
+                fut.cancel()
+        if wait:
+            concurrent.futures.wait(pending)
+            if self._owned:
+                self._server.destroy()
+        elif self._owned:
+            # Destroyed once the last job has finished.
+            threading.Thread(target=self._destroy_when_done, args=(pending,),
+                             name="pp-executor-shutdown", daemon=True).start()
+
+    def _destroy_when_done(self, pending):
+        concurrent.futures.wait(pending)
+        self._server.destroy()
+
+    def __repr__(self):
+        state = "shut down" if self._shutdown else repr(self._server)
+        return "<pp.Executor %s>" % state
+
+
+def _flatten(chunks):
+    for chunk in chunks:
+        yield from chunk[0]
+
+
+Executor.__module__ = "pp"
