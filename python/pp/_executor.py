@@ -13,12 +13,17 @@ in the server's callback thread: no thread per job.
 import concurrent.futures
 import itertools
 import threading
+import time
 import types
 
-from ._map import _call_kw, _starmap_chunk
+from ._errors import CancelledError
+from ._gi import Pp
+from ._map import _call_kw, _starmap_chunk, by_name
 
 _base = concurrent.futures._base
 _DIRECT = (types.FunctionType, types.MethodType)
+_QUEUED = Pp.JobState.QUEUED
+_RUNNING_JOB = Pp.JobState.RUNNING
 _PENDING = _base.PENDING
 _RUNNING = _base.RUNNING
 
@@ -34,17 +39,28 @@ class _Future(concurrent.futures.Future):
             if state != _PENDING and state != _RUNNING:
                 return state != _base.FINISHED
         job = self._pp_job
-        # A job that has started cannot be stopped here: like
-        # concurrent.futures, cancel() then returns False.
-        if job is not None and not job.cancel():
+        # Like concurrent.futures, only a job that has not started can be
+        # cancelled (pp's Job.cancel() would also stop a running one).
+        if job is not None and (job.state != _QUEUED or not job.cancel()):
             return False
-        return super().cancel()
+        return _cancel(self)
 
     def running(self):
         job = self._pp_job
         if job is None or self.done():
             return False
-        return job._job.get_state().value_nick == "running"
+        return job.state == _RUNNING_JOB
+
+
+def _cancel(fut):
+    """Cancels *fut* and wakes its waiters (concurrent.futures.wait() and
+    as_completed() take a cancelled future for done only once notified)."""
+    if not concurrent.futures.Future.cancel(fut):
+        return False
+    with fut._condition:
+        if fut._state == _base.CANCELLED:
+            fut.set_running_or_notify_cancel()
+    return True
 
 
 def _completer(executor):
@@ -61,6 +77,9 @@ def _completer(executor):
         try:
             if job._state == 1:     # _job._VALUE
                 fut.set_result(job._value)
+            elif isinstance(job._value, CancelledError):
+                # Job.cancel() (by _Future.cancel() or directly).
+                _cancel(fut)
             else:
                 fut.set_exception(job._value)
         except _base.InvalidStateError:
@@ -117,15 +136,19 @@ class Executor(concurrent.futures.Executor):
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
-        if self._shutdown:
-            raise RuntimeError("cannot schedule new futures after shutdown")
         if kwargs or type(fn) not in _DIRECT:
             # Keyword arguments, built-in functions, functools.partial ...:
-            # the job calls fn, which travels pickled (or as source).
-            job = self._server.submit(_call_kw, (fn, args, kwargs),
-                                      self._depfuncs, self._modules)
-        else:
-            job = self._server.submit(fn, args, self._depfuncs, self._modules)
+            # the job calls fn, which travels as source or pickled.
+            fn, depfuncs = by_name(fn, self._depfuncs)
+            return self._submit(_call_kw, (fn, args, kwargs), depfuncs)
+        return self._submit(fn, args, self._depfuncs)
+
+    submit.__doc__ = concurrent.futures.Executor.submit.__doc__
+
+    def _submit(self, fn, args, depfuncs):
+        if self._shutdown:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        job = self._server.submit(fn, args, depfuncs, self._modules)
         fut = _Future()
         fut._pp_job = job
         with self._lock:
@@ -136,21 +159,36 @@ class Executor(concurrent.futures.Executor):
         job._add_done_callback(self._done)
         return fut
 
-    submit.__doc__ = concurrent.futures.Executor.submit.__doc__
-
     def map(self, fn, *iterables, timeout=None, chunksize=1):
         """Returns an iterator of ``fn(*args)`` for args taken from
         *iterables* in turn, like :func:`map`.  With ``chunksize`` > 1,
-        that many calls go in each job."""
+        that many calls go in each job.  Like concurrent.futures, every
+        call is submitted at once."""
         if chunksize < 1:
             raise ValueError("chunksize must be >= 1.")
         if chunksize == 1:
             return super().map(fn, *iterables, timeout=timeout)
+        if timeout is not None:
+            end_time = timeout + time.monotonic()
         it = zip(*iterables)
-        chunks = iter(lambda: tuple(itertools.islice(it, chunksize)), ())
-        results = super().map(_starmap_chunk, itertools.repeat(fn), chunks,
-                              timeout=timeout)
-        return _flatten(results)
+        fn, depfuncs = by_name(fn, self._depfuncs)
+        futures = [self._submit(_starmap_chunk, (fn, chunk), depfuncs)
+                   for chunk in iter(lambda: tuple(itertools.islice(it, chunksize)), ())]
+
+        def results():
+            try:
+                futures.reverse()
+                while futures:
+                    fut = futures.pop()
+                    if timeout is None:
+                        chunk = fut.result()
+                    else:
+                        chunk = fut.result(end_time - time.monotonic())
+                    yield from chunk[0]
+            finally:
+                for fut in futures:
+                    fut.cancel()
+        return results()
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """No more submissions; with ``cancel_futures`` the jobs not
@@ -178,11 +216,6 @@ class Executor(concurrent.futures.Executor):
     def __repr__(self):
         state = "shut down" if self._shutdown else repr(self._server)
         return "<pp.Executor %s>" % state
-
-
-def _flatten(chunks):
-    for chunk in chunks:
-        yield from chunk[0]
 
 
 Executor.__module__ = "pp"

@@ -19,7 +19,11 @@ function: they must stay self-contained (no globals of this module).
 
 import collections
 import itertools
+import os
 import queue
+import sys
+import sysconfig
+import types
 
 from . import _progress
 
@@ -36,12 +40,20 @@ MIN_IN_FLIGHT = 4
 
 # -- the job functions (shipped as source) -----------------------------------
 
+# fn is the function, or the name of one sent along as a depfunc (a
+# function of an importable module would otherwise travel by reference,
+# which a ppd node cannot always import).
+
 def _call_kw(fn, args, kwargs):
+    if type(fn) is str:
+        fn = globals()[fn]
     return fn(*args, **kwargs)
 
 
 def _map_chunk(fn, items):
     from time import perf_counter
+    if type(fn) is str:
+        fn = globals()[fn]
     out = []
     append = out.append
     start = perf_counter()
@@ -60,6 +72,8 @@ def _map_chunk(fn, items):
 
 def _starmap_chunk(fn, items):
     from time import perf_counter
+    if type(fn) is str:
+        fn = globals()[fn]
     out = []
     append = out.append
     start = perf_counter()
@@ -76,6 +90,39 @@ def _starmap_chunk(fn, items):
 
 
 # -- the client side ---------------------------------------------------------
+
+def _library_dirs():
+    paths = sysconfig.get_paths()
+    dirs = {os.path.realpath(paths[k]) + os.sep
+            for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")):
+            dirs.add(os.path.realpath(entry) + os.sep)
+    return tuple(dirs)
+
+
+_LIBRARY_DIRS = _library_dirs()
+
+
+def _user_code(fn):
+    """Whether fn is the user's (``__main__``, a module outside the
+    interpreter's library directories): it then goes as source, as a job
+    function does; a library's function goes by reference."""
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    if module is None or fn.__module__ == "__main__":
+        return True
+    path = getattr(module, "__file__", None)
+    return not path or not os.path.realpath(path).startswith(_LIBRARY_DIRS)
+
+
+def by_name(fn, depfuncs):
+    """What the job functions above get for *fn*, and the depfuncs: the
+    user's Python function goes as source (a depfunc), under its name."""
+    if type(fn) is types.FunctionType and fn.__name__.isidentifier() \
+            and "<" not in fn.__qualname__ and _user_code(fn):
+        return fn.__name__, (fn,) + tuple(depfuncs)
+    return fn, tuple(depfuncs)
+
 
 def _partial(exc):
     """The results a failed chunk computed before *exc*; removes them
@@ -132,8 +179,7 @@ class _Map:
             total = None
         self.it = iter(iterable)
         self.server = server
-        self.func = func
-        self.depfuncs = tuple(depfuncs)
+        self.func, self.depfuncs = by_name(func, depfuncs)
         self.modules = tuple(modules)
         self.job_fn = _starmap_chunk if star else _map_chunk
         workers = _workers(server)
