@@ -25,6 +25,7 @@ packages=(
   glib-networking iproute2
   clang libclang-rt-14-dev
   dbus libglib2.0-bin gi-docgen libxml2-utils
+  python3-tqdm
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

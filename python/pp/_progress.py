@@ -152,13 +152,12 @@ def bar(progress, total, desc):
 def wait(srv, group, progress):
     """Waits for the jobs of *group* (all when None) of the ``Pp.Server``
     *srv*, showing how many have finished."""
-    progress_bar = bar(progress, None, "pp jobs")
+    total = srv.get_active_jobs(group)
+    progress_bar = bar(progress, total, "pp jobs")
     if progress_bar is _NO_BAR:
         return
     try:
-        total = srv.get_active_jobs(group)
         finished = 0
-        progress_bar.set_total(total)
         while True:
             idle = srv.wait_timeout(group, WAIT_SLICE_USEC)
             active = 0 if idle else srv.get_active_jobs(group)

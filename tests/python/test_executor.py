@@ -46,7 +46,7 @@ def getpid():
 
 
 @pytest.fixture(scope="module")
-def executor():
+def executor(subreaper):  # torn down before subreaper waits for children
     with pp.Executor(2) as ex:
         yield ex
 
