@@ -55,7 +55,10 @@ The package, one concern per module (this one re-exports them):
 (the thread that runs job callbacks), ``_server`` (:class:`Server`,
 :class:`Template`), ``_nodes`` (:class:`NodeInfo`, statistics),
 ``_ppservers`` (node addresses), ``_source`` (functions to source code)
-and ``_gi`` (loading libpp-glib).
+and ``_gi`` (loading libpp-glib); on top of them, ``_executor``
+(:class:`Executor`, a ``concurrent.futures`` executor), ``_aio``
+(``await job``), ``_map`` (:meth:`Server.map`, :meth:`Server.imap`,
+:meth:`Server.imap_unordered`) and ``_progress`` (progress bars).
 """
 
 # The standard modules pp has always had as attributes (pp.os, pp.sys ...):
@@ -93,7 +96,6 @@ from ._executor import Executor  # noqa: F401
 __all__ = [
     "Server",
     "Template",
-    "Executor",
     "Job",
     "PPError",
     "JobError",
@@ -105,6 +107,7 @@ __all__ = [
     "DestroyedServerError",
     "NodeInfo",
     "version",
+    "Executor",
 ]
 
 version = __version__ = getattr(Pp, "VERSION_S", None) or "0.1.0"
