@@ -16,7 +16,7 @@ import threading
 import time
 import types
 
-from ._errors import CancelledError
+from ._job import _NOT_READY, _VALUE
 from ._gi import Pp
 from ._map import _call_kw, _starmap_chunk, by_name
 
@@ -24,14 +24,69 @@ _base = concurrent.futures._base
 _DIRECT = (types.FunctionType, types.MethodType)
 _QUEUED = Pp.JobState.QUEUED
 _RUNNING_JOB = Pp.JobState.RUNNING
+_DONE_JOB = Pp.JobState.DONE
+_CANCELLED_JOB = Pp.JobState.CANCELLED
 _PENDING = _base.PENDING
 _RUNNING = _base.RUNNING
 
 
 class _Future(concurrent.futures.Future):
-    """A future whose ``cancel()`` cancels its pp job."""
+    """A future whose ``cancel()`` cancels its pp job.
 
-    _pp_job = None
+    Its job's completion only marks it finished (and wakes its waiters):
+    the result is read from the job, unpickled and the job's output
+    printed, the first time ``_result`` or ``_exception`` is looked at,
+    by ``result()``, ``exception()`` or ``repr()``, in that thread.  So
+    the callbacks thread does little per job, and the caller's thread
+    does the rest without waiting for it.
+    """
+
+    _pp_job = None          # the job, kept for cancel() and running()
+    _pp_unread = None       # the finished job, until its result is read
+
+    def _pp_read(self):
+        job = self._pp_unread
+        if job is not None:
+            if job._state == _NOT_READY:
+                job._finalize()
+            if job._state == _VALUE:
+                self.__dict__["_pp_result"] = job._value
+            else:
+                self.__dict__["_pp_exception"] = job._value
+            self._pp_unread = None
+
+    @property
+    def _result(self):
+        self._pp_read()
+        return self.__dict__.get("_pp_result")
+
+    @_result.setter
+    def _result(self, value):
+        self.__dict__["_pp_result"] = value
+
+    @property
+    def _exception(self):
+        self._pp_read()
+        return self.__dict__.get("_pp_exception")
+
+    @_exception.setter
+    def _exception(self, value):
+        self.__dict__["_pp_exception"] = value
+
+    def _pp_finished(self, job, failed):
+        """The job has finished: settles the future, unread."""
+        with self._condition:
+            if self._state != _PENDING and self._state != _RUNNING:
+                return              # cancelled meanwhile
+            self._pp_unread = job
+            self._state = _base.FINISHED
+            for waiter in self._waiters:
+                if failed:
+                    waiter.add_exception(self)
+                else:
+                    waiter.add_result(self)
+            self._condition.notify_all()
+        self._invoke_callbacks()
 
     def cancel(self):
         with self._condition:
@@ -68,23 +123,17 @@ def _completer(executor):
     lock = executor._lock
 
     def done(job):
-        # The server's callback thread: read the result, settle the future.
-        job._finalize()
+        # The server's callback thread: one look at the job's state.
         with lock:
             fut = futures.pop(job, None)
-        if fut is None or fut.cancelled():
+        if fut is None:
             return
-        try:
-            if job._state == 1:     # _job._VALUE
-                fut.set_result(job._value)
-            elif isinstance(job._value, CancelledError):
-                # Job.cancel() (by _Future.cancel() or directly).
-                _cancel(fut)
-            else:
-                fut.set_exception(job._value)
-        except _base.InvalidStateError:
-            pass                    # cancelled meanwhile
-        fut._pp_job = None
+        state = job.state
+        if state == _CANCELLED_JOB:
+            # Job.cancel() (by _Future.cancel() or directly).
+            _cancel(fut)
+        else:
+            fut._pp_finished(job, state != _DONE_JOB)
     return done
 
 

@@ -240,3 +240,36 @@ def test_on_ppd_node():
             assert list(ex.map(add, range(20), chunksize=5)) == list(range(20))
     finally:
         node.stop()
+
+
+def shout(text):
+    print(text)
+    return len(text)
+
+
+def test_done_callbacks_first_exception_and_output(executor, capfd):
+    called = []
+    got = threading.Event()
+
+    def callback(fut):
+        called.append(fut.result())
+        got.set()
+    fut = executor.submit(add, 40, 2)
+    fut.add_done_callback(callback)
+    assert got.wait(30) and called == [42]
+    # A callback added after completion runs at once.
+    fut.add_done_callback(lambda f: called.append(-f.result()))
+    assert called == [42, -42]
+    assert "finished returned int" in repr(fut)
+
+    failing = executor.submit(fail, "first")
+    fine = [executor.submit(add, i) for i in range(3)]
+    done, _ = cf.wait([failing] + fine, timeout=30, return_when=cf.FIRST_EXCEPTION)
+    assert failing in done
+    assert "finished raised ValueError" in repr(failing)
+    assert isinstance(failing.exception(), ValueError)
+
+    # What a job prints is written when its result is read, like job().
+    capfd.readouterr()
+    assert executor.submit(shout, "hello from a worker").result(timeout=30) == 19
+    assert "hello from a worker" in capfd.readouterr().out
