@@ -7,6 +7,7 @@
 #   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20; --merge)
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
+#   ./dev.sh bench-modern   Executor, await, map/imap against the stdlib (bench/bench_modern.py)
 #   ./dev.sh build    install what is missing and build only
 #   ./dev.sh docs     the API reference (gi-docgen), in _build/docs/Pp-1.0/
 #   ./dev.sh env CMD  run CMD with the build tree's library, typelib and runner
@@ -127,6 +128,11 @@ case "$cmd" in
     build "$build"
     build_env "$build"
     exec "$py" "$top/bench/bench_cluster.py" "$@"
+    ;;
+  bench-modern)
+    build "$build"
+    build_env "$build"
+    exec "$py" "$top/bench/bench_modern.py" "$@"
     ;;
   env)
     build_env "$build"
