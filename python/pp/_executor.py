@@ -18,7 +18,7 @@ import types
 
 from ._job import _NOT_READY, _VALUE
 from ._gi import Pp
-from ._map import _call_kw, _starmap_chunk, by_name
+from ._map import _pp_call_kw, _pp_starmap_chunk, by_name
 
 _base = concurrent.futures._base
 _DIRECT = (types.FunctionType, types.MethodType)
@@ -185,12 +185,16 @@ class Executor(concurrent.futures.Executor):
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
-        if kwargs or type(fn) not in _DIRECT:
-            # Keyword arguments, built-in functions, functools.partial ...:
-            # the job calls fn, which travels as source or pickled.
-            fn, depfuncs = by_name(fn, self._depfuncs)
-            return self._submit(_call_kw, (fn, args, kwargs), depfuncs)
-        return self._submit(fn, args, self._depfuncs)
+        if not kwargs:
+            try:
+                return self._submit(fn, args, self._depfuncs)
+            except TypeError:
+                if type(fn) in _DIRECT:
+                    raise
+        # Keyword arguments, built-in functions, functools.partial ...: the
+        # job calls fn, which travels as source or pickled.
+        fn, depfuncs = by_name(fn, self._depfuncs)
+        return self._submit(_pp_call_kw, (fn, args, kwargs), depfuncs)
 
     submit.__doc__ = concurrent.futures.Executor.submit.__doc__
 
@@ -221,7 +225,7 @@ class Executor(concurrent.futures.Executor):
             end_time = timeout + time.monotonic()
         it = zip(*iterables)
         fn, depfuncs = by_name(fn, self._depfuncs)
-        futures = [self._submit(_starmap_chunk, (fn, chunk), depfuncs)
+        futures = [self._submit(_pp_starmap_chunk, (fn, chunk), depfuncs)
                    for chunk in iter(lambda: tuple(itertools.islice(it, chunksize)), ())]
 
         def results():
@@ -249,6 +253,11 @@ class Executor(concurrent.futures.Executor):
         if cancel_futures:
             for fut in pending:
                 fut.cancel()
+        dispatcher = self._server._holder[0]
+        if dispatcher is not None and threading.current_thread() is dispatcher.thread:
+            # From a done callback: the futures waited for are completed by
+            # this very thread.
+            wait = False
         if wait:
             concurrent.futures.wait(pending)
             if self._owned:

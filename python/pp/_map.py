@@ -18,6 +18,7 @@ function: they must stay self-contained (no globals of this module).
 """
 
 import collections
+import inspect
 import itertools
 import os
 import queue
@@ -44,13 +45,13 @@ MIN_IN_FLIGHT = 4
 # function of an importable module would otherwise travel by reference,
 # which a ppd node cannot always import).
 
-def _call_kw(fn, args, kwargs):
+def _pp_call_kw(fn, args, kwargs):
     if type(fn) is str:
         fn = globals()[fn]
     return fn(*args, **kwargs)
 
 
-def _map_chunk(fn, items):
+def _pp_map_chunk(fn, items):
     from time import perf_counter
     if type(fn) is str:
         fn = globals()[fn]
@@ -70,7 +71,7 @@ def _map_chunk(fn, items):
     return out, perf_counter() - start
 
 
-def _starmap_chunk(fn, items):
+def _pp_starmap_chunk(fn, items):
     from time import perf_counter
     if type(fn) is str:
         fn = globals()[fn]
@@ -118,9 +119,11 @@ def _user_code(fn):
 def by_name(fn, depfuncs):
     """What the job functions above get for *fn*, and the depfuncs: the
     user's Python function goes as source (a depfunc), under its name."""
-    if type(fn) is types.FunctionType and fn.__name__.isidentifier() \
-            and "<" not in fn.__qualname__ and _user_code(fn):
-        return fn.__name__, (fn,) + tuple(depfuncs)
+    inner = inspect.unwrap(fn) if hasattr(fn, "__wrapped__") else fn
+    if type(inner) is types.FunctionType and inner.__name__.isidentifier() \
+            and "<" not in inner.__qualname__ and _user_code(inner) \
+            and getattr(fn, "__name__", None) == inner.__name__:
+        return inner.__name__, (fn,) + tuple(depfuncs)
     return fn, tuple(depfuncs)
 
 
@@ -181,7 +184,7 @@ class _Map:
         self.server = server
         self.func, self.depfuncs = by_name(func, depfuncs)
         self.modules = tuple(modules)
-        self.job_fn = _starmap_chunk if star else _map_chunk
+        self.job_fn = _pp_starmap_chunk if star else _pp_map_chunk
         workers = _workers(server)
         self.limit = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_WORKER * workers)
         self.chunker = _Chunker(chunksize, total, workers)

@@ -273,3 +273,31 @@ def test_done_callbacks_first_exception_and_output(executor, capfd):
     capfd.readouterr()
     assert executor.submit(shout, "hello from a worker").result(timeout=30) == 19
     assert "hello from a worker" in capfd.readouterr().out
+
+
+@functools.lru_cache(maxsize=None)
+def cached_square(x):
+    return x * x
+
+
+def test_decorated_function_and_shutdown_from_a_callback():
+    ex = pp.Executor(1)
+    assert ex.submit(cached_square, 7).result(timeout=30) == 49
+    assert list(ex.map(cached_square, range(5), chunksize=2)) == [0, 1, 4, 9, 16]
+    done = threading.Event()
+    later = []
+
+    def callback(fut):
+        ex.shutdown(wait=True)      # must not wait for itself
+        done.set()
+    first = ex.submit(add, 1)
+    later = [ex.submit(add, i) for i in range(5)]
+    first.add_done_callback(callback)
+    assert done.wait(30)
+    with pytest.raises(RuntimeError):
+        ex.submit(add, 1)
+    assert [f.result(timeout=30) for f in later] == list(range(5))
+    deadline = time.monotonic() + 30
+    while not ex.server._destroyed:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
