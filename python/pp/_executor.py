@@ -253,8 +253,9 @@ class Executor(concurrent.futures.Executor):
         if cancel_futures:
             for fut in pending:
                 fut.cancel()
-        dispatcher = self._server._holder[0]
-        if dispatcher is not None and threading.current_thread() is dispatcher.thread:
+        holder = getattr(self._server, "_holder", None)
+        dispatcher = holder[0] if holder else None
+        if threading.current_thread() is getattr(dispatcher, "thread", None):
             # From a done callback: the futures waited for are completed by
             # this very thread.
             wait = False

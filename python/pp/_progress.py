@@ -18,8 +18,9 @@ import time
 
 # Redraws of the plain bar, at most one per this many seconds.
 PLAIN_INTERVAL = 0.1
-# server.wait(progress=True) looks at the number of active jobs this often.
-WAIT_SLICE_USEC = 100000
+# server.wait(progress=True) looks at the number of active jobs this often
+# (seconds).
+WAIT_SLICE = 0.05
 
 
 class _NoBar:
@@ -149,18 +150,18 @@ def bar(progress, total, desc):
     return _PlainBar(stream, total, desc)
 
 
-def wait(srv, group, progress):
-    """Waits for the jobs of *group* (all when None) of the ``Pp.Server``
-    *srv*, showing how many have finished."""
-    total = srv.get_active_jobs(group)
+def wait(server, group, progress):
+    """Waits for the jobs of *group* (all when None) of the
+    :class:`pp.Server` *server*, showing how many have finished; the
+    caller's ordinary wait follows."""
+    total = server.get_active_jobs(group)
     progress_bar = bar(progress, total, "pp jobs")
     if progress_bar is _NO_BAR:
         return
     try:
         finished = 0
         while True:
-            idle = srv.wait_timeout(group, WAIT_SLICE_USEC)
-            active = 0 if idle else srv.get_active_jobs(group)
+            active = server.get_active_jobs(group)
             if finished + active > total:      # jobs submitted meanwhile
                 total = finished + active
                 progress_bar.set_total(total)
@@ -168,7 +169,8 @@ def wait(srv, group, progress):
             if now > finished:
                 progress_bar.update(now - finished)
                 finished = now
-            if idle:
+            if not active:
                 return
+            time.sleep(WAIT_SLICE)
     finally:
         progress_bar.close()

@@ -298,7 +298,7 @@ class Server:
         if self._destroyed:
             return
         if progress:
-            _progress.wait(self._srv, group, progress)
+            _progress.wait(self, group, progress)
         _wait_interruptibly(lambda slice_: self._srv.wait_timeout(group, slice_))
         dispatcher = self._holder[0]
         if dispatcher is not None:
