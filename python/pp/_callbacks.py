@@ -11,11 +11,16 @@ One dispatcher per :class:`pp.Server`, started with its first callback.
 import collections
 import sys
 import threading
+import time
 import traceback
 
 from ._errors import CancelledError, DestroyedError
 from ._gi import GLib
 from ._job import _VALUE
+
+_monotonic = time.monotonic
+# watch(): hand-overs closer together than this are batched (seconds).
+BURST_WINDOW = 0.002
 
 
 class _Dispatcher:
@@ -32,6 +37,7 @@ class _Dispatcher:
         self.cond = threading.Condition(threading.Lock())
         self.incoming = collections.deque()
         self.watched = collections.deque()     # (job, fn): done hooks
+        self.last_drain = 0.0
         self.scheduled = False
         self.pending = collections.Counter()
         self.total = 0
@@ -61,15 +67,27 @@ class _Dispatcher:
 
     def watch(self, job, fn):
         """Calls fn(job) in this thread once *job* has finished (promptly
-        if it already has): :meth:`pp.Job._add_done_callback`."""
+        if it already has): :meth:`pp.Job._add_done_callback`.
+
+        A lone job is handed over at once; in a burst (the previous hand-
+        over less than BURST_WINDOW ago) they are handed over once per
+        millisecond, so that a submit loop does not wake this thread, and
+        compete with it for the GIL, once per job."""
         with self.cond:
             self.watched.append((job, fn))
             if self.scheduled:
                 return
             self.scheduled = True
-        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
+            burst = _monotonic() - self.last_drain < BURST_WINDOW
+        if burst:
+            source = GLib.timeout_source_new(1)
+            source.set_callback(self._drain)
+            source.attach(self.ctx)
+        else:
+            self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
 
     def _drain(self, *unused):
+        self.last_drain = _monotonic()
         with self.cond:
             jobs = list(self.incoming)
             self.incoming.clear()
