@@ -301,3 +301,44 @@ def test_decorated_function_and_shutdown_from_a_callback():
     while not ex.server._destroyed:
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+MAIN_SCRIPT = '''
+import asyncio, sys, pp
+
+def helper(x):
+    return x + 1000
+
+def work(x, scale=1):           # defined in __main__: sent as source
+    return helper(x) * scale
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+def norm(p):
+    return Point(abs(p.x))
+
+with pp.Executor(2) as ex:
+    assert ex.submit(work, 1, scale=2).result(timeout=30) == 2002
+    assert list(ex.map(work, range(5), chunksize=2)) == [1000, 1001, 1002, 1003, 1004]
+    assert ex.submit(norm, Point(-3)).result(timeout=30).x == 3
+    assert isinstance(ex.submit(norm, Point(-3)).result(timeout=30), Point)
+    assert ex.server.map(work, range(3)) == [1000, 1001, 1002]
+
+    async def main():
+        return await ex.server.submit(work, (7,))
+    assert asyncio.run(main()) == 1007
+print("OK")
+'''
+
+
+def test_functions_of_main(tmp_path):
+    import subprocess
+    import sys
+    script = tmp_path / "main_script.py"
+    script.write_text(MAIN_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "OK\n"
