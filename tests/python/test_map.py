@@ -7,7 +7,6 @@
 memory, on local workers and on a ppd node."""
 
 import itertools
-import os
 import subprocess
 import sys
 import textwrap
