@@ -120,6 +120,11 @@ def by_name(fn, depfuncs):
     """What the job functions above get for *fn*, and the depfuncs: the
     user's Python function goes as source (a depfunc), under its name."""
     inner = inspect.unwrap(fn) if hasattr(fn, "__wrapped__") else fn
+    if type(inner) is types.FunctionType and "<" in inner.__qualname__:
+        raise TypeError(
+            "%s is a lambda or a nested function: pp sends functions to its "
+            "workers as source code, and such a function has none of its "
+            "own; define it at the top level of a module" % inner.__qualname__)
     if type(inner) is types.FunctionType and inner.__name__.isidentifier() \
             and "<" not in inner.__qualname__ and _user_code(inner) \
             and getattr(fn, "__name__", None) == inner.__name__:

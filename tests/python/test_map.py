@@ -140,6 +140,13 @@ def test_bad_arguments(server):
         server.map(42, range(3))
     with pytest.raises(TypeError):
         server.map(square, 42)
+    with pytest.raises(TypeError, match="lambda or a nested function"):
+        server.map(lambda x: x, [1])
+
+    def nested(x):
+        return x
+    with pytest.raises(TypeError, match="lambda or a nested function"):
+        list(server.imap_unordered(nested, [1]))
 
 
 RSS_SCRIPT = textwrap.dedent("""
