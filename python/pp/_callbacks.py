@@ -141,6 +141,8 @@ class _Dispatcher:
 
     def stop(self, timeout=2.0):
         self.wait_idle(None, timeout)
+        # Done hooks a burst left for the next hand-over run before the end.
+        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
         self.ctx.invoke_full(GLib.PRIORITY_LOW, lambda *a: self.loop.quit() or False)
         if threading.current_thread() is not self.thread:
             self.thread.join(timeout)

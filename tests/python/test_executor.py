@@ -342,3 +342,30 @@ def test_functions_of_main(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "OK\n"
+
+
+def test_server_destroyed_under_the_executor(tmp_path):
+    gate = str(tmp_path / "gate")
+    server = pp.Server(1)
+    ex = pp.Executor(server=server)
+    with Opens(gate):
+        blocked = ex.submit(wait_for_file, gate)
+        queued = [ex.submit(add, i) for i in range(200)]
+        server.destroy()
+        # Every future settles: the job's DestroyedError, or cancelled.
+        done, not_done = cf.wait([blocked] + queued, timeout=30)
+        assert not not_done
+        for fut in [blocked] + queued:
+            assert fut.cancelled() or isinstance(fut.exception(), pp.DestroyedError)
+    ex.shutdown()
+
+
+def test_await_after_destroy():
+    server = pp.Server(1)
+    jobs = [server.submit(add, (i,)) for i in range(100)]
+
+    async def main():
+        return await asyncio.gather(*jobs, return_exceptions=True)
+    server.destroy()
+    results = asyncio.run(main())
+    assert all(r == i or isinstance(r, pp.DestroyedError) for i, r in enumerate(results))
