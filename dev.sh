@@ -7,6 +7,7 @@
 #   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20; --merge)
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
+#   ./dev.sh bench-modern   Executor, await, map/imap against the stdlib (bench/bench_modern.py)
 #   ./dev.sh build    install what is missing and build only
 #   ./dev.sh docs     the API reference (gi-docgen), in _build/docs/Pp-1.0/
 #   ./dev.sh env CMD  run CMD with the build tree's library, typelib and runner
@@ -27,6 +28,7 @@ packages=(
   dbus libglib2.0-bin gi-docgen libxml2-utils
   python3-dev python3-venv python3-pip python3-mesonpy
   python3-jsonschema  # the status documents against docs/status.schema.json (bus)
+  python3-tqdm
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -131,6 +133,11 @@ case "$cmd" in
     build "$build"
     build_env "$build"
     exec "$py" "$top/bench/bench_cluster.py" "$@"
+    ;;
+  bench-modern)
+    build "$build"
+    build_env "$build"
+    exec "$py" "$top/bench/bench_modern.py" "$@"
     ;;
   env)
     build_env "$build"

@@ -56,7 +56,11 @@ The package, one concern per module (this one re-exports them):
 (the thread that runs job callbacks), ``_server`` (:class:`Server`,
 :class:`Template`), ``_nodes`` (:class:`NodeInfo`, statistics),
 ``_ppservers`` (node addresses), ``_source`` (functions to source code)
-and ``_backend`` (the way to libpp-glib: ``_ppcore``, or ``_gi``).
+and ``_backend`` (the way to libpp-glib: ``_ppcore``, or ``_gi``); on top
+of them, ``_executor``
+(:class:`Executor`, a ``concurrent.futures`` executor), ``_aio``
+(``await job``), ``_map`` (:meth:`Server.map`, :meth:`Server.imap`,
+:meth:`Server.imap_unordered`) and ``_progress`` (progress bars).
 """
 
 # The standard modules pp has always had as attributes (pp.os, pp.sys ...):
@@ -89,6 +93,7 @@ from ._ppservers import (  # noqa: F401
     _parse_ppserver, _ppserver_port)
 from ._server import (  # noqa: F401
     Server, Template, _ncpus_value, _python_path, _shutdown, logger)
+from ._executor import Executor  # noqa: F401
 
 __all__ = [
     "Server",
@@ -104,6 +109,7 @@ __all__ = [
     "DestroyedServerError",
     "NodeInfo",
     "version",
+    "Executor",
 ]
 
 version = __version__ = getattr(Pp, "VERSION_S", None) or "0.1.0"

@@ -74,6 +74,20 @@ def _enum(core, name):
     return cls
 
 
+class _TimeoutSource:
+    """``GLib.timeout_source_new(ms)`` as pp's dispatcher uses it."""
+
+    def __init__(self, milliseconds):
+        self.milliseconds = milliseconds
+        self.callback = None
+
+    def set_callback(self, callback):
+        self.callback = callback
+
+    def attach(self, context):
+        context.timeout_add(self.milliseconds, self.callback)
+
+
 def _ppcore_namespaces():
     core = _load_ppcore()
     job_state = _enum(core, "JobState")
@@ -82,7 +96,8 @@ def _ppcore_namespaces():
     glib = types.SimpleNamespace(
         Error=core.Error, MainContext=core.MainContext, MainLoop=core.MainLoop,
         PRIORITY_DEFAULT=core.PRIORITY_DEFAULT, PRIORITY_LOW=core.PRIORITY_LOW,
-        get_prgname=core.get_prgname, set_prgname=core.set_prgname)
+        get_prgname=core.get_prgname, set_prgname=core.set_prgname,
+        timeout_source_new=_TimeoutSource)
     pp = types.SimpleNamespace(
         Server=core.Server, Function=core.Function, Job=core.Job, Node=core.Node,
         JobState=job_state, NodeState=node_state,

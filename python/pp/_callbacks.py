@@ -11,11 +11,16 @@ One dispatcher per :class:`pp.Server`, started with its first callback.
 import collections
 import sys
 import threading
+import time
 import traceback
 
 from ._errors import CancelledError, DestroyedError
 from ._backend import GLib
 from ._job import _VALUE
+
+_monotonic = time.monotonic
+# watch(): hand-overs closer together than this are batched (seconds).
+BURST_WINDOW = 0.002
 
 
 class _Dispatcher:
@@ -31,6 +36,8 @@ class _Dispatcher:
         self.loop = GLib.MainLoop.new(self.ctx, False)
         self.cond = threading.Condition(threading.Lock())
         self.incoming = collections.deque()
+        self.watched = collections.deque()     # (job, fn): done hooks
+        self.last_drain = 0.0
         self.scheduled = False
         self.pending = collections.Counter()
         self.total = 0
@@ -58,14 +65,55 @@ class _Dispatcher:
             self.scheduled = True
         self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
 
+    def watch(self, job, fn):
+        """Calls fn(job) in this thread once *job* has finished (promptly
+        if it already has): :meth:`pp.Job._add_done_callback`.
+
+        A lone job is handed over at once; in a burst (the previous hand-
+        over less than BURST_WINDOW ago) they are handed over once per
+        millisecond, so that a submit loop does not wake this thread, and
+        compete with it for the GIL, once per job."""
+        with self.cond:
+            self.watched.append((job, fn))
+            if self.scheduled:
+                return
+            self.scheduled = True
+            burst = _monotonic() - self.last_drain < BURST_WINDOW
+        if burst:
+            source = GLib.timeout_source_new(1)
+            source.set_callback(self._drain)
+            source.attach(self.ctx)
+        else:
+            self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
+
     def _drain(self, *unused):
+        self.last_drain = _monotonic()
         with self.cond:
             jobs = list(self.incoming)
             self.incoming.clear()
+            watched = list(self.watched)
+            self.watched.clear()
             self.scheduled = False
         for job in jobs:
             job._job.wait_async(None, self._done, job)
+        done = self._watched_done
+        for entry in watched:
+            entry[0]._job.wait_async(None, done, entry)
         return False
+
+    @staticmethod
+    def _watched_done(pjob, result, entry):
+        try:
+            pjob.wait_finish(result)
+        except GLib.Error:
+            pass
+        job, fn = entry
+        try:
+            fn(job)
+        except Exception:
+            sys.stderr.write("pp: exception in the done callback %r of job %d:\n"
+                             % (fn, job.id))
+            traceback.print_exc()
 
     def _done(self, pjob, result, job):
         try:
@@ -93,6 +141,8 @@ class _Dispatcher:
 
     def stop(self, timeout=2.0):
         self.wait_idle(None, timeout)
+        # Done hooks a burst left for the next hand-over run before the end.
+        self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
         self.ctx.invoke_full(GLib.PRIORITY_LOW, lambda *a: self.loop.quit() or False)
         if threading.current_thread() is not self.thread:
             self.thread.join(timeout)

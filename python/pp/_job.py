@@ -12,7 +12,7 @@ import pickle
 import sys
 import threading
 
-from . import _source
+from . import _aio, _source
 from ._errors import _EXIT_CLASSES, JobExitError, PPError, _pp_error, _raised
 from ._backend import GLib, Pp, PP_ERROR_DOMAIN
 
@@ -101,6 +101,16 @@ class Job:
         :class:`CancelledError`.
         """
         return bool(self._job.cancel())
+
+    def _add_done_callback(self, fn):
+        """Calls ``fn(self)`` exactly once, in the server's callback
+        thread, once the job has finished (promptly if it already has).
+        What :class:`pp.Executor` futures and ``await job`` build on."""
+        self.server._callbacks().watch(self, fn)
+
+    def __await__(self):
+        """``result = await job`` in asyncio (see :mod:`pp._aio`)."""
+        return _aio.await_job(self)
 
     def _finalize(self):
         job = self._job

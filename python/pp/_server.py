@@ -18,7 +18,7 @@ import threading
 import types
 import weakref
 
-from . import _source
+from . import _map, _progress, _source
 from ._callbacks import _Dispatcher
 from ._errors import DestroyedError, PPError, _pp_error
 from ._backend import GLib, Pp, PP_ERROR_DOMAIN
@@ -298,15 +298,47 @@ class Server:
                     dispatcher = self._holder[0] = _Dispatcher()
         return dispatcher
 
-    def wait(self, group=None):
+    def wait(self, group=None, progress=False):
         """Wait until all jobs of *group* (all jobs if omitted) have
-        finished and their callbacks have run."""
+        finished and their callbacks have run.  ``progress=True`` shows a
+        progress bar on standard error when it is a terminal (or give the
+        stream to show it on)."""
         if self._destroyed:
             return
+        if progress:
+            _progress.wait(self, group, progress)
         _wait_interruptibly(lambda slice_: self._srv.wait_timeout(group, slice_))
         dispatcher = self._holder[0]
         if dispatcher is not None:
             dispatcher.wait_idle(group)
+
+    # -- map -----------------------------------------------------------------
+
+    def imap(self, func, iterable, chunksize=None, depfuncs=(), modules=(),
+             ordered=True, progress=False):
+        """Return an iterator of ``func(item)`` for each item of
+        *iterable*, in order, computed in chunks of items, one job per
+        chunk.  The iterable is read lazily, a few chunks per worker
+        ahead, so its length does not matter.  Without *chunksize*, the
+        chunk size follows the measured run time.  When ``func`` raises,
+        the results before that item come first, then the exception.
+        ``depfuncs`` and ``modules`` are those of :meth:`submit`;
+        ``progress=True`` shows a progress bar on a terminal."""
+        return _map.imap(self, func, iterable, chunksize, depfuncs, modules,
+                         ordered, progress)
+
+    def imap_unordered(self, func, iterable, chunksize=None, depfuncs=(),
+                       modules=(), progress=False):
+        """Like :meth:`imap`, the results in the order they come."""
+        return _map.imap(self, func, iterable, chunksize, depfuncs, modules,
+                         False, progress)
+
+    def map(self, func, iterable, chunksize=None, depfuncs=(), modules=(),
+            ordered=True, progress=False):
+        """Return the list of ``func(item)`` for each item of *iterable*:
+        ``list(imap(...))`` (``ordered=False``: in the order they come)."""
+        return list(_map.imap(self, func, iterable, chunksize, depfuncs,
+                              modules, ordered, progress))
 
     # -- workers and statistics ---------------------------------------------
 

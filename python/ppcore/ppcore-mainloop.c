@@ -79,6 +79,31 @@ context_invoke_full (PyObject *self,
   Py_RETURN_NONE;
 }
 
+/* timeout_add(milliseconds, callable): callable() runs in the thread that
+ * iterates the context once the time has passed (again while it returns
+ * True); any thread. */
+static PyObject *
+context_timeout_add (PyObject *self,
+                     PyObject *args)
+{
+  g_autoptr(GSource) source = NULL;
+  unsigned int interval;
+  PyObject *callable;
+
+  if (!PyArg_ParseTuple (args, "IO:timeout_add", &interval, &callable))
+    return NULL;
+  if (!PyCallable_Check (callable))
+    {
+      PyErr_SetString (PyExc_TypeError, "timeout_add() needs a callable");
+      return NULL;
+    }
+  Py_INCREF (callable);
+  source = g_timeout_source_new (interval);
+  g_source_set_callback (source, invoke_cb, callable, ppcore_decref);
+  g_source_attach (source, CONTEXT (self));
+  Py_RETURN_NONE;
+}
+
 static PyObject *
 context_push_thread_default (PyObject *self,
                              PyObject *unused)
@@ -99,6 +124,8 @@ static PyMethodDef context_methods[] = {
   { "new", context_new, METH_NOARGS | METH_CLASS, "new() -> MainContext" },
   { "invoke_full", context_invoke_full, METH_VARARGS,
     "invoke_full(priority, callable): call it in the context's thread" },
+  { "timeout_add", context_timeout_add, METH_VARARGS,
+    "timeout_add(milliseconds, callable): call it in the context's thread later" },
   { "push_thread_default", context_push_thread_default, METH_NOARGS, NULL },
   { "pop_thread_default", context_pop_thread_default, METH_NOARGS, NULL },
   { NULL }

@@ -155,3 +155,38 @@ def test_bench_cluster_quick(tmp_path, subreaper):
     assert "client CPU per job via 4 ppd x 1 worker (4 used)" in proc.stdout
     assert "client CPU per job 4 ppd / 1 ppd" in proc.stdout
     assert "ppd RSS per node, 4 nodes" in proc.stdout
+
+
+BENCH_MODERN = REPO / "bench" / "bench_modern.py"
+MODERN_FIGURES = [
+    "submit_pp_jobs_per_s", "submit_pool_map_jobs_per_s",
+    "executor_pp_jobs_per_s", "executor_ppe_jobs_per_s",
+    "map_pp_items_per_s", "map_pool_items_per_s",
+    "asyncio_pp_jobs_per_s", "asyncio_ppe_jobs_per_s",
+    "imap_items_per_s", "imap_rss_before_mb",
+]
+
+
+def test_bench_modern_quick(tmp_path):
+    out = tmp_path / "modern.json"
+    env = dict(os.environ)
+    if "PYTHONPATH" not in env:
+        env["PYTHONPATH"] = str(REPO / "python")
+    proc = subprocess.run([PYTHON, str(BENCH_MODERN), "--quick", "--json", str(out)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+    report = json.loads(out.read_text())
+    assert report["mode"] == "quick"
+    figures = report["figures"]
+    for name in MODERN_FIGURES:
+        value = figures.get(name)
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
+        assert math.isfinite(value) and value > 0, (name, value)
+    growth = figures["imap_rss_growth_mb"]
+    assert isinstance(growth, float) and math.isfinite(growth)
+    # Every goal is evaluated (pass or fail is for humans).
+    assert {g["figure"] for g in report["goals"]} == {
+        "submit_pp_jobs_per_s", "executor_pp_jobs_per_s", "map_pp_items_per_s",
+        "asyncio_pp_jobs_per_s", "imap_rss_growth_mb"}
+    assert "pp.Executor.submit" in proc.stdout and "server.imap RSS growth" in proc.stdout

@@ -1535,6 +1535,7 @@ PUBLIC_NAMES = [
     "Server", "Template", "Job", "PPError", "JobError", "JobExitError",
     "RemoteTraceback", "WorkerCrashedError", "CancelledError",
     "DestroyedError", "DestroyedServerError", "NodeInfo", "version",
+    "Executor",
 ]
 
 
