@@ -314,6 +314,8 @@ _pp_node_client_close (PpNodeClient *client,
     return;
   self = g_object_ref (client->service);
   client->service = NULL;
+  if (client->connection != NULL)
+    _pp_node_service_add_closed_bytes (self, client->connection);
   g_hash_table_remove (self->clients, client);
   client_leave_pending (self, client);
 
