@@ -437,6 +437,7 @@ track_job (PpNodeClient *client,
   remote->job = job;
   g_hash_table_insert (client->jobs, &remote->id, remote);
   g_hash_table_insert (self->tracked, job, remote);
+  _pp_node_service_mark_job (job, client->peer);
   _pp_node_service_set_active_jobs (self, self->active_jobs + 1);
 }
 

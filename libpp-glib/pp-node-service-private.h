@@ -69,5 +69,9 @@ void   _pp_node_service_set_port            (PpNodeService *self,
  * being closed. */
 void   _pp_node_service_add_closed_bytes    (PpNodeService *self,
                                              PpConnection  *connection);
+/* pp-node-service-status.c: remembers on @job which client sent it, for
+ * pp_node_service_dup_job_peer() after the job has left the tracked table. */
+void   _pp_node_service_mark_job            (PpJob         *job,
+                                             const char    *peer);
 
 G_END_DECLS

@@ -23,6 +23,14 @@
  * say the same. Also the jobs of the TCP clients, for ppd's job listing. */
 
 #define STATUS_VERSION 1
+#define PEER_KEY       "pp-node-service-peer"
+
+void
+_pp_node_service_mark_job (PpJob      *job,
+                           const char *peer)
+{
+  g_object_set_data_full (G_OBJECT (job), PEER_KEY, g_utf8_make_valid (peer, -1), g_free);
+}
 
 void
 _pp_node_service_add_closed_bytes (PpNodeService *self,
@@ -204,13 +212,16 @@ add_counters (JsonBuilder   *builder,
               PpNodeService *self,
               PpNode        *local)
 {
-  guint64 bytes_in, bytes_out;
+  guint64 bytes_in, bytes_out, jobs_done, jobs_failed;
 
   count_bytes (self, &bytes_in, &bytes_out);
   json_builder_set_member_name (builder, "counters");
   json_builder_begin_object (builder);
-  add_int (builder, "jobs_done", (gint64) pp_node_get_jobs_done (local));
-  add_int (builder, "jobs_failed", (gint64) pp_node_get_jobs_failed (local));
+  /* pp's job count includes the jobs that raised */
+  jobs_failed = pp_node_get_jobs_failed (local);
+  jobs_done = pp_node_get_jobs_done (local);
+  add_int (builder, "jobs_done", (gint64) (jobs_done - MIN (jobs_failed, jobs_done)));
+  add_int (builder, "jobs_failed", (gint64) jobs_failed);
   add_double (builder, "job_time", pp_node_get_job_time (local));
   add_int (builder, "bytes_in", (gint64) bytes_in);
   add_int (builder, "bytes_out", (gint64) bytes_out);
@@ -353,8 +364,7 @@ pp_node_service_list_jobs (PpNodeService *self)
  * Finds which client sent @job.
  *
  * Returns: (transfer full) (nullable): the client's address ("host:port"),
- *   or %NULL when @job did not come from a TCP client (a D-Bus job) or was
- *   answered already
+ *   or %NULL when @job did not come from a TCP client (a D-Bus job)
  *
  * Since: 0.1
  */
@@ -362,13 +372,8 @@ char *
 pp_node_service_dup_job_peer (PpNodeService *self,
                               PpJob         *job)
 {
-  PpNodeRemoteJob *remote;
-
   g_return_val_if_fail (PP_IS_NODE_SERVICE (self), NULL);
   g_return_val_if_fail (PP_IS_JOB (job), NULL);
 
-  remote = g_hash_table_lookup (self->tracked, job);
-  if (remote == NULL || remote->client == NULL || remote->client->peer == NULL)
-    return NULL;
-  return g_utf8_make_valid (remote->client->peer, -1);
+  return g_strdup (g_object_get_data (G_OBJECT (job), PEER_KEY));
 }

@@ -165,7 +165,7 @@ add_node (GString    *out,
   family (out, "ppd_clients", "gauge", "Connected pp clients.");
   sample (out, "ppd_clients", NULL, json_array_get_length (
                                       json_object_get_array_member (status, "clients")));
-  family (out, "ppd_jobs_total", "counter", "Jobs finished since ppd started, by outcome.");
+  family (out, "ppd_jobs_total", "counter", "Jobs the workers answered since ppd started, with a result (done) or an error (failed).");
   sample (out, "ppd_jobs_total", "state=\"done\"", member_number (counters, "jobs_done"));
   sample (out, "ppd_jobs_total", "state=\"failed\"", member_number (counters, "jobs_failed"));
   family (out, "ppd_job_run_seconds_total", "counter", "Seconds of job run time, summed.");
@@ -191,7 +191,7 @@ add_histogram (GString        *out,
 
       cumulative += metrics->buckets[i];
       if (i < G_N_ELEMENTS (bucket_bounds))
-        g_ascii_dtostr (bound, sizeof bound, bucket_bounds[i]);
+        g_ascii_formatd (bound, sizeof bound, "%g", bucket_bounds[i]);
       else
         g_strlcpy (bound, "+Inf", sizeof bound);
       labels = g_strdup_printf ("le=\"%s\"", bound);

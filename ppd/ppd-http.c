@@ -548,7 +548,9 @@ ppd_http_new (const PpdHttpConfig *config,
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   self->server = soup_server_new ("server-header", "ppd/" PACKAGE_VERSION, NULL);
+  /* A path's handlers are one entry: the events' needs its own early one. */
   soup_server_add_early_handler (self->server, NULL, early_handler_cb, self, NULL);
+  soup_server_add_early_handler (self->server, "/api/v1/events", early_handler_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);
   soup_server_add_websocket_handler (self->server, "/api/v1/events", NULL,
                                      (char **) protocols, websocket_cb, self, NULL);
