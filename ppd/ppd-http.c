@@ -580,6 +580,8 @@ ppd_http_start (PpdHttp  *self,
     }
   address = g_inet_socket_address_new (inet, self->port);
   self->listener = g_socket_service_new ();
+  /* A crowd is refused by ppd, not by a full backlog (SYNs dropped). */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->listener), 512);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->listener), address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
                                       &effective, error))

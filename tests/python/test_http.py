@@ -591,6 +591,7 @@ def test_the_page_shows_a_running_job_in_a_lane(daemon, servers, tmp_path):
         pytest.skip("chromium is not installed")
     d = daemon()
     srv = servers(d)
+    assert [j() for j in [srv.submit(square, (i,)) for i in range(200)]][-1] == 199 * 199
     job = srv.submit(nap, (25,))
     wait_until(lambda: any(w["state"] == "busy" for w in
                            curl_json(d.base + "/api/v1/status")["workers"]),
