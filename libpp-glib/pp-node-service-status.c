@@ -23,13 +23,21 @@
  * say the same. Also the jobs of the TCP clients, for ppd's job listing. */
 
 #define STATUS_VERSION 1
-#define PEER_KEY       "pp-node-service-peer"
+static GQuark
+peer_quark (void)
+{
+  static gsize quark;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark, g_quark_from_static_string ("pp-node-service-peer"));
+  return (GQuark) quark;
+}
 
 void
 _pp_node_service_mark_job (PpJob      *job,
                            const char *peer)
 {
-  g_object_set_data_full (G_OBJECT (job), PEER_KEY, g_utf8_make_valid (peer, -1), g_free);
+  g_object_set_qdata_full (G_OBJECT (job), peer_quark (), g_utf8_make_valid (peer, -1), g_free);
 }
 
 void
@@ -375,5 +383,5 @@ pp_node_service_dup_job_peer (PpNodeService *self,
   g_return_val_if_fail (PP_IS_NODE_SERVICE (self), NULL);
   g_return_val_if_fail (PP_IS_JOB (job), NULL);
 
-  return g_strdup (g_object_get_data (G_OBJECT (job), PEER_KEY));
+  return g_strdup (g_object_get_qdata (G_OBJECT (job), peer_quark ()));
 }

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <string.h>
@@ -33,11 +35,11 @@
  * small (SEND_BUFFER) so that a reader that stops reading is found soon.
  * Nothing is built while no one reads. */
 
-#define MAX_READERS       32
-#define MAX_QUEUED        4096
-#define MAX_QUEUED_BYTES  (2 * 1024 * 1024)
+#define MAX_READERS       16
+#define MAX_QUEUED        32768
+#define MAX_QUEUED_BYTES  (4 * 1024 * 1024)
 #define SEND_BUFFER       (64 * 1024)
-#define FLUSH_BATCH       64
+#define FLUSH_BATCH       256
 #define CLOSE_GRACE       2    /* s */
 #define WORKERS_POLL      1    /* s */
 
@@ -139,30 +141,42 @@ schedule_flush (Reader   *reader,
   else
     {
       reader->flush_source = g_idle_source_new ();
+      g_source_set_priority (reader->flush_source, G_PRIORITY_DEFAULT);
       g_source_set_callback (reader->flush_source, flush_cb, reader, NULL);
     }
   g_source_attach (reader->flush_source, NULL);
 }
 
-/* Hands libsoup what the socket takes now. */
+/* A burst of small frames leaves in few segments, not one each. */
+static void
+set_corked (Reader   *reader,
+            gboolean  corked)
+{
+  if (reader->socket != NULL)
+    g_socket_set_option (reader->socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
+}
+
+/* Hands libsoup what the socket takes now: a batch while it is writable
+ * (so libsoup's own queue holds a batch at most), then waits. */
 static void
 reader_flush (Reader *reader)
 {
+  if (soup_websocket_connection_get_state (reader->ws) != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  if (!socket_writable (reader))
+    {
+      schedule_flush (reader, TRUE);
+      return;
+    }
+  set_corked (reader, TRUE);
   for (guint i = 0; i < FLUSH_BATCH && !g_queue_is_empty (&reader->queue); i++)
     {
-      g_autoptr(GBytes) message = NULL;
+      g_autoptr(GBytes) message = g_queue_pop_head (&reader->queue);
 
-      if (soup_websocket_connection_get_state (reader->ws) != SOUP_WEBSOCKET_STATE_OPEN)
-        return;
-      if (!socket_writable (reader))
-        {
-          schedule_flush (reader, TRUE);
-          return;
-        }
-      message = g_queue_pop_head (&reader->queue);
       reader->queued_bytes -= g_bytes_get_size (message);
       soup_websocket_connection_send_message (reader->ws, SOUP_WEBSOCKET_DATA_TEXT, message);
     }
+  set_corked (reader, FALSE);
   if (!g_queue_is_empty (&reader->queue))
     schedule_flush (reader, FALSE);
 }
@@ -183,8 +197,12 @@ reader_push (Reader *reader,
     }
   g_queue_push_tail (&reader->queue, g_bytes_ref (message));
   reader->queued_bytes += g_bytes_get_size (message);
-  if (reader->queue.length == 1)
+  /* The pool tells its events in bursts: they are sent together, a batch
+   * at a time. */
+  if (reader->queue.length >= FLUSH_BATCH)
     reader_flush (reader);
+  else
+    schedule_flush (reader, FALSE);
 }
 
 static void
@@ -198,88 +216,104 @@ closed_cb (SoupWebsocketConnection *ws,
 
 /* Messages --------------------------------------------------------------- */
 
-static JsonBuilder *
+/* Events are written by hand, not with JsonBuilder: there may be two per
+ * job, and this is the cost of a reader. */
+static void
+append_string (GString    *out,
+               const char *value)
+{
+  if (value == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      guchar c = *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_printf (out, "\\%c", c);
+      else if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, c);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* Seconds to the microsecond, without the cost of printf's %f. */
+static void
+append_seconds (GString *out,
+                gint64   microseconds)
+{
+  if (microseconds < 0)
+    microseconds = 0;
+  g_string_append_printf (out, "%" G_GINT64_FORMAT ".%06d", microseconds / G_USEC_PER_SEC,
+                          (int) (microseconds % G_USEC_PER_SEC));
+}
+
+static GString *
 begin_event (PpdHttp    *self,
              const char *type)
 {
-  JsonBuilder *builder = json_builder_new_immutable ();
+  GString *out = g_string_sized_new (192);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "seq");
-  json_builder_add_int_value (builder, (gint64) ++self->seq);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  json_builder_set_member_name (builder, "time");
-  json_builder_add_double_value (builder, g_get_real_time () / (double) G_USEC_PER_SEC);
-  return builder;
-}
-
-static GBytes *
-end_message (JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = NULL;
-  char *text;
-
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  text = json_to_string (root, FALSE);
-  return g_bytes_new_take (text, strlen (text));
+  g_string_append_printf (out, "{\"seq\":%" G_GUINT64_FORMAT ",\"type\":\"%s\",\"time\":",
+                          ++self->seq, type);
+  append_seconds (out, g_get_real_time ());
+  return out;
 }
 
 static void
-broadcast (PpdHttp     *self,
-           JsonBuilder *builder)
+broadcast (PpdHttp *self,
+           GString *out)
 {
-  g_autoptr(GBytes) message = end_message (builder);
+  g_autoptr(GBytes) message = NULL;
 
+  g_string_append_c (out, '}');
+  message = g_string_free_to_bytes (out);
   for (guint i = 0; i < self->readers->len; i++)
     reader_push (g_ptr_array_index (self->readers, i), message);
-  g_object_unref (builder);
+}
+
+/* Text from elsewhere (a peer, a reason) as valid UTF-8. */
+static void
+add_string (GString    *out,
+            const char *member,
+            const char *value)
+{
+  g_autofree char *valid = value ? g_utf8_make_valid (value, -1) : NULL;
+
+  g_string_append_printf (out, ",\"%s\":", member);
+  append_string (out, valid);
 }
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
+add_job_fields (GString    *out,
+                PpdHttpJob *job)
 {
-  json_builder_set_member_name (builder, member);
-  if (value != NULL)
-    {
-      g_autofree char *valid = g_utf8_make_valid (value, -1);
-
-      json_builder_add_string_value (builder, valid);
-    }
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_job_fields (JsonBuilder *builder,
-                PpdHttpJob  *job)
-{
-  json_builder_set_member_name (builder, "job");
-  json_builder_add_int_value (builder, (gint64) job->id);
-  add_string (builder, "function", job->function);
-  add_string (builder, "group", job->group);
-  add_string (builder, "client", job->client);
+  g_string_append_printf (out, ",\"job\":%" G_GUINT64_FORMAT, job->id);
+  add_string (out, "function", job->function);
+  add_string (out, "group", job->group);
+  add_string (out, "client", job->client);
 }
 
 void
 ppd_http_events_job_started (PpdHttp    *self,
                              PpdHttpJob *job)
 {
-  JsonBuilder *builder;
+  GString *out;
 
   if (self->readers->len == 0)
     {
       self->seq++;
       return;
     }
-  builder = begin_event (self, "job-started");
-  add_job_fields (builder, job);
-  json_builder_set_member_name (builder, "worker");
-  json_builder_add_int_value (builder, job->worker);
-  broadcast (self, builder);
+  out = begin_event (self, "job-started");
+  add_job_fields (out, job);
+  g_string_append_printf (out, ",\"worker\":%u", job->worker);
+  broadcast (self, out);
 }
 
 void
@@ -290,20 +324,20 @@ ppd_http_events_job_finished (PpdHttp    *self,
     [PP_JOB_STATE_DONE] = "done", [PP_JOB_STATE_FAILED] = "failed",
     [PP_JOB_STATE_CANCELLED] = "cancelled",
   };
-  JsonBuilder *builder;
+  GString *out;
 
   if (self->readers->len == 0)
     {
       self->seq++;
       return;
     }
-  builder = begin_event (self, "job-finished");
-  add_job_fields (builder, job);
-  add_string (builder, "state", job->state < G_N_ELEMENTS (states) && states[job->state]
-                                ? states[job->state] : "failed");
-  json_builder_set_member_name (builder, "run_time");
-  json_builder_add_double_value (builder, job->run_time);
-  broadcast (self, builder);
+  out = begin_event (self, "job-finished");
+  add_job_fields (out, job);
+  g_string_append_printf (out, ",\"state\":\"%s\",\"run_time\":",
+                          job->state < G_N_ELEMENTS (states) && states[job->state]
+                          ? states[job->state] : "failed");
+  append_seconds (out, (gint64) (job->run_time * G_USEC_PER_SEC));
+  broadcast (self, out);
 }
 
 void
@@ -312,22 +346,21 @@ ppd_http_events_client (PpdHttp    *self,
                         const char *address,
                         const char *reason)
 {
-  JsonBuilder *builder = begin_event (self, type);
+  GString *out = begin_event (self, type);
 
-  add_string (builder, "address", address);
+  add_string (out, "address", address);
   if (reason != NULL)
-    add_string (builder, "reason", reason);
-  broadcast (self, builder);
+    add_string (out, "reason", reason);
+  broadcast (self, out);
 }
 
 void
 ppd_http_events_workers_changed (PpdHttp *self)
 {
-  JsonBuilder *builder = begin_event (self, "workers-changed");
+  GString *out = begin_event (self, "workers-changed");
 
-  json_builder_set_member_name (builder, "workers");
-  json_builder_add_int_value (builder, pp_server_get_ncpus (self->pool));
-  broadcast (self, builder);
+  g_string_append_printf (out, ",\"workers\":%u", pp_server_get_ncpus (self->pool));
+  broadcast (self, out);
 }
 
 /* A worker replaced (a crash, --restart) changes no property: the pids are
@@ -360,19 +393,10 @@ workers_poll_cb (gpointer data)
 static GBytes *
 hello_message (PpdHttp *self)
 {
-  JsonBuilder *builder = json_builder_new_immutable ();
-  GBytes *message;
+  g_autofree char *text = g_strdup_printf ("{\"seq\":%" G_GUINT64_FORMAT
+                                           ",\"type\":\"hello\",\"version\":1}", self->seq);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "seq");
-  json_builder_add_int_value (builder, (gint64) self->seq);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "hello");
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, 1);
-  message = end_message (builder);
-  g_object_unref (builder);
-  return message;
+  return g_bytes_new (text, strlen (text));
 }
 
 void
