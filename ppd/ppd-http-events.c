@@ -349,8 +349,8 @@ ppd_http_events_client (PpdHttp    *self,
   GString *out = begin_event (self, type);
 
   add_string (out, "address", address);
-  if (reason != NULL)
-    add_string (out, "reason", reason);
+  if (g_str_equal (type, "client-left"))
+    add_string (out, "reason", reason ? reason : "");
   broadcast (self, out);
 }
 

@@ -63,7 +63,8 @@ def validate(document, definition=None):
     with open(SCHEMA_PATH) as f:
         schema = json.load(f)
     if definition is not None:
-        schema = dict(schema, oneOf=[{"$ref": "#/$defs/" + definition}])
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"],
+                  "$ref": "#/$defs/" + definition}
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.Draft202012Validator(schema).validate(document)
 
@@ -246,6 +247,9 @@ def test_status_and_jobs_are_schema_valid_and_tell_no_secrets(daemon, servers):
     done = curl_json(d.base + "/api/v1/jobs?state=done&limit=5")["jobs"]
     assert len(done) == 5 and all(j["state"] == "done" and j["run_time"] >= 0 for j in done)
     assert [j["finished"] for j in done] == sorted((j["finished"] for j in done), reverse=True)
+    for listing in (queued, curl_json(d.base + "/api/v1/jobs?state=running"),
+                    curl_json(d.base + "/api/v1/jobs?state=done&limit=1000")):
+        validate(listing, "jobs")
     everything = json.dumps([queued, running_jobs, done])
     for word in ("time.sleep", "def ", "return", "args", "result", "output"):
         assert word not in everything
@@ -397,6 +401,8 @@ def test_events_of_1000_jobs_arrive_in_order_without_gap(daemon, servers):
         events.pump(lambda: any(m["type"] == "client-left" for m in events.messages))
     finally:
         events.close()
+    for message in events.messages:
+        validate(message, "event")
     seqs = [m["seq"] for m in events.messages]
     assert seqs == list(range(hello["seq"], hello["seq"] + len(seqs))), "a gap or disorder"
     kinds = [m["type"] for m in events.messages[1:]]
