@@ -245,9 +245,11 @@ ppd_http_api_jobs (PpdHttp           *self,
   const char *state, *problem = NULL;
   guint limit;
 
-  if (g_uri_get_query (uri) != NULL)
-    query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
-  if (!parse_query (query, &state, &limit, &problem))
+  if (g_uri_get_query (uri) != NULL &&
+      (query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE,
+                                   NULL)) == NULL)
+    problem = "the query is malformed";
+  if (problem != NULL || !parse_query (query, &state, &limit, &problem))
     {
       ppd_http_respond_error (msg, SOUP_STATUS_BAD_REQUEST, problem);
       return;

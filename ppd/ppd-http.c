@@ -280,9 +280,11 @@ log_auth_failure (PpdHttp    *self,
     }
   if (self->auth_logged++ < AUTH_LOG_BURST)
     {
-      g_autofree char *valid_path = g_utf8_make_valid (path, MIN (strlen (path), 200));
+      /* The path is the client's: no control characters into the log. */
+      g_autofree char *cut = g_strndup (path, 200);
+      g_autofree char *escaped = g_strescape (cut, NULL);
 
-      g_message ("HTTP: 401 for %s (%s) on %s%s", peer, why, valid_path,
+      g_message ("HTTP: 401 for %s (%s) on %s%s", peer, why, escaped,
                  self->auth_logged == AUTH_LOG_BURST ? "; more are summed up" : "");
     }
   else
