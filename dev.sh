@@ -25,7 +25,7 @@ packages=(
   glib-networking iproute2
   clang libclang-rt-14-dev
   dbus libglib2.0-bin gi-docgen libxml2-utils
-  libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl
+  libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl python3-websocket
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -659,3 +659,25 @@ def test_ppd_stops_cleanly_with_http_clients_open(daemon):
         idle.close()
         half.close()
     assert "Stopped" in d.text()
+
+
+def test_the_schema_checks_producers():
+    """The client document of the status contract is valid; a key too many,
+    one missing or a wrong kind is not."""
+    client = {
+        "kind": "client", "version": 1, "library_version": "0.1.0", "program": "sum_primes.py",
+        "pid": 1234, "uptime": 12.5, "ncpus": 2,
+        "nodes": [{"name": "local", "local": True, "discovered": False, "host": None, "port": 0,
+                   "tls": False, "state": "ready", "ncpus": 2, "busy": 0, "held": 0,
+                   "jobs_done": 10, "jobs_failed": 0, "job_time": 1.25, "last_error": None}],
+        "queue": {"queued": 0, "running": 0, "groups": [{"group": "default", "active": 3}]},
+        "stats": [{"node": "local", "ncpus": 2, "jobs": 10, "time": 1.25, "time_per_job": 0.125,
+                   "active": 0}],
+    }
+    validate(client)
+    validate(client, "client")
+    for broken in (dict(client, extra=1), {k: v for k, v in client.items() if k != "ncpus"},
+                   dict(client, kind="node"), dict(client, pid="1234"),
+                   dict(client, nodes=[dict(client["nodes"][0], host=3)])):
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
