@@ -21,6 +21,7 @@ import re
 import resource
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -529,6 +530,10 @@ def test_hostile_requests_get_4xx_or_closed_while_jobs_keep_flowing(daemon, serv
 
     loris = threading.Thread(target=slowloris)
     loris.start()
+    # A keep-alive connection left idle after one request is closed too.
+    idle = socket.create_connection(("127.0.0.1", d.http))
+    idle.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert idle.recv(65536).startswith(b"HTTP/1.1 200")
     try:
         # 64 KiB of headers
         status, _, _ = curl(d.base + "/api/v1/status", "-H", "X-Big: " + "a" * 65536)
@@ -566,10 +571,15 @@ def test_hostile_requests_get_4xx_or_closed_while_jobs_keep_flowing(daemon, serv
                    what="the status to be served again")
         loris.join(25)
         assert slow_closed and slow_closed[0] < 15, slow_closed
+        idle.settimeout(10)
+        while True:                  # what is left of the response, then the end
+            if not idle.recv(65536):
+                break
     finally:
         stop.set()
         worker.join(TIMEOUT)
         slow.close()
+        idle.close()
     assert len(done) > 100 and set(done) == {9}
     text = curl(d.base + "/metrics", token=None)[2].decode()
     assert int(re.search(r"^ppd_http_refused_connections_total (\d+)$", text, re.M).group(1)) >= 900
@@ -593,6 +603,15 @@ def test_tls_with_the_pp_ports_certificate_and_http_port_from_the_config_file(da
         validate(document)
         assert document["tls"] is True
         assert curl("http://127.0.0.1:%d/api/v1/status" % port)[0] != 200
+        websocket = pytest.importorskip("websocket")
+        ws = websocket.create_connection("wss://127.0.0.1:%d/api/v1/events" % port, timeout=10,
+                                         header=["Authorization: Bearer " + TOKEN],
+                                         origin="https://127.0.0.1:%d" % port,
+                                         sslopt={"cert_reqs": ssl.CERT_NONE})
+        try:
+            assert json.loads(ws.recv())["type"] == "hello"
+        finally:
+            ws.close()
     finally:
         d.close()
 
