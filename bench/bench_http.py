@@ -67,57 +67,77 @@ class HttpPpd(bench_cluster.Ppd):
                 sys.stderr.write("ppd: " + line)
 
 
-class Reader(threading.Thread):
-    """Reads every event as fast as it comes: the WebSocket handshake by
-    hand, then the stream in large reads, each event's sequence number
-    picked out of it (the frames ppd sends are unmasked text, one JSON
-    object each), checked to follow the last."""
+READER = r"""
+import base64, os, re, socket, sys, threading
+port, token = int(sys.argv[1]), sys.argv[2]
+sock = socket.create_connection(("127.0.0.1", port))
+sock.sendall(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+              "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+              "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+              "Authorization: Bearer %s\r\n\r\n"
+              % (port, base64.b64encode(os.urandom(16)).decode(), token)).encode())
+head = b""
+while b"\r\n\r\n" not in head:
+    head += sock.recv(1)
+if not head.startswith(b"HTTP/1.1 101"):
+    sys.exit("the events WebSocket was refused: %r" % head[:100])
+print("ready", flush=True)
+SEQ = re.compile(rb'\{"seq":(\d+),')
+state = {"events": 0, "gaps": 0, "closed": 0}
 
-    SEQ = re.compile(rb'\{"seq":(\d+),')
+def read():
+    last, tail = None, b""
+    while True:
+        try:
+            data = sock.recv(1 << 20)
+        except OSError:
+            return
+        if not data:
+            state["closed"] = 1
+            return
+        data = tail + data
+        cut = data.rfind(b'{"seq":')
+        tail, data = data[cut:], data[:cut]    # the last object may be cut
+        for seq in map(int, SEQ.findall(data)):
+            if last is not None and seq != last + 1:
+                state["gaps"] += 1
+            last = seq
+            state["events"] += 1
+
+threading.Thread(target=read, daemon=True).start()
+sys.stdin.read()
+print(state["events"], state["gaps"], state["closed"], flush=True)
+"""
+
+
+class Reader:
+    """A process that reads every event as fast as it comes: the WebSocket
+    handshake by hand, then the stream in large reads, each event's
+    sequence number picked out of it (ppd's frames are unmasked text, one
+    JSON object each) and checked to follow the last. Its own CPU time is
+    measured apart."""
 
     def __init__(self, port):
-        super().__init__(daemon=True)
         token = hmac.new(SECRET.encode(), b"pp-glib ppd HTTP API token v1",
                          hashlib.sha256).hexdigest()
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                           "Authorization: Bearer %s\r\n\r\n"
-                           % (port, base64.b64encode(os.urandom(16)).decode(), token)).encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise SystemExit("the events WebSocket was refused: %r" % head[:100])
-        self.events = 0
-        self.gaps = 0
+        self.proc = subprocess.Popen([sys.executable, "-c", READER, str(port), token],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise SystemExit("the reader did not start")
+        self.events = self.gaps = 0
         self.closed_by_ppd = False
-        self.start()
 
-    def run(self):
-        last = None
-        tail = b""
-        while True:
-            try:
-                data = self.sock.recv(1 << 20)
-            except OSError:
-                return
-            if not data:
-                self.closed_by_ppd = True
-                return
-            data = tail + data
-            cut = data.rfind(b'{"seq":')
-            # the last object may be incomplete: keep it for the next read
-            tail, data = data[cut:], data[:cut]
-            for seq in map(int, self.SEQ.findall(data)):
-                if last is not None and seq != last + 1:
-                    self.gaps += 1
-                last = seq
-                self.events += 1
+    def cpu_seconds(self):
+        return cpu_seconds(self.proc.pid)
 
     def close(self):
-        self.sock.close()
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            fields = self.proc.stdout.readline().split()
+            if len(fields) == 3:
+                self.events, self.gaps = int(fields[0]), int(fields[1])
+                self.closed_by_ppd = fields[2] == "1"
+        self.proc.wait(30)
 
 
 def cpu_seconds(pid):
@@ -149,19 +169,19 @@ def main():
         reader = None if args.no_reader else Reader(on.http)
         servers = [bench_cluster.remote_server(pp, [off]), bench_cluster.remote_server(pp, [on])]
         figures = {"off": [], "on": []}
-        cpu = {"off": 0.0, "on": 0.0}
+        cpu = {"off": 0.0, "on": 0.0, "reader": 0.0}
         for _ in range(params["rounds"]):
             for name, server, node in zip(("off", "on"), servers, (off, on)):
                 before = cpu_seconds(node.proc.pid)
+                reader_before = reader.cpu_seconds() if reader else 0
                 figures[name].append(bench_cluster.run_throughput(server, params["jobs"]))
                 cpu[name] += cpu_seconds(node.proc.pid) - before
+                if reader and name == "on":
+                    cpu["reader"] += reader.cpu_seconds() - reader_before
         per_job = {name: cpu[name] * 1e6 / (params["rounds"] *
                                             (params["jobs"] + bench.WARMUP_JOBS))
                    for name in cpu}
         time.sleep(0.5)
-        events = reader.events if reader else 0
-        gaps = reader.gaps if reader else 0
-        dropped = ", dropped by ppd" if reader and reader.closed_by_ppd else ""
     finally:
         for server in servers:
             server.destroy()
@@ -169,6 +189,9 @@ def main():
             reader.close()
         bench_cluster.stop_processes([off.proc, on.proc])
 
+    events = reader.events if reader else 0
+    gaps = reader.gaps if reader else 0
+    dropped = ", dropped by ppd" if reader and reader.closed_by_ppd else ""
     best_off, best_on = max(figures["off"]), max(figures["on"])
     ratio = best_on / best_off
     table = [("throughput through ppd, HTTP off, jobs/s", "%.0f" % best_off, "", ""),
@@ -177,6 +200,7 @@ def main():
              ("  ratio on/off", "%.3f" % ratio, "", ""),
              ("ppd CPU per job, HTTP off, µs", "%.1f" % per_job["off"], "", ""),
              ("ppd CPU per job, HTTP on + reader, µs", "%.1f" % per_job["on"], "", ""),
+             ("the reader's own CPU per job, µs", "%.1f" % per_job["reader"], "", ""),
              ("  events read (gaps)", "%d (%d)%s" % (events, gaps, dropped), "", "")]
     print("pp-glib HTTP benchmark (%s), %d CPUs, loopback, best of %d rounds of %d jobs\n"
           % ("quick" if args.quick else "full", os.cpu_count(), params["rounds"], params["jobs"]))
