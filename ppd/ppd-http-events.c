@@ -7,13 +7,12 @@
 
 #include "config.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <string.h>
 
 #include "ppd-http-private.h"
+#include "ppd-http-websocket.h"
 
 /* GET /api/v1/events, a WebSocket: one JSON object per message, each with
  * a sequence number one above the last, in order:
@@ -27,187 +26,64 @@
  *   {"seq": N, "type": "client-connected" | "client-left", "address": …,
  *    "reason": … (client-left), "time": …}
  *
- * Each reader has a bounded queue: messages go to libsoup only while the
- * socket takes them (so libsoup's own queue stays short), the rest wait
- * here; a reader MAX_QUEUED messages or MAX_QUEUED_BYTES behind is closed
- * with code 1008 and a reason, and its socket shut down CLOSE_GRACE
- * seconds later if it does not answer. The socket's send buffer is kept
- * small (SEND_BUFFER) so that a reader that stops reading is found soon.
- * Nothing is built while no one reads. */
+ * Each reader is a PpdWebsocket (ppd-http-websocket.c): events are
+ * appended to its output buffer and written together, as much as the
+ * socket takes; a reader MAX_QUEUED_BYTES behind is closed with code 1008
+ * and a reason, its connection closed CLOSE_GRACE seconds later if it does
+ * not answer. The socket's send buffer is kept small (SEND_BUFFER) so that
+ * a reader that stops reading is found soon. Nothing is built while no one
+ * reads. */
 
 #define MAX_READERS       16
-#define MAX_QUEUED        32768
 #define MAX_QUEUED_BYTES  (4 * 1024 * 1024)
 #define SEND_BUFFER       (64 * 1024)
-#define FLUSH_BATCH       256
-#define CLOSE_GRACE       2    /* s */
 #define WORKERS_POLL      1    /* s */
 
 typedef struct
 {
-  PpdHttp                 *http;
-  SoupWebsocketConnection *ws;    /* our own reference (libsoup 3.2 drops its own) */
-  GSocket                 *socket;
-  GQueue                   queue; /* GBytes */
-  gsize                    queued_bytes;
-  GSource                  *flush_source;
-  guint                    kill_source;
-  gboolean                 dropped;
-  char                    *peer;
+  PpdHttp      *http;
+  PpdWebsocket *ws;
+  gboolean      dropped;
+  char         *peer;
 } Reader;
 
 static void
 reader_free (Reader *reader)
 {
-  if (reader->flush_source != NULL)
-    {
-      g_source_destroy (reader->flush_source);
-      g_clear_pointer (&reader->flush_source, g_source_unref);
-    }
-  g_clear_handle_id (&reader->kill_source, g_source_remove);
-  g_queue_clear_full (&reader->queue, (GDestroyNotify) g_bytes_unref);
-  g_signal_handlers_disconnect_by_data (reader->ws, reader);
-  g_clear_object (&reader->ws);
-  g_clear_object (&reader->socket);
+  ppd_websocket_free (reader->ws);
   g_free (reader->peer);
   g_free (reader);
 }
 
-static gboolean
-kill_cb (gpointer data)
-{
-  Reader *reader = data;
-
-  reader->kill_source = 0;
-  if (reader->socket != NULL)
-    g_socket_shutdown (reader->socket, TRUE, TRUE, NULL);
-  return G_SOURCE_REMOVE;
-}
-
 static void
-drop_reader (Reader     *reader,
-             const char *reason)
+drop_reader (Reader *reader)
 {
-  if (reader->dropped)
-    return;
+  g_autofree char *reason = g_strdup_printf ("reader too slow: %" G_GSIZE_FORMAT
+                                             " bytes of events behind",
+                                             ppd_websocket_get_pending (reader->ws));
+
   reader->dropped = TRUE;
   reader->http->readers_dropped++;
   g_message ("HTTP: closing the events of %s: %s", reader->peer, reason);
-  g_queue_clear_full (&reader->queue, (GDestroyNotify) g_bytes_unref);
-  reader->queued_bytes = 0;
-  if (soup_websocket_connection_get_state (reader->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (reader->ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, reason);
-  reader->kill_source = g_timeout_add_seconds (CLOSE_GRACE, kill_cb, reader);
-}
-
-static gboolean
-socket_writable (Reader *reader)
-{
-  return reader->socket == NULL ||
-         (g_socket_condition_check (reader->socket, G_IO_OUT) & G_IO_OUT) != 0;
-}
-
-static void reader_flush (Reader *reader);
-
-static gboolean
-flush_cb (gpointer data)
-{
-  Reader *reader = data;
-
-  g_clear_pointer (&reader->flush_source, g_source_unref);
-  reader_flush (reader);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-socket_flush_cb (GSocket      *socket,
-                 GIOCondition  condition,
-                 gpointer      data)
-{
-  return flush_cb (data);
-}
-
-static void
-schedule_flush (Reader   *reader,
-                gboolean  wait_writable)
-{
-  if (reader->flush_source != NULL)
-    return;
-  if (wait_writable && reader->socket != NULL)
-    {
-      reader->flush_source = g_socket_create_source (reader->socket, G_IO_OUT, NULL);
-      g_source_set_callback (reader->flush_source, G_SOURCE_FUNC (socket_flush_cb), reader, NULL);
-    }
-  else
-    {
-      reader->flush_source = g_idle_source_new ();
-      g_source_set_priority (reader->flush_source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (reader->flush_source, flush_cb, reader, NULL);
-    }
-  g_source_attach (reader->flush_source, NULL);
-}
-
-/* A burst of small frames leaves in few segments, not one each. */
-static void
-set_corked (Reader   *reader,
-            gboolean  corked)
-{
-  if (reader->socket != NULL)
-    g_socket_set_option (reader->socket, IPPROTO_TCP, TCP_CORK, corked, NULL);
-}
-
-/* Hands libsoup what the socket takes now: a batch while it is writable
- * (so libsoup's own queue holds a batch at most), then waits. */
-static void
-reader_flush (Reader *reader)
-{
-  if (soup_websocket_connection_get_state (reader->ws) != SOUP_WEBSOCKET_STATE_OPEN)
-    return;
-  if (!socket_writable (reader))
-    {
-      schedule_flush (reader, TRUE);
-      return;
-    }
-  set_corked (reader, TRUE);
-  for (guint i = 0; i < FLUSH_BATCH && !g_queue_is_empty (&reader->queue); i++)
-    {
-      g_autoptr(GBytes) message = g_queue_pop_head (&reader->queue);
-
-      reader->queued_bytes -= g_bytes_get_size (message);
-      soup_websocket_connection_send_message (reader->ws, SOUP_WEBSOCKET_DATA_TEXT, message);
-    }
-  set_corked (reader, FALSE);
-  if (!g_queue_is_empty (&reader->queue))
-    schedule_flush (reader, FALSE);
+  ppd_websocket_close (reader->ws, 1008, reason, TRUE);
 }
 
 static void
 reader_push (Reader *reader,
              GBytes *message)
 {
-  if (reader->dropped)
+  gsize len;
+  const char *text = g_bytes_get_data (message, &len);
+
+  if (reader->dropped || !ppd_websocket_is_open (reader->ws))
     return;
-  if (reader->queue.length >= MAX_QUEUED ||
-      reader->queued_bytes + g_bytes_get_size (message) > MAX_QUEUED_BYTES)
-    {
-      g_autofree char *reason = g_strdup_printf ("reader too slow: %u events behind",
-                                                 reader->queue.length);
-      drop_reader (reader, reason);
-      return;
-    }
-  g_queue_push_tail (&reader->queue, g_bytes_ref (message));
-  reader->queued_bytes += g_bytes_get_size (message);
-  /* The pool tells its events in bursts: they are sent together, a batch
-   * at a time. */
-  if (reader->queue.length >= FLUSH_BATCH)
-    reader_flush (reader);
-  else
-    schedule_flush (reader, FALSE);
+  if (!ppd_websocket_send_text (reader->ws, text, len))
+    drop_reader (reader);
 }
 
 static void
-closed_cb (SoupWebsocketConnection *ws,
-           gpointer                 data)
+closed_cb (PpdWebsocket *ws,
+           gpointer      data)
 {
   Reader *reader = data;
 
@@ -399,40 +275,45 @@ hello_message (PpdHttp *self)
   return g_bytes_new (text, strlen (text));
 }
 
+/**
+ * ppd_http_events_add_reader:
+ * @self: the server
+ * @stream: a connection whose WebSocket handshake was just answered
+ * @socket: (nullable): the socket under it
+ * @remote: the peer's address
+ *
+ * Starts sending the events on @stream.
+ */
 void
-ppd_http_events_add_reader (PpdHttp                 *self,
-                            SoupServerMessage       *msg,
-                            SoupWebsocketConnection *ws)
+ppd_http_events_add_reader (PpdHttp        *self,
+                            GIOStream      *stream,
+                            GSocket        *socket,
+                            GSocketAddress *remote)
 {
-  GSocket *socket = ppd_http_message_get_socket (self, msg);
   g_autoptr(GBytes) hello = NULL;
-  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
   Reader *reader;
 
-  if (self->readers->len >= MAX_READERS)
-    {
-      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
-                                       "too many event readers");
-      return;
-    }
   reader = g_new0 (Reader, 1);
   reader->http = self;
-  reader->ws = g_object_ref (ws);
-  reader->socket = socket ? g_object_ref (socket) : NULL;
+  reader->ws = ppd_websocket_new (stream, MAX_QUEUED_BYTES, closed_cb, reader);
   reader->peer = G_IS_INET_SOCKET_ADDRESS (remote)
     ? g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)))
     : g_strdup ("unknown");
-  g_queue_init (&reader->queue);
   if (socket != NULL)
     {
-      /* A WebSocket stays open: no idle timeout; a small send buffer. */
+      /* A WebSocket stays open: no idle timeout but TCP keepalives; a
+       * small send buffer. */
       g_socket_set_timeout (socket, 0);
+      g_socket_set_keepalive (socket, TRUE);
       g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SEND_BUFFER, NULL);
     }
-  soup_websocket_connection_set_keepalive_interval (ws, 30);
-  soup_websocket_connection_set_max_incoming_payload_size (ws, 4096);
-  g_signal_connect (ws, "closed", G_CALLBACK (closed_cb), reader);
   g_ptr_array_add (self->readers, reader);
+  if (self->readers->len > MAX_READERS)
+    {
+      reader->dropped = TRUE;
+      ppd_websocket_close (reader->ws, 1013, "too many event readers", TRUE);
+      return;
+    }
   hello = hello_message (self);
   reader_push (reader, hello);
 }
@@ -453,10 +334,8 @@ ppd_http_events_clear (PpdHttp *self)
       {
         Reader *reader = g_ptr_array_index (self->readers, i);
 
-        g_signal_handlers_disconnect_by_data (reader->ws, reader);
-        if (soup_websocket_connection_get_state (reader->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-          soup_websocket_connection_close (reader->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-                                           "ppd is stopping");
+        /* Best effort: what the socket takes now. */
+        ppd_websocket_close (reader->ws, 1001, "ppd is stopping", TRUE);
       }
   g_clear_pointer (&self->readers, g_ptr_array_unref);
   g_clear_pointer (&self->worker_pids, g_free);

@@ -114,9 +114,10 @@ void        ppd_http_job_free           (PpdHttpJob        *job);
 /* ppd-http-events.c */
 void        ppd_http_events_init        (PpdHttp           *self);
 void        ppd_http_events_clear       (PpdHttp           *self);
-void        ppd_http_events_add_reader  (PpdHttp                 *self,
-                                         SoupServerMessage       *msg,
-                                         SoupWebsocketConnection *ws);
+void        ppd_http_events_add_reader  (PpdHttp           *self,
+                                         GIOStream         *stream,
+                                         GSocket           *socket,
+                                         GSocketAddress    *remote);
 void        ppd_http_events_job_started (PpdHttp           *self,
                                          PpdHttpJob        *job);
 void        ppd_http_events_job_finished (PpdHttp          *self,

@@ -440,6 +440,41 @@ early_handler_cb (SoupServer        *server,
     check_origin (self, msg);
 }
 
+static const char * const protocols[] = { "pp-glib.events.v1", NULL };
+
+/* The 101 is written: the connection is ppd's WebSocket from now on. */
+static void
+upgraded_cb (SoupServerMessage *msg,
+             gpointer           data)
+{
+  PpdHttp *self = data;
+  GSocket *socket = ppd_http_message_get_socket (self, msg);
+  g_autoptr(GSocket) socket_ref = socket ? g_object_ref (socket) : NULL;
+  g_autoptr(GSocketAddress) remote = g_object_ref (soup_server_message_get_remote_address (msg));
+  g_autoptr(GIOStream) stream = NULL;
+
+  g_signal_handlers_disconnect_by_func (msg, upgraded_cb, data);
+  stream = soup_server_message_steal_connection (msg);
+  ppd_http_events_add_reader (self, stream, socket_ref, remote);
+}
+
+/* The WebSocket handshake, answered by libsoup (101, the accept key, the
+ * subprotocol); what follows is ppd-http-websocket.c's. */
+static void
+answer_websocket (PpdHttp           *self,
+                  SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!soup_websocket_server_check_handshake (msg, NULL, (char **) protocols, NULL, &error))
+    {
+      ppd_http_respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+      return;
+    }
+  soup_websocket_server_process_handshake (msg, NULL, (char **) protocols, NULL, NULL);
+  g_signal_connect (msg, "wrote-informational", G_CALLBACK (upgraded_cb), self);
+}
+
 static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -456,19 +491,9 @@ handler_cb (SoupServer        *server,
   else if (g_str_equal (path, "/metrics"))
     ppd_http_metrics_serve (self, msg);
   else if (g_str_equal (path, "/api/v1/events"))
-    ppd_http_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "/api/v1/events is a WebSocket");
+    answer_websocket (self, msg);
   else if (!ppd_http_page_serve (self, msg, path))
     ppd_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such path");
-}
-
-static void
-websocket_cb (SoupServer              *server,
-              SoupServerMessage       *msg,
-              const char              *path,
-              SoupWebsocketConnection *connection,
-              gpointer                 data)
-{
-  ppd_http_events_add_reader (data, msg, connection);
 }
 
 /* Pool and node events --------------------------------------------------- */
@@ -555,8 +580,6 @@ ppd_http_new (const PpdHttpConfig *config,
               PpNodeService       *node)
 {
   PpdHttp *self = g_new0 (PpdHttp, 1);
-  static const char * const protocols[] = { "pp-glib.events.v1", NULL };
-
   self->pool = g_object_ref (pool);
   self->node = g_object_ref (node);
   self->address = g_strdup (config->address ? config->address : "127.0.0.1");
@@ -569,12 +592,8 @@ ppd_http_new (const PpdHttpConfig *config,
 
   quiet_libsoup_debug ();
   self->server = soup_server_new ("server-header", "ppd/" PACKAGE_VERSION, NULL);
-  /* A path's handlers are one entry: the events' needs its own early one. */
   soup_server_add_early_handler (self->server, NULL, early_handler_cb, self, NULL);
-  soup_server_add_early_handler (self->server, "/api/v1/events", early_handler_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);
-  soup_server_add_websocket_handler (self->server, "/api/v1/events", NULL,
-                                     (char **) protocols, websocket_cb, self, NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (request_started_cb), self);
   g_signal_connect (self->server, "request-read", G_CALLBACK (request_read_cb), self);
 

@@ -487,7 +487,7 @@ def test_a_reader_that_stops_reading_is_dropped_and_memory_stays_bounded(daemon,
             peak = max(peak, d.rss())
             if "reader too slow" in d.text():
                 break
-        d.wait_for(r"closing the events of 127\.0\.0\.1: reader too slow: \d+ events behind")
+        d.wait_for(r"closing the events of 127\.0\.0\.1: reader too slow: \d+ bytes of events behind")
         assert peak - before < 40 * 1024 * 1024, (before, peak)
         text = curl(d.base + "/metrics", token=None)[2].decode()
         assert re.search(r"^ppd_http_event_readers_dropped_total 1$", text, re.M), text
