@@ -556,24 +556,6 @@ connect_signals (PpdHttp *self)
 
 /* Life ------------------------------------------------------------------- */
 
-static void
-drop_log_cb (const char     *domain,
-             GLogLevelFlags  level,
-             const char     *message,
-             gpointer        data)
-{
-}
-
-/* libsoup tells every WebSocket frame it sends at debug level: unless its
- * debug messages are asked for (ppd -d, G_MESSAGES_DEBUG), they end here,
- * not in the structured writer that would drop them at more cost. */
-static void
-quiet_libsoup_debug (void)
-{
-  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, "libsoup"))
-    g_log_set_handler ("libsoup", G_LOG_LEVEL_DEBUG, drop_log_cb, NULL);
-}
-
 PpdHttp *
 ppd_http_new (const PpdHttpConfig *config,
               PpServer            *pool,
@@ -590,7 +572,6 @@ ppd_http_new (const PpdHttpConfig *config,
   self->connections = g_hash_table_new (NULL, NULL);
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  quiet_libsoup_debug ();
   self->server = soup_server_new ("server-header", "ppd/" PACKAGE_VERSION, NULL);
   soup_server_add_early_handler (self->server, NULL, early_handler_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);

@@ -700,3 +700,87 @@ def test_the_schema_checks_producers():
                    dict(client, nodes=[dict(client["nodes"][0], host=3)])):
         with pytest.raises(jsonschema.ValidationError):
             validate(broken)
+
+
+def client_frame(opcode, payload=b"", masked=True, length=None):
+    """A WebSocket frame as a client sends it (masked)."""
+    n = len(payload) if length is None else length
+    head = bytes([0x80 | opcode])
+    if n < 126:
+        head += bytes([(0x80 if masked else 0) | n])
+    else:
+        head += bytes([(0x80 if masked else 0) | 126]) + n.to_bytes(2, "big")
+    if not masked:
+        return head + payload
+    key = os.urandom(4)
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def read_frames(sock, until, timeout=10):
+    """Server frames (opcode, payload) read until until(frames) or the end."""
+    sock.settimeout(timeout)
+    data, frames = b"", []
+    while not until(frames):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        while len(data) >= 2:
+            n, start = data[1] & 0x7f, 2
+            if n == 126:
+                n, start = int.from_bytes(data[2:4], "big"), 4
+            elif n == 127:
+                n, start = int.from_bytes(data[2:10], "big"), 10
+            if len(data) < start + n:
+                break
+            frames.append((data[0] & 0x0f, data[start:start + n]))
+            data = data[start + n:]
+    return frames
+
+
+def test_the_websocket_answers_pings_and_closes_and_refuses_bad_frames(daemon):
+    d = daemon()
+    sock = raw_websocket(d.http, rcvbuf=65536)
+    try:
+        sock.sendall(client_frame(0x9, b"are you there"))
+        frames = read_frames(sock, lambda f: any(op == 0xa for op, _ in f))
+        assert json.loads(frames[0][1])["type"] == "hello"
+        assert (0xa, b"are you there") in frames
+        sock.sendall(client_frame(0x8, (1000).to_bytes(2, "big") + b"bye"))
+        frames = read_frames(sock, lambda f: any(op == 0x8 for op, _ in f))
+        assert frames[-1][0] == 0x8 and frames[-1][1][:2] == (1000).to_bytes(2, "big")
+        assert sock.recv(1) == b""
+    finally:
+        sock.close()
+    for bad, code in ((client_frame(0x1, b"hi", masked=False), 1002),
+                      (client_frame(0x1, b"x" * 200), 1009)):
+        sock = raw_websocket(d.http, rcvbuf=65536)
+        try:
+            sock.sendall(bad)
+            frames = read_frames(sock, lambda f: any(op == 0x8 for op, _ in f))
+            assert frames[-1][0] == 0x8, frames
+            assert int.from_bytes(frames[-1][1][:2], "big") == code
+        finally:
+            sock.close()
+    wait_until(lambda: re.search(r"^ppd_http_event_readers 0$",
+                                 curl(d.base + "/metrics", token=None)[2].decode(), re.M),
+               what="the readers to be gone")
+
+
+def test_at_most_16_event_readers(daemon):
+    d = daemon()
+    readers = [raw_websocket(d.http, rcvbuf=65536) for _ in range(16)]
+    try:
+        extra = raw_websocket(d.http, rcvbuf=65536)
+        try:
+            frames = read_frames(extra, lambda f: any(op == 0x8 for op, _ in f))
+            assert frames and frames[-1][0] == 0x8
+            assert int.from_bytes(frames[-1][1][:2], "big") == 1013
+            assert b"too many event readers" in frames[-1][1]
+        finally:
+            extra.close()
+        for sock in readers:
+            assert json.loads(read_frames(sock, lambda f: f)[0][1])["type"] == "hello"
+    finally:
+        for sock in readers:
+            sock.close()
