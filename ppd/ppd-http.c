@@ -450,7 +450,8 @@ upgraded_cb (SoupServerMessage *msg,
   PpdHttp *self = data;
   GSocket *socket = ppd_http_message_get_socket (self, msg);
   g_autoptr(GSocket) socket_ref = socket ? g_object_ref (socket) : NULL;
-  g_autoptr(GSocketAddress) remote = g_object_ref (soup_server_message_get_remote_address (msg));
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+  g_autoptr(GSocketAddress) remote = address ? g_object_ref (address) : NULL;
   g_autoptr(GIOStream) stream = NULL;
 
   g_signal_handlers_disconnect_by_func (msg, upgraded_cb, data);
