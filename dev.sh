@@ -27,8 +27,8 @@ packages=(
   clang libclang-rt-14-dev
   dbus libglib2.0-bin gi-docgen libxml2-utils
   python3-dev python3-venv python3-pip python3-mesonpy
-  python3-jsonschema  # the status documents against docs/status.schema.json (bus)
   python3-tqdm
+  libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl python3-websocket
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

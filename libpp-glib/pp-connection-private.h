@@ -92,6 +92,9 @@ void          _pp_connection_set_paused   (PpConnection                *self,
                                            gboolean                     paused);
 /* "address:port" of the peer. */
 const char   *_pp_connection_get_peer     (PpConnection                *self);
+void          _pp_connection_get_bytes    (PpConnection                *self,
+                                           guint64                     *bytes_in,
+                                           guint64                     *bytes_out);
 GIOStream    *_pp_connection_get_stream   (PpConnection                *self);
 /* Flushes what is queued (best effort, without blocking), then closes the
  * stream. No callback follows. */

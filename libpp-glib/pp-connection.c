@@ -56,6 +56,10 @@ struct _PpConnection
 
   gboolean                     closed;
   gboolean                     paused;
+
+  /* For monitoring (ppd's bytes in and out) */
+  guint64                      bytes_in;
+  guint64                      bytes_out;
 };
 
 static gboolean readable_cb (GObject *stream, gpointer data);
@@ -314,6 +318,7 @@ read_available (PpConnection  *self,
       if (n == 0)
         return READ_END;
       _pp_frame_reader_commit (self->reader, n);
+      self->bytes_in += n;
       self->last_activity = g_get_monotonic_time ();
     }
   return READ_MORE;
@@ -402,6 +407,7 @@ static void
 consume_output (PpConnection *self,
                 gsize         n_written)
 {
+  self->bytes_out += n_written;
   self->out_pos += n_written;
   if (self->out_pos == self->out->len)
     {
@@ -650,6 +656,16 @@ _pp_heartbeat_get_interval (void)
       !g_ascii_string_to_unsigned (value, 10, PP_HEARTBEAT_MIN_MS, PP_HEARTBEAT_MAX_MS, &ms, NULL))
     return PP_HEARTBEAT_DEFAULT_MS;
   return ms;
+}
+
+/* The bytes read and written on the connection so far. */
+void
+_pp_connection_get_bytes (PpConnection *self,
+                          guint64      *bytes_in,
+                          guint64      *bytes_out)
+{
+  *bytes_in = self->bytes_in;
+  *bytes_out = self->bytes_out;
 }
 
 const char *

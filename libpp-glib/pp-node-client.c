@@ -314,6 +314,8 @@ _pp_node_client_close (PpNodeClient *client,
     return;
   self = g_object_ref (client->service);
   client->service = NULL;
+  if (client->connection != NULL)
+    _pp_node_service_add_closed_bytes (self, client->connection);
   g_hash_table_remove (self->clients, client);
   client_leave_pending (self, client);
 
@@ -435,6 +437,7 @@ track_job (PpNodeClient *client,
   remote->job = job;
   g_hash_table_insert (client->jobs, &remote->id, remote);
   g_hash_table_insert (self->tracked, job, remote);
+  _pp_node_service_mark_job (job, client->peer);
   _pp_node_service_set_active_jobs (self, self->active_jobs + 1);
 }
 

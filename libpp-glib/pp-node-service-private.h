@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "pp-connection-private.h"
 #include "pp-node-admission-private.h"
 #include "pp-node-service.h"
 #include "pp-server.h"
@@ -48,6 +49,11 @@ struct _PpNodeService
   guint            n_clients;
   guint            active_jobs;
   guint            notify_active_source;
+
+  /* Bytes read from and written to the clients gone (pp-node-service-status.c
+   * adds those of the open ones) */
+  guint64          closed_bytes_in;
+  guint64          closed_bytes_out;
 };
 
 void   _pp_node_service_set_active_jobs     (PpNodeService *self,
@@ -59,5 +65,13 @@ void   _pp_node_service_client_disconnected (PpNodeService *self,
                                              const char    *reason);
 void   _pp_node_service_set_port            (PpNodeService *self,
                                              guint16        port);
+/* pp-node-service-status.c: counts the bytes of a client's connection
+ * being closed. */
+void   _pp_node_service_add_closed_bytes    (PpNodeService *self,
+                                             PpConnection  *connection);
+/* pp-node-service-status.c: remembers on @job which client sent it, for
+ * pp_node_service_dup_job_peer() after the job has left the tracked table. */
+void   _pp_node_service_mark_job            (PpJob         *job,
+                                             const char    *peer);
 
 G_END_DECLS

@@ -54,6 +54,14 @@ guint            pp_node_service_get_n_clients       (PpNodeService    *self);
 PP_AVAILABLE_IN_0_1
 GVariant        *pp_node_service_dup_clients         (PpNodeService    *self) G_GNUC_WARN_UNUSED_RESULT;
 PP_AVAILABLE_IN_0_1
+char            *pp_node_service_dup_status          (PpNodeService    *self,
+                                                      const char       *announce_name) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
+GPtrArray       *pp_node_service_list_jobs           (PpNodeService    *self) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
+char            *pp_node_service_dup_job_peer        (PpNodeService    *self,
+                                                      PpJob            *job) G_GNUC_WARN_UNUSED_RESULT;
+PP_AVAILABLE_IN_0_1
 guint            pp_node_service_get_active_jobs     (PpNodeService    *self);
 PP_AVAILABLE_IN_0_1
 void             pp_node_service_stop_listening      (PpNodeService    *self);

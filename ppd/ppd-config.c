@@ -22,7 +22,8 @@
  *
  *   [general]  secret, debug, workers, proto, restart, pid_file
  *   [network]  autodiscovery, interface, broadcast, port, timeout,
- *              socket_timeout
+ *              socket_timeout, and ppd's own http_port, http_address,
+ *              metrics_public
  *
  * It fills in only what the command line left unset (the command line
  * overrides it). Every value is checked as hostile input: a number out of
@@ -263,7 +264,8 @@ static const char * const general_keys[] = {
   "secret", "debug", "workers", "proto", "restart", "pid_file", NULL
 };
 static const char * const network_keys[] = {
-  "autodiscovery", "interface", "broadcast", "port", "timeout", "socket_timeout", NULL
+  "autodiscovery", "interface", "broadcast", "port", "timeout", "socket_timeout",
+  "http_port", "http_address", "metrics_public", NULL
 };
 
 /* A misspelt key would silently do nothing: refuse it. */
@@ -314,7 +316,10 @@ apply (Config  *config,
          get_int (config, "network", "timeout", 0, G_MAXINT / 1000, &options->idle_timeout,
                   error) &&
          get_int (config, "network", "socket_timeout", 1, G_MAXINT / 1000,
-                  &options->socket_timeout, error);
+                  &options->socket_timeout, error) &&
+         get_int (config, "network", "http_port", 0, G_MAXUINT16, &options->http_port, error) &&
+         get_string (config, "network", "http_address", &options->http_address, error) &&
+         get_boolean (config, "network", "metrics_public", &options->metrics_public, error);
 }
 
 /**

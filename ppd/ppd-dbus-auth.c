@@ -43,6 +43,7 @@ static const struct
   { "org.ppglib.Ppd1",                 "GetStats",    POLICY_ANYONE },
   { "org.ppglib.Ppd1",                 "ListWorkers", POLICY_ANYONE },
   { "org.ppglib.Ppd1",                 "ListClients", POLICY_ANYONE },
+  { "org.ppglib.Ppd1",                 "GetStatus",   POLICY_ANYONE },
   { "org.ppglib.Ppd1",                 "GetJob",      POLICY_IDENTIFY },
   { "org.ppglib.Ppd1",                 "WaitJob",     POLICY_IDENTIFY },
   { "org.ppglib.Ppd1",                 "SetWorkers",  POLICY_CHANGE },

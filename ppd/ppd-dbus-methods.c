@@ -107,6 +107,19 @@ ppd_dbus_service_handle_list_clients (PpdDbusPpd1           *object,
   return TRUE;
 }
 
+/* The node document of docs/status.schema.json, as HTTP serves it. The
+ * announce name stays null until ppd announces itself (DNS-SD). */
+static gboolean
+ppd_dbus_service_handle_get_status (PpdDbusPpd1           *object,
+                                    GDBusMethodInvocation *invocation)
+{
+  PpdDbusService *self = PPD_DBUS_SERVICE (object);
+  g_autofree char *status = pp_node_service_dup_status (self->node, NULL);
+
+  ppd_dbus_ppd1_complete_get_status (object, invocation, status);
+  return TRUE;
+}
+
 /* Control methods -------------------------------------------------------- */
 
 /* SetWorkers and setting Workers: the rule of ppd's -w
@@ -367,6 +380,7 @@ ppd_dbus_methods_iface_init (PpdDbusPpd1Iface *iface)
   iface->handle_get_stats = ppd_dbus_service_handle_get_stats;
   iface->handle_list_workers = ppd_dbus_service_handle_list_workers;
   iface->handle_list_clients = ppd_dbus_service_handle_list_clients;
+  iface->handle_get_status = ppd_dbus_service_handle_get_status;
   iface->handle_submit = ppd_dbus_service_handle_submit;
   iface->handle_get_job = ppd_dbus_service_handle_get_job;
   iface->handle_wait_job = ppd_dbus_service_handle_wait_job;

@@ -47,6 +47,12 @@ static const char description[] =
   "  SIGTERM, SIGINT   let running jobs finish (10 s at most), then exit\n"
   "  SIGUSR1           print the job statistics on standard output\n"
   "\n"
+  "HTTP (off by default):\n"
+  "  ppd --http-port 8080 serves GET /api/v1/status, /api/v1/jobs, the\n"
+  "  /api/v1/events WebSocket (all with \"Authorization: Bearer $(ppd\n"
+  "  --print-http-token)\"), /metrics (Prometheus; loopback only unless\n"
+  "  --metrics-public) and a live page at /.\n"
+  "\n"
   "D-Bus:\n"
   "  ppd owns org.ppglib.Ppd on the session bus (the system bus with --system)\n"
   "  and exports /org/ppglib/Ppd, interface org.ppglib.Ppd1: its state, its\n"
@@ -110,6 +116,15 @@ build_entries (PpdOptions *self)
       "Keep the outcome of a D-Bus job for SECONDS after it finished (default 3600)", "SECONDS" },
     { "max-retained-jobs", 0, 0, G_OPTION_ARG_INT, &self->max_retained_jobs,
       "Keep the outcome of N finished D-Bus jobs at most (default 10000)", "N" },
+    { "http-port", 0, 0, G_OPTION_ARG_INT, &self->http_port,
+      "Serve the HTTP API, events, /metrics and the live page on PORT (default: no HTTP; "
+      "0 picks a free one)", "PORT" },
+    { "http-address", 0, 0, G_OPTION_ARG_STRING, &self->http_address,
+      "Address for --http-port (default 127.0.0.1)", "ADDRESS" },
+    { "print-http-token", 0, 0, G_OPTION_ARG_NONE, &self->print_http_token,
+      "Print the HTTP API token (derived from the secret) and exit", NULL },
+    { "metrics-public", 0, 0, G_OPTION_ARG_NONE, &self->metrics_public,
+      "Serve /metrics without a token to every address, not only loopback", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &self->version,
       "Print the version and exit", NULL },
     G_OPTION_ENTRY_NULL
@@ -156,6 +171,7 @@ set_defaults (PpdOptions *self)
   default_int (&self->idle_timeout, 0);
   default_int (&self->socket_timeout, PPD_DEFAULT_SOCKET_TIMEOUT);
   default_int (&self->pickle_protocol, -1);
+  default_int (&self->http_port, -1);
 }
 
 /**
@@ -214,6 +230,7 @@ ppd_options_parse (PpdOptions   *self,
   self->idle_timeout = UNSET;
   self->socket_timeout = UNSET;
   self->pickle_protocol = UNSET;
+  self->http_port = UNSET;
   self->job_retention = PPD_DEFAULT_JOB_RETENTION;
   self->max_retained_jobs = PPD_DEFAULT_MAX_RETAINED;
 
@@ -276,6 +293,13 @@ check_numbers (PpdOptions  *self,
   if (self->max_retained_jobs < 1 || self->max_retained_jobs > MAX_RETAINED_JOBS)
     return bad_value (error, "--max-retained-jobs must be between 1 and %d, not %d",
                       MAX_RETAINED_JOBS, self->max_retained_jobs);
+  if (self->http_port < -1 || self->http_port > G_MAXUINT16)
+    return bad_value (error, "--http-port must be between 0 and 65535, not %d", self->http_port);
+  if (self->http_address != NULL && self->http_port == -1)
+    return bad_value (error, "--http-address needs --http-port");
+  if (self->http_address != NULL && !g_hostname_is_ip_address (self->http_address))
+    return bad_value (error, "--http-address must be an IP address, not “%s”",
+                      self->http_address);
   if (self->system_bus && self->no_dbus)
     return bad_value (error, "--system and --no-dbus exclude each other");
   return TRUE;
@@ -498,5 +522,6 @@ ppd_options_clear (PpdOptions *self)
   g_clear_pointer (&self->tls_certificate_file, g_free);
   g_clear_pointer (&self->tls_key_file, g_free);
   g_clear_pointer (&self->listen_address, g_free);
+  g_clear_pointer (&self->http_address, g_free);
   g_clear_object (&self->tls_certificate);
 }

@@ -45,6 +45,10 @@ typedef struct
   int              max_retained_jobs;
   gboolean         version;
   char            *config_file;
+  int              http_port;         /* -1: no HTTP */
+  char            *http_address;
+  gboolean         print_http_token;
+  gboolean         metrics_public;
 
   /* From the configuration file, when nothing else gives one */
   char            *config_secret;

@@ -19,6 +19,7 @@
 #include <pp-glib.h>
 
 #include "ppd-dbus.h"
+#include "ppd-http.h"
 #include "ppd-log.h"
 #include "ppd-options.h"
 #include "ppd-pidfile.h"
@@ -42,6 +43,7 @@ typedef struct
   PpServer       *pool;
   PpNodeService  *service;
   PpdDbusService *dbus;
+  PpdHttp        *http;
   PpdPidfile     *pidfile;
   guint           idle_source;
   guint           grace_source;
@@ -320,6 +322,34 @@ ppd_start_dbus (Ppd *self)
   ppd_dbus_service_start (self->dbus);
 }
 
+/* --http-port: the HTTP API, events, /metrics and the live page, with the
+ * pp port's certificate when it has one. */
+static gboolean
+ppd_start_http (Ppd     *self,
+                GError **error)
+{
+  PpdOptions *options = self->options;
+  PpdHttpConfig config = {
+    .address = options->http_address,
+    .port = options->http_port,
+    .secret = options->secret,
+    .certificate = options->tls_certificate,
+    .metrics_public = options->metrics_public,
+  };
+  const char *address = options->http_address ? options->http_address : "127.0.0.1";
+  gboolean ipv6 = strchr (address, ':') != NULL;
+
+  if (options->http_port < 0)
+    return TRUE;
+  self->http = ppd_http_new (&config, self->pool, self->service);
+  if (!ppd_http_start (self->http, error))
+    return FALSE;
+  g_message ("HTTP on %s://%s%s%s:%u/ (token: ppd --print-http-token)",
+             options->tls_certificate ? "https" : "http", ipv6 ? "[" : "", address,
+             ipv6 ? "]" : "", ppd_http_get_port (self->http));
+  return TRUE;
+}
+
 static void
 ppd_log_listening (Ppd *self)
 {
@@ -384,6 +414,13 @@ ppd_start (Ppd *self)
       return FALSE;
     }
   ppd_log_listening (self);
+  if (!ppd_start_http (self, &error))
+    {
+      g_printerr ("ppd: cannot serve HTTP on %s port %d: %s\n",
+                  options->http_address ? options->http_address : "127.0.0.1",
+                  options->http_port, error->message);
+      return FALSE;
+    }
   ppd_start_dbus (self);
 
   ppd_update_idle_timer (self);
@@ -420,6 +457,7 @@ ppd_finish (Ppd *self)
       ppd_dbus_service_stop (self->dbus);
       g_signal_handlers_disconnect_by_data (self->dbus, self);
     }
+  g_clear_pointer (&self->http, ppd_http_free);
   ppd_drain_main_context ();
 
   g_clear_object (&self->service);
@@ -490,6 +528,13 @@ main (int   argc,
     {
       g_printerr ("ppd: %s\n", error->message);
       return EXIT_USAGE;
+    }
+  if (options.print_http_token)
+    {
+      g_autofree char *token = ppd_http_derive_token (options.secret);
+
+      g_print ("%s\n", token);
+      return EXIT_SUCCESS;
     }
   return ppd_run (&options);
 }
