@@ -25,6 +25,7 @@ packages=(
   glib-networking iproute2
   clang libclang-rt-14-dev
   dbus libglib2.0-bin gi-docgen libxml2-utils
+  avahi-daemon avahi-utils libavahi-client-dev libavahi-glib-dev util-linux
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -454,6 +454,7 @@ pp_server_initable_init (GInitable     *initable,
   _pp_node_reset_notified_locked (PP_NODE (self->pool));
   g_mutex_unlock (&self->sched.lock);
   _pp_server_create_remotes (self);
+  _pp_server_start_discovery (self);
   _pp_server_sync_store_if_creator (self);
   _pp_server_kick (self);
 
@@ -713,6 +714,7 @@ stop_workers_cb (gpointer data)
   PpServer *self = data;
   g_autoptr(GPtrArray) remotes = NULL;
 
+  _pp_server_stop_discovery (self);
   _pp_local_pool_stop_workers (self->pool, destroyed_error);
   g_mutex_lock (&self->sched.lock);
   remotes = g_steal_pointer (&self->remotes);
