@@ -108,6 +108,16 @@ set_established (PpdAnnounceAvahi *self,
 }
 
 static void
+set_running (PpdAnnounceAvahi *self,
+             gboolean          running)
+{
+  if (self->owner->avahi_running == running)
+    return;
+  self->owner->avahi_running = running;
+  ppd_announce_dns_sd_changed (self->owner);
+}
+
+static void
 rename_after_collision (PpdAnnounceAvahi *self)
 {
   char *alternative = avahi_alternative_service_name (self->name);
@@ -205,7 +215,10 @@ forget_daemon (PpdAnnounceAvahi *self,
   if (!self->told_absent)
     g_message ("DNS-SD: %s; announcing again when avahi-daemon is back", why);
   self->told_absent = TRUE;
-  set_established (self, FALSE);
+  self->owner->dns_sd = FALSE;
+  g_clear_pointer (&self->owner->dns_sd_name, g_free);
+  self->owner->avahi_running = TRUE;  /* so that set_running() tells */
+  set_running (self, FALSE);
 }
 
 static gboolean
@@ -231,6 +244,7 @@ client_cb (AvahiClient      *client,
     {
     case AVAHI_CLIENT_S_RUNNING:
       self->told_absent = FALSE;
+      set_running (self, TRUE);
       publish (self, client);
       break;
     case AVAHI_CLIENT_S_COLLISION:
@@ -239,6 +253,7 @@ client_cb (AvahiClient      *client,
       if (self->group != NULL)
         avahi_entry_group_reset (self->group);
       set_established (self, FALSE);
+      set_running (self, TRUE);
       break;
     case AVAHI_CLIENT_CONNECTING:
       forget_daemon (self, "avahi-daemon is not running");

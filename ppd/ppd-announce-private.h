@@ -32,6 +32,7 @@ struct _PpdAnnounce
 
   PpdAnnounceAvahi       *avahi;
   PpdAnnounceUdp         *udp;
+  gboolean                avahi_running;   /* avahi-daemon is there */
   gboolean                dns_sd;          /* established over DNS-SD */
   char                   *dns_sd_name;     /* the name it got there */
   const char             *told_mechanism;  /* what the log said last */

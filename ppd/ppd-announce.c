@@ -119,7 +119,8 @@ tell_mechanism (PpdAnnounce *self)
 {
   const char *mechanism = ppd_announce_get_mechanism (self);
 
-  if (g_strcmp0 (mechanism, self->told_mechanism) == 0)
+  /* Not yet: avahi-daemon is registering the service. */
+  if (g_strcmp0 (mechanism, self->told_mechanism) == 0 || (*mechanism == '\0' && self->avahi_running))
     return;
   self->told_mechanism = mechanism;
   if (self->dns_sd && self->udp != NULL)
@@ -136,7 +137,7 @@ tell_mechanism (PpdAnnounce *self)
 void
 ppd_announce_dns_sd_changed (PpdAnnounce *self)
 {
-  if (self->dns_sd && !self->broadcast_given)
+  if (self->avahi_running && !self->broadcast_given)
     g_clear_pointer (&self->udp, ppd_announce_udp_free);
   else
     start_udp (self);
@@ -153,8 +154,7 @@ ppd_announce_start (PpdAnnounce *self)
 #else
   g_message ("Built without avahi: no DNS-SD");
 #endif
-  if (!self->dns_sd)
-    ppd_announce_dns_sd_changed (self);
+  ppd_announce_dns_sd_changed (self);
 }
 
 /* Withdraws the announcements: DNS-SD's goodbye, UDP's "bye". */

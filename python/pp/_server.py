@@ -122,7 +122,9 @@ class Server:
 
         props = dict(ncpus=ncpus, restart=self.restart,
                      working_directory=os.getcwd(), python_path=_python_path(),
-                     ppservers=[_format_ppserver(*hp) for hp in self.ppservers],
+                     # "*" finds nodes on any port, "*:port" on that one.
+                     ppservers=["*" if entry == "*" else _format_ppserver(*hp)
+                                for entry, hp in zip(ppservers, self.ppservers)],
                      socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls))
         if secret is not None:
             props["secret"] = secret
