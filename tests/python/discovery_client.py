@@ -11,7 +11,8 @@
     discovery_client.py server SECRET NCPUS ENTRY...
         pp.Server(ncpus=NCPUS, ppservers=ENTRIES, secret=SECRET); prints
         {"nodes": [...]} whenever they change; the command "run N" on stdin
-        runs N sum_primes jobs and prints {"results": [...]}
+        runs N sum_primes jobs and prints {"results": [...]}, "slow N S" N
+        jobs of S seconds each
 
 One JSON object a line on stdout; ends at the end of stdin.
 """
@@ -22,6 +23,7 @@ import os
 import queue
 import sys
 import threading
+import time
 
 import gi
 gi.require_version("Pp", "1.0")
@@ -41,6 +43,11 @@ def isprime(n):
 
 def sum_primes(n):
     return sum([x for x in range(2, n) if isprime(x)])
+
+
+def nap(x, seconds):
+    time.sleep(seconds)
+    return x * x
 
 
 def emit(obj):
@@ -124,6 +131,10 @@ def serve(secret, ncpus, entries):
         jobs = [server.submit(sum_primes, (x,), (isprime,), ("math",)) for x in inputs]
         emit({"results": [[x, job()] for x, job in zip(inputs, jobs)]})
 
+    def run_slow(n, seconds):
+        jobs = [server.submit(nap, (x, seconds), (), ("time",)) for x in range(n)]
+        emit({"results": [job() for job in jobs]})
+
     def poll():
         try:
             command = commands.get_nowait()
@@ -134,6 +145,8 @@ def serve(secret, ncpus, entries):
             return False
         if command.startswith("run "):
             run(int(command.split()[1]))
+        elif command.startswith("slow "):
+            run_slow(int(command.split()[1]), float(command.split()[2]))
         report()
         return True
 
