@@ -279,7 +279,7 @@ pp_server_get_nodes (PpServer *self)
  *
  * Fails with %PP_ERROR_INVALID_ARGUMENT when @address is malformed or
  * names a node the server already has, %PP_ERROR_NOT_SUPPORTED for
- * discovery (`"*"`), and %PP_ERROR_DESTROYED once the server is destroyed.
+ * discovery (`"*"`: give it in [property@Pp.Server:ppservers]), and %PP_ERROR_DESTROYED once the server is destroyed.
  *
  * Returns: (transfer full): the new node, or %NULL on error
  *
@@ -300,7 +300,7 @@ pp_server_add_node (PpServer    *self,
   if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
     {
       g_set_error (error, PP_ERROR, PP_ERROR_NOT_SUPPORTED,
-                   "“%s” asks for discovery, which is not available; give a node's address",
+                   "“%s” asks for discovery, which is set with ppservers; give a node's address",
                    address);
       return NULL;
     }

@@ -313,6 +313,16 @@ pp_server_class_init (PpServerClass *klass)
    * whichever node has a free core; a node that is lost gives its jobs back
    * and is reconnected in the background.
    *
+   * `"*"` discovers nodes (`ppd -a`) with a [class@Pp.Browser]: each node
+   * found joins the server as a remote node whose
+   * [property@Pp.Node:discovered] is set, and leaves it, its jobs going
+   * back to the queue, when its announcement is withdrawn; `"*:port"`
+   * only takes nodes on that port (and receives pp's UDP announcements
+   * there). A discovered node that refuses the secret (or speaks another
+   * protocol version) is left %PP_NODE_STATE_REFUSED, reported once and
+   * not retried. Discovery only finds: every node still has to prove the
+   * secret. Explicit entries and `"*"` mix.
+   *
    * Since: 0.1
    */
   properties[PROP_PPSERVERS] =

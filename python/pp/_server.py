@@ -371,8 +371,8 @@ class Server:
         :class:`NodeInfo`."""
         host, port = _parse_ppserver(address, self.default_port)
         if host == "*":
-            raise ValueError("add_node(%r): discovery is not available; give a "
-                             "node's address" % (address,))
+            raise ValueError("add_node(%r): discovery is for ppservers=(\"*\",); "
+                             "give a node's address" % (address,))
         try:
             node = self._srv.add_node(_format_ppserver(host, port))
         except GLib.Error as e:
