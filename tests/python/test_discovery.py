@@ -262,8 +262,8 @@ def test_withdrawn_node_gives_its_jobs_back(lab):
     server.wait(lambda s: len(discovered(s)) == 2, 20, "two ready nodes")
     server.proc.stdin.write("slow 8 0.5\n")
     server.proc.stdin.flush()
-    # SIGTERM withdraws the announcement at once; the client takes the
-    # node's jobs back and runs them on the other one, each once.
+    # SIGTERM withdraws the announcement at once; what the node does not
+    # finish runs on the other one, each job once.
     time.sleep(0.7)
     stop(host, leave)
     results = server.wait(lambda s: "results" in s, 60, "the jobs")["results"]
@@ -272,8 +272,31 @@ def test_withdrawn_node_gives_its_jobs_back(lab):
     state = server.wait(lambda s: not [n for n in discovered(s, False) if n["port"] == 61002],
                         10, "the node gone")
     assert discovered(state)[0]["jobs_done"] >= 4
+    # The node finishes what it runs (or gives it back as it closes the
+    # connection) while its withdrawal arrives; then it is gone for good.
     err = open(server.stderr).read()
-    assert re.search(r"Discovered node 127\.0\.0\.1:61002 is gone; [1-9]\d* jobs? go back", err), err
+    assert "Discovered node 127.0.0.1:61002 is gone" in err, err
+
+
+def test_withdrawal_alone_gives_the_jobs_back(lab):
+    """avahi-daemon stops: every DNS-SD node is withdrawn while its
+    connection still works; their jobs go back to the queue and run when
+    the nodes are found again."""
+    host = lab.host("hosta")
+    for port in (61001, 61002):   # -b: so that no UDP goes to 255.255.255.255
+        lab.ppd(host, port, "--no-dbus", "-b", "127.255.255.255")
+    server = lab.client(host, "server", SECRET, "0", "*")
+    server.wait(lambda s: len(discovered(s)) == 2, 20, "two ready nodes")
+    server.proc.stdin.write("slow 6 1\n")
+    server.proc.stdin.flush()
+    time.sleep(0.5)
+    host.stop_avahi()
+    gone = re.compile(r"Discovered node 127\.0\.0\.1:6100[12] is gone; (\d+) jobs? go back")
+    wait_for(lambda: len(gone.findall(open(server.stderr).read())) == 2, 15, "both nodes gone")
+    assert sum(int(n) for n in gone.findall(open(server.stderr).read())) >= 2
+    host.start_avahi()
+    results = server.wait(lambda s: "results" in s, 60, "the jobs")["results"]
+    assert results == [x * x for x in range(6)]
 
 
 def test_wrong_secret_is_refused_once(lab):
