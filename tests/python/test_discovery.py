@@ -341,9 +341,14 @@ def test_two_hosts_joined_by_a_veth_pair(lab):
     far.start_avahi()
     lab.ppd(far, 61001, "--no-dbus")        # a given secret: every interface
     browser = lab.client(near, "browse", "0")
-    state = browser.wait(lambda s: len(s["items"]) == 1, 30, "the far node")
-    assert state["items"][0]["address"] == "10.231.7.2"
-    assert state["items"][0]["host"] == "far.local"
+    # Seen over IPv4 and IPv6 (link-local, with its scope): one node.
+    state = browser.wait(lambda s: len(s["items"]) == 1 and len(s["items"][0]["addresses"]) == 2,
+                         30, "the far node over IPv4 and IPv6")
+    assert len(state["items"]) == 1
+    item = state["items"][0]
+    assert item["address"] == "10.231.7.2" and item["connect"] == "10.231.7.2:61001"
+    assert re.fullmatch(r"fe80::[0-9a-f:]+%" + near.interfaces[0], item["addresses"][1]), item
+    assert item["host"] == "far.local"
     server = lab.client(near, "server", SECRET, "0", "*")
     server.wait(lambda s: len(discovered(s)) == 1, 30, "the far node ready")
     server.proc.stdin.write("run 4\n")
