@@ -84,6 +84,9 @@ class Server:
     that ``ppd`` uses too, created on first use and refused if others can
     read it); jobs go to whichever
     node has a free core, and a node that is lost gives its jobs back.
+    ``"*"`` (pp's own form) uses every node that ``ppd -a`` announces on
+    the local network as it comes and goes, ``"*:port"`` those on that
+    port (see the README's "Discovery").
     ``socket_timeout`` bounds connecting to a node and the handshake (30 s
     at most); once connected, a node is pinged every 2 s and counts as lost
     when nothing comes from it for 10 s, however long its jobs run.  ``tls=True`` encrypts the connections.  ``proto`` is accepted
