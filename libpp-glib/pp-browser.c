@@ -39,6 +39,8 @@
  */
 
 #define DEFAULT_UDP_PORT 60000
+/* Anyone on the network may announce: a flood of made-up nodes stops here. */
+#define MAX_SIGHTINGS    1024
 
 struct _PpBrowser
 {
@@ -50,6 +52,7 @@ struct _PpBrowser
   PpBrowserUdp    *udp;
   gboolean         started;
   gboolean         dns_sd;
+  gboolean         told_full;
 
   GHashTable      *sightings;    /* key → PpSighting */
   GPtrArray       *items;        /* PpDiscoveredNode, in the order found */
@@ -189,6 +192,14 @@ _pp_browser_sighted (PpBrowser  *self,
     {
       _pp_sighting_free (sighting);
       _pp_browser_lost (self, key);
+      return;
+    }
+  if (previous == NULL && g_hash_table_size (self->sightings) >= MAX_SIGHTINGS)
+    {
+      if (!self->told_full)
+        g_warning ("Discovery: %u announcements seen; ignoring more", MAX_SIGHTINGS);
+      self->told_full = TRUE;
+      _pp_sighting_free (sighting);
       return;
     }
   if (previous != NULL && !g_str_equal (previous->id, sighting->id))

@@ -79,7 +79,9 @@ def browse(port):
     last = [None]
 
     def report(*_):
-        state = {"items": [item_dict(browser.get_item(i)) for i in range(browser.get_n_items())],
+        n = browser.get_n_items()
+        items = [item_dict(browser.get_item(i)) for i in range(n)] if n <= 20 else []
+        state = {"items": items, "count": n,
                  "dns_sd": browser.get_dns_sd(), "broadcast": browser.get_broadcast()}
         if state != last[0]:
             last[0] = state

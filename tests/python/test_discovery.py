@@ -403,6 +403,22 @@ def test_udp_fallback_on_loopback(lab):
     browser.wait(lambda s: not s["items"], 5, "the node expired")
 
 
+def test_a_flood_of_announcements_is_bounded(lab):
+    host = lab.host("bare", avahi=False, bus=False)
+    browser = lab.client(host, "browse", "61001")
+    browser.wait(lambda s: s["broadcast"], 20, "the browser listening")
+    host.run([PYTHON, "-c", "import socket, time\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "for i in range(1100):\n"
+              "    d = 'PPD-ANNOUNCE 1\\nid=fake-%d\\nport=61001\\nexpires=600000\\n' % i\n"
+              "    s.sendto(d.encode(), ('127.0.0.1', 61001))\n"
+              "    time.sleep(0.002)  # within the socket's receive buffer\n"], check=True)
+    browser.wait(lambda s: s["count"] == 1024, 30, "1024 fake nodes")
+    with pytest.raises(AssertionError, match="timed out"):
+        browser.wait(lambda s: s["count"] > 1024, 1, "more")
+    assert open(browser.stderr).read().count("ignoring more") == 1
+
+
 # -- the command line ---------------------------------------------------------
 
 def test_bad_broadcast_address():
