@@ -130,9 +130,12 @@ class Host:
         return int(pids[0]) if pids else None
 
     def env(self, **extra):
+        """The environment of the host's own programs (the bus, avahi, the
+        tools): without the sanitizer runtime a sanitized suite preloads."""
         env = dict(os.environ)
         env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + DBUS_SOCKET
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        env.pop("LD_PRELOAD", None)
         env.update(extra)
         return env
 
