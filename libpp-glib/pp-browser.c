@@ -27,6 +27,11 @@
  * in the log, goes on with the UDP announcements alone, and takes DNS-SD
  * up again when avahi-daemon comes back.
  *
+ * A new node is listed 0.2 s after it is first seen, so that what one
+ * announcement brings on every interface and protocol arrives first: its
+ * [property@Pp.DiscoveredNode:address] is then the best of them (IPv4
+ * before IPv6, link-local last).
+ *
  * Connect to [signal@Gio.ListModel::items-changed] before
  * [method@Pp.Browser.start]: nothing is found before it. The model
  * changes, and its signals are emitted, in the thread-default main
@@ -41,6 +46,10 @@
 #define DEFAULT_UDP_PORT 60000
 /* Anyone on the network may announce: a flood of made-up nodes stops here. */
 #define MAX_SIGHTINGS    1024
+/* A new node is listed once what its first announcement brings (one per
+ * interface and protocol, all at once) has come: with all its addresses,
+ * the best first. */
+#define SETTLE_MS        200
 
 struct _PpBrowser
 {
@@ -55,6 +64,7 @@ struct _PpBrowser
   gboolean         told_full;
 
   GHashTable      *sightings;    /* key → PpSighting */
+  GHashTable      *settling;     /* id → GSource, nodes about to be listed */
   GPtrArray       *items;        /* PpDiscoveredNode, in the order found */
 };
 
@@ -138,6 +148,80 @@ sightings_of (PpBrowser  *self,
   return found;
 }
 
+static void
+add_item (PpBrowser  *self,
+          const char *id,
+          GPtrArray  *sightings)
+{
+  PpDiscoveredNode *node = _pp_discovered_node_new (g_ptr_array_index (sightings, 0));
+
+  _pp_discovered_node_update (node, sightings);
+  g_debug ("Found node %s (%s) at %s port %u by %s", id, pp_discovered_node_get_name (node),
+           pp_discovered_node_get_address (node), pp_discovered_node_get_port (node),
+           pp_discovered_node_get_mechanism (node));
+  g_ptr_array_add (self->items, node);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+}
+
+typedef struct
+{
+  PpBrowser *browser;
+  char      *id;
+} Settling;
+
+static void
+settling_free (gpointer data)
+{
+  Settling *settling = data;
+
+  g_free (settling->id);
+  g_free (settling);
+}
+
+static gboolean
+settled_cb (gpointer data)
+{
+  Settling *settling = data;
+  PpBrowser *self = settling->browser;
+  g_autoptr(GPtrArray) sightings = NULL;
+  gpointer source = NULL;
+  guint position;
+
+  /* The source stays alive until this returns. */
+  if (!g_hash_table_steal_extended (self->settling, settling->id, NULL, &source))
+    return G_SOURCE_REMOVE;
+  g_source_unref (source);
+  sightings = sightings_of (self, settling->id);
+  if (sightings != NULL && !find_item (self, settling->id, &position))
+    add_item (self, settling->id, sightings);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+settle (PpBrowser  *self,
+        const char *id)
+{
+  Settling *settling;
+  GSource *source;
+
+  if (g_hash_table_contains (self->settling, id))
+    return;
+  settling = g_new0 (Settling, 1);
+  settling->browser = self;
+  settling->id = g_strdup (id);
+  source = g_timeout_source_new (SETTLE_MS);
+  g_source_set_callback (source, settled_cb, settling, settling_free);
+  g_source_attach (source, self->context);
+  g_hash_table_insert (self->settling, g_strdup (id), source);
+}
+
+static void
+destroy_source (gpointer source)
+{
+  g_source_destroy (source);
+  g_source_unref (source);
+}
+
 /* The item of @id follows its sightings: updated, added or removed. */
 static void
 refresh (PpBrowser   *self,
@@ -164,20 +248,9 @@ refresh (PpBrowser   *self,
       g_ptr_array_add (sightings, latest);
     }
   if (known)
-    {
-      _pp_discovered_node_update (g_ptr_array_index (self->items, position), sightings);
-      return;
-    }
-  {
-    PpDiscoveredNode *node = _pp_discovered_node_new (g_ptr_array_index (sightings, 0));
-
-    _pp_discovered_node_update (node, sightings);
-    g_debug ("Found node %s (%s) at %s port %u by %s", id, pp_discovered_node_get_name (node),
-             pp_discovered_node_get_address (node), pp_discovered_node_get_port (node),
-             pp_discovered_node_get_mechanism (node));
-    g_ptr_array_add (self->items, node);
-    g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
-  }
+    _pp_discovered_node_update (g_ptr_array_index (self->items, position), sightings);
+  else
+    settle (self, id);
 }
 
 void
@@ -334,6 +407,7 @@ pp_browser_stop (PpBrowser *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BROADCAST]);
     }
   _pp_browser_set_dns_sd (self, FALSE);
+  g_hash_table_remove_all (self->settling);
   g_hash_table_remove_all (self->sightings);
   n = self->items->len;
   g_ptr_array_set_size (self->items, 0);
@@ -401,6 +475,7 @@ pp_browser_dispose (GObject *object)
 
   g_clear_pointer (&self->avahi, _pp_browser_avahi_free);
   g_clear_pointer (&self->udp, _pp_browser_udp_free);
+  g_hash_table_remove_all (self->settling);
   G_OBJECT_CLASS (pp_browser_parent_class)->dispose (object);
 }
 
@@ -409,6 +484,7 @@ pp_browser_finalize (GObject *object)
 {
   PpBrowser *self = PP_BROWSER (object);
 
+  g_hash_table_unref (self->settling);
   g_hash_table_unref (self->sightings);
   g_ptr_array_unref (self->items);
   g_main_context_unref (self->context);
@@ -498,4 +574,5 @@ pp_browser_init (PpBrowser *self)
   self->sightings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) _pp_sighting_free);
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->settling = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, destroy_source);
 }

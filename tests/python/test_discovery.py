@@ -336,21 +336,26 @@ def test_two_hosts_joined_by_a_veth_pair(lab):
     far = lab.host("far", avahi=False)
     near.link(far, "10.231.7")
     near.interfaces.remove("lo")
-    far.interfaces.remove("lo")
     near.start_avahi()
-    far.start_avahi()
+    far.start_avahi()                       # on lo and the veth
     lab.ppd(far, 61001, "--no-dbus")        # a given secret: every interface
-    browser = lab.client(near, "browse", "0")
+    lab.ppd(far, 61002, "--no-dbus", "-i", "10.231.7.2")
+    # -i: announced where it listens only, the veth over IPv4, not lo
+    lines = wait_for(lambda: [l for l in avahi_browse(far).splitlines()
+                              if l.startswith("=") and ";61002;" in l], 20, "avahi-browse")
+    assert all(l.split(";")[1:3] == [far.interfaces[1], "IPv4"] for l in lines), lines
+
+    browser = lab.client(near, "browse", "61001")
     # Seen over IPv4 and IPv6 (link-local, with its scope): one node.
     state = browser.wait(lambda s: len(s["items"]) == 1 and len(s["items"][0]["addresses"]) == 2,
                          30, "the far node over IPv4 and IPv6")
-    assert len(state["items"]) == 1
     item = state["items"][0]
     assert item["address"] == "10.231.7.2" and item["connect"] == "10.231.7.2:61001"
     assert re.fullmatch(r"fe80::[0-9a-f:]+%" + near.interfaces[0], item["addresses"][1]), item
     assert item["host"] == "far.local"
     server = lab.client(near, "server", SECRET, "0", "*")
-    server.wait(lambda s: len(discovered(s)) == 1, 30, "the far node ready")
+    state = server.wait(lambda s: len(discovered(s)) == 2, 30, "the far nodes ready")
+    assert {n["name"] for n in discovered(state)} == {"10.231.7.2:61001", "10.231.7.2:61002"}
     server.proc.stdin.write("run 4\n")
     server.proc.stdin.flush()
     assert server.wait(lambda s: "results" in s, 60, "the jobs")["results"] == \
