@@ -36,6 +36,7 @@ static const char description[] =
   "Examples:\n"
   "  ppd -w 4                              4 workers, local clients only\n"
   "  ppd --secret-file /etc/ppd/secret     every interface, port 60000\n"
+  "  ppd -a --secret-file /etc/ppd/secret  the same, announced for ppservers=(\"*\",)\n"
   "  PP_SECRET=… ppd -p 35000 -i 192.168.0.101 -t 600\n"
   "\n"
   "Environment:\n"

@@ -773,12 +773,14 @@ def test_debug_logging(ppd):
     assert "ppd-DEBUG" in daemon.text()
 
 
-def test_auto_discovery_flags(ppd):
-    daemon = ppd("-a", "-b", "127.255.255.255")
+def test_auto_discovery_flags(ppd, tmp_path):
+    env = base_env()   # never the machine's avahi-daemon (test_discovery.py has its own)
+    env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=%s" % (tmp_path / "no-bus")
+    daemon = ppd("-a", "-b", "127.255.255.255", env=env)
     daemon.wait_for(r"by UDP to 127\.255\.255\.255 port \d+")
     assert daemon.stop() == 0
     assert "Announcement withdrawn" in daemon.text()
-    daemon = ppd("-b", "127.255.255.255")
+    daemon = ppd("-b", "127.255.255.255", env=env)
     daemon.wait_for(r"-b \(broadcast address\) ignored without -a")
     assert daemon.stop() == 0
     assert "Announced" not in daemon.text()
