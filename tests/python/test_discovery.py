@@ -203,6 +203,12 @@ def test_txt_record_dbus_properties_and_avahi_restarts(lab):
     assert ";lo;IPv4;" in lines[0] and ";127.0.0.1;61001;" in lines[0]
     assert SECRET not in avahi_browse(host)     # never the secret
 
+    # The TXT record follows the workers.
+    host.run(["gdbus", "call", "--system", "--dest", "org.ppglib.Ppd", "--object-path",
+              "/org/ppglib/Ppd", "--method", "org.ppglib.Ppd1.SetWorkers", "2"],
+             check=True, capture_output=True, timeout=10)
+    wait_for(lambda: '"ncpus=2"' in avahi_browse(host), 15, "ncpus=2 in the TXT record")
+
     # avahi-daemon goes away: UDP only; it comes back: announced again.
     host.stop_avahi()
     wait_for(lambda: "'broadcast'" in gdbus_get(host, "Discovery"), 15, "the fallback")
