@@ -184,12 +184,13 @@ settled_cb (gpointer data)
   Settling *settling = data;
   PpBrowser *self = settling->browser;
   g_autoptr(GPtrArray) sightings = NULL;
-  gpointer source = NULL;
+  gpointer key = NULL, source = NULL;
   guint position;
 
   /* The source stays alive until this returns. */
-  if (!g_hash_table_steal_extended (self->settling, settling->id, NULL, &source))
+  if (!g_hash_table_steal_extended (self->settling, settling->id, &key, &source))
     return G_SOURCE_REMOVE;
+  g_free (key);
   g_source_unref (source);
   sightings = sightings_of (self, settling->id);
   if (sightings != NULL && !find_item (self, settling->id, &position))
