@@ -92,84 +92,185 @@ closed_cb (PpdWebsocket *ws,
 
 /* Messages --------------------------------------------------------------- */
 
-/* Events are written by hand, not with JsonBuilder: there may be two per
- * job, and this is the cost of a reader. */
+/* Events are written by hand, not with JsonBuilder or printf, into one
+ * reused string, framed once into self->batch for all readers; the batch
+ * goes to the readers BATCH_INTERVAL after its first event (or once it
+ * holds BATCH_MAX bytes), many frames per write: there may be two events
+ * per job, and this is the cost of a reader to the jobs. */
+
+#define BATCH_INTERVAL 25             /* ms */
+#define BATCH_MAX      (256 * 1024)
+
+static void
+append_uint (GString *out,
+             guint64  value)
+{
+  char digits[20];
+  gsize n = sizeof digits;
+
+  do
+    {
+      digits[--n] = '0' + value % 10;
+      value /= 10;
+    }
+  while (value != 0);
+  g_string_append_len (out, digits + n, sizeof digits - n);
+}
+
+/* Seconds to the microsecond. */
+static void
+append_seconds (GString *out,
+                gint64   microseconds)
+{
+  char fraction[7] = ".";
+  gint64 part;
+
+  if (microseconds < 0)
+    microseconds = 0;
+  append_uint (out, microseconds / G_USEC_PER_SEC);
+  part = microseconds % G_USEC_PER_SEC;
+  for (int i = 6; i > 0; i--, part /= 10)
+    fraction[i] = '0' + part % 10;
+  g_string_append_len (out, fraction, sizeof fraction);
+}
+
+static gint64
+to_microseconds (double seconds)
+{
+  return (gint64) (seconds * G_USEC_PER_SEC + 0.5);
+}
+
+/* @value as a JSON string; text from elsewhere (a peer, a function name)
+ * made valid UTF-8 first. */
 static void
 append_string (GString    *out,
                const char *value)
 {
+  static const char hex[] = "0123456789abcdef";
+  g_autofree char *valid = NULL;
+  const char *run;
+
   if (value == NULL)
     {
       g_string_append (out, "null");
       return;
     }
+  if (!g_utf8_validate (value, -1, NULL))
+    value = valid = g_utf8_make_valid (value, -1);
   g_string_append_c (out, '"');
-  for (const char *p = value; *p != '\0'; p++)
+  run = value;
+  for (const char *p = value; ; p++)
     {
       guchar c = *p;
 
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      if (c == '\0')
+        break;
       if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, c);
+        }
       else
-        g_string_append_c (out, c);
+        {
+          char escape[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+
+          g_string_append_len (out, escape, sizeof escape);
+        }
+      run = p + 1;
     }
   g_string_append_c (out, '"');
 }
 
-/* Seconds to the microsecond, without the cost of printf's %f. */
 static void
-append_seconds (GString *out,
-                gint64   microseconds)
+add_member (GString    *out,
+            const char *member)
 {
-  if (microseconds < 0)
-    microseconds = 0;
-  g_string_append_printf (out, "%" G_GINT64_FORMAT ".%06d", microseconds / G_USEC_PER_SEC,
-                          (int) (microseconds % G_USEC_PER_SEC));
+  g_string_append_c (out, ',');
+  g_string_append_c (out, '"');
+  g_string_append (out, member);
+  g_string_append_c (out, '"');
+  g_string_append_c (out, ':');
 }
 
-static GString *
-begin_event (PpdHttp    *self,
-             const char *type)
-{
-  GString *out = g_string_sized_new (192);
-
-  g_string_append_printf (out, "{\"seq\":%" G_GUINT64_FORMAT ",\"type\":\"%s\",\"time\":",
-                          ++self->seq, type);
-  append_seconds (out, g_get_real_time ());
-  return out;
-}
-
-static void
-broadcast (PpdHttp *self,
-           GString *out)
-{
-  g_autoptr(GBytes) message = NULL;
-
-  g_string_append_c (out, '}');
-  message = g_string_free_to_bytes (out);
-  for (guint i = 0; i < self->readers->len; i++)
-    reader_push (g_ptr_array_index (self->readers, i), message);
-}
-
-/* Text from elsewhere (a peer, a reason) as valid UTF-8. */
 static void
 add_string (GString    *out,
             const char *member,
             const char *value)
 {
-  g_autofree char *valid = value ? g_utf8_make_valid (value, -1) : NULL;
+  add_member (out, member);
+  append_string (out, value);
+}
 
-  g_string_append_printf (out, ",\"%s\":", member);
-  append_string (out, valid);
+/* Starts an event at @microseconds since the epoch in self->event. */
+static GString *
+begin_event (PpdHttp    *self,
+             const char *type,
+             gint64      microseconds)
+{
+  GString *out = self->event;
+
+  g_string_truncate (out, 0);
+  g_string_append (out, "{\"seq\":");
+  append_uint (out, ++self->seq);
+  add_string (out, "type", type);
+  add_member (out, "time");
+  append_seconds (out, microseconds);
+  return out;
+}
+
+static void
+reader_send (Reader       *reader,
+             const guint8 *frames,
+             gsize         len)
+{
+  if (reader->dropped || !ppd_websocket_is_open (reader->ws))
+    return;
+  if (!ppd_websocket_send_frames (reader->ws, frames, len))
+    drop_reader (reader);
+}
+
+/* Hands the batch to every reader. */
+static void
+flush_batch (PpdHttp *self)
+{
+  g_clear_handle_id (&self->batch_flush, g_source_remove);
+  if (self->batch->len == 0)
+    return;
+  for (guint i = 0; i < self->readers->len; i++)
+    reader_send (g_ptr_array_index (self->readers, i), self->batch->data, self->batch->len);
+  g_byte_array_set_size (self->batch, 0);
+}
+
+static gboolean
+batch_flush_cb (gpointer data)
+{
+  PpdHttp *self = data;
+
+  self->batch_flush = 0;
+  flush_batch (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+end_event (PpdHttp *self)
+{
+  g_string_append_c (self->event, '}');
+  ppd_websocket_append_frame (self->batch, 0x1, self->event->str, self->event->len);
+  if (self->batch->len >= BATCH_MAX)
+    flush_batch (self);
+  else if (self->batch_flush == 0)
+    self->batch_flush = g_timeout_add (BATCH_INTERVAL, batch_flush_cb, self);
 }
 
 static void
 add_job_fields (GString    *out,
                 PpdHttpJob *job)
 {
-  g_string_append_printf (out, ",\"job\":%" G_GUINT64_FORMAT, job->id);
+  add_member (out, "job");
+  append_uint (out, job->id);
   add_string (out, "function", job->function);
   add_string (out, "group", job->group);
   add_string (out, "client", job->client);
@@ -186,10 +287,11 @@ ppd_http_events_job_started (PpdHttp    *self,
       self->seq++;
       return;
     }
-  out = begin_event (self, "job-started");
+  out = begin_event (self, "job-started", to_microseconds (job->started));
   add_job_fields (out, job);
-  g_string_append_printf (out, ",\"worker\":%u", job->worker);
-  broadcast (self, out);
+  add_member (out, "worker");
+  append_uint (out, job->worker);
+  end_event (self);
 }
 
 void
@@ -207,13 +309,13 @@ ppd_http_events_job_finished (PpdHttp    *self,
       self->seq++;
       return;
     }
-  out = begin_event (self, "job-finished");
+  out = begin_event (self, "job-finished", to_microseconds (job->finished));
   add_job_fields (out, job);
-  g_string_append_printf (out, ",\"state\":\"%s\",\"run_time\":",
-                          job->state < G_N_ELEMENTS (states) && states[job->state]
-                          ? states[job->state] : "failed");
-  append_seconds (out, (gint64) (job->run_time * G_USEC_PER_SEC));
-  broadcast (self, out);
+  add_string (out, "state", job->state < G_N_ELEMENTS (states) && states[job->state]
+                            ? states[job->state] : "failed");
+  add_member (out, "run_time");
+  append_seconds (out, to_microseconds (job->run_time));
+  end_event (self);
 }
 
 void
@@ -222,21 +324,22 @@ ppd_http_events_client (PpdHttp    *self,
                         const char *address,
                         const char *reason)
 {
-  GString *out = begin_event (self, type);
+  GString *out = begin_event (self, type, g_get_real_time ());
 
   add_string (out, "address", address);
   if (g_str_equal (type, "client-left"))
     add_string (out, "reason", reason ? reason : "");
-  broadcast (self, out);
+  end_event (self);
 }
 
 void
 ppd_http_events_workers_changed (PpdHttp *self)
 {
-  GString *out = begin_event (self, "workers-changed");
+  GString *out = begin_event (self, "workers-changed", g_get_real_time ());
 
-  g_string_append_printf (out, ",\"workers\":%u", pp_server_get_ncpus (self->pool));
-  broadcast (self, out);
+  add_member (out, "workers");
+  append_uint (out, pp_server_get_ncpus (self->pool));
+  end_event (self);
 }
 
 /* A worker replaced (a crash, --restart) changes no property: the pids are
@@ -293,6 +396,9 @@ ppd_http_events_add_reader (PpdHttp        *self,
   g_autoptr(GBytes) hello = NULL;
   Reader *reader;
 
+  /* The events so far go to the readers before this one, whose begin
+   * after its hello. */
+  flush_batch (self);
   reader = g_new0 (Reader, 1);
   reader->http = self;
   reader->ws = ppd_websocket_new (stream, MAX_QUEUED_BYTES, closed_cb, reader);
@@ -322,6 +428,8 @@ void
 ppd_http_events_init (PpdHttp *self)
 {
   self->readers = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
+  self->event = g_string_sized_new (256);
+  self->batch = g_byte_array_sized_new (BATCH_MAX + 1024);
   self->workers_poll = g_timeout_add_seconds (WORKERS_POLL, workers_poll_cb, self);
 }
 
@@ -329,6 +437,8 @@ void
 ppd_http_events_clear (PpdHttp *self)
 {
   g_clear_handle_id (&self->workers_poll, g_source_remove);
+  if (self->readers != NULL)
+    flush_batch (self);
   if (self->readers != NULL)
     for (guint i = 0; i < self->readers->len; i++)
       {
@@ -339,4 +449,7 @@ ppd_http_events_clear (PpdHttp *self)
       }
   g_clear_pointer (&self->readers, g_ptr_array_unref);
   g_clear_pointer (&self->worker_pids, g_free);
+  if (self->event != NULL)
+    g_string_free (g_steal_pointer (&self->event), TRUE);
+  g_clear_pointer (&self->batch, g_byte_array_unref);
 }

@@ -25,6 +25,7 @@
 #define MAX_CLIENT_PAYLOAD 125   /* control frames; ppd expects no data */
 #define CLOSE_GRACE        2     /* s for the peer to answer a close */
 #define READ_SIZE          4096
+#define COMPACT_AFTER      (64 * 1024)
 
 struct _PpdWebsocket
 {
@@ -84,11 +85,20 @@ websocket_finish (PpdWebsocket *self)
   self->closed_source = g_idle_add (notify_closed_cb, self);
 }
 
-static void
-append_frame (PpdWebsocket *self,
-              guint8        opcode,
-              const void   *payload,
-              gsize         len)
+/**
+ * ppd_websocket_append_frame:
+ * @out: where
+ * @opcode: 0x1 text, 0x8 close, 0xa pong, ...
+ * @payload: the payload
+ * @len: its length
+ *
+ * Appends one unmasked, final frame to @out (as a server sends it).
+ */
+void
+ppd_websocket_append_frame (GByteArray *out,
+                            guint8      opcode,
+                            const void *payload,
+                            gsize       len)
 {
   guint8 header[10] = { 0x80 | opcode };
   gsize header_len = 2;
@@ -109,8 +119,17 @@ append_frame (PpdWebsocket *self,
         header[2 + i] = (guint64) len >> (56 - 8 * i);
       header_len = 10;
     }
-  g_byte_array_append (self->out, header, header_len);
-  g_byte_array_append (self->out, payload, len);
+  g_byte_array_append (out, header, header_len);
+  g_byte_array_append (out, payload, len);
+}
+
+static void
+append_frame (PpdWebsocket *self,
+              guint8        opcode,
+              const void   *payload,
+              gsize         len)
+{
+  ppd_websocket_append_frame (self->out, opcode, payload, len);
 }
 
 static gsize
@@ -157,6 +176,13 @@ websocket_flush (PpdWebsocket *self)
           return;
         }
       self->out_pos += n;
+      /* A reader always a little behind never empties the buffer: what
+       * was written goes once it is most of it. */
+      if (self->out_pos >= COMPACT_AFTER && self->out_pos >= pending (self))
+        {
+          g_byte_array_remove_range (self->out, 0, self->out_pos);
+          self->out_pos = 0;
+        }
     }
   g_byte_array_set_size (self->out, 0);
   self->out_pos = 0;
@@ -356,6 +382,32 @@ ppd_websocket_send_text (PpdWebsocket *self,
     return FALSE;
   append_frame (self, 0x1, text, len);
   schedule_flush (self);
+  return TRUE;
+}
+
+/**
+ * ppd_websocket_send_frames:
+ * @self: a WebSocket
+ * @frames: whole frames (of ppd_websocket_append_frame())
+ * @len: their length
+ *
+ * Queues @frames and writes what the socket takes now.
+ *
+ * Returns: %FALSE when the reader would be more than max_pending bytes
+ *   behind (nothing is queued), or the connection is closing
+ */
+gboolean
+ppd_websocket_send_frames (PpdWebsocket *self,
+                           const guint8 *frames,
+                           gsize         len)
+{
+  if (self->close_sent || self->closed)
+    return FALSE;
+  if (pending (self) + len > self->max_pending)
+    return FALSE;
+  g_byte_array_append (self->out, frames, len);
+  if (self->write_source == NULL)
+    websocket_flush (self);
   return TRUE;
 }
 

@@ -23,6 +23,13 @@ PpdWebsocket *ppd_websocket_new         (GIOStream              *stream,
 gboolean      ppd_websocket_send_text   (PpdWebsocket           *self,
                                          const char             *text,
                                          gsize                   len);
+gboolean      ppd_websocket_send_frames (PpdWebsocket           *self,
+                                         const guint8           *frames,
+                                         gsize                   len);
+void          ppd_websocket_append_frame (GByteArray            *out,
+                                          guint8                 opcode,
+                                          const void            *payload,
+                                          gsize                  len);
 void          ppd_websocket_close       (PpdWebsocket           *self,
                                          gushort                 code,
                                          const char             *reason,
