@@ -165,11 +165,15 @@ def main():
     parser.add_argument("--build-dir", default=str(bench.REPO / "_build"))
     parser.add_argument("--no-reader", action="store_true",
                         help="HTTP on without a WebSocket reader (what HTTP alone costs)")
+    parser.add_argument("--rounds", type=int, help="rounds of each (default 9, quick 2)")
+    parser.add_argument("--jobs", type=int, help="jobs per round (default 20,000, quick 2,000)")
     args = parser.parse_args()
     build_dir = Path(args.build_dir)
     bench.ensure_environment(build_dir)
     pp = bench.import_pp()
     params = dict(QUICK if args.quick else FULL)
+    params.update({key: value for key, value in (("rounds", args.rounds), ("jobs", args.jobs))
+                   if value})
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     exe = bench_cluster.ppd_path(build_dir)

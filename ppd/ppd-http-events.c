@@ -92,18 +92,59 @@ closed_cb (PpdWebsocket *ws,
 
 /* Messages --------------------------------------------------------------- */
 
-/* Events are written by hand, not with JsonBuilder or printf, into one
- * reused string, framed once into self->batch for all readers; the batch
- * goes to the readers BATCH_INTERVAL after its first event (or once it
- * holds BATCH_MAX bytes), many frames per write: there may be two events
- * per job, and this is the cost of a reader to the jobs. */
+/* Events are written by hand, not with JsonBuilder, GString or printf,
+ * straight into self->batch, framed once for all readers; the batch goes
+ * to the readers BATCH_INTERVAL after its first event (or once it holds
+ * BATCH_MAX bytes), many frames per write: there may be two events per
+ * job, and this is the cost of a reader to the jobs. */
 
 #define BATCH_INTERVAL 25             /* ms */
 #define BATCH_MAX      (256 * 1024)
+#define FIXED_MAX      256            /* an event but its strings */
+
+/* A string for an event: measured, made valid UTF-8. */
+typedef struct
+{
+  const char *text;    /* nullable */
+  gsize       len;
+  char       *valid;   /* owned, when @text was not valid */
+} Text;
+
+/* Returns: the room @text takes in an event at most */
+static gsize
+text_init (Text       *text,
+           const char *value)
+{
+  text->text = value;
+  text->valid = NULL;
+  text->len = value ? strlen (value) : 0;
+  if (value != NULL && !g_utf8_validate_len (value, text->len, NULL))
+    {
+      text->text = text->valid = g_utf8_make_valid (value, text->len);
+      text->len = strlen (text->valid);
+    }
+  return 6 * text->len + 32;
+}
 
 static void
-append_uint (GString *out,
-             guint64  value)
+text_clear (Text *text)
+{
+  g_clear_pointer (&text->valid, g_free);
+}
+
+static inline char *
+put (char       *p,
+     const char *literal)
+{
+  gsize len = strlen (literal);
+
+  memcpy (p, literal, len);
+  return p + len;
+}
+
+static char *
+put_uint (char    *p,
+          guint64  value)
 {
   char digits[20];
   gsize n = sizeof digits;
@@ -114,24 +155,25 @@ append_uint (GString *out,
       value /= 10;
     }
   while (value != 0);
-  g_string_append_len (out, digits + n, sizeof digits - n);
+  memcpy (p, digits + n, sizeof digits - n);
+  return p + sizeof digits - n;
 }
 
 /* Seconds to the microsecond. */
-static void
-append_seconds (GString *out,
-                gint64   microseconds)
+static char *
+put_seconds (char   *p,
+             gint64  microseconds)
 {
-  char fraction[7] = ".";
   gint64 part;
 
   if (microseconds < 0)
     microseconds = 0;
-  append_uint (out, microseconds / G_USEC_PER_SEC);
+  p = put_uint (p, microseconds / G_USEC_PER_SEC);
+  *p = '.';
   part = microseconds % G_USEC_PER_SEC;
   for (int i = 6; i > 0; i--, part /= 10)
-    fraction[i] = '0' + part % 10;
-  g_string_append_len (out, fraction, sizeof fraction);
+    p[i] = '0' + part % 10;
+  return p + 7;
 }
 
 static gint64
@@ -140,85 +182,36 @@ to_microseconds (double seconds)
   return (gint64) (seconds * G_USEC_PER_SEC + 0.5);
 }
 
-/* @value as a JSON string; text from elsewhere (a peer, a function name)
- * made valid UTF-8 first. */
-static void
-append_string (GString    *out,
-               const char *value)
+/* @text as a JSON string (or null). */
+static char *
+put_text (char       *p,
+          const Text *text)
 {
   static const char hex[] = "0123456789abcdef";
-  g_autofree char *valid = NULL;
-  const char *run;
 
-  if (value == NULL)
+  if (text->text == NULL)
+    return put (p, "null");
+  *p++ = '"';
+  for (gsize i = 0; i < text->len; i++)
     {
-      g_string_append (out, "null");
-      return;
-    }
-  if (!g_utf8_validate (value, -1, NULL))
-    value = valid = g_utf8_make_valid (value, -1);
-  g_string_append_c (out, '"');
-  run = value;
-  for (const char *p = value; ; p++)
-    {
-      guchar c = *p;
+      guchar c = text->text[i];
 
       if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      g_string_append_len (out, run, p - run);
-      if (c == '\0')
-        break;
-      if (c == '"' || c == '\\')
+        *p++ = c;
+      else if (c == '"' || c == '\\')
         {
-          g_string_append_c (out, '\\');
-          g_string_append_c (out, c);
+          *p++ = '\\';
+          *p++ = c;
         }
       else
         {
-          char escape[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
-
-          g_string_append_len (out, escape, sizeof escape);
+          p = put (p, "\\u00");
+          *p++ = hex[c >> 4];
+          *p++ = hex[c & 0xf];
         }
-      run = p + 1;
     }
-  g_string_append_c (out, '"');
-}
-
-static void
-add_member (GString    *out,
-            const char *member)
-{
-  g_string_append_c (out, ',');
-  g_string_append_c (out, '"');
-  g_string_append (out, member);
-  g_string_append_c (out, '"');
-  g_string_append_c (out, ':');
-}
-
-static void
-add_string (GString    *out,
-            const char *member,
-            const char *value)
-{
-  add_member (out, member);
-  append_string (out, value);
-}
-
-/* Starts an event at @microseconds since the epoch in self->event. */
-static GString *
-begin_event (PpdHttp    *self,
-             const char *type,
-             gint64      microseconds)
-{
-  GString *out = self->event;
-
-  g_string_truncate (out, 0);
-  g_string_append (out, "{\"seq\":");
-  append_uint (out, ++self->seq);
-  add_string (out, "type", type);
-  add_member (out, "time");
-  append_seconds (out, microseconds);
-  return out;
+  *p++ = '"';
+  return p;
 }
 
 static void
@@ -254,44 +247,88 @@ batch_flush_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-end_event (PpdHttp *self)
+/* Makes room for an event of @room bytes at most at the batch's end, and
+ * writes its beginning ({"seq":N,"type":@type,"time":@microseconds). The
+ * payload goes after room for the largest frame header. */
+static char *
+begin_event (PpdHttp    *self,
+             const char *type,
+             gint64      microseconds,
+             gsize       room)
 {
-  g_string_append_c (self->event, '}');
-  ppd_websocket_append_frame (self->batch, 0x1, self->event->str, self->event->len);
+  gsize start = self->batch->len;
+  char *p;
+
+  g_byte_array_set_size (self->batch, start + PPD_WEBSOCKET_HEADER_MAX + FIXED_MAX + room);
+  p = (char *) self->batch->data + start + PPD_WEBSOCKET_HEADER_MAX;
+  self->event_start = start;
+  p = put (p, "{\"seq\":");
+  p = put_uint (p, ++self->seq);
+  p = put (p, ",\"type\":\"");
+  p = put (p, type);
+  p = put (p, "\",\"time\":");
+  return put_seconds (p, microseconds);
+}
+
+/* Closes the event ending at @p, writes its frame header and moves the
+ * payload to it. */
+static void
+end_event (PpdHttp *self,
+           char    *p)
+{
+  guint8 *frame = self->batch->data + self->event_start;
+  guint8 *payload = frame + PPD_WEBSOCKET_HEADER_MAX;
+  gsize len, header_len;
+
+  *p++ = '}';
+  len = (guint8 *) p - payload;
+  header_len = ppd_websocket_frame_header (frame, 0x1, len);
+  memmove (frame + header_len, payload, len);
+  g_byte_array_set_size (self->batch, self->event_start + header_len + len);
   if (self->batch->len >= BATCH_MAX)
     flush_batch (self);
   else if (self->batch_flush == 0)
     self->batch_flush = g_timeout_add (BATCH_INTERVAL, batch_flush_cb, self);
 }
 
-static void
-add_job_fields (GString    *out,
-                PpdHttpJob *job)
+static char *
+begin_job_event (PpdHttp    *self,
+                 const char *type,
+                 double      time,
+                 PpdHttpJob *job,
+                 Text        texts[3])
 {
-  add_member (out, "job");
-  append_uint (out, job->id);
-  add_string (out, "function", job->function);
-  add_string (out, "group", job->group);
-  add_string (out, "client", job->client);
+  gsize room = text_init (&texts[0], job->function) + text_init (&texts[1], job->group)
+               + text_init (&texts[2], job->client);
+  char *p = begin_event (self, type, to_microseconds (time), room);
+
+  p = put (p, ",\"job\":");
+  p = put_uint (p, job->id);
+  p = put (p, ",\"function\":");
+  p = put_text (p, &texts[0]);
+  p = put (p, ",\"group\":");
+  p = put_text (p, &texts[1]);
+  p = put (p, ",\"client\":");
+  return put_text (p, &texts[2]);
 }
 
 void
 ppd_http_events_job_started (PpdHttp    *self,
                              PpdHttpJob *job)
 {
-  GString *out;
+  Text texts[3];
+  char *p;
 
   if (self->readers->len == 0)
     {
       self->seq++;
       return;
     }
-  out = begin_event (self, "job-started", to_microseconds (job->started));
-  add_job_fields (out, job);
-  add_member (out, "worker");
-  append_uint (out, job->worker);
-  end_event (self);
+  p = begin_job_event (self, "job-started", job->started, job, texts);
+  p = put (p, ",\"worker\":");
+  end_event (self, put_uint (p, job->worker));
+  for (int i = 0; i < 3; i++)
+    text_clear (&texts[i]);
 }
 
 void
@@ -302,20 +339,22 @@ ppd_http_events_job_finished (PpdHttp    *self,
     [PP_JOB_STATE_DONE] = "done", [PP_JOB_STATE_FAILED] = "failed",
     [PP_JOB_STATE_CANCELLED] = "cancelled",
   };
-  GString *out;
+  Text texts[3];
+  char *p;
 
   if (self->readers->len == 0)
     {
       self->seq++;
       return;
     }
-  out = begin_event (self, "job-finished", to_microseconds (job->finished));
-  add_job_fields (out, job);
-  add_string (out, "state", job->state < G_N_ELEMENTS (states) && states[job->state]
-                            ? states[job->state] : "failed");
-  add_member (out, "run_time");
-  append_seconds (out, to_microseconds (job->run_time));
-  end_event (self);
+  p = begin_job_event (self, "job-finished", job->finished, job, texts);
+  p = put (p, ",\"state\":\"");
+  p = put (p, job->state < G_N_ELEMENTS (states) && states[job->state]
+              ? states[job->state] : "failed");
+  p = put (p, "\",\"run_time\":");
+  end_event (self, put_seconds (p, to_microseconds (job->run_time)));
+  for (int i = 0; i < 3; i++)
+    text_clear (&texts[i]);
 }
 
 void
@@ -324,22 +363,30 @@ ppd_http_events_client (PpdHttp    *self,
                         const char *address,
                         const char *reason)
 {
-  GString *out = begin_event (self, type, g_get_real_time ());
+  gboolean left = g_str_equal (type, "client-left");
+  Text texts[2];
+  gsize room = text_init (&texts[0], address) + text_init (&texts[1], left ? (reason ? reason : "") : NULL);
+  char *p = begin_event (self, type, g_get_real_time (), room);
 
-  add_string (out, "address", address);
-  if (g_str_equal (type, "client-left"))
-    add_string (out, "reason", reason ? reason : "");
-  end_event (self);
+  p = put (p, ",\"address\":");
+  p = put_text (p, &texts[0]);
+  if (left)
+    {
+      p = put (p, ",\"reason\":");
+      p = put_text (p, &texts[1]);
+    }
+  end_event (self, p);
+  text_clear (&texts[0]);
+  text_clear (&texts[1]);
 }
 
 void
 ppd_http_events_workers_changed (PpdHttp *self)
 {
-  GString *out = begin_event (self, "workers-changed", g_get_real_time ());
+  char *p = begin_event (self, "workers-changed", g_get_real_time (), 0);
 
-  add_member (out, "workers");
-  append_uint (out, pp_server_get_ncpus (self->pool));
-  end_event (self);
+  p = put (p, ",\"workers\":");
+  end_event (self, put_uint (p, pp_server_get_ncpus (self->pool)));
 }
 
 /* A worker replaced (a crash, --restart) changes no property: the pids are
@@ -428,7 +475,6 @@ void
 ppd_http_events_init (PpdHttp *self)
 {
   self->readers = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
-  self->event = g_string_sized_new (256);
   self->batch = g_byte_array_sized_new (BATCH_MAX + 1024);
   self->workers_poll = g_timeout_add_seconds (WORKERS_POLL, workers_poll_cb, self);
 }
@@ -449,7 +495,5 @@ ppd_http_events_clear (PpdHttp *self)
       }
   g_clear_pointer (&self->readers, g_ptr_array_unref);
   g_clear_pointer (&self->worker_pids, g_free);
-  if (self->event != NULL)
-    g_string_free (g_steal_pointer (&self->event), TRUE);
   g_clear_pointer (&self->batch, g_byte_array_unref);
 }

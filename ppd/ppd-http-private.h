@@ -79,8 +79,8 @@ struct _PpdHttp
 
   /* ppd-http-events.c */
   guint64          seq;
-  GString         *event;      /* the event being written */
   GByteArray      *batch;      /* framed events not yet handed to the readers */
+  gsize            event_start;
   guint            batch_flush;
   GPtrArray       *readers;
   guint64          readers_dropped;

@@ -86,41 +86,37 @@ websocket_finish (PpdWebsocket *self)
 }
 
 /**
- * ppd_websocket_append_frame:
- * @out: where
+ * ppd_websocket_frame_header:
+ * @header: (out caller-allocates): PPD_WEBSOCKET_HEADER_MAX bytes
  * @opcode: 0x1 text, 0x8 close, 0xa pong, ...
- * @payload: the payload
- * @len: its length
+ * @len: the payload's length
  *
- * Appends one unmasked, final frame to @out (as a server sends it).
+ * Writes the header of an unmasked, final frame (as a server sends it).
+ *
+ * Returns: its length
  */
-void
-ppd_websocket_append_frame (GByteArray *out,
-                            guint8      opcode,
-                            const void *payload,
-                            gsize       len)
+gsize
+ppd_websocket_frame_header (guint8 *header,
+                            guint8  opcode,
+                            gsize   len)
 {
-  guint8 header[10] = { 0x80 | opcode };
-  gsize header_len = 2;
-
+  header[0] = 0x80 | opcode;
   if (len < 126)
-    header[1] = len;
-  else if (len <= G_MAXUINT16)
+    {
+      header[1] = len;
+      return 2;
+    }
+  if (len <= G_MAXUINT16)
     {
       header[1] = 126;
       header[2] = len >> 8;
       header[3] = len & 0xff;
-      header_len = 4;
+      return 4;
     }
-  else
-    {
-      header[1] = 127;
-      for (int i = 0; i < 8; i++)
-        header[2 + i] = (guint64) len >> (56 - 8 * i);
-      header_len = 10;
-    }
-  g_byte_array_append (out, header, header_len);
-  g_byte_array_append (out, payload, len);
+  header[1] = 127;
+  for (int i = 0; i < 8; i++)
+    header[2 + i] = (guint64) len >> (56 - 8 * i);
+  return 10;
 }
 
 static void
@@ -129,7 +125,10 @@ append_frame (PpdWebsocket *self,
               const void   *payload,
               gsize         len)
 {
-  ppd_websocket_append_frame (self->out, opcode, payload, len);
+  guint8 header[PPD_WEBSOCKET_HEADER_MAX];
+
+  g_byte_array_append (self->out, header, ppd_websocket_frame_header (header, opcode, len));
+  g_byte_array_append (self->out, payload, len);
 }
 
 static gsize
@@ -388,7 +387,7 @@ ppd_websocket_send_text (PpdWebsocket *self,
 /**
  * ppd_websocket_send_frames:
  * @self: a WebSocket
- * @frames: whole frames (of ppd_websocket_append_frame())
+ * @frames: whole frames (of ppd_websocket_frame_header() and payloads)
  * @len: their length
  *
  * Queues @frames and writes what the socket takes now.

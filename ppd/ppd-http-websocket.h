@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 typedef struct _PpdWebsocket PpdWebsocket;
 
+#define PPD_WEBSOCKET_HEADER_MAX 10
+
 typedef void (*PpdWebsocketClosedFunc) (PpdWebsocket *websocket,
                                         gpointer      data);
 
@@ -26,9 +28,8 @@ gboolean      ppd_websocket_send_text   (PpdWebsocket           *self,
 gboolean      ppd_websocket_send_frames (PpdWebsocket           *self,
                                          const guint8           *frames,
                                          gsize                   len);
-void          ppd_websocket_append_frame (GByteArray            *out,
+gsize         ppd_websocket_frame_header (guint8                *header,
                                           guint8                 opcode,
-                                          const void            *payload,
                                           gsize                  len);
 void          ppd_websocket_close       (PpdWebsocket           *self,
                                          gushort                 code,
