@@ -26,9 +26,9 @@
  *   {"seq": N, "type": "client-connected" | "client-left", "address": …,
  *    "reason": … (client-left), "time": …}
  *
- * Each reader is a PpdWebsocket (ppd-http-websocket.c): events are
- * appended to its output buffer and written together, as much as the
- * socket takes; a reader MAX_QUEUED_BYTES behind is closed with code 1008
+ * Each reader is a PpdWebsocket (ppd-http-websocket.c): the batch of
+ * events (below) is appended to its output buffer and written, as much as
+ * the socket takes; a reader MAX_QUEUED_BYTES behind is closed with code 1008
  * and a reason, its connection closed CLOSE_GRACE seconds later if it does
  * not answer. The socket's send buffer is kept small (SEND_BUFFER) so that
  * a reader that stops reading is found soon. Nothing is built while no one
