@@ -7,8 +7,9 @@
 """Throughput of empty jobs through one ppd over 127.0.0.1, with its HTTP
 off and with --http-port on and a WebSocket reader of /api/v1/events
 attached (reading every event), side by side in one run: the two ppd run
-at once and the rounds alternate, so that a change in the machine's load
-hits both alike. Goal: HTTP on within 5% of off.
+at once and the rounds alternate (in turn off-on and on-off), so that a
+change in the machine's load hits both alike. Goal: HTTP on within 5% of
+off, as the median of the ratios of the rounds run side by side.
 
 Run: /usr/bin/python3 bench/bench_http.py [--quick] [--json PATH]
 """
@@ -218,10 +219,10 @@ def main():
     ratio = best_on / best_off
     paired = statistics.median(b / a for a, b in zip(figures["off"], figures["on"]))
     table = [("throughput through ppd, HTTP off, jobs/s", "%.0f" % best_off, "", ""),
-             ("throughput through ppd, HTTP on + WebSocket reader, jobs/s", "%.0f" % best_on,
-              "≥ 0.95x off", "PASS" if ratio >= 0.95 else "MISS"),
+             ("throughput through ppd, HTTP on + WebSocket reader, jobs/s", "%.0f" % best_on, "", ""),
+             ("  ratio on/off, median of the rounds side by side", "%.3f" % paired,
+              "≥ 0.95", "PASS" if paired >= 0.95 else "MISS"),
              ("  ratio on/off, best rounds", "%.3f" % ratio, "", ""),
-             ("  ratio on/off, median of the rounds side by side", "%.3f" % paired, "", ""),
              ("ppd CPU per job, HTTP off, µs", "%.1f" % per_job["off"], "", ""),
              ("ppd CPU per job, HTTP on + reader, µs", "%.1f" % per_job["on"], "", ""),
              ("ppd context switches per 1,000 jobs, HTTP off", "%.0f" % (1000 * switches_per_job["off"]),
@@ -230,7 +231,7 @@ def main():
               "%.0f" % (1000 * switches_per_job["on"]), "", ""),
              ("the reader's own CPU per job, µs", "%.1f" % per_job["reader"], "", ""),
              ("  events read (gaps)", "%d (%d)%s" % (events, gaps, dropped), "", "")]
-    print("pp-glib HTTP benchmark (%s), %d CPUs, loopback, best of %d rounds of %d jobs\n"
+    print("pp-glib HTTP benchmark (%s), %d CPUs, loopback, %d rounds of %d jobs\n"
           % ("quick" if args.quick else "full", os.cpu_count(), params["rounds"], params["jobs"]))
     bench.print_table(table)
     print("\n%.1f s" % (time.time() - t0))
