@@ -5,8 +5,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Runs bench/bench.py --quick, bench/bench_cluster.py --quick (4 ppd nodes
-# instead of 64), bench_modern.py and bench_http.py --quick and checks that they complete and report every figure. It
-# deliberately does NOT check the performance goals: those are for humans
+# instead of 64), bench_modern.py and bench_http.py --quick and checks that
+# they complete and report every figure. It deliberately does NOT check the performance goals: those are for humans
 # reading the table on a quiet machine, not for CI.
 
 import json
