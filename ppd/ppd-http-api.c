@@ -100,9 +100,17 @@ ppd_http_api_job_finished (PpdHttp *self,
   record->finished = now_seconds ();
   record->wait_time = pp_job_get_wait_time (job);
   record->run_time = pp_job_get_run_time (job);
-  g_queue_push_tail (&self->done, record);
-  if (self->done.length > PPD_HTTP_MAX_DONE_JOBS)
-    ppd_http_job_free (g_queue_pop_head (&self->done));
+  if (self->done.length >= PPD_HTTP_MAX_DONE_JOBS)
+    {
+      /* The oldest goes, its link reused. */
+      GList *link = g_queue_pop_head_link (&self->done);
+
+      ppd_http_job_free (link->data);
+      link->data = record;
+      g_queue_push_tail_link (&self->done, link);
+    }
+  else
+    g_queue_push_tail (&self->done, record);
   return record;
 }
 

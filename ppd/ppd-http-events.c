@@ -484,16 +484,18 @@ ppd_http_events_clear (PpdHttp *self)
 {
   g_clear_handle_id (&self->workers_poll, g_source_remove);
   if (self->readers != NULL)
-    flush_batch (self);
-  if (self->readers != NULL)
-    for (guint i = 0; i < self->readers->len; i++)
-      {
-        Reader *reader = g_ptr_array_index (self->readers, i);
+    {
+      flush_batch (self);
+      for (guint i = 0; i < self->readers->len; i++)
+        {
+          Reader *reader = g_ptr_array_index (self->readers, i);
 
-        /* Best effort: what the socket takes now. */
-        ppd_websocket_close (reader->ws, 1001, "ppd is stopping", TRUE);
-      }
+          /* Best effort: what the socket takes now. */
+          ppd_websocket_close (reader->ws, 1001, "ppd is stopping", TRUE);
+        }
+    }
   g_clear_pointer (&self->readers, g_ptr_array_unref);
   g_clear_pointer (&self->worker_pids, g_free);
+  g_clear_handle_id (&self->batch_flush, g_source_remove);
   g_clear_pointer (&self->batch, g_byte_array_unref);
 }
