@@ -17,9 +17,10 @@
  *
  * Why not SoupWebsocketConnection: it allocates, logs and writes each
  * frame on its own and queues without bound. Here frames are appended to
- * one output buffer and written together, as much as the socket takes, on
- * the next main loop iteration; the buffer is bounded (send_text() says
- * when it is full, and the caller drops the reader). A client frame over
+ * one output buffer and written together, as much as the socket takes:
+ * framed batches (send_frames()) at once, single messages (send_text())
+ * on the next main loop iteration; the buffer is bounded (both say when
+ * it is full, and the caller drops the reader). A client frame over
  * MAX_CLIENT_PAYLOAD, or unmasked, closes the connection (1009, 1002). */
 
 #define MAX_CLIENT_PAYLOAD 125   /* control frames; ppd expects no data */
