@@ -111,6 +111,63 @@ _pp_server_deliver_events_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* job-started's marshallers (as glib-genmarshal writes them) ------------ */
+
+typedef void (*JobStartedFunc) (gpointer data1,
+                                gpointer job,
+                                guint    pid,
+                                gpointer data2);
+
+void
+_pp_server_marshal_VOID__OBJECT_UINT (GClosure     *closure,
+                                      GValue       *return_value,
+                                      guint         n_param_values,
+                                      const GValue *param_values,
+                                      gpointer      invocation_hint,
+                                      gpointer      marshal_data)
+{
+  GCClosure *cc = (GCClosure *) closure;
+  gpointer instance = g_value_peek_pointer (param_values + 0);
+  JobStartedFunc callback = (JobStartedFunc) (marshal_data ? marshal_data : cc->callback);
+
+  g_return_if_fail (n_param_values == 3);
+  if (G_CCLOSURE_SWAP_DATA (closure))
+    callback (closure->data, g_value_get_object (param_values + 1),
+              g_value_get_uint (param_values + 2), instance);
+  else
+    callback (instance, g_value_get_object (param_values + 1),
+              g_value_get_uint (param_values + 2), closure->data);
+}
+
+void
+_pp_server_marshal_VOID__OBJECT_UINTv (GClosure *closure,
+                                       GValue   *return_value,
+                                       gpointer  instance,
+                                       va_list   args,
+                                       gpointer  marshal_data,
+                                       int       n_params,
+                                       GType    *param_types)
+{
+  GCClosure *cc = (GCClosure *) closure;
+  JobStartedFunc callback = (JobStartedFunc) (marshal_data ? marshal_data : cc->callback);
+  gpointer job;
+  guint pid;
+  va_list copy;
+
+  va_copy (copy, args);
+  job = va_arg (copy, gpointer);
+  pid = va_arg (copy, guint);
+  va_end (copy);
+  if ((param_types[0] & G_SIGNAL_TYPE_STATIC_SCOPE) == 0 && job != NULL)
+    job = g_object_ref (job);
+  if (G_CCLOSURE_SWAP_DATA (closure))
+    callback (closure->data, job, pid, instance);
+  else
+    callback (instance, job, pid, closure->data);
+  if ((param_types[0] & G_SIGNAL_TYPE_STATIC_SCOPE) == 0 && job != NULL)
+    g_object_unref (job);
+}
+
 void
 _pp_server_clear_events (PpServer *self)
 {

@@ -132,6 +132,19 @@ void     _pp_server_job_finished_locked_cb (PpJob    *job,
                                             gpointer  data);
 gboolean _pp_server_deliver_events_cb      (gpointer  data);
 void     _pp_server_clear_events           (PpServer *self);
+void     _pp_server_marshal_VOID__OBJECT_UINT  (GClosure     *closure,
+                                                GValue       *return_value,
+                                                guint         n_param_values,
+                                                const GValue *param_values,
+                                                gpointer      invocation_hint,
+                                                gpointer      marshal_data);
+void     _pp_server_marshal_VOID__OBJECT_UINTv (GClosure     *closure,
+                                                GValue       *return_value,
+                                                gpointer      instance,
+                                                va_list       args,
+                                                gpointer      marshal_data,
+                                                int           n_params,
+                                                GType        *param_types);
 
 /* pp-server-jobs.c */
 extern const PpJobOwnerFuncs _pp_server_job_owner_funcs;

@@ -411,7 +411,11 @@ pp_server_class_init (PpServerClass *klass)
    */
   _pp_server_signals[PP_SERVER_JOB_STARTED] =
     g_signal_new ("job-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, PP_TYPE_JOB, G_TYPE_UINT);
+                  0, NULL, NULL, _pp_server_marshal_VOID__OBJECT_UINT,
+                  G_TYPE_NONE, 2, PP_TYPE_JOB, G_TYPE_UINT);
+  /* Not the generic marshaller (libffi, GValues): one emission per job. */
+  g_signal_set_va_marshaller (_pp_server_signals[PP_SERVER_JOB_STARTED], G_TYPE_FROM_CLASS (klass),
+                              _pp_server_marshal_VOID__OBJECT_UINTv);
 
   /**
    * PpServer::job-finished:

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ppd-http-private.h"
 
 /* GET /api/v1/status: the node document of docs/status.schema.json, from
@@ -25,10 +27,7 @@
 void
 ppd_http_job_free (PpdHttpJob *job)
 {
-  g_free (job->function);
-  g_free (job->group);
-  g_free (job->client);
-  g_free (job);
+  g_free (job);  /* its strings are in the same block */
 }
 
 static double
@@ -37,16 +36,37 @@ now_seconds (void)
   return g_get_real_time () / (double) G_USEC_PER_SEC;
 }
 
+/* Copies @value (nullable) to @p; returns where the copy ends. */
+static char *
+copy_string (char       *p,
+             const char *value,
+             gsize       len,
+             char      **copy)
+{
+  if (value == NULL)
+    return p;
+  *copy = memcpy (p, value, len + 1);
+  return p + len + 1;
+}
+
+/* One allocation per job: the record and its strings after it. */
 static PpdHttpJob *
 job_record_new (PpdHttp *self,
                 PpJob   *job)
 {
-  PpdHttpJob *record = g_new0 (PpdHttpJob, 1);
+  const char *function = pp_function_get_name (pp_job_get_function (job));
+  const char *group = pp_job_get_group (job);
+  g_autofree char *client = pp_node_service_dup_job_peer (self->node, job);
+  gsize function_len = function ? strlen (function) : 0;
+  gsize group_len = group ? strlen (group) : 0;
+  gsize client_len = client ? strlen (client) : 0;
+  PpdHttpJob *record = g_malloc0 (sizeof (PpdHttpJob) + function_len + group_len + client_len + 3);
+  char *p = (char *) (record + 1);
 
   record->id = pp_job_get_id (job);
-  record->function = g_strdup (pp_function_get_name (pp_job_get_function (job)));
-  record->group = g_strdup (pp_job_get_group (job));
-  record->client = pp_node_service_dup_job_peer (self->node, job);
+  p = copy_string (p, function, function_len, &record->function);
+  p = copy_string (p, group, group_len, &record->group);
+  copy_string (p, client, client_len, &record->client);
   record->state = pp_job_get_state (job);
   return record;
 }
@@ -80,9 +100,17 @@ ppd_http_api_job_finished (PpdHttp *self,
   record->finished = now_seconds ();
   record->wait_time = pp_job_get_wait_time (job);
   record->run_time = pp_job_get_run_time (job);
-  g_queue_push_tail (&self->done, record);
-  if (self->done.length > PPD_HTTP_MAX_DONE_JOBS)
-    ppd_http_job_free (g_queue_pop_head (&self->done));
+  if (self->done.length >= PPD_HTTP_MAX_DONE_JOBS)
+    {
+      /* The oldest goes, its link reused. */
+      GList *link = g_queue_pop_head_link (&self->done);
+
+      ppd_http_job_free (link->data);
+      link->data = record;
+      g_queue_push_tail_link (&self->done, link);
+    }
+  else
+    g_queue_push_tail (&self->done, record);
   return record;
 }
 

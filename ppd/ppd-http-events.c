@@ -26,9 +26,9 @@
  *   {"seq": N, "type": "client-connected" | "client-left", "address": …,
  *    "reason": … (client-left), "time": …}
  *
- * Each reader is a PpdWebsocket (ppd-http-websocket.c): events are
- * appended to its output buffer and written together, as much as the
- * socket takes; a reader MAX_QUEUED_BYTES behind is closed with code 1008
+ * Each reader is a PpdWebsocket (ppd-http-websocket.c): the batch of
+ * events (below) is appended to its output buffer and written, as much as
+ * the socket takes; a reader MAX_QUEUED_BYTES behind is closed with code 1008
  * and a reason, its connection closed CLOSE_GRACE seconds later if it does
  * not answer. The socket's send buffer is kept small (SEND_BUFFER) so that
  * a reader that stops reading is found soon. Nothing is built while no one
@@ -92,104 +92,243 @@ closed_cb (PpdWebsocket *ws,
 
 /* Messages --------------------------------------------------------------- */
 
-/* Events are written by hand, not with JsonBuilder: there may be two per
- * job, and this is the cost of a reader. */
-static void
-append_string (GString    *out,
-               const char *value)
-{
-  if (value == NULL)
-    {
-      g_string_append (out, "null");
-      return;
-    }
-  g_string_append_c (out, '"');
-  for (const char *p = value; *p != '\0'; p++)
-    {
-      guchar c = *p;
+/* Events are written by hand, not with JsonBuilder, GString or printf,
+ * straight into self->batch, framed once for all readers; the batch goes
+ * to the readers BATCH_INTERVAL after its first event (or once it holds
+ * BATCH_MAX bytes), many frames per write: there may be two events per
+ * job, and this is the cost of a reader to the jobs. */
 
-      if (c == '"' || c == '\\')
-        g_string_append_printf (out, "\\%c", c);
-      else if (c < 0x20)
-        g_string_append_printf (out, "\\u%04x", c);
-      else
-        g_string_append_c (out, c);
+#define BATCH_INTERVAL 25             /* ms */
+#define BATCH_MAX      (256 * 1024)
+#define FIXED_MAX      256            /* an event but its strings */
+
+/* A string for an event: measured, made valid UTF-8. */
+typedef struct
+{
+  const char *text;    /* nullable */
+  gsize       len;
+  char       *valid;   /* owned, when @text was not valid */
+} Text;
+
+/* Returns: the room @text takes in an event at most */
+static gsize
+text_init (Text       *text,
+           const char *value)
+{
+  text->text = value;
+  text->valid = NULL;
+  text->len = value ? strlen (value) : 0;
+  if (value != NULL && !g_utf8_validate_len (value, text->len, NULL))
+    {
+      text->text = text->valid = g_utf8_make_valid (value, text->len);
+      text->len = strlen (text->valid);
     }
-  g_string_append_c (out, '"');
+  return 6 * text->len + 32;
 }
 
-/* Seconds to the microsecond, without the cost of printf's %f. */
 static void
-append_seconds (GString *out,
-                gint64   microseconds)
+text_clear (Text *text)
 {
+  g_clear_pointer (&text->valid, g_free);
+}
+
+static inline char *
+put (char       *p,
+     const char *literal)
+{
+  gsize len = strlen (literal);
+
+  memcpy (p, literal, len);
+  return p + len;
+}
+
+static char *
+put_uint (char    *p,
+          guint64  value)
+{
+  char digits[20];
+  gsize n = sizeof digits;
+
+  do
+    {
+      digits[--n] = '0' + value % 10;
+      value /= 10;
+    }
+  while (value != 0);
+  memcpy (p, digits + n, sizeof digits - n);
+  return p + sizeof digits - n;
+}
+
+/* Seconds to the microsecond. */
+static char *
+put_seconds (char   *p,
+             gint64  microseconds)
+{
+  gint64 part;
+
   if (microseconds < 0)
     microseconds = 0;
-  g_string_append_printf (out, "%" G_GINT64_FORMAT ".%06d", microseconds / G_USEC_PER_SEC,
-                          (int) (microseconds % G_USEC_PER_SEC));
+  p = put_uint (p, microseconds / G_USEC_PER_SEC);
+  *p = '.';
+  part = microseconds % G_USEC_PER_SEC;
+  for (int i = 6; i > 0; i--, part /= 10)
+    p[i] = '0' + part % 10;
+  return p + 7;
 }
 
-static GString *
-begin_event (PpdHttp    *self,
-             const char *type)
+static gint64
+to_microseconds (double seconds)
 {
-  GString *out = g_string_sized_new (192);
+  return (gint64) (seconds * G_USEC_PER_SEC + 0.5);
+}
 
-  g_string_append_printf (out, "{\"seq\":%" G_GUINT64_FORMAT ",\"type\":\"%s\",\"time\":",
-                          ++self->seq, type);
-  append_seconds (out, g_get_real_time ());
-  return out;
+/* @text as a JSON string (or null). */
+static char *
+put_text (char       *p,
+          const Text *text)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  if (text->text == NULL)
+    return put (p, "null");
+  *p++ = '"';
+  for (gsize i = 0; i < text->len; i++)
+    {
+      guchar c = text->text[i];
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        *p++ = c;
+      else if (c == '"' || c == '\\')
+        {
+          *p++ = '\\';
+          *p++ = c;
+        }
+      else
+        {
+          p = put (p, "\\u00");
+          *p++ = hex[c >> 4];
+          *p++ = hex[c & 0xf];
+        }
+    }
+  *p++ = '"';
+  return p;
 }
 
 static void
-broadcast (PpdHttp *self,
-           GString *out)
+reader_send (Reader       *reader,
+             const guint8 *frames,
+             gsize         len)
 {
-  g_autoptr(GBytes) message = NULL;
+  if (reader->dropped || !ppd_websocket_is_open (reader->ws))
+    return;
+  if (!ppd_websocket_send_frames (reader->ws, frames, len))
+    drop_reader (reader);
+}
 
-  g_string_append_c (out, '}');
-  message = g_string_free_to_bytes (out);
+/* Hands the batch to every reader. */
+static void
+flush_batch (PpdHttp *self)
+{
+  g_clear_handle_id (&self->batch_flush, g_source_remove);
+  if (self->batch->len == 0)
+    return;
   for (guint i = 0; i < self->readers->len; i++)
-    reader_push (g_ptr_array_index (self->readers, i), message);
+    reader_send (g_ptr_array_index (self->readers, i), self->batch->data, self->batch->len);
+  g_byte_array_set_size (self->batch, 0);
 }
 
-/* Text from elsewhere (a peer, a reason) as valid UTF-8. */
-static void
-add_string (GString    *out,
-            const char *member,
-            const char *value)
+static gboolean
+batch_flush_cb (gpointer data)
 {
-  g_autofree char *valid = value ? g_utf8_make_valid (value, -1) : NULL;
+  PpdHttp *self = data;
 
-  g_string_append_printf (out, ",\"%s\":", member);
-  append_string (out, valid);
+  self->batch_flush = 0;
+  flush_batch (self);
+  return G_SOURCE_REMOVE;
 }
 
-static void
-add_job_fields (GString    *out,
-                PpdHttpJob *job)
+/* Makes room for an event of @room bytes at most at the batch's end, and
+ * writes its beginning ({"seq":N,"type":@type,"time":@microseconds). The
+ * payload goes after room for the largest frame header. */
+static char *
+begin_event (PpdHttp    *self,
+             const char *type,
+             gint64      microseconds,
+             gsize       room)
 {
-  g_string_append_printf (out, ",\"job\":%" G_GUINT64_FORMAT, job->id);
-  add_string (out, "function", job->function);
-  add_string (out, "group", job->group);
-  add_string (out, "client", job->client);
+  gsize start = self->batch->len;
+  char *p;
+
+  g_byte_array_set_size (self->batch, start + PPD_WEBSOCKET_HEADER_MAX + FIXED_MAX + room);
+  p = (char *) self->batch->data + start + PPD_WEBSOCKET_HEADER_MAX;
+  self->event_start = start;
+  p = put (p, "{\"seq\":");
+  p = put_uint (p, ++self->seq);
+  p = put (p, ",\"type\":\"");
+  p = put (p, type);
+  p = put (p, "\",\"time\":");
+  return put_seconds (p, microseconds);
+}
+
+/* Closes the event ending at @p, writes its frame header and moves the
+ * payload to it. */
+static void
+end_event (PpdHttp *self,
+           char    *p)
+{
+  guint8 *frame = self->batch->data + self->event_start;
+  guint8 *payload = frame + PPD_WEBSOCKET_HEADER_MAX;
+  gsize len, header_len;
+
+  *p++ = '}';
+  len = (guint8 *) p - payload;
+  header_len = ppd_websocket_frame_header (frame, 0x1, len);
+  memmove (frame + header_len, payload, len);
+  g_byte_array_set_size (self->batch, self->event_start + header_len + len);
+  if (self->batch->len >= BATCH_MAX)
+    flush_batch (self);
+  else if (self->batch_flush == 0)
+    self->batch_flush = g_timeout_add (BATCH_INTERVAL, batch_flush_cb, self);
+}
+
+static char *
+begin_job_event (PpdHttp    *self,
+                 const char *type,
+                 double      time,
+                 PpdHttpJob *job,
+                 Text        texts[3])
+{
+  gsize room = text_init (&texts[0], job->function) + text_init (&texts[1], job->group)
+               + text_init (&texts[2], job->client);
+  char *p = begin_event (self, type, to_microseconds (time), room);
+
+  p = put (p, ",\"job\":");
+  p = put_uint (p, job->id);
+  p = put (p, ",\"function\":");
+  p = put_text (p, &texts[0]);
+  p = put (p, ",\"group\":");
+  p = put_text (p, &texts[1]);
+  p = put (p, ",\"client\":");
+  return put_text (p, &texts[2]);
 }
 
 void
 ppd_http_events_job_started (PpdHttp    *self,
                              PpdHttpJob *job)
 {
-  GString *out;
+  Text texts[3];
+  char *p;
 
   if (self->readers->len == 0)
     {
       self->seq++;
       return;
     }
-  out = begin_event (self, "job-started");
-  add_job_fields (out, job);
-  g_string_append_printf (out, ",\"worker\":%u", job->worker);
-  broadcast (self, out);
+  p = begin_job_event (self, "job-started", job->started, job, texts);
+  p = put (p, ",\"worker\":");
+  end_event (self, put_uint (p, job->worker));
+  for (int i = 0; i < 3; i++)
+    text_clear (&texts[i]);
 }
 
 void
@@ -200,20 +339,22 @@ ppd_http_events_job_finished (PpdHttp    *self,
     [PP_JOB_STATE_DONE] = "done", [PP_JOB_STATE_FAILED] = "failed",
     [PP_JOB_STATE_CANCELLED] = "cancelled",
   };
-  GString *out;
+  Text texts[3];
+  char *p;
 
   if (self->readers->len == 0)
     {
       self->seq++;
       return;
     }
-  out = begin_event (self, "job-finished");
-  add_job_fields (out, job);
-  g_string_append_printf (out, ",\"state\":\"%s\",\"run_time\":",
-                          job->state < G_N_ELEMENTS (states) && states[job->state]
-                          ? states[job->state] : "failed");
-  append_seconds (out, (gint64) (job->run_time * G_USEC_PER_SEC));
-  broadcast (self, out);
+  p = begin_job_event (self, "job-finished", job->finished, job, texts);
+  p = put (p, ",\"state\":\"");
+  p = put (p, job->state < G_N_ELEMENTS (states) && states[job->state]
+              ? states[job->state] : "failed");
+  p = put (p, "\",\"run_time\":");
+  end_event (self, put_seconds (p, to_microseconds (job->run_time)));
+  for (int i = 0; i < 3; i++)
+    text_clear (&texts[i]);
 }
 
 void
@@ -222,21 +363,30 @@ ppd_http_events_client (PpdHttp    *self,
                         const char *address,
                         const char *reason)
 {
-  GString *out = begin_event (self, type);
+  gboolean left = g_str_equal (type, "client-left");
+  Text texts[2];
+  gsize room = text_init (&texts[0], address) + text_init (&texts[1], left ? (reason ? reason : "") : NULL);
+  char *p = begin_event (self, type, g_get_real_time (), room);
 
-  add_string (out, "address", address);
-  if (g_str_equal (type, "client-left"))
-    add_string (out, "reason", reason ? reason : "");
-  broadcast (self, out);
+  p = put (p, ",\"address\":");
+  p = put_text (p, &texts[0]);
+  if (left)
+    {
+      p = put (p, ",\"reason\":");
+      p = put_text (p, &texts[1]);
+    }
+  end_event (self, p);
+  text_clear (&texts[0]);
+  text_clear (&texts[1]);
 }
 
 void
 ppd_http_events_workers_changed (PpdHttp *self)
 {
-  GString *out = begin_event (self, "workers-changed");
+  char *p = begin_event (self, "workers-changed", g_get_real_time (), 0);
 
-  g_string_append_printf (out, ",\"workers\":%u", pp_server_get_ncpus (self->pool));
-  broadcast (self, out);
+  p = put (p, ",\"workers\":");
+  end_event (self, put_uint (p, pp_server_get_ncpus (self->pool)));
 }
 
 /* A worker replaced (a crash, --restart) changes no property: the pids are
@@ -293,6 +443,9 @@ ppd_http_events_add_reader (PpdHttp        *self,
   g_autoptr(GBytes) hello = NULL;
   Reader *reader;
 
+  /* The events so far go to the readers before this one, whose begin
+   * after its hello. */
+  flush_batch (self);
   reader = g_new0 (Reader, 1);
   reader->http = self;
   reader->ws = ppd_websocket_new (stream, MAX_QUEUED_BYTES, closed_cb, reader);
@@ -322,6 +475,7 @@ void
 ppd_http_events_init (PpdHttp *self)
 {
   self->readers = g_ptr_array_new_with_free_func ((GDestroyNotify) reader_free);
+  self->batch = g_byte_array_sized_new (BATCH_MAX + 1024);
   self->workers_poll = g_timeout_add_seconds (WORKERS_POLL, workers_poll_cb, self);
 }
 
@@ -330,13 +484,18 @@ ppd_http_events_clear (PpdHttp *self)
 {
   g_clear_handle_id (&self->workers_poll, g_source_remove);
   if (self->readers != NULL)
-    for (guint i = 0; i < self->readers->len; i++)
-      {
-        Reader *reader = g_ptr_array_index (self->readers, i);
+    {
+      flush_batch (self);
+      for (guint i = 0; i < self->readers->len; i++)
+        {
+          Reader *reader = g_ptr_array_index (self->readers, i);
 
-        /* Best effort: what the socket takes now. */
-        ppd_websocket_close (reader->ws, 1001, "ppd is stopping", TRUE);
-      }
+          /* Best effort: what the socket takes now. */
+          ppd_websocket_close (reader->ws, 1001, "ppd is stopping", TRUE);
+        }
+    }
   g_clear_pointer (&self->readers, g_ptr_array_unref);
   g_clear_pointer (&self->worker_pids, g_free);
+  g_clear_handle_id (&self->batch_flush, g_source_remove);
+  g_clear_pointer (&self->batch, g_byte_array_unref);
 }

@@ -80,6 +80,9 @@ struct _PpdHttp
 
   /* ppd-http-events.c */
   guint64          seq;
+  GByteArray      *batch;      /* framed events not yet handed to the readers */
+  gsize            event_start;
+  guint            batch_flush;
   GPtrArray       *readers;
   guint64          readers_dropped;
   guint            workers_poll;

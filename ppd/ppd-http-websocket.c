@@ -17,14 +17,16 @@
  *
  * Why not SoupWebsocketConnection: it allocates, logs and writes each
  * frame on its own and queues without bound. Here frames are appended to
- * one output buffer and written together, as much as the socket takes, on
- * the next main loop iteration; the buffer is bounded (send_text() says
- * when it is full, and the caller drops the reader). A client frame over
+ * one output buffer and written together, as much as the socket takes:
+ * framed batches (send_frames()) at once, single messages (send_text())
+ * on the next main loop iteration; the buffer is bounded (both say when
+ * it is full, and the caller drops the reader). A client frame over
  * MAX_CLIENT_PAYLOAD, or unmasked, closes the connection (1009, 1002). */
 
 #define MAX_CLIENT_PAYLOAD 125   /* control frames; ppd expects no data */
 #define CLOSE_GRACE        2     /* s for the peer to answer a close */
 #define READ_SIZE          4096
+#define COMPACT_AFTER      (64 * 1024)
 
 struct _PpdWebsocket
 {
@@ -84,32 +86,49 @@ websocket_finish (PpdWebsocket *self)
   self->closed_source = g_idle_add (notify_closed_cb, self);
 }
 
+/**
+ * ppd_websocket_frame_header:
+ * @header: (out caller-allocates): PPD_WEBSOCKET_HEADER_MAX bytes
+ * @opcode: 0x1 text, 0x8 close, 0xa pong, ...
+ * @len: the payload's length
+ *
+ * Writes the header of an unmasked, final frame (as a server sends it).
+ *
+ * Returns: its length
+ */
+gsize
+ppd_websocket_frame_header (guint8 *header,
+                            guint8  opcode,
+                            gsize   len)
+{
+  header[0] = 0x80 | opcode;
+  if (len < 126)
+    {
+      header[1] = len;
+      return 2;
+    }
+  if (len <= G_MAXUINT16)
+    {
+      header[1] = 126;
+      header[2] = len >> 8;
+      header[3] = len & 0xff;
+      return 4;
+    }
+  header[1] = 127;
+  for (int i = 0; i < 8; i++)
+    header[2 + i] = (guint64) len >> (56 - 8 * i);
+  return 10;
+}
+
 static void
 append_frame (PpdWebsocket *self,
               guint8        opcode,
               const void   *payload,
               gsize         len)
 {
-  guint8 header[10] = { 0x80 | opcode };
-  gsize header_len = 2;
+  guint8 header[PPD_WEBSOCKET_HEADER_MAX];
 
-  if (len < 126)
-    header[1] = len;
-  else if (len <= G_MAXUINT16)
-    {
-      header[1] = 126;
-      header[2] = len >> 8;
-      header[3] = len & 0xff;
-      header_len = 4;
-    }
-  else
-    {
-      header[1] = 127;
-      for (int i = 0; i < 8; i++)
-        header[2 + i] = (guint64) len >> (56 - 8 * i);
-      header_len = 10;
-    }
-  g_byte_array_append (self->out, header, header_len);
+  g_byte_array_append (self->out, header, ppd_websocket_frame_header (header, opcode, len));
   g_byte_array_append (self->out, payload, len);
 }
 
@@ -157,6 +176,13 @@ websocket_flush (PpdWebsocket *self)
           return;
         }
       self->out_pos += n;
+      /* A reader always a little behind never empties the buffer: what
+       * was written goes once it is most of it. */
+      if (self->out_pos >= COMPACT_AFTER && self->out_pos >= pending (self))
+        {
+          g_byte_array_remove_range (self->out, 0, self->out_pos);
+          self->out_pos = 0;
+        }
     }
   g_byte_array_set_size (self->out, 0);
   self->out_pos = 0;
@@ -356,6 +382,32 @@ ppd_websocket_send_text (PpdWebsocket *self,
     return FALSE;
   append_frame (self, 0x1, text, len);
   schedule_flush (self);
+  return TRUE;
+}
+
+/**
+ * ppd_websocket_send_frames:
+ * @self: a WebSocket
+ * @frames: whole frames (of ppd_websocket_frame_header() and payloads)
+ * @len: their length
+ *
+ * Queues @frames and writes what the socket takes now.
+ *
+ * Returns: %FALSE when the reader would be more than max_pending bytes
+ *   behind (nothing is queued), or the connection is closing
+ */
+gboolean
+ppd_websocket_send_frames (PpdWebsocket *self,
+                           const guint8 *frames,
+                           gsize         len)
+{
+  if (self->close_sent || self->closed)
+    return FALSE;
+  if (pending (self) + len > self->max_pending)
+    return FALSE;
+  g_byte_array_append (self->out, frames, len);
+  if (self->write_source == NULL)
+    websocket_flush (self);
   return TRUE;
 }
 

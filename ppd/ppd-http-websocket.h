@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 
 typedef struct _PpdWebsocket PpdWebsocket;
 
+#define PPD_WEBSOCKET_HEADER_MAX 10
+
 typedef void (*PpdWebsocketClosedFunc) (PpdWebsocket *websocket,
                                         gpointer      data);
 
@@ -23,6 +25,12 @@ PpdWebsocket *ppd_websocket_new         (GIOStream              *stream,
 gboolean      ppd_websocket_send_text   (PpdWebsocket           *self,
                                          const char             *text,
                                          gsize                   len);
+gboolean      ppd_websocket_send_frames (PpdWebsocket           *self,
+                                         const guint8           *frames,
+                                         gsize                   len);
+gsize         ppd_websocket_frame_header (guint8                *header,
+                                          guint8                 opcode,
+                                          gsize                  len);
 void          ppd_websocket_close       (PpdWebsocket           *self,
                                          gushort                 code,
                                          const char             *reason,

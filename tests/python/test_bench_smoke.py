@@ -4,9 +4,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Runs bench/bench.py --quick and bench/bench_cluster.py --quick (4 ppd nodes
-# instead of 64) and checks that they complete and report every figure. It
-# deliberately does NOT check the performance goals: those are for humans
+# Runs bench/bench.py --quick, bench/bench_cluster.py --quick (4 ppd nodes
+# instead of 64), bench_modern.py and bench_http.py --quick and checks that
+# they complete and report every figure. It deliberately does NOT check the performance goals: those are for humans
 # reading the table on a quiet machine, not for CI.
 
 import json
@@ -190,3 +190,38 @@ def test_bench_modern_quick(tmp_path):
         "submit_pp_jobs_per_s", "executor_pp_jobs_per_s", "map_pp_items_per_s",
         "asyncio_pp_jobs_per_s", "imap_rss_growth_mb"}
     assert "pp.Executor.submit" in proc.stdout and "server.imap RSS growth" in proc.stdout
+
+
+BENCH_HTTP = REPO / "bench" / "bench_http.py"
+
+
+def test_bench_http_quick(tmp_path, subreaper):
+    """bench_http.py --quick: its reader sees every event of every job of
+    the HTTP ppd, with no gap, and is not dropped."""
+    ppd = os.environ.get("PPD")
+    if not ppd or not os.access(ppd, os.X_OK):
+        pytest.skip("ppd is not built (set PPD)")
+    out = tmp_path / "http.json"
+    env = dict(os.environ)
+    if "PYTHONPATH" not in env:
+        env["PYTHONPATH"] = str(REPO / "python")
+    proc = subprocess.run([PYTHON, str(BENCH_HTTP), "--quick", "--json", str(out)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+    deadline = time.monotonic() + 5
+    while running_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running_children() == []
+
+    report = json.loads(out.read_text())
+    figures = report["figures"]
+    rounds, jobs = report["params"]["rounds"], report["params"]["jobs"]
+    assert len(figures["throughput_http_off"]) == len(figures["throughput_http_on_reader"]) == rounds
+    # job-started and job-finished for every job, warm-up ones (200) too
+    assert figures["events_read"] >= 2 * rounds * (jobs + 200), figures
+    assert figures["event_gaps"] == 0, figures
+    assert "dropped by ppd" not in proc.stdout
+    for name in ("ratio_median_paired", "ratio_best"):
+        assert math.isfinite(figures[name]) and figures[name] > 0, (name, figures)
+    assert "ppd context switches per 1,000 jobs, HTTP on + reader" in proc.stdout
