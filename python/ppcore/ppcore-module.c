@@ -176,6 +176,7 @@ static PyTypeObject *types[] = {
   &PpcoreBytes_Type,
   &PpcoreMainContext_Type,
   &PpcoreMainLoop_Type,
+  &PpcoreCompletion_Type,
 };
 
 static int
