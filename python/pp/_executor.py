@@ -31,6 +31,8 @@ _DONE_JOB = Pp.JobState.DONE
 _CANCELLED_JOB = Pp.JobState.CANCELLED
 _PENDING = _base.PENDING
 _RUNNING = _base.RUNNING
+_FINISHED = _base.FINISHED
+_future_result = concurrent.futures.Future.result
 
 
 class _Condition:
@@ -140,6 +142,25 @@ class _Future(concurrent.futures.Future):
                 self.__dict__["_pp_exception"] = job._value
             self._pp_unread = None
 
+    def result(self, timeout=None):
+        # A finished future's value without its condition (the state does
+        # not change once FINISHED); the rest as concurrent.futures does.
+        # Without a timeout, a pending future waits for its job itself and
+        # settles it (rather than sleep until the callbacks thread does).
+        job = self._pp_job
+        if timeout is None and job is not None and self._state == _PENDING:
+            job.wait()
+            _settle(self, job)
+        if self._state == _FINISHED:
+            if self._pp_unread is not None:
+                self._pp_read()
+            values = self.__dict__
+            if values.get("_pp_exception") is None:
+                return values.get("_pp_result")
+        return _future_result(self, timeout)
+
+    result.__doc__ = concurrent.futures.Future.result.__doc__
+
     @property
     def _result(self):
         self._pp_read()
@@ -159,19 +180,27 @@ class _Future(concurrent.futures.Future):
         self.__dict__["_pp_exception"] = value
 
     def _pp_finished(self, job, failed):
-        """The job has finished: settles the future, unread."""
-        with self._condition:
+        """The job has finished: settles the future, unread.  (The
+        condition's lock taken directly: this runs once per job.)"""
+        condition = self._condition
+        lock = condition._lock
+        lock.acquire()
+        try:
             if self._state != _PENDING and self._state != _RUNNING:
-                return              # cancelled meanwhile
+                return              # cancelled, or settled, meanwhile
             self._pp_unread = job
-            self._state = _base.FINISHED
+            self._state = _FINISHED
             for waiter in self._waiters:
                 if failed:
                     waiter.add_exception(self)
                 else:
                     waiter.add_result(self)
-            self._condition.notify_all()
-        self._invoke_callbacks()
+            if condition._waiters:
+                condition.notify_all()
+        finally:
+            lock.release()
+        if self._done_callbacks:
+            self._invoke_callbacks()
 
     def cancel(self):
         with self._condition:
@@ -203,22 +232,25 @@ def _cancel(fut):
     return True
 
 
+def _settle(fut, job):
+    """*job* has finished: settles *fut* from its state (once)."""
+    state = job.state
+    if state == _CANCELLED_JOB:
+        # Job.cancel() (by _Future.cancel() or directly).
+        _cancel(fut)
+    else:
+        fut._pp_finished(job, state != _DONE_JOB)
+
+
 def _completer(executor):
-    futures = executor._futures
-    lock = executor._lock
+    pop = executor._futures.pop
 
     def done(job):
-        # The server's callback thread: one look at the job's state.
-        with lock:
-            fut = futures.pop(job, None)
-        if fut is None:
-            return
-        state = job.state
-        if state == _CANCELLED_JOB:
-            # Job.cancel() (by _Future.cancel() or directly).
-            _cancel(fut)
-        else:
-            fut._pp_finished(job, state != _DONE_JOB)
+        # The server's callback thread: one look at the job's state.  (A
+        # dict's pop() is atomic: no lock.)
+        fut = pop(job, None)
+        if fut is not None:
+            _settle(fut, job)
     return done
 
 
@@ -262,6 +294,8 @@ class Executor(concurrent.futures.Executor):
         self._futures = {}          # job -> future, until it is settled
         self._shutdown = False
         self._done = _completer(self)
+        # Job._add_done_callback(self._done), one call shorter per submit.
+        self._watch = self._server._callbacks().watch
 
     @property
     def server(self):
@@ -289,12 +323,15 @@ class Executor(concurrent.futures.Executor):
         job = self._server.submit(fn, args, depfuncs, self._modules)
         fut = _Future()
         fut._pp_job = job
-        with self._lock:
-            if self._shutdown:
-                job.cancel()
-                raise RuntimeError("cannot schedule new futures after shutdown")
-            self._futures[job] = fut
-        job._add_done_callback(self._done)
+        # No lock (this runs once per job): shutdown() sets _shutdown, then
+        # lists the futures, so either it lists this one or this sees it.
+        futures = self._futures
+        futures[job] = fut
+        if self._shutdown:
+            futures.pop(job, None)
+            job.cancel()
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        self._watch(job, self._done)
         return fut
 
     def map(self, fn, *iterables, timeout=None, chunksize=1):

@@ -48,6 +48,10 @@ job_wait_timeout (PyObject *self,
 
   if (usec == -1 && PyErr_Occurred ())
     return NULL;
+  /* A finished job keeps the GIL: handing it over, to the callback thread
+   * say, would cost more than the look. */
+  if (pp_job_is_finished (JOB (self)))
+    Py_RETURN_TRUE;
   Py_BEGIN_ALLOW_THREADS
   done = pp_job_wait_timeout (JOB (self), usec);
   Py_END_ALLOW_THREADS
@@ -70,9 +74,14 @@ job_wait (PyObject *self,
       PyErr_SetString (PyExc_TypeError, "wait() takes no cancellable here");
       return NULL;
     }
-  Py_BEGIN_ALLOW_THREADS
-  ok = pp_job_wait (JOB (self), NULL, &error);
-  Py_END_ALLOW_THREADS
+  if (pp_job_is_finished (JOB (self)))
+    ok = pp_job_wait (JOB (self), NULL, &error);    /* does not block */
+  else
+    {
+      Py_BEGIN_ALLOW_THREADS
+      ok = pp_job_wait (JOB (self), NULL, &error);
+      Py_END_ALLOW_THREADS
+    }
   if (!ok)
     return ppcore_set_error (error);
   Py_RETURN_TRUE;
