@@ -128,8 +128,31 @@ class _Future(concurrent.futures.Future):
             super().__init__()
         self._condition = _Condition()
         self._state = _PENDING
-        self._waiters = []
-        self._done_callbacks = []
+
+    # Created on first use, which concurrent.futures makes under the
+    # condition (dict.setdefault() is atomic anyway): most futures never
+    # need them, and 20,000 futures alive make the collector work.
+    @property
+    def _waiters(self):
+        try:
+            return self.__dict__["_pp_waiters"]
+        except KeyError:
+            return self.__dict__.setdefault("_pp_waiters", [])
+
+    @_waiters.setter
+    def _waiters(self, value):
+        self.__dict__["_pp_waiters"] = value
+
+    @property
+    def _done_callbacks(self):
+        try:
+            return self.__dict__["_pp_done_callbacks"]
+        except KeyError:
+            return self.__dict__.setdefault("_pp_done_callbacks", [])
+
+    @_done_callbacks.setter
+    def _done_callbacks(self, value):
+        self.__dict__["_pp_done_callbacks"] = value
 
     def _pp_read(self):
         job = self._pp_unread
@@ -190,7 +213,8 @@ class _Future(concurrent.futures.Future):
                 return              # cancelled, or settled, meanwhile
             self._pp_unread = job
             self._state = _FINISHED
-            for waiter in self._waiters:
+            values = self.__dict__
+            for waiter in values.get("_pp_waiters", ()):
                 if failed:
                     waiter.add_exception(self)
                 else:
@@ -199,7 +223,7 @@ class _Future(concurrent.futures.Future):
                 condition.notify_all()
         finally:
             lock.release()
-        if self._done_callbacks:
+        if values.get("_pp_done_callbacks"):
             self._invoke_callbacks()
 
     def cancel(self):
@@ -305,8 +329,21 @@ class Executor(concurrent.futures.Executor):
     def submit(self, fn, /, *args, **kwargs):
         """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
         if not kwargs:
+            # _submit(fn, args, self._depfuncs), inline: once per job.
             try:
-                return self._submit(fn, args, self._depfuncs)
+                if self._shutdown:
+                    raise RuntimeError("cannot schedule new futures after shutdown")
+                job = self._server.submit(fn, args, self._depfuncs, self._modules)
+                fut = _Future()
+                fut._pp_job = job
+                futures = self._futures
+                futures[job] = fut
+                if self._shutdown:
+                    futures.pop(job, None)
+                    job.cancel()
+                    raise RuntimeError("cannot schedule new futures after shutdown")
+                self._watch(job, self._done)
+                return fut
             except TypeError:
                 if type(fn) in _DIRECT:
                     raise
