@@ -56,13 +56,7 @@ notify_finished_locked (PpServer *self,
     return;
   g_ptr_array_add (self->finished, g_object_ref (job));
   if (self->finished->len == 1)
-    {
-      gint64 ready = self->finished_at + self->finished_window;
-
-      if (self->finished_window == 0 || ready <= g_get_monotonic_time ())
-        ready = 0;
-      g_source_set_ready_time (self->finished_source, ready);
-    }
+    g_source_set_ready_time (self->finished_source, 0);
 }
 
 /* Every job that starts, under the lock. */
@@ -144,8 +138,6 @@ deliver_finished_cb (gpointer data)
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
   func = self->finished_func;
   func_data = self->finished_data;
-  if (self->finished_window > 0)
-    self->finished_at = g_get_monotonic_time ();
   g_mutex_unlock (&self->sched.lock);
 
   if (func != NULL && batch->len > 0)
@@ -179,14 +171,5 @@ _pp_server_set_finished_func (PpServer             *self,
   self->finished_data = user_data;
   dropped = g_steal_pointer (&self->finished);
   self->finished = g_ptr_array_new_with_free_func (g_object_unref);
-  g_mutex_unlock (&self->sched.lock);
-}
-
-void
-_pp_server_set_finished_window (PpServer *self,
-                                guint     window_usec)
-{
-  g_mutex_lock (&self->sched.lock);
-  self->finished_window = window_usec;
   g_mutex_unlock (&self->sched.lock);
 }

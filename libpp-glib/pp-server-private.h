@@ -32,13 +32,6 @@ void     _pp_server_set_finished_func (PpServer             *self,
                                        PpServerFinishedFunc  func,
                                        gpointer              user_data);
 
-/* In a burst, batches at most every @window_usec (0, the default: each
- * as soon as the previous one is handed over); a job finishing after a
- * quiet moment is handed over at once. Exported for pp._ppcore too. */
-_PP_EXTERN
-void     _pp_server_set_finished_window (PpServer             *self,
-                                         guint                 window_usec);
-
 /* What crosses the files of PpServer: pp-server.c (properties,
  * initialisation, the thin public API), pp-server-config.c,
  * pp-server-events.c, pp-server-jobs.c, pp-server-nodes.c and
@@ -78,8 +71,6 @@ struct _PpServer
   gpointer      finished_data;
   GSource      *finished_source;
   GPtrArray    *finished;
-  gint64        finished_at;    /* when the last batch was handed over */
-  guint         finished_window;
 
   /* job-started and job-finished, delivered on the creator's context */
   GMainContext *creator_context;

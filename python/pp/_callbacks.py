@@ -9,7 +9,6 @@ One dispatcher per :class:`pp.Server`, started with its first callback.
 """
 
 import collections
-import os
 import sys
 import threading
 import time
@@ -24,9 +23,6 @@ _monotonic = time.monotonic
 _Completion = getattr(Pp, "Completion", None)
 # watch(): hand-overs closer together than this are batched (seconds).
 BURST_WINDOW = 0.002
-# With _ppcore: in a burst of finished jobs, one hand-over to the
-# callbacks thread at most every this many microseconds.
-COMPLETION_WINDOW_USEC = int(os.environ.get("PP_COMPLETION_WINDOW_USEC", "500"))
 
 
 class _Dispatcher:
@@ -56,8 +52,7 @@ class _Dispatcher:
         # thread in batches (no Pp.Job.wait_async() per job).
         self.completion = None
         if srv is not None and _Completion is not None:
-            self.completion = _Completion(srv, self.ctx, _run_watched,
-                                          COMPLETION_WINDOW_USEC)
+            self.completion = _Completion(srv, self.ctx, _run_watched)
 
     def _run(self, started):
         self.ctx.push_thread_default()

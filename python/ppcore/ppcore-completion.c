@@ -23,8 +23,6 @@ extern void _pp_server_set_finished_func (PpServer             *self,
                                           GMainContext         *context,
                                           PpServerFinishedFunc  func,
                                           gpointer              user_data);
-extern void _pp_server_set_finished_window (PpServer             *self,
-                                            guint                 window_usec);
 
 typedef struct
 {
@@ -34,8 +32,6 @@ typedef struct
   GSource      *ready_source;
   GHashTable   *watched;        /* PpJob -> GPtrArray of entries */
   GPtrArray    *ready;          /* entries of jobs finished before watch() */
-  gint64        ready_at;       /* when entries were last handed over */
-  guint         window;         /* µs between hand-overs in a burst */
   PyObject     *drain;
 } Queue;
 
@@ -106,7 +102,6 @@ finished_cb (GPtrArray *jobs,
   /* Those watch() found finished too, in the same hand-over. */
   g_ptr_array_extend_and_steal (entries, g_steal_pointer (&queue->ready));
   queue->ready = g_ptr_array_new ();
-  queue->ready_at = g_get_monotonic_time ();
   g_mutex_unlock (&queue->lock);
   deliver (queue, entries);
 }
@@ -121,7 +116,6 @@ ready_cb (gpointer data)
   g_mutex_lock (&queue->lock);
   entries = g_steal_pointer (&queue->ready);
   queue->ready = g_ptr_array_new ();
-  queue->ready_at = g_get_monotonic_time ();
   g_mutex_unlock (&queue->lock);
   deliver (queue, entries);
   return G_SOURCE_CONTINUE;
@@ -140,19 +134,18 @@ static GSourceFuncs ready_funcs = {
   .dispatch = ready_dispatch,
 };
 
-/* Completion(server, context, drain, window_usec=0) */
+/* Completion(server, context, drain) */
 static int
 completion_init (PyObject *self,
                  PyObject *args,
                  PyObject *kwargs)
 {
   PyObject *pyserver, *pycontext, *drain;
-  unsigned int window = 0;
   PpServer *server;
   GMainContext *context;
   Queue *queue;
 
-  if (!PyArg_ParseTuple (args, "OOO|I:Completion", &pyserver, &pycontext, &drain, &window))
+  if (!PyArg_ParseTuple (args, "OOO:Completion", &pyserver, &pycontext, &drain))
     return -1;
   server = ppcore_unwrap (pyserver, &PpcoreServer_Type, "server");
   context = server ? ppcore_unwrap (pycontext, &PpcoreMainContext_Type, "context") : NULL;
@@ -176,12 +169,10 @@ completion_init (PyObject *self,
                                           (GDestroyNotify) g_ptr_array_unref);
   queue->ready = g_ptr_array_new ();
   queue->drain = Py_NewRef (drain);
-  queue->window = window;
   queue->ready_source = g_source_new (&ready_funcs, sizeof (GSource));
   g_source_set_callback (queue->ready_source, ready_cb, queue, NULL);
   g_source_set_static_name (queue->ready_source, "[pp._ppcore] finished jobs");
   g_source_attach (queue->ready_source, context);
-  _pp_server_set_finished_window (server, window);
   _pp_server_set_finished_func (server, context, finished_cb, queue);
   QUEUE (self) = queue;
   return 0;
@@ -204,7 +195,7 @@ completion_watch (PyObject *self,
   PyObject *pyjob, *entry;
   GPtrArray *entries;
   PpJob *job;
-  gint64 wake = -1;
+  gboolean wake = FALSE;
 
   if (queue == NULL || !PyArg_ParseTuple (args, "OO:watch", &pyjob, &entry))
     return NULL;
@@ -218,8 +209,7 @@ completion_watch (PyObject *self,
   if (pp_job_is_finished (job))
     {
       g_ptr_array_add (queue->ready, entry);
-      if (queue->ready->len == 1)
-        wake = queue->ready_at + queue->window;
+      wake = queue->ready->len == 1;
     }
   else
     {
@@ -232,10 +222,8 @@ completion_watch (PyObject *self,
       g_ptr_array_add (entries, entry);
     }
   g_mutex_unlock (&queue->lock);
-  /* In a burst, at most one hand-over per window (as the server's). */
-  if (wake >= 0)
-    g_source_set_ready_time (queue->ready_source,
-                             queue->window > 0 && wake > g_get_monotonic_time () ? wake : 0);
+  if (wake)
+    g_source_set_ready_time (queue->ready_source, 0);
   Py_RETURN_NONE;
 }
 
@@ -252,7 +240,6 @@ queue_free (Queue    *queue,
 
   Py_BEGIN_ALLOW_THREADS
   _pp_server_set_finished_func (queue->server, NULL, NULL, NULL);
-  _pp_server_set_finished_window (queue->server, 0);
   g_source_destroy (queue->ready_source);
   Py_END_ALLOW_THREADS
   g_ptr_array_extend_and_steal (rest, g_steal_pointer (&queue->ready));
