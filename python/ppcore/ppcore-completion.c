@@ -42,6 +42,7 @@ typedef struct
 } PpcoreCompletion;
 
 #define QUEUE(self) (((PpcoreCompletion *) (self))->queue)
+#define QUEUE_KEY "pp-ppcore-completion"
 
 /* Calls drain(entries), taking the GIL, and drops @entries' references. */
 static void
@@ -161,6 +162,12 @@ completion_init (PyObject *self,
       PyErr_SetString (PyExc_RuntimeError, "Completion() is already initialized");
       return -1;
     }
+  /* The server has one finished func: a second queue would take it. */
+  if (g_object_get_data (G_OBJECT (server), QUEUE_KEY) != NULL)
+    {
+      PyErr_SetString (PyExc_RuntimeError, "the server already has a Completion");
+      return -1;
+    }
   queue = g_new0 (Queue, 1);
   g_mutex_init (&queue->lock);
   queue->server = g_object_ref (server);
@@ -173,6 +180,7 @@ completion_init (PyObject *self,
   g_source_set_callback (queue->ready_source, ready_cb, queue, NULL);
   g_source_set_static_name (queue->ready_source, "[pp._ppcore] finished jobs");
   g_source_attach (queue->ready_source, context);
+  g_object_set_data (G_OBJECT (server), QUEUE_KEY, queue);
   _pp_server_set_finished_func (server, context, finished_cb, queue);
   QUEUE (self) = queue;
   return 0;
@@ -238,6 +246,7 @@ queue_free (Queue    *queue,
   GHashTableIter iter;
   gpointer key, value;
 
+  g_object_set_data (G_OBJECT (queue->server), QUEUE_KEY, NULL);
   Py_BEGIN_ALLOW_THREADS
   _pp_server_set_finished_func (queue->server, NULL, NULL, NULL);
   g_source_destroy (queue->ready_source);
