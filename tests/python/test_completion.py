@@ -297,3 +297,39 @@ def test_executor_result_of_a_job_cancelled_directly():
             fut.result()
         assert fut.cancelled()
         assert blocker.result() == 0.5
+
+
+class Entry:
+    pass
+
+
+@needs_ppcore
+def test_entries_are_released_once_handed_over_or_dropped():
+    import gc
+    import weakref
+    with pp.Server(2) as server:
+        loop = Loop(server._srv)
+        try:
+            refs = []
+            jobs = [submit(server, i) for i in range(100)]
+            for i, job in enumerate(jobs):
+                entry = Entry()
+                refs.append(weakref.ref(entry))
+                loop.completion.watch(job._job, entry)
+                if i % 2:
+                    loop.completion.watch(job._job, entry)
+            del entry
+            loop.wait_for(150)
+            loop.batches.clear()
+            gc.collect()
+            assert all(r() is None for r in refs)
+        finally:
+            slow = server.submit(sleepy, (3,))
+            entry = Entry()
+            dropped = weakref.ref(entry)
+            loop.completion.watch(slow._job, entry)
+            del entry
+            loop.close()
+            slow.cancel()
+        gc.collect()
+        assert dropped() is None
