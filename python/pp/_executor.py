@@ -13,6 +13,7 @@ in the server's callback thread: no thread per job.
 import collections
 import concurrent.futures
 import itertools
+import _thread
 import threading
 import time
 import types
@@ -22,7 +23,8 @@ from ._backend import Pp
 from ._map import _pp_call_kw, _pp_starmap_chunk, by_name
 
 _base = concurrent.futures._base
-_RLock = threading.RLock
+# The C lock itself: threading.RLock() is a Python function around it.
+_RLock = getattr(_thread, "RLock", threading.RLock)
 _allocate_lock = threading.Lock
 _DIRECT = (types.FunctionType, types.MethodType)
 _QUEUED = Pp.JobState.QUEUED
@@ -122,12 +124,12 @@ class _Future(concurrent.futures.Future):
 
     _pp_job = None          # the job, kept for cancel() and running()
     _pp_unread = None       # the finished job, until its result is read
+    _state = _PENDING       # until it changes
 
     def __init__(self):
         if not _LEAN_INIT:
             super().__init__()
         self._condition = _Condition()
-        self._state = _PENDING
 
     # Created on first use, which concurrent.futures makes under the
     # condition (dict.setdefault() is atomic anyway): most futures never
@@ -175,8 +177,16 @@ class _Future(concurrent.futures.Future):
             job.wait()
             _settle(self, job)
         if self._state == _FINISHED:
-            if self._pp_unread is not None:
-                self._pp_read()
+            job = self._pp_unread
+            if job is not None:
+                # _pp_read(), inline: once per job
+                if job._state == _NOT_READY:
+                    job._finalize()
+                if job._state == _VALUE:
+                    self.__dict__["_pp_result"] = job._value
+                else:
+                    self.__dict__["_pp_exception"] = job._value
+                self._pp_unread = None
             values = self.__dict__
             if values.get("_pp_exception") is None:
                 return values.get("_pp_result")

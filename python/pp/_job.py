@@ -114,7 +114,8 @@ class Job:
 
     def _finalize(self):
         job = self._job
-        _wait_interruptibly(job.wait_timeout)
+        if not job.is_finished():
+            _wait_interruptibly(job.wait_timeout)
         try:
             job.wait(None)
             err = None
