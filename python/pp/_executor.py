@@ -283,7 +283,8 @@ def _completer(executor):
         # The server's callback thread: one look at the job's state.  (A
         # dict's pop() is atomic: no lock.)
         fut = pop(job, None)
-        if fut is not None:
+        # FINISHED is final: result() may have settled it already.
+        if fut is not None and fut._state != _FINISHED:
             _settle(fut, job)
     return done
 
