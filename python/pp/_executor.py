@@ -12,6 +12,7 @@ in the server's callback thread: no thread per job.
 
 import collections
 import concurrent.futures
+import functools
 import itertools
 import _thread
 import threading
@@ -329,13 +330,18 @@ class Executor(concurrent.futures.Executor):
         self._futures = {}          # job -> future, until it is settled
         self._shutdown = False
         self._done = _completer(self)
-        # Job._add_done_callback(self._done), one call shorter per submit.
-        self._watch = self._server._callbacks().watch
 
     @property
     def server(self):
         """The :class:`pp.Server` the jobs run on."""
         return self._server
+
+    @functools.cached_property
+    def _watch(self):
+        # Job._add_done_callback(self._done) is _watch(job, self._done),
+        # one call shorter per submit; the callbacks thread starts with the
+        # first submit.
+        return self._server._callbacks().watch
 
     def submit(self, fn, /, *args, **kwargs):
         """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
