@@ -333,3 +333,31 @@ def test_entries_are_released_once_handed_over_or_dropped():
             slow.cancel()
         gc.collect()
         assert dropped() is None
+
+
+@needs_ppcore
+def test_a_hook_that_destroys_the_server_gets_every_hook_run_once():
+    """destroy() from a done hook closes the completion inside its own
+    hand-over: the hooks left run then, each once, and the thread ends.
+    (PyGObject's wait_async() path stops with the loop: hooks still
+    pending then are not run.)"""
+    seen = []
+    server = pp.Server(2)
+
+    def hook(job):
+        seen.append(job.id)
+        if len(seen) == 5:
+            server.destroy()
+
+    jobs = [submit(server, i) for i in range(50)]
+    for job in jobs:
+        job._add_done_callback(hook)
+    deadline = time.monotonic() + 30
+    while len(seen) < len(jobs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert sorted(seen) == sorted(j.id for j in jobs)
+    deadline = time.monotonic() + 30
+    while any(t.name == "pp-callbacks" for t in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
