@@ -24,6 +24,9 @@ G_BEGIN_DECLS
 typedef void (*PpServerFinishedFunc) (GPtrArray *jobs,
                                       gpointer   user_data);
 
+/* Exported for pp._ppcore (python/ppcore/ppcore-completion.c), which
+ * declares it itself: keep the two in step. */
+_PP_EXTERN
 void     _pp_server_set_finished_func (PpServer             *self,
                                        GMainContext         *context,
                                        PpServerFinishedFunc  func,

@@ -102,7 +102,8 @@ def _ppcore_namespaces():
         Server=core.Server, Function=core.Function, Job=core.Job, Node=core.Node,
         JobState=job_state, NodeState=node_state,
         PayloadFormat=_enum(core, "PayloadFormat"), Error=_enum(core, "Error"),
-        NCPUS_AUTODETECT=core.NCPUS_AUTODETECT, VERSION_S=core.VERSION_S)
+        NCPUS_AUTODETECT=core.NCPUS_AUTODETECT, VERSION_S=core.VERSION_S,
+        Completion=core.Completion)
     return glib, pp, core.error_domain()
 
 

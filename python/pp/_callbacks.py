@@ -15,10 +15,12 @@ import time
 import traceback
 
 from ._errors import CancelledError, DestroyedError
-from ._backend import GLib
+from ._backend import GLib, Pp
 from ._job import _VALUE
 
 _monotonic = time.monotonic
+# pp._ppcore's batched completion (None with PyGObject).
+_Completion = getattr(Pp, "Completion", None)
 # watch(): hand-overs closer together than this are batched (seconds).
 BURST_WINDOW = 0.002
 
@@ -31,7 +33,7 @@ class _Dispatcher:
     the dispatcher thread as soon as the job finishes.
     """
 
-    def __init__(self):
+    def __init__(self, srv=None):
         self.ctx = GLib.MainContext.new()
         self.loop = GLib.MainLoop.new(self.ctx, False)
         self.cond = threading.Condition(threading.Lock())
@@ -46,6 +48,11 @@ class _Dispatcher:
                                        name="pp-callbacks", daemon=True)
         self.thread.start()
         started.wait()
+        # watch(): with _ppcore, the server hands finished jobs to this
+        # thread in batches (no Pp.Job.wait_async() per job).
+        self.completion = None
+        if srv is not None and _Completion is not None:
+            self.completion = _Completion(srv, self.ctx, _run_watched)
 
     def _run(self, started):
         self.ctx.push_thread_default()
@@ -72,7 +79,12 @@ class _Dispatcher:
         A lone job is handed over at once; in a burst (the previous hand-
         over less than BURST_WINDOW ago) they are handed over once per
         millisecond, so that a submit loop does not wake this thread, and
-        compete with it for the GIL, once per job."""
+        compete with it for the GIL, once per job.  With _ppcore, the
+        server's batched completion does it all in C."""
+        completion = self.completion
+        if completion is not None:
+            completion.watch(job._job, (job, fn))
+            return
         with self.cond:
             self.watched.append((job, fn))
             if self.scheduled:
@@ -107,13 +119,7 @@ class _Dispatcher:
             pjob.wait_finish(result)
         except GLib.Error:
             pass
-        job, fn = entry
-        try:
-            fn(job)
-        except Exception:
-            sys.stderr.write("pp: exception in the done callback %r of job %d:\n"
-                             % (fn, job.id))
-            traceback.print_exc()
+        _run_watched((entry,))
 
     def _done(self, pjob, result, job):
         try:
@@ -130,6 +136,14 @@ class _Dispatcher:
                 self.total -= 1
                 self.cond.notify_all()
 
+    def _close_completion(self, *unused):
+        # The done hooks of finished jobs whose batch has not come yet
+        # (those of a destroyed server) run now.
+        completion, self.completion = self.completion, None
+        if completion is not None:
+            completion.close()
+        return False
+
     def wait_idle(self, group=None, timeout=None):
         """Wait until the callbacks of *group* (or all) have run."""
         if threading.current_thread() is self.thread:
@@ -143,9 +157,22 @@ class _Dispatcher:
         self.wait_idle(None, timeout)
         # Done hooks a burst left for the next hand-over run before the end.
         self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._drain)
+        if self.completion is not None:
+            self.ctx.invoke_full(GLib.PRIORITY_DEFAULT, self._close_completion)
         self.ctx.invoke_full(GLib.PRIORITY_LOW, lambda *a: self.loop.quit() or False)
         if threading.current_thread() is not self.thread:
             self.thread.join(timeout)
+
+
+def _run_watched(entries):
+    """Runs the done hooks fn(job) of the (job, fn) *entries*."""
+    for job, fn in entries:
+        try:
+            fn(job)
+        except Exception:
+            sys.stderr.write("pp: exception in the done callback %r of job %d:\n"
+                             % (fn, job.id))
+            traceback.print_exc()
 
 
 def _run_callback(job):

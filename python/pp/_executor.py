@@ -12,7 +12,9 @@ in the server's callback thread: no thread per job.
 
 import collections
 import concurrent.futures
+import functools
 import itertools
+import _thread
 import threading
 import time
 import types
@@ -22,7 +24,8 @@ from ._backend import Pp
 from ._map import _pp_call_kw, _pp_starmap_chunk, by_name
 
 _base = concurrent.futures._base
-_RLock = threading.RLock
+# The C lock itself: threading.RLock() is a Python function around it.
+_RLock = getattr(_thread, "RLock", threading.RLock)
 _allocate_lock = threading.Lock
 _DIRECT = (types.FunctionType, types.MethodType)
 _QUEUED = Pp.JobState.QUEUED
@@ -31,6 +34,8 @@ _DONE_JOB = Pp.JobState.DONE
 _CANCELLED_JOB = Pp.JobState.CANCELLED
 _PENDING = _base.PENDING
 _RUNNING = _base.RUNNING
+_FINISHED = _base.FINISHED
+_future_result = concurrent.futures.Future.result
 
 
 class _Condition:
@@ -120,14 +125,37 @@ class _Future(concurrent.futures.Future):
 
     _pp_job = None          # the job, kept for cancel() and running()
     _pp_unread = None       # the finished job, until its result is read
+    _state = _PENDING       # until it changes
 
     def __init__(self):
         if not _LEAN_INIT:
             super().__init__()
         self._condition = _Condition()
-        self._state = _PENDING
-        self._waiters = []
-        self._done_callbacks = []
+
+    # Created on first use, which concurrent.futures makes under the
+    # condition (dict.setdefault() is atomic anyway): most futures never
+    # need them, and 20,000 futures alive make the collector work.
+    @property
+    def _waiters(self):
+        try:
+            return self.__dict__["_pp_waiters"]
+        except KeyError:
+            return self.__dict__.setdefault("_pp_waiters", [])
+
+    @_waiters.setter
+    def _waiters(self, value):
+        self.__dict__["_pp_waiters"] = value
+
+    @property
+    def _done_callbacks(self):
+        try:
+            return self.__dict__["_pp_done_callbacks"]
+        except KeyError:
+            return self.__dict__.setdefault("_pp_done_callbacks", [])
+
+    @_done_callbacks.setter
+    def _done_callbacks(self, value):
+        self.__dict__["_pp_done_callbacks"] = value
 
     def _pp_read(self):
         job = self._pp_unread
@@ -139,6 +167,33 @@ class _Future(concurrent.futures.Future):
             else:
                 self.__dict__["_pp_exception"] = job._value
             self._pp_unread = None
+
+    def result(self, timeout=None):
+        # A finished future's value without its condition (the state does
+        # not change once FINISHED); the rest as concurrent.futures does.
+        # Without a timeout, a pending future waits for its job itself and
+        # settles it (rather than sleep until the callbacks thread does).
+        job = self._pp_job
+        if timeout is None and job is not None and self._state == _PENDING:
+            job.wait()
+            _settle(self, job)
+        if self._state == _FINISHED:
+            job = self._pp_unread
+            if job is not None:
+                # _pp_read(), inline: once per job
+                if job._state == _NOT_READY:
+                    job._finalize()
+                if job._state == _VALUE:
+                    self.__dict__["_pp_result"] = job._value
+                else:
+                    self.__dict__["_pp_exception"] = job._value
+                self._pp_unread = None
+            values = self.__dict__
+            if values.get("_pp_exception") is None:
+                return values.get("_pp_result")
+        return _future_result(self, timeout)
+
+    result.__doc__ = concurrent.futures.Future.result.__doc__
 
     @property
     def _result(self):
@@ -159,19 +214,28 @@ class _Future(concurrent.futures.Future):
         self.__dict__["_pp_exception"] = value
 
     def _pp_finished(self, job, failed):
-        """The job has finished: settles the future, unread."""
-        with self._condition:
+        """The job has finished: settles the future, unread.  (The
+        condition's lock taken directly: this runs once per job.)"""
+        condition = self._condition
+        lock = condition._lock
+        lock.acquire()
+        try:
             if self._state != _PENDING and self._state != _RUNNING:
-                return              # cancelled meanwhile
+                return              # cancelled, or settled, meanwhile
             self._pp_unread = job
-            self._state = _base.FINISHED
-            for waiter in self._waiters:
+            self._state = _FINISHED
+            values = self.__dict__
+            for waiter in values.get("_pp_waiters", ()):
                 if failed:
                     waiter.add_exception(self)
                 else:
                     waiter.add_result(self)
-            self._condition.notify_all()
-        self._invoke_callbacks()
+            if condition._waiters:
+                condition.notify_all()
+        finally:
+            lock.release()
+        if values.get("_pp_done_callbacks"):
+            self._invoke_callbacks()
 
     def cancel(self):
         with self._condition:
@@ -203,22 +267,26 @@ def _cancel(fut):
     return True
 
 
+def _settle(fut, job):
+    """*job* has finished: settles *fut* from its state (once)."""
+    state = job.state
+    if state == _CANCELLED_JOB:
+        # Job.cancel() (by _Future.cancel() or directly).
+        _cancel(fut)
+    else:
+        fut._pp_finished(job, state != _DONE_JOB)
+
+
 def _completer(executor):
-    futures = executor._futures
-    lock = executor._lock
+    pop = executor._futures.pop
 
     def done(job):
-        # The server's callback thread: one look at the job's state.
-        with lock:
-            fut = futures.pop(job, None)
-        if fut is None:
-            return
-        state = job.state
-        if state == _CANCELLED_JOB:
-            # Job.cancel() (by _Future.cancel() or directly).
-            _cancel(fut)
-        else:
-            fut._pp_finished(job, state != _DONE_JOB)
+        # The server's callback thread: one look at the job's state.  (A
+        # dict's pop() is atomic: no lock.)
+        fut = pop(job, None)
+        # FINISHED is final: result() may have settled it already.
+        if fut is not None and fut._state != _FINISHED:
+            _settle(fut, job)
     return done
 
 
@@ -268,11 +336,31 @@ class Executor(concurrent.futures.Executor):
         """The :class:`pp.Server` the jobs run on."""
         return self._server
 
+    @functools.cached_property
+    def _watch(self):
+        # Job._add_done_callback(self._done) is _watch(job, self._done),
+        # one call shorter per submit; the callbacks thread starts with the
+        # first submit.
+        return self._server._callbacks().watch
+
     def submit(self, fn, /, *args, **kwargs):
         """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
         if not kwargs:
+            # _submit(fn, args, self._depfuncs), inline: once per job.
             try:
-                return self._submit(fn, args, self._depfuncs)
+                if self._shutdown:
+                    raise RuntimeError("cannot schedule new futures after shutdown")
+                job = self._server.submit(fn, args, self._depfuncs, self._modules)
+                fut = _Future()
+                fut._pp_job = job
+                futures = self._futures
+                futures[job] = fut
+                if self._shutdown:
+                    futures.pop(job, None)
+                    job.cancel()
+                    raise RuntimeError("cannot schedule new futures after shutdown")
+                self._watch(job, self._done)
+                return fut
             except TypeError:
                 if type(fn) in _DIRECT:
                     raise
@@ -289,12 +377,15 @@ class Executor(concurrent.futures.Executor):
         job = self._server.submit(fn, args, depfuncs, self._modules)
         fut = _Future()
         fut._pp_job = job
-        with self._lock:
-            if self._shutdown:
-                job.cancel()
-                raise RuntimeError("cannot schedule new futures after shutdown")
-            self._futures[job] = fut
-        job._add_done_callback(self._done)
+        # No lock (this runs once per job): shutdown() sets _shutdown, then
+        # lists the futures, so either it lists this one or this sees it.
+        futures = self._futures
+        futures[job] = fut
+        if self._shutdown:
+            futures.pop(job, None)
+            job.cancel()
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        self._watch(job, self._done)
         return fut
 
     def map(self, fn, *iterables, timeout=None, chunksize=1):

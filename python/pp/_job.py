@@ -29,6 +29,9 @@ def _wait_interruptibly(wait_timeout):
 
 
 _NOT_READY, _VALUE, _EXCEPTION = 0, 1, 2
+# _ppcore's Job.done_result(): a successful job's result and output in one
+# call (PyGObject has the four calls below).
+_DONE_RESULT = hasattr(Pp.Job, "done_result")
 _final_lock = threading.Lock()
 
 
@@ -114,17 +117,25 @@ class Job:
 
     def _finalize(self):
         job = self._job
-        _wait_interruptibly(job.wait_timeout)
-        try:
-            job.wait(None)
+        if not job.is_finished():
+            _wait_interruptibly(job.wait_timeout)
+        done = job.done_result() if _DONE_RESULT else None
+        if done is not None:
+            raw, output = done
             err = None
-        except GLib.Error as e:
-            err = e
-        output = job.dup_output()
+        else:
+            raw = None
+            try:
+                job.wait(None)
+                err = None
+            except GLib.Error as e:
+                err = e
+            output = job.dup_output()
         if err is None:
             try:
-                data = job.dup_result()
-                raw = data.get_data() if data is not None else b""
+                if raw is None:
+                    data = job.dup_result()
+                    raw = data.get_data() if data is not None else b""
                 registry = self._registry
                 if registry:
                     value = _source.loads_result(raw, registry)

@@ -300,7 +300,7 @@ class Server:
             with self._dispatcher_lock:
                 dispatcher = self._holder[0]
                 if dispatcher is None:
-                    dispatcher = self._holder[0] = _Dispatcher()
+                    dispatcher = self._holder[0] = _Dispatcher(self._srv)
         return dispatcher
 
     def wait(self, group=None, progress=False):

@@ -48,6 +48,10 @@ job_wait_timeout (PyObject *self,
 
   if (usec == -1 && PyErr_Occurred ())
     return NULL;
+  /* A finished job keeps the GIL: handing it over, to the callback thread
+   * say, would cost more than the look. */
+  if (pp_job_is_finished (JOB (self)))
+    Py_RETURN_TRUE;
   Py_BEGIN_ALLOW_THREADS
   done = pp_job_wait_timeout (JOB (self), usec);
   Py_END_ALLOW_THREADS
@@ -70,9 +74,14 @@ job_wait (PyObject *self,
       PyErr_SetString (PyExc_TypeError, "wait() takes no cancellable here");
       return NULL;
     }
-  Py_BEGIN_ALLOW_THREADS
-  ok = pp_job_wait (JOB (self), NULL, &error);
-  Py_END_ALLOW_THREADS
+  if (pp_job_is_finished (JOB (self)))
+    ok = pp_job_wait (JOB (self), NULL, &error);    /* does not block */
+  else
+    {
+      Py_BEGIN_ALLOW_THREADS
+      ok = pp_job_wait (JOB (self), NULL, &error);
+      Py_END_ALLOW_THREADS
+    }
   if (!ok)
     return ppcore_set_error (error);
   Py_RETURN_TRUE;
@@ -104,6 +113,31 @@ job_dup_result (PyObject *self,
   if (ret != NULL)
     ((PpcoreObject *) ret)->object = (gpointer) g_steal_pointer (&bytes);
   return ret;
+}
+
+/* done_result() -> (result bytes, output or None) of a job that finished
+ * successfully, else None: job() in one call instead of four. */
+static PyObject *
+job_done_result (PyObject *self,
+                 PyObject *unused)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  gconstpointer data;
+  gsize size;
+  PyObject *raw, *output;
+
+  if (pp_job_get_state (JOB (self)) != PP_JOB_STATE_DONE)
+    Py_RETURN_NONE;
+  bytes = pp_job_dup_result (JOB (self));
+  data = bytes ? g_bytes_get_data (bytes, &size) : NULL;
+  raw = PyBytes_FromStringAndSize (data ? data : "", data ? size : 0);
+  output = raw ? ppcore_take_string (pp_job_dup_output (JOB (self))) : NULL;
+  if (output == NULL)
+    {
+      Py_XDECREF (raw);
+      return NULL;
+    }
+  return Py_BuildValue ("(NN)", raw, output);
 }
 
 #define JOB_STRING_GETTER(name)                                    \
@@ -227,6 +261,9 @@ static PyMethodDef job_methods[] = {
   { "cancel", job_cancel, METH_NOARGS, NULL },
   { "dup_result", job_dup_result, METH_NOARGS, "dup_result() -> Bytes or None" },
   { "dup_output", job_dup_output, METH_NOARGS, NULL },
+  { "done_result", job_done_result, METH_NOARGS,
+    "done_result() -> (result bytes, output or None) if the job finished "
+    "successfully, else None" },
   { "dup_node", job_dup_node, METH_NOARGS, NULL },
   { "dup_exception_type", job_dup_exception_type, METH_NOARGS, NULL },
   { "dup_exception_message", job_dup_exception_message, METH_NOARGS, NULL },

@@ -7,7 +7,10 @@
 
 #include "ppcore.h"
 
+#define PPCORE_ENUM_CACHED 16
+
 static PyObject *enums[PPCORE_N_ENUMS];
+static PyObject *members[PPCORE_N_ENUMS][PPCORE_ENUM_CACHED];
 
 /* The member of the enum class pp._backend registered for @which, or
  * the plain number before it has. */
@@ -15,9 +18,18 @@ PyObject *
 ppcore_enum (int which,
              int value)
 {
+  PyObject **member;
+
   if (enums[which] == NULL)
     return PyLong_FromLong (value);
-  return PyObject_CallFunction (enums[which], "i", value);
+  if (value < 0 || value >= PPCORE_ENUM_CACHED)
+    return PyObject_CallFunction (enums[which], "i", value);
+  /* Enum members are singletons: each is looked up once (JobState(v)
+   * runs Python code; job.state is read once per job). */
+  member = &members[which][value];
+  if (*member == NULL)
+    *member = PyObject_CallFunction (enums[which], "i", value);
+  return *member ? Py_NewRef (*member) : NULL;
 }
 
 /* _register_enums(JobState, NodeState) */
@@ -31,6 +43,9 @@ register_enums (PyObject *module,
     return NULL;
   Py_XSETREF (enums[PPCORE_ENUM_JOB_STATE], Py_NewRef (job_state));
   Py_XSETREF (enums[PPCORE_ENUM_NODE_STATE], Py_NewRef (node_state));
+  for (int i = 0; i < PPCORE_N_ENUMS; i++)
+    for (int j = 0; j < PPCORE_ENUM_CACHED; j++)
+      Py_CLEAR (members[i][j]);
   Py_RETURN_NONE;
 }
 
@@ -176,6 +191,7 @@ static PyTypeObject *types[] = {
   &PpcoreBytes_Type,
   &PpcoreMainContext_Type,
   &PpcoreMainLoop_Type,
+  &PpcoreCompletion_Type,
 };
 
 static int

@@ -45,6 +45,7 @@ extern PyTypeObject PpcoreAsyncResult_Type;
 extern PyTypeObject PpcoreBytes_Type;
 extern PyTypeObject PpcoreMainContext_Type;
 extern PyTypeObject PpcoreMainLoop_Type;
+extern PyTypeObject PpcoreCompletion_Type;
 
 /* ppcore-object.c */
 PyObject *ppcore_wrap           (PyTypeObject *type,

@@ -236,3 +236,32 @@ def test_bench_backend_runs_both_backends(tmp_path):
         assert report["samples"][backend][0]["backend"] == backend
         assert 0 < report["figures"][backend]["total_us"] < 1e6
     assert "gi / ppcore per job" in proc.stdout
+
+
+def printing(x):
+    print("said", x)
+    return x
+
+
+@needs_ppcore
+def test_done_result_reads_a_successful_job_in_one_call():
+    import pickle
+    with pp.Server(1) as server:
+        job = server.submit(printing, (7,))
+        job.wait()
+        raw, output = job._job.done_result()
+        assert pickle.loads(raw) == 7 and output == "said 7\n"
+        quiet = server.submit(square, (3,))
+        quiet.wait()
+        assert pickle.loads(quiet._job.done_result()[0]) == 9
+        assert quiet._job.done_result()[1] in (None, "")
+        failed = server.submit(square, ("x",))
+        failed.wait()
+        assert failed._job.done_result() is None
+        with pytest.raises(TypeError):
+            failed()
+        slow = server.submit(sleepy, (5,))
+        assert slow._job.done_result() is None       # not finished
+        slow.cancel()
+        assert slow._job.done_result() is None       # cancelled
+        assert job() == 7 and quiet() == 9
