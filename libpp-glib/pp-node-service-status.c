@@ -13,6 +13,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "pp-json-builder-private.h"
 #include "pp-node-client-private.h"
 #include "pp-node-service-private.h"
 #include "pp-version.h"
@@ -107,36 +108,6 @@ read_process_usage (guint32  pid,
 }
 
 static void
-add_nullable_string (JsonBuilder *builder,
-                     const char  *member,
-                     const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value != NULL && *value != '\0')
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *member,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
-add_double (JsonBuilder *builder,
-            const char  *member,
-            double       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_double_value (builder, value);
-}
-
-static void
 add_worker (JsonBuilder *builder,
             GVariant    *worker)
 {
@@ -156,17 +127,16 @@ add_worker (JsonBuilder *builder,
   have_usage = pid != 0 && read_process_usage (pid, &cpu_time, &rss);
 
   json_builder_begin_object (builder);
-  add_int (builder, "pid", pid);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, state);
+  _pp_json_add_int (builder, "pid", pid);
+  _pp_json_add_string_or_null (builder, "state", state);
   json_builder_set_member_name (builder, "job");
   if (job != 0)
     json_builder_add_int_value (builder, (gint64) job);
   else
     json_builder_add_null_value (builder);
-  add_nullable_string (builder, "function", job != 0 ? function : NULL);
-  add_int (builder, "jobs_done", (gint64) jobs_done);
-  add_double (builder, "busy_time", busy_time);
+  _pp_json_add_nonempty_or_null (builder, "function", job != 0 ? function : NULL);
+  _pp_json_add_int (builder, "jobs_done", (gint64) jobs_done);
+  _pp_json_add_double (builder, "busy_time", busy_time);
   json_builder_set_member_name (builder, "cpu_time");
   if (have_usage)
     json_builder_add_double_value (builder, cpu_time);
@@ -210,8 +180,8 @@ add_queue (JsonBuilder   *builder,
 {
   json_builder_set_member_name (builder, "queue");
   json_builder_begin_object (builder);
-  add_int (builder, "queued", pp_server_get_queued_jobs (self->pool));
-  add_int (builder, "running", running);
+  _pp_json_add_int (builder, "queued", pp_server_get_queued_jobs (self->pool));
+  _pp_json_add_int (builder, "running", running);
   json_builder_end_object (builder);
 }
 
@@ -228,11 +198,11 @@ add_counters (JsonBuilder   *builder,
   /* pp's job count includes the jobs that raised */
   jobs_failed = pp_node_get_jobs_failed (local);
   jobs_done = pp_node_get_jobs_done (local);
-  add_int (builder, "jobs_done", (gint64) (jobs_done - MIN (jobs_failed, jobs_done)));
-  add_int (builder, "jobs_failed", (gint64) jobs_failed);
-  add_double (builder, "job_time", pp_node_get_job_time (local));
-  add_int (builder, "bytes_in", (gint64) bytes_in);
-  add_int (builder, "bytes_out", (gint64) bytes_out);
+  _pp_json_add_int (builder, "jobs_done", (gint64) (jobs_done - MIN (jobs_failed, jobs_done)));
+  _pp_json_add_int (builder, "jobs_failed", (gint64) jobs_failed);
+  _pp_json_add_double (builder, "job_time", pp_node_get_job_time (local));
+  _pp_json_add_int (builder, "bytes_in", (gint64) bytes_in);
+  _pp_json_add_int (builder, "bytes_out", (gint64) bytes_out);
   json_builder_end_object (builder);
 }
 
@@ -256,8 +226,8 @@ add_clients (JsonBuilder   *builder,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "address");
       json_builder_add_string_value (builder, valid_peer);
-      add_int (builder, "jobs_done", (gint64) jobs_done);
-      add_double (builder, "connected_since", since);
+      _pp_json_add_int (builder, "jobs_done", (gint64) jobs_done);
+      _pp_json_add_double (builder, "connected_since", since);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -268,17 +238,14 @@ add_header (JsonBuilder   *builder,
             PpNodeService *self,
             const char    *announce_name)
 {
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, "node");
-  add_int (builder, "version", STATUS_VERSION);
-  json_builder_set_member_name (builder, "library_version");
-  json_builder_add_string_value (builder, PP_VERSION_S);
-  add_int (builder, "pid", getpid ());
-  add_double (builder, "uptime", pp_server_get_uptime (self->pool));
-  add_nullable_string (builder, "announce_name", announce_name);
-  add_int (builder, "port", self->port);
-  json_builder_set_member_name (builder, "tls");
-  json_builder_add_boolean_value (builder, self->certificate != NULL);
+  _pp_json_add_string_or_null (builder, "kind", "node");
+  _pp_json_add_int (builder, "version", STATUS_VERSION);
+  _pp_json_add_string_or_null (builder, "library_version", PP_VERSION_S);
+  _pp_json_add_int (builder, "pid", getpid ());
+  _pp_json_add_double (builder, "uptime", pp_server_get_uptime (self->pool));
+  _pp_json_add_nonempty_or_null (builder, "announce_name", announce_name);
+  _pp_json_add_int (builder, "port", self->port);
+  _pp_json_add_boolean (builder, "tls", self->certificate != NULL);
 }
 
 /**

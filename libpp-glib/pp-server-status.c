@@ -16,6 +16,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "pp-json-builder-private.h"
 #include "pp-server-private.h"
 #include "pp-server-status-private.h"
 #include "pp-version.h"
@@ -108,65 +109,26 @@ _pp_server_state_nick (PpNodeState state)
 /* The document ----------------------------------------------------------- */
 
 static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *member,
-                    const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *member,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
-add_double (JsonBuilder *builder,
-            const char  *member,
-            double       value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_double_value (builder, value);
-}
-
-static void
-add_boolean (JsonBuilder *builder,
-             const char  *member,
-             gboolean     value)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_add_boolean_value (builder, value);
-}
-
-static void
 add_node (JsonBuilder                *builder,
           const PpServerNodeSnapshot *node)
 {
   gboolean local = pp_node_get_is_local (node->node);
 
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "name", pp_node_get_name (node->node));
-  add_boolean (builder, "local", local);
-  add_boolean (builder, "discovered", pp_node_get_discovered (node->node));
-  add_string_or_null (builder, "host", local ? NULL : pp_node_get_host (node->node));
-  add_int (builder, "port", local ? 0 : pp_node_get_port (node->node));
-  add_boolean (builder, "tls", pp_node_get_tls (node->node));
-  add_string_or_null (builder, "state", _pp_server_state_nick (node->values.state));
-  add_int (builder, "ncpus", node->values.ncpus);
-  add_int (builder, "busy", node->values.busy);
-  add_int (builder, "held", node->values.held);
-  add_int (builder, "jobs_done", node->values.jobs_done);
-  add_int (builder, "jobs_failed", node->values.jobs_failed);
-  add_double (builder, "job_time", node->values.job_time);
-  add_string_or_null (builder, "last_error", node->values.last_error);
+  _pp_json_add_string_or_null (builder, "name", pp_node_get_name (node->node));
+  _pp_json_add_boolean (builder, "local", local);
+  _pp_json_add_boolean (builder, "discovered", pp_node_get_discovered (node->node));
+  _pp_json_add_string_or_null (builder, "host", local ? NULL : pp_node_get_host (node->node));
+  _pp_json_add_int (builder, "port", local ? 0 : pp_node_get_port (node->node));
+  _pp_json_add_boolean (builder, "tls", pp_node_get_tls (node->node));
+  _pp_json_add_string_or_null (builder, "state", _pp_server_state_nick (node->values.state));
+  _pp_json_add_int (builder, "ncpus", node->values.ncpus);
+  _pp_json_add_int (builder, "busy", node->values.busy);
+  _pp_json_add_int (builder, "held", node->values.held);
+  _pp_json_add_int (builder, "jobs_done", node->values.jobs_done);
+  _pp_json_add_int (builder, "jobs_failed", node->values.jobs_failed);
+  _pp_json_add_double (builder, "job_time", node->values.job_time);
+  _pp_json_add_string_or_null (builder, "last_error", node->values.last_error);
   json_builder_end_object (builder);
 }
 
@@ -176,8 +138,8 @@ add_queue (JsonBuilder            *builder,
 {
   json_builder_set_member_name (builder, "queue");
   json_builder_begin_object (builder);
-  add_int (builder, "queued", snapshot->queued);
-  add_int (builder, "running", snapshot->running);
+  _pp_json_add_int (builder, "queued", snapshot->queued);
+  _pp_json_add_int (builder, "running", snapshot->running);
   json_builder_set_member_name (builder, "groups");
   json_builder_begin_array (builder);
   for (guint i = 0; i < snapshot->groups->len; i++)
@@ -185,8 +147,8 @@ add_queue (JsonBuilder            *builder,
       const PpServerGroupSnapshot *group = &g_array_index (snapshot->groups, PpServerGroupSnapshot, i);
 
       json_builder_begin_object (builder);
-      add_string_or_null (builder, "group", group->group);
-      add_int (builder, "active", group->active);
+      _pp_json_add_string_or_null (builder, "group", group->group);
+      _pp_json_add_int (builder, "active", group->active);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -206,12 +168,12 @@ add_stats (JsonBuilder *builder,
       PpNodeStats *row = g_ptr_array_index (stats, i);
 
       json_builder_begin_object (builder);
-      add_string_or_null (builder, "node", pp_node_stats_get_name (row));
-      add_int (builder, "ncpus", pp_node_stats_get_ncpus (row));
-      add_int (builder, "jobs", pp_node_stats_get_njobs (row));
-      add_double (builder, "time", pp_node_stats_get_time (row));
-      add_double (builder, "time_per_job", pp_node_stats_get_time_per_job (row));
-      add_int (builder, "active", pp_node_stats_get_active_jobs (row));
+      _pp_json_add_string_or_null (builder, "node", pp_node_stats_get_name (row));
+      _pp_json_add_int (builder, "ncpus", pp_node_stats_get_ncpus (row));
+      _pp_json_add_int (builder, "jobs", pp_node_stats_get_njobs (row));
+      _pp_json_add_double (builder, "time", pp_node_stats_get_time (row));
+      _pp_json_add_double (builder, "time_per_job", pp_node_stats_get_time_per_job (row));
+      _pp_json_add_int (builder, "active", pp_node_stats_get_active_jobs (row));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -255,13 +217,13 @@ pp_server_dup_status (PpServer *self)
 
   _pp_server_snapshot_init (&snapshot, self);
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "kind", "client");
-  add_int (builder, "version", PP_STATUS_SCHEMA_VERSION);
-  add_string_or_null (builder, "library_version", PP_VERSION_S);
-  add_string_or_null (builder, "program", g_get_prgname ());
-  add_int (builder, "pid", getpid ());
-  add_double (builder, "uptime", pp_server_get_uptime (self));
-  add_int (builder, "ncpus", snapshot.ncpus);
+  _pp_json_add_string_or_null (builder, "kind", "client");
+  _pp_json_add_int (builder, "version", PP_STATUS_SCHEMA_VERSION);
+  _pp_json_add_string_or_null (builder, "library_version", PP_VERSION_S);
+  _pp_json_add_string_or_null (builder, "program", g_get_prgname ());
+  _pp_json_add_int (builder, "pid", getpid ());
+  _pp_json_add_double (builder, "uptime", pp_server_get_uptime (self));
+  _pp_json_add_int (builder, "ncpus", snapshot.ncpus);
   json_builder_set_member_name (builder, "nodes");
   json_builder_begin_array (builder);
   for (guint i = 0; i < snapshot.nodes->len; i++)
