@@ -21,7 +21,7 @@ import types
 
 from ._job import _NOT_READY, _VALUE
 from ._backend import Pp
-from ._map import _pp_call_kw, _pp_starmap_chunk, by_name
+from ._map import _pp_call_kw, _pp_map_chunk, by_name
 
 _base = concurrent.futures._base
 # The C lock itself: threading.RLock() is a Python function around it.
@@ -112,6 +112,28 @@ _FUTURE_FIELDS = {"_condition", "_state", "_result", "_exception", "_waiters",
 _LEAN_INIT = set(vars(concurrent.futures.Future())) <= _FUTURE_FIELDS
 
 
+class _LazyList:
+    """An attribute whose value is a list made on first use, kept in the
+    instance's ``__dict__`` under *key*."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        values = obj.__dict__
+        try:
+            return values[self.key]
+        except KeyError:
+            return values.setdefault(self.key, [])
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.key] = value
+
+
 class _Future(concurrent.futures.Future):
     """A future whose ``cancel()`` cancels its pp job.
 
@@ -135,27 +157,8 @@ class _Future(concurrent.futures.Future):
     # Created on first use, which concurrent.futures makes under the
     # condition (dict.setdefault() is atomic anyway): most futures never
     # need them, and 20,000 futures alive make the collector work.
-    @property
-    def _waiters(self):
-        try:
-            return self.__dict__["_pp_waiters"]
-        except KeyError:
-            return self.__dict__.setdefault("_pp_waiters", [])
-
-    @_waiters.setter
-    def _waiters(self, value):
-        self.__dict__["_pp_waiters"] = value
-
-    @property
-    def _done_callbacks(self):
-        try:
-            return self.__dict__["_pp_done_callbacks"]
-        except KeyError:
-            return self.__dict__.setdefault("_pp_done_callbacks", [])
-
-    @_done_callbacks.setter
-    def _done_callbacks(self, value):
-        self.__dict__["_pp_done_callbacks"] = value
+    _waiters = _LazyList("_pp_waiters")
+    _done_callbacks = _LazyList("_pp_done_callbacks")
 
     def _pp_read(self):
         job = self._pp_unread
@@ -401,7 +404,7 @@ class Executor(concurrent.futures.Executor):
             end_time = timeout + time.monotonic()
         it = zip(*iterables)
         fn, depfuncs = by_name(fn, self._depfuncs)
-        futures = [self._submit(_pp_starmap_chunk, (fn, chunk), depfuncs)
+        futures = [self._submit(_pp_map_chunk, (fn, chunk, True), depfuncs)
                    for chunk in iter(lambda: tuple(itertools.islice(it, chunksize)), ())]
 
         def results():

@@ -51,7 +51,8 @@ def _pp_call_kw(fn, args, kwargs):
     return fn(*args, **kwargs)
 
 
-def _pp_map_chunk(fn, items):
+def _pp_map_chunk(fn, items, star=False):
+    """fn(item), or fn(*item) with *star*, for each item of the chunk."""
     from time import perf_counter
     if type(fn) is str:
         fn = globals()[fn]
@@ -59,29 +60,15 @@ def _pp_map_chunk(fn, items):
     append = out.append
     start = perf_counter()
     try:
-        for item in items:
-            append(fn(item))
+        # One loop each, so that the call per item does not test *star*.
+        if star:
+            for item in items:
+                append(fn(*item))
+        else:
+            for item in items:
+                append(fn(item))
     except BaseException as exc:
         # Where it happened, and the results before it, travel with it.
-        try:
-            exc._pp_map = (len(out), out)
-        except Exception:
-            pass
-        raise
-    return out, perf_counter() - start
-
-
-def _pp_starmap_chunk(fn, items):
-    from time import perf_counter
-    if type(fn) is str:
-        fn = globals()[fn]
-    out = []
-    append = out.append
-    start = perf_counter()
-    try:
-        for item in items:
-            append(fn(*item))
-    except BaseException as exc:
         try:
             exc._pp_map = (len(out), out)
         except Exception:
@@ -189,7 +176,7 @@ class _Map:
         self.server = server
         self.func, self.depfuncs = by_name(func, depfuncs)
         self.modules = tuple(modules)
-        self.job_fn = _pp_starmap_chunk if star else _pp_map_chunk
+        self.star = bool(star)
         workers = _workers(server)
         self.limit = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_WORKER * workers)
         self.chunker = _Chunker(chunksize, total, workers)
@@ -205,7 +192,7 @@ class _Map:
         if not items:
             self.exhausted = True
             return None
-        job = self.server.submit(self.job_fn, (self.func, items),
+        job = self.server.submit(_pp_map_chunk, (self.func, items, self.star),
                                  self.depfuncs, self.modules)
         return job, len(items)
 
