@@ -545,14 +545,18 @@ def print_table(rows):
         print(line(r))
 
 
-def write_json(report, path):
+def write_json(report, path, prefix="bench", latest="latest.json"):
+    """Writes *report* to *path*, or else to bench/results/PREFIX-<timestamp>.json
+    and bench/results/LATEST (unless *latest* is None); returns the paths."""
     if path is not None:
         targets = [Path(path)]
     else:
         results = HERE / "results"
         results.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        targets = [results / f"bench-{stamp}.json", results / "latest.json"]
+        targets = [results / f"{prefix}-{stamp}.json"]
+        if latest is not None:
+            targets.append(results / latest)
     text = json.dumps(report, indent=2, sort_keys=True) + "\n"
     for t in targets:
         t.parent.mkdir(parents=True, exist_ok=True)

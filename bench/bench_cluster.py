@@ -387,13 +387,7 @@ def main():
               "mode": "quick" if args.quick else "full",
               "params": {k: v for k, v in params.items() if k != "inputs"},
               "figures": figures}
-    if args.json:
-        bench.write_json(report, args.json)
-    else:
-        results = bench.HERE / "results"
-        results.mkdir(exist_ok=True)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        bench.write_json(report, str(results / ("cluster-%s.json" % stamp)))
+    bench.write_json(report, args.json, "cluster", latest=None)
 
 
 if __name__ == "__main__":

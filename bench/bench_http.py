@@ -244,13 +244,7 @@ def main():
                           "ppd_cpu_us_per_job": per_job, "events_read": events, "event_gaps": gaps,
                           "median_off": statistics.median(figures["off"]),
                           "median_on": statistics.median(figures["on"])}}
-    if args.json:
-        bench.write_json(report, args.json)
-    else:
-        results = bench.HERE / "results"
-        results.mkdir(exist_ok=True)
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        bench.write_json(report, str(results / ("http-%s.json" % stamp)))
+    bench.write_json(report, args.json, "http", latest=None)
 
 
 if __name__ == "__main__":

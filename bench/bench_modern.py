@@ -33,6 +33,7 @@ Run with Debian's interpreter: /usr/bin/python3 bench/bench_modern.py [--quick]
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime
 import json
 import multiprocessing
@@ -109,88 +110,84 @@ def ppe():
     return ex
 
 
-def submit_pp(pp, n):
+@contextlib.contextmanager
+def served(pp):
+    """A warmed-up pp server, destroyed on the way out."""
     server = pp_server(pp)
     try:
-        t0 = time.perf_counter()
-        jobs = [server.submit(identity, (i,)) for i in range(n)]
-        results = [j() for j in jobs]
-        elapsed = time.perf_counter() - t0
+        yield server
     finally:
         server.destroy()
-    base.check(results == list(range(n)), "pp submit")
+
+
+def timed(run):
+    """run()'s results and its wall time in seconds."""
+    t0 = time.perf_counter()
+    results = run()
+    return results, time.perf_counter() - t0
+
+
+def rate(n, results, elapsed, what):
+    """Items per second, once *results* are checked to be range(n)."""
+    base.check(results == list(range(n)), what)
     return n / elapsed
+
+
+def submit_pp(pp, n):
+    with served(pp) as server:
+        results, elapsed = timed(lambda: [j() for j in [server.submit(identity, (i,))
+                                                        for i in range(n)]])
+    return rate(n, results, elapsed, "pp submit")
 
 
 def submit_pool_map(pp, n):
     with pool() as p:
-        t0 = time.perf_counter()
-        results = p.map(identity, range(n), chunksize=1)
-        elapsed = time.perf_counter() - t0
-    base.check(results == list(range(n)), "Pool.map(chunksize=1)")
-    return n / elapsed
+        results, elapsed = timed(lambda: p.map(identity, range(n), chunksize=1))
+    return rate(n, results, elapsed, "Pool.map(chunksize=1)")
+
+
+def submit_all(ex, n):
+    """ex.submit() of n jobs, then .result() each."""
+    return [f.result() for f in [ex.submit(identity, i) for i in range(n)]]
 
 
 def executor_pp(pp, n):
-    server = pp_server(pp)
-    try:
+    with served(pp) as server:
         with pp.Executor(server=server) as ex:
-            [f.result() for f in [ex.submit(identity, i) for i in range(WARMUP)]]
-            t0 = time.perf_counter()
-            futures = [ex.submit(identity, i) for i in range(n)]
-            results = [f.result() for f in futures]
-            elapsed = time.perf_counter() - t0
-    finally:
-        server.destroy()
-    base.check(results == list(range(n)), "pp.Executor")
-    return n / elapsed
+            submit_all(ex, WARMUP)
+            results, elapsed = timed(lambda: submit_all(ex, n))
+    return rate(n, results, elapsed, "pp.Executor")
 
 
 def executor_ppe(pp, n):
     with ppe() as ex:
-        t0 = time.perf_counter()
-        futures = [ex.submit(identity, i) for i in range(n)]
-        results = [f.result() for f in futures]
-        elapsed = time.perf_counter() - t0
-    base.check(results == list(range(n)), "ProcessPoolExecutor")
-    return n / elapsed
+        results, elapsed = timed(lambda: submit_all(ex, n))
+    return rate(n, results, elapsed, "ProcessPoolExecutor")
 
 
 def map_pp(pp, n):
-    server = pp_server(pp)
-    try:
+    with served(pp) as server:
         server.map(identity, range(WARMUP))
-        t0 = time.perf_counter()
-        results = server.map(identity, range(n))
-        elapsed = time.perf_counter() - t0
-    finally:
-        server.destroy()
-    base.check(results == list(range(n)), "server.map")
-    return n / elapsed
+        results, elapsed = timed(lambda: server.map(identity, range(n)))
+    return rate(n, results, elapsed, "server.map")
 
 
 def map_pool(pp, n):
     with pool() as p:
-        t0 = time.perf_counter()
-        results = p.map(identity, range(n))
-        elapsed = time.perf_counter() - t0
-    base.check(results == list(range(n)), "Pool.map")
-    return n / elapsed
+        results, elapsed = timed(lambda: p.map(identity, range(n)))
+    return rate(n, results, elapsed, "Pool.map")
 
+
+# The asyncio rows start the clock inside the running loop.
 
 def asyncio_pp(pp, n):
-    server = pp_server(pp)
-
-    async def main():
-        t0 = time.perf_counter()
-        results = await asyncio.gather(*[server.submit(identity, (i,)) for i in range(n)])
-        return results, time.perf_counter() - t0
-    try:
+    with served(pp) as server:
+        async def main():
+            t0 = time.perf_counter()
+            results = await asyncio.gather(*[server.submit(identity, (i,)) for i in range(n)])
+            return results, time.perf_counter() - t0
         results, elapsed = asyncio.run(main())
-    finally:
-        server.destroy()
-    base.check(results == list(range(n)), "await job")
-    return n / elapsed
+    return rate(n, results, elapsed, "await job")
 
 
 def asyncio_ppe(pp, n):
@@ -202,8 +199,7 @@ def asyncio_ppe(pp, n):
                                              for i in range(n)])
             return results, time.perf_counter() - t0
         results, elapsed = asyncio.run(main())
-    base.check(results == list(range(n)), "run_in_executor")
-    return n / elapsed
+    return rate(n, results, elapsed, "run_in_executor")
 
 
 # --- imap memory (in a fresh process) ---------------------------------------------
@@ -379,16 +375,7 @@ def main():
         "goals": [{"name": n, "figure": k, "goal": g, "value": v, "pass": ok}
                   for n, k, g, ok, v in goals],
     }
-    if args.json:
-        targets = [Path(args.json)]
-    else:
-        results = HERE / "results"
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        targets = [results / f"modern-{stamp}.json", results / "modern-latest.json"]
-    text = json.dumps(report, indent=2, sort_keys=True) + "\n"
-    for t in targets:
-        t.parent.mkdir(parents=True, exist_ok=True)
-        t.write_text(text)
+    for t in base.write_json(report, args.json, "modern", "modern-latest.json"):
         print(f"wrote {t}")
 
     if args.strict and not all(g[3] for g in goals):

@@ -53,27 +53,50 @@ GOALS = {
 }
 
 
-def test_bench_quick(tmp_path):
-    out = tmp_path / "bench.json"
+def run_bench(script, tmp_path, out):
+    """Runs *script* --quick --json *out* in *tmp_path*; its process, once
+    it succeeded, and its report."""
     env = dict(os.environ)
     if "PYTHONPATH" not in env:
         env["PYTHONPATH"] = str(REPO / "python")
-    proc = subprocess.run([PYTHON, str(BENCH), "--quick", "--json", str(out)],
+    proc = subprocess.run([PYTHON, str(script), "--quick", "--json", str(out)],
                           cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+    return proc, json.loads(out.read_text())
 
-    report = json.loads(out.read_text())
+
+def check_figures(figures, names):
+    """Every one of *names* is a finite positive number in *figures*."""
+    for name in names:
+        value = figures.get(name)
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
+        assert math.isfinite(value) and value > 0, (name, value)
+
+
+def need_ppd():
+    ppd = os.environ.get("PPD")
+    if not ppd or not os.access(ppd, os.X_OK):
+        pytest.skip("ppd is not built (set PPD)")
+
+
+def assert_children_gone():
+    """Every process a benchmark started is gone: one left running would
+    have become this process's child (the subreaper fixture)."""
+    deadline = time.monotonic() + 5
+    while running_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running_children() == []
+
+
+def test_bench_quick(tmp_path):
+    proc, report = run_bench(BENCH, tmp_path, tmp_path / "bench.json")
     assert report["mode"] == "quick"
     assert report["workers"] == 2
     assert report["params"]["throughput_jobs"] == 2000
     assert report["params"]["latency_samples"] == 200
 
-    figures = report["figures"]
-    for name in FIGURES:
-        value = figures.get(name)
-        assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
-        assert math.isfinite(value) and value > 0, (name, value)
+    check_figures(report["figures"], FIGURES)
 
     # Every goal is evaluated (pass or fail; which one is not our business).
     assert {g["figure"] for g in report["goals"]} == GOALS
@@ -121,34 +144,16 @@ def running_children():
 
 
 def test_bench_cluster_quick(tmp_path, subreaper):
-    ppd = os.environ.get("PPD")
-    if not ppd or not os.access(ppd, os.X_OK):
-        pytest.skip("ppd is not built (set PPD)")
-    out = tmp_path / "cluster.json"
-    env = dict(os.environ)
-    if "PYTHONPATH" not in env:
-        env["PYTHONPATH"] = str(REPO / "python")
-    proc = subprocess.run([PYTHON, str(BENCH_CLUSTER), "--quick", "--json", str(out)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+    need_ppd()
+    proc, report = run_bench(BENCH_CLUSTER, tmp_path, tmp_path / "cluster.json")
+    # Every ppd it started (and so their workers) is gone.
+    assert_children_gone()
 
-    # Every ppd it started (and so their workers) is gone: one left running
-    # would have become this process's child.
-    deadline = time.monotonic() + 5
-    while running_children() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running_children() == []
-
-    report = json.loads(out.read_text())
     assert report["mode"] == "quick"
     assert report["params"]["nodes"] == 4
     assert report["params"]["cpu_jobs"] == 1000
     figures = report["figures"]
-    for name in CLUSTER_FIGURES:
-        value = figures.get(name)
-        assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
-        assert math.isfinite(value) and value > 0, (name, value)
+    check_figures(figures, CLUSTER_FIGURES)
     # The many-node batch did go through every node.
     assert figures["nodes_used_nppd"] == 4
 
@@ -168,21 +173,10 @@ MODERN_FIGURES = [
 
 
 def test_bench_modern_quick(tmp_path):
-    out = tmp_path / "modern.json"
-    env = dict(os.environ)
-    if "PYTHONPATH" not in env:
-        env["PYTHONPATH"] = str(REPO / "python")
-    proc = subprocess.run([PYTHON, str(BENCH_MODERN), "--quick", "--json", str(out)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
-    report = json.loads(out.read_text())
+    proc, report = run_bench(BENCH_MODERN, tmp_path, tmp_path / "modern.json")
     assert report["mode"] == "quick"
     figures = report["figures"]
-    for name in MODERN_FIGURES:
-        value = figures.get(name)
-        assert isinstance(value, (int, float)) and not isinstance(value, bool), (name, value)
-        assert math.isfinite(value) and value > 0, (name, value)
+    check_figures(figures, MODERN_FIGURES)
     growth = figures["imap_rss_growth_mb"]
     assert isinstance(growth, float) and math.isfinite(growth)
     # Every goal is evaluated (pass or fail is for humans).
@@ -198,23 +192,10 @@ BENCH_HTTP = REPO / "bench" / "bench_http.py"
 def test_bench_http_quick(tmp_path, subreaper):
     """bench_http.py --quick: its reader sees every event of every job of
     the HTTP ppd, with no gap, and is not dropped."""
-    ppd = os.environ.get("PPD")
-    if not ppd or not os.access(ppd, os.X_OK):
-        pytest.skip("ppd is not built (set PPD)")
-    out = tmp_path / "http.json"
-    env = dict(os.environ)
-    if "PYTHONPATH" not in env:
-        env["PYTHONPATH"] = str(REPO / "python")
-    proc = subprocess.run([PYTHON, str(BENCH_HTTP), "--quick", "--json", str(out)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
-    deadline = time.monotonic() + 5
-    while running_children() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert running_children() == []
+    need_ppd()
+    proc, report = run_bench(BENCH_HTTP, tmp_path, tmp_path / "http.json")
+    assert_children_gone()
 
-    report = json.loads(out.read_text())
     figures = report["figures"]
     rounds, jobs = report["params"]["rounds"], report["params"]["jobs"]
     assert len(figures["throughput_http_off"]) == len(figures["throughput_http_on_reader"]) == rounds
