@@ -116,6 +116,21 @@ def load_source_module():
 
 
 needs_pp = pytest.mark.skipif(PP is None, reason=PP_SKIP_REASON or "")
+needs_ppcore = pytest.mark.skipif(
+    os.environ.get("PP_BACKEND", "ppcore") != "ppcore", reason="tests pp._ppcore itself")
+
+
+def wait_for_file(path, timeout=30):
+    """A job (shipped as source: it imports what it needs) that waits for
+    @path to exist, then returns its worker's pid."""
+    import os
+    import time
+    deadline = time.time() + timeout
+    while not os.path.exists(path):
+        if time.time() > deadline:
+            raise TimeoutError(path)
+        time.sleep(0.01)
+    return os.getpid()
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from conftest import wait_for_file
+
 pp = pytest.importorskip("pp")
 
 pytestmark = pytest.mark.usefixtures("subreaper")
@@ -23,17 +25,6 @@ def square(x):
 
 def fail(message):
     raise KeyError(message)
-
-
-def wait_for_file(path, timeout=30):
-    import os
-    import time
-    deadline = time.time() + timeout
-    while not os.path.exists(path):
-        if time.time() > deadline:
-            raise TimeoutError(path)
-        time.sleep(0.01)
-    return os.getpid()
 
 
 @pytest.fixture(scope="module")

@@ -12,22 +12,18 @@ Executor paths built on it: result() settling a pending future itself,
 futures completed with no caller waiting, hooks that raise."""
 
 import concurrent.futures
-import os
 import threading
 import time
 
 import pytest
 
-from conftest import PP, needs_pp
+from conftest import PP, needs_pp, needs_ppcore
 
 pytestmark = needs_pp
 
 if PP is not None:
     import pp
     from pp._backend import GLib, Pp
-
-needs_ppcore = pytest.mark.skipif(
-    os.environ.get("PP_BACKEND", "ppcore") != "ppcore", reason="tests pp._ppcore itself")
 
 
 def square(x):

@@ -16,6 +16,8 @@ import time
 
 import pytest
 
+from conftest import wait_for_file
+
 pp = pytest.importorskip("pp")
 
 pytestmark = pytest.mark.usefixtures("subreaper")
@@ -27,17 +29,6 @@ def add(a, b=0, *, c=0):
 
 def fail(message):
     raise ValueError(message)
-
-
-def wait_for_file(path, timeout=30):
-    import os
-    import time
-    deadline = time.time() + timeout
-    while not os.path.exists(path):
-        if time.time() > deadline:
-            raise TimeoutError(path)
-        time.sleep(0.01)
-    return os.getpid()
 
 
 def getpid():

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import PP, needs_pp
+from conftest import PP, needs_pp, needs_ppcore
 
 pytestmark = needs_pp
 
@@ -24,9 +24,6 @@ if PP is not None:
     import pp
     from pp import _backend
     from pp._backend import GLib, Pp, PP_ERROR_DOMAIN
-
-needs_ppcore = pytest.mark.skipif(
-    os.environ.get("PP_BACKEND", "ppcore") != "ppcore", reason="tests pp._ppcore itself")
 
 
 def square(x):
