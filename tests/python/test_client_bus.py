@@ -22,7 +22,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -32,6 +31,7 @@ gi = pytest.importorskip("gi")
 pp = pytest.importorskip("pp")
 from gi.repository import Gio, GLib  # noqa: E402
 
+from privatebus import PrivateBus  # noqa: E402
 from test_cluster import SECRET, nodes  # noqa: E402,F401 (fixture)
 
 SRCDIR = os.environ.get("PP_SOURCE_ROOT") or \
@@ -52,22 +52,6 @@ pytestmark = [
     pytest.mark.skipif(not os.environ.get("PPD"), reason="ppd is not built (set PPD)"),
     pytest.mark.usefixtures("subreaper"),
 ]
-
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>{listen}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 
 # The pp program: a pp.Server, driven line by line on stdin.
 PROGRAM = r'''
@@ -123,49 +107,25 @@ print("BYE", flush=True)
 '''
 
 
-class Bus:
+class Bus(PrivateBus):
     """A private session bus: env for the processes that use it, conn ours."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="pp-client-bus-")
-        os.chmod(self.dir, 0o755)        # for the other user
-        self.address = "unix:path=" + os.path.join(self.dir, "bus")
-        config = os.path.join(self.dir, "session.conf")
-        with open(config, "w") as f:
-            f.write(BUS_CONFIG.format(listen=self.address))
-        self.env = dict(os.environ, DBUS_SESSION_BUS_ADDRESS=self.address, PP_SECRET=SECRET)
-        self.env.pop("PP_NO_BUS", None)
-        self.proc = subprocess.Popen([DBUS_DAEMON, "--config-file=" + config, "--nofork",
-                                      "--print-address=1"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
-        assert "unix:" in self.proc.stdout.readline()
-        self.conn = Gio.DBusConnection.new_for_address_sync(
-            self.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
-
-    def call(self, method, args=None, reply="(b)"):
-        return self.conn.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                   "org.freedesktop.DBus", method, args, GLib.VariantType(reply),
-                                   Gio.DBusCallFlags.NONE, int(TIMEOUT * 1000), None).unpack()[0]
+        env = dict(os.environ, PP_SECRET=SECRET)
+        env.pop("PP_NO_BUS", None)
+        # 0o755: for the other user
+        super().__init__(env, "pp-client-bus-", TIMEOUT, mode=0o755)
 
     def clients(self):
-        return sorted(n for n in self.call("ListNames", None, "(as)") if n.startswith(PREFIX))
+        return sorted(n for n in self.bus_call("ListNames", None, "(as)") if n.startswith(PREFIX))
 
     def has_owner(self, name):
-        return self.call("NameHasOwner", GLib.Variant("(s)", (name,)))
+        return self.bus_call("NameHasOwner", GLib.Variant("(s)", (name,)))
 
     def get(self, name, prop):
         return self.conn.call_sync(name, OBJECT_PATH, "org.freedesktop.DBus.Properties", "Get",
                                    GLib.Variant("(ss)", (IFACE, prop)), GLib.VariantType("(v)"),
                                    Gio.DBusCallFlags.NONE, int(TIMEOUT * 1000), None).unpack()[0]
-
-    def close(self):
-        self.conn.close_sync(None)
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -32,6 +31,8 @@ import pytest
 
 gi = pytest.importorskip("gi")
 from gi.repository import Gio, GLib  # noqa: E402
+
+from privatebus import HIGH_LIMITS, PrivateBus  # noqa: E402
 
 SRCDIR = os.environ.get("PP_SOURCE_ROOT") or \
     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -113,69 +114,13 @@ def pump(seconds):
 # ---------------------------------------------------------------------------
 # A private bus
 
-BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>{listen}</listen>
-  <auth>EXTERNAL</auth>
-{servicedirs}
-  <policy context="default">
-    <allow user="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-  <limit name="max_incoming_bytes">1000000000</limit>
-  <limit name="max_outgoing_bytes">1000000000</limit>
-  <limit name="max_message_size">1000000000</limit>
-  <limit name="service_start_timeout">30000</limit>
-  <limit name="max_match_rules_per_connection">50000</limit>
-  <limit name="max_replies_per_connection">50000</limit>
-</busconfig>
-"""
-
-
-class Bus:
+class Bus(PrivateBus):
     """A dbus-daemon of our own, as a session bus: env is the environment
     for the processes that should use it, conn our own connection."""
 
     def __init__(self, servicedir=None):
-        self.dir = tempfile.mkdtemp(prefix="ppd-dbus-")
-        self.address = "unix:path=" + os.path.join(self.dir, "bus")
-        config = os.path.join(self.dir, "session.conf")
-        dirs = "  <servicedir>%s</servicedir>" % servicedir if servicedir else ""
-        with open(config, "w") as f:
-            f.write(BUS_CONFIG.format(listen=self.address, servicedirs=dirs))
-        self.env = base_env()
-        self.env["DBUS_SESSION_BUS_ADDRESS"] = self.address
-        self.log_path = os.path.join(self.dir, "dbus-daemon.log")
-        with open(self.log_path, "w") as log:
-            # Its environment is also that of the services it activates.
-            self.proc = subprocess.Popen(
-                [DBUS_DAEMON, "--config-file=" + config, "--nofork", "--print-address=1"],
-                env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + TIMEOUT
-        while "unix:" not in self.log():
-            assert self.proc.poll() is None, "dbus-daemon exited: " + self.log()
-            assert time.monotonic() < deadline, "dbus-daemon did not start: " + self.log()
-            time.sleep(0.01)
-        self.conn = Gio.DBusConnection.new_for_address_sync(
-            self.address,
-            Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT
-            | Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION,
-            None, None)
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def bus_call(self, method, args=None, reply="(b)"):
-        return self.conn.call_sync(
-            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-            method, args, GLib.VariantType(reply), Gio.DBusCallFlags.NONE,
-            int(TIMEOUT * 1000), None).unpack()[0]
+        super().__init__(base_env(), "ppd-dbus-", TIMEOUT, servicedir=servicedir,
+                         limits=HIGH_LIMITS)
 
     def has_owner(self, name=NAME):
         return self.bus_call("NameHasOwner", GLib.Variant("(s)", (name,)))
@@ -183,20 +128,6 @@ class Bus:
     def owner_pid(self, name=NAME):
         owner = self.bus_call("GetNameOwner", GLib.Variant("(s)", (name,)), "(s)")
         return self.bus_call("GetConnectionUnixProcessID", GLib.Variant("(s)", (owner,)), "(u)")
-
-    def close(self):
-        try:
-            self.conn.close_sync(None)
-        except GLib.Error:
-            pass
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log_text = self.log()      # with what activated services printed
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture
