@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ppd-http-private.h"
+#include "ppd-job-table.h"
 
 /* GET /api/v1/status: the node document of docs/status.schema.json, from
  * the library (as D-Bus GetStatus).
@@ -114,20 +115,6 @@ ppd_http_api_job_finished (PpdHttp *self,
   return record;
 }
 
-static const char *
-state_name (PpJobState state)
-{
-  switch (state)
-    {
-    case PP_JOB_STATE_QUEUED:    return "queued";
-    case PP_JOB_STATE_RUNNING:   return "running";
-    case PP_JOB_STATE_DONE:      return "done";
-    case PP_JOB_STATE_FAILED:    return "failed";
-    case PP_JOB_STATE_CANCELLED: return "cancelled";
-    default:                     return "unknown";
-    }
-}
-
 static void
 add_nullable_number (JsonBuilder *builder,
                      const char  *member,
@@ -151,7 +138,7 @@ add_job (JsonBuilder *builder,
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, (gint64) job->id);
   json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, state_name (job->state));
+  json_builder_add_string_value (builder, ppd_job_state_name (job->state));
   json_builder_set_member_name (builder, "function");
   json_builder_add_string_value (builder, job->function);
   json_builder_set_member_name (builder, "group");

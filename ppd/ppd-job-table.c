@@ -327,8 +327,14 @@ new_string (const char *text,
   return g_variant_new_string (valid);
 }
 
-static const char *
-state_name (PpJobState state)
+/**
+ * ppd_job_state_name:
+ *
+ * What ppd calls @state on D-Bus and HTTP: "queued", "running", "done",
+ * "failed" or "cancelled".
+ */
+const char *
+ppd_job_state_name (PpJobState state)
 {
   switch (state)
     {
@@ -337,7 +343,7 @@ state_name (PpJobState state)
     case PP_JOB_STATE_DONE:      return "done";
     case PP_JOB_STATE_FAILED:    return "failed";
     case PP_JOB_STATE_CANCELLED: return "cancelled";
-    default:                     return "failed";
+    default:                     return "unknown";
     }
 }
 
@@ -410,7 +416,7 @@ ppd_job_describe (PpJob   *job,
   PpJobState state = pp_job_get_state (job);
   gsize size = output ? strlen (output) : 0;
 
-  g_variant_dict_insert (&dict, "state", "s", state_name (state));
+  g_variant_dict_insert (&dict, "state", "s", ppd_job_state_name (state));
   g_variant_dict_insert_value (&dict, "group", new_string (pp_job_get_group (job), -1));
   if (state == PP_JOB_STATE_DONE)
     {

@@ -36,6 +36,7 @@ guint64      ppd_job_table_find_by_pool_id   (PpdJobTable  *self,
 guint64      ppd_job_table_finished          (PpdJobTable  *self,
                                               PpJob        *job);
 guint        ppd_job_table_cancel_queued     (PpdJobTable  *self);
+const char  *ppd_job_state_name              (PpJobState    state);
 GVariant    *ppd_job_describe                (PpJob        *job,
                                               gsize         max_size,
                                               GError      **error);
