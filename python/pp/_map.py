@@ -206,16 +206,21 @@ class _Map:
         return out, None
 
 
+def _fill(m, inflight):
+    """Submits chunks until m.limit are in flight or the input ends."""
+    while len(inflight) < m.limit:
+        entry = m.next_chunk()
+        if entry is None:
+            break
+        inflight.append(entry)
+
+
 def _ordered(m):
     inflight = collections.deque()
     bar = _progress.bar(m.progress, m.total, "pp map")
     try:
         while True:
-            while len(inflight) < m.limit:
-                entry = m.next_chunk()
-                if entry is None:
-                    break
-                inflight.append(entry)
+            _fill(m, inflight)
             if not inflight:
                 return
             job, count = inflight.popleft()
@@ -223,11 +228,7 @@ def _ordered(m):
             job = None
             if exc is None:
                 # Keep the workers busy while the caller takes these.
-                while len(inflight) < m.limit:
-                    entry = m.next_chunk()
-                    if entry is None:
-                        break
-                    inflight.append(entry)
+                _fill(m, inflight)
             bar.update(len(out))
             yield from out
             if exc is not None:
