@@ -120,6 +120,14 @@ needs_ppcore = pytest.mark.skipif(
     os.environ.get("PP_BACKEND", "ppcore") != "ppcore", reason="tests pp._ppcore itself")
 
 
+def wait_running(future, timeout=30):
+    """Waits until @future's job runs on a worker."""
+    deadline = time.monotonic() + timeout
+    while not future.running():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def wait_for_file(path, timeout=30):
     """A job (shipped as source: it imports what it needs) that waits for
     @path to exist, then returns its worker's pid."""

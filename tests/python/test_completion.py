@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import PP, needs_pp, needs_ppcore
+from conftest import PP, needs_pp, needs_ppcore, wait_running
 
 pytestmark = needs_pp
 
@@ -267,10 +267,7 @@ def test_executor_result_settles_a_pending_future_once():
         with pytest.raises(TypeError):
             failing.result()
         blocker = ex.submit(sleepy, 0.5)
-        deadline = time.monotonic() + 30
-        while not blocker.running():
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_running(blocker)
         queued = ex.submit(cube, 3)
         assert queued.cancel()
         with pytest.raises(concurrent.futures.CancelledError):
@@ -283,10 +280,7 @@ def test_executor_result_settles_a_pending_future_once():
 def test_executor_result_of_a_job_cancelled_directly():
     with pp.Executor(1) as ex:
         blocker = ex.submit(sleepy, 0.5)
-        deadline = time.monotonic() + 30
-        while not blocker.running():
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_running(blocker)
         fut = ex.submit(negate, 4)
         assert fut._pp_job.cancel()
         with pytest.raises(concurrent.futures.CancelledError):

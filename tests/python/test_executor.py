@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import wait_for_file
+from conftest import wait_for_file, wait_running
 
 pp = pytest.importorskip("pp")
 
@@ -118,10 +118,7 @@ def test_cancel_pending_future(gate):
     with pp.Executor(1) as ex, Opens(gate):
         running = ex.submit(wait_for_file, gate)
         pending = ex.submit(add, 1, 2)
-        deadline = time.monotonic() + 30
-        while not running.running():
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_running(running)
         assert pending.cancel()
         assert pending.cancelled() and pending.done()
         with pytest.raises(cf.CancelledError):
@@ -144,10 +141,7 @@ def test_shutdown_cancel_futures(gate):
     with Opens(gate):
         running = ex.submit(wait_for_file, gate)
         queued = [ex.submit(add, i) for i in range(20)]
-        deadline = time.monotonic() + 30
-        while not running.running():
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        wait_running(running)
         threading.Timer(0.3, open, (gate, "w")).start()
         ex.shutdown(wait=True, cancel_futures=True)
     assert running.result(timeout=0) > 0
