@@ -125,9 +125,13 @@ case "$cmd" in
     # g-ir-scanner links its dumper with LDFLAGS: with the sanitizers there,
     # ASan starts (preinit) before any library constructor; else
     # libgpg-error's (avahi-client -> libsystemd -> libgcrypt) runs first,
-    # ASan starts inside it and breaks glibc's gettext lock: a hang.
-    export LDFLAGS="-fsanitize=address,undefined${LDFLAGS:+ $LDFLAGS}"
-    build "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    # ASan starts inside it and breaks glibc's gettext lock: a hang. Only for
+    # the build: the tests' own builds (an installed prefix, a wheel) are
+    # plain ones.
+    (
+      export LDFLAGS="-fsanitize=address,undefined${LDFLAGS:+ $LDFLAGS}"
+      build "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+    )
     run_suite "$asan_build" --timeout-multiplier 3 "$@"
     ;;
   bench)
