@@ -1,0 +1,222 @@
+/* ppm-application.c: org.ppglib.Monitor: its actions and shortcuts, its
+ * settings (window size, history window, refresh rate), About
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ppm-application.h"
+#include "ppm-window.h"
+
+struct _PpmApplication
+{
+  AdwApplication  parent_instance;
+  PpmSourceList  *sources;
+  GSettings      *settings;  /* NULL when the schema is not installed */
+};
+
+G_DEFINE_FINAL_TYPE (PpmApplication, ppm_application, ADW_TYPE_APPLICATION)
+
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = source ? g_settings_schema_source_lookup (source, PPM_APP_ID, TRUE)
+                                             : NULL;
+
+  if (schema == NULL)
+    {
+      g_message ("The %s settings schema is not installed; settings are not kept", PPM_APP_ID);
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  const char *developers[] = { "The pp-glib developers", NULL };
+  GtkWidget *about = adw_about_window_new ();
+
+  g_object_set (about,
+                "transient-for", gtk_application_get_active_window (app),
+                "application-name", _("pp-monitor"),
+                "application-icon", PPM_APP_ID,
+                "developer-name", _("The pp-glib developers"),
+                "version", PACKAGE_VERSION,
+                "comments", _("Watch pp programs spread their jobs over cores and machines"),
+                "license-type", GTK_LICENSE_LGPL_2_1,
+                "developers", developers,
+                "translator-credits", _("translator-credits"),
+                NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  g_application_quit (user_data);
+}
+
+static void
+dark_style_changed (GSimpleAction *action,
+                    GVariant      *state,
+                    gpointer       user_data)
+{
+  g_simple_action_set_state (action, state);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      g_variant_get_boolean (state) ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                                    : ADW_COLOR_SCHEME_DEFAULT);
+}
+
+static void
+history_window_changed (GSimpleAction *action,
+                        GVariant      *state,
+                        gpointer       user_data)
+{
+  const char *value = g_variant_get_string (state, NULL);
+
+  if (g_strv_contains ((const char *[]) { "1m", "10m", "1h", NULL }, value))
+    g_simple_action_set_state (action, state);
+}
+
+static void
+refresh_rate_changed (GSettings      *settings,
+                      const char     *key,
+                      PpmApplication *self)
+{
+  ppm_source_list_set_refresh_interval (self->sources, g_settings_get_int (settings, "refresh-rate"));
+}
+
+static void
+add_actions (PpmApplication *self)
+{
+  const GActionEntry entries[] = {
+    { .name = "about", .activate = about_action },
+    { .name = "quit", .activate = quit_action },
+    { .name = "dark-style", .state = "false", .change_state = dark_style_changed },
+  };
+  const char *quit[] = { "<Control>q", NULL };
+  const char *help[] = { "<Control>question", NULL };
+  const char *pause[] = { "<Control>p", NULL };
+  const char *export[] = { "<Control><Shift>s", NULL };
+  const char *add[] = { "<Control>n", NULL };
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
+  if (self->settings)
+    {
+      g_autoptr(GAction) history = g_settings_create_action (self->settings, "history-window");
+
+      g_action_map_add_action (G_ACTION_MAP (self), history);
+    }
+  else
+    {
+      const GActionEntry history[] = {
+        { .name = "history-window", .parameter_type = "s", .state = "'1m'",
+          .change_state = history_window_changed },
+      };
+
+      g_action_map_add_action_entries (G_ACTION_MAP (self), history, 1, self);
+    }
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-pause", pause);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.export-trace", export);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-node", add);
+}
+
+static void
+ppm_application_startup (GApplication *app)
+{
+  PpmApplication *self = PPM_APPLICATION (app);
+
+  G_APPLICATION_CLASS (ppm_application_parent_class)->startup (app);
+  self->settings = settings_new ();
+  self->sources = ppm_source_list_new ();
+  if (self->settings)
+    {
+      g_signal_connect (self->settings, "changed::refresh-rate", G_CALLBACK (refresh_rate_changed), self);
+      refresh_rate_changed (self->settings, "refresh-rate", self);
+    }
+  add_actions (self);
+}
+
+static void
+ppm_application_activate (GApplication *app)
+{
+  PpmApplication *self = PPM_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    {
+      window = GTK_WINDOW (ppm_window_new (ADW_APPLICATION (app), self->sources));
+      if (self->settings)
+        {
+          gtk_window_set_default_size (window, g_settings_get_int (self->settings, "window-width"),
+                                       g_settings_get_int (self->settings, "window-height"));
+          if (g_settings_get_boolean (self->settings, "window-maximized"))
+            gtk_window_maximize (window);
+          g_settings_bind (self->settings, "window-width", window, "default-width", G_SETTINGS_BIND_SET);
+          g_settings_bind (self->settings, "window-height", window, "default-height", G_SETTINGS_BIND_SET);
+          g_settings_bind (self->settings, "window-maximized", window, "maximized", G_SETTINGS_BIND_SET);
+        }
+    }
+  gtk_window_present (window);
+}
+
+static void
+ppm_application_shutdown (GApplication *app)
+{
+  PpmApplication *self = PPM_APPLICATION (app);
+
+  G_APPLICATION_CLASS (ppm_application_parent_class)->shutdown (app);
+  g_clear_object (&self->sources);
+  g_clear_object (&self->settings);
+}
+
+static void
+ppm_application_class_init (PpmApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->startup = ppm_application_startup;
+  app_class->activate = ppm_application_activate;
+  app_class->shutdown = ppm_application_shutdown;
+}
+
+static void
+ppm_application_init (PpmApplication *self)
+{
+}
+
+PpmApplication *
+ppm_application_new (void)
+{
+  return g_object_new (PPM_TYPE_APPLICATION,
+                       "application-id", PPM_APP_ID,
+                       "resource-base-path", "/org/ppglib/Monitor",
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}
+
+PpmSourceList *
+ppm_application_get_sources (PpmApplication *self)
+{
+  return self->sources;
+}
+
+GSettings *
+ppm_application_get_settings (PpmApplication *self)
+{
+  return self->settings;
+}

@@ -1,0 +1,181 @@
+/* ppm-queue-view.c: queued and running jobs per group (each cancellable),
+ * and the jobs running far longer than their function's average
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "ppm-queue-view.h"
+
+/* Stuck: five times the function's mean, and at least two seconds. */
+#define STUCK_FACTOR   5.0
+#define STUCK_MIN_TIME (2 * G_USEC_PER_SEC)
+
+struct _PpmQueueView
+{
+  PpmView     parent_instance;
+  GtkLabel   *summary;
+  GtkListBox *groups;
+  GtkListBox *stuck;
+};
+
+G_DEFINE_FINAL_TYPE (PpmQueueView, ppm_queue_view, PPM_TYPE_VIEW)
+
+static void
+cancel_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PpmQueueView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
+    ppm_view_toast (PPM_VIEW (self), error->message);
+  else
+    ppm_view_toast (PPM_VIEW (self), _("Group cancelled"));
+}
+
+static void
+cancel_clicked_cb (GtkButton    *button,
+                   PpmQueueView *self)
+{
+  PpmSource *source = ppm_view_get_source (PPM_VIEW (self));
+  const char *group = g_object_get_data (G_OBJECT (button), "group");
+
+  if (source)
+    ppm_source_cancel_group_async (source, group, NULL, cancel_cb, g_object_ref (self));
+}
+
+static void
+add_group (PpmQueueView *self,
+           const char   *group,
+           gint64        active,
+           gboolean      cancellable)
+{
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *subtitle = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " job active",
+                                                         "%" G_GINT64_FORMAT " jobs active", active),
+                                               active);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), group);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  if (cancellable)
+    {
+      GtkWidget *button = gtk_button_new_with_label (_("Cancel Group"));
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "destructive-action");
+      g_object_set_data_full (G_OBJECT (button), "group", g_strdup (group), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  gtk_list_box_append (self->groups, row);
+}
+
+static void
+add_stuck (PpmQueueView  *self,
+           PpmTaskModel  *tasks,
+           const PpmSpan *span,
+           gint64         now)
+{
+  GtkWidget *row = adw_action_row_new ();
+  guint samples;
+  double mean = ppm_task_model_get_mean_time (tasks, span->function, &samples);
+  g_autofree char *title = g_strdup_printf (_("Job %" G_GUINT64_FORMAT ": %s"), span->id,
+                                            ppm_task_model_get_string (tasks, span->function));
+  g_autofree char *subtitle = NULL;
+
+  if (samples)
+    subtitle = g_strdup_printf (_("running for %.1f s, %.2f s on average; on %s"),
+                                (now - span->start) / (double) G_USEC_PER_SEC, mean / G_USEC_PER_SEC,
+                                ppm_task_model_get_lane_node (tasks, span->lane));
+  else
+    subtitle = g_strdup_printf (_("running for %.1f s, none finished yet; on %s"),
+                                (now - span->start) / (double) G_USEC_PER_SEC,
+                                ppm_task_model_get_lane_node (tasks, span->lane));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
+  gtk_widget_add_css_class (row, "stuck");
+  gtk_list_box_append (self->stuck, row);
+}
+
+static void
+update_stuck (PpmQueueView *self,
+              PpmSource    *source)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (source);
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(GArray) stuck = ppm_task_model_list_stuck (tasks, now, STUCK_FACTOR, STUCK_MIN_TIME);
+
+  ppm_view_clear_box (GTK_WIDGET (self->stuck));
+  for (guint i = 0; i < MIN (stuck->len, 50); i++)
+    add_stuck (self, tasks, &g_array_index (stuck, PpmSpan, i), now);
+  if (stuck->len == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No job looks stuck"));
+      gtk_list_box_append (self->stuck, row);
+    }
+}
+
+static void
+ppm_queue_view_update (PpmView   *view,
+                       PpmSource *source)
+{
+  PpmQueueView *self = PPM_QUEUE_VIEW (view);
+  JsonObject *status = source ? ppm_source_get_status (source) : NULL;
+  JsonObject *queue;
+  g_autofree char *summary = NULL;
+
+  ppm_view_clear_box (GTK_WIDGET (self->groups));
+  if (status == NULL || !json_object_has_member (status, "queue"))
+    {
+      gtk_label_set_text (self->summary, _("Waiting for the queue…"));
+      return;
+    }
+  queue = json_object_get_object_member (status, "queue");
+  summary = g_strdup_printf (_("%" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " running"),
+                             json_object_get_int_member_with_default (queue, "queued", 0),
+                             json_object_get_int_member_with_default (queue, "running", 0));
+  gtk_label_set_text (self->summary, summary);
+  if (json_object_has_member (queue, "groups"))
+    {
+      JsonArray *groups = json_object_get_array_member (queue, "groups");
+
+      for (guint i = 0; i < json_array_get_length (groups); i++)
+        {
+          JsonObject *g = json_array_get_object_element (groups, i);
+
+          add_group (self, json_object_get_string_member_with_default (g, "group", "?"),
+                     json_object_get_int_member_with_default (g, "active", 0),
+                     ppm_source_can (source, "cancel-group"));
+        }
+    }
+  update_stuck (self, source);
+}
+
+static void
+ppm_queue_view_class_init (PpmQueueViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  PPM_VIEW_CLASS (klass)->update = ppm_queue_view_update;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/ppglib/Monitor/ppm-queue-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, PpmQueueView, summary);
+  gtk_widget_class_bind_template_child (widget_class, PpmQueueView, groups);
+  gtk_widget_class_bind_template_child (widget_class, PpmQueueView, stuck);
+}
+
+static void
+ppm_queue_view_init (PpmQueueView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
