@@ -166,7 +166,7 @@ ppm_node_view_update (PpmView   *view,
     }
   workers = json_object_get_array_member (status, "workers");
   if (g_strcmp0 (state, "lost") == 0)
-    summary = g_strdup_printf (_("%s — lost: %s"), ppm_source_get_title (source),
+    summary = g_strdup_printf (_("%s — lost (%s); its last status:"), ppm_source_get_title (source),
                                ppm_source_get_error (source) ? ppm_source_get_error (source) : "");
   else
     summary = g_strdup_printf (_("ppd %s, pid %" G_GINT64_FORMAT ", port %" G_GINT64_FORMAT ", up %.0f s"),
@@ -175,6 +175,7 @@ ppm_node_view_update (PpmView   *view,
                                json_object_get_int_member_with_default (status, "port", 0),
                                json_object_get_double_member_with_default (status, "uptime", 0));
   gtk_label_set_text (self->summary, summary);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->workers), g_strcmp0 (state, "lost") != 0);
   if (self->spin_source != source)
     {
       self->spin_source = source;

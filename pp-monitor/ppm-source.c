@@ -274,12 +274,15 @@ ppm_source_set_state (PpmSource  *self,
                       const char *error)
 {
   PpmSourcePrivate *priv = ppm_source_get_instance_private (self);
+  gboolean changed = g_strcmp0 (priv->state, state) != 0;
 
   if (g_strcmp0 (state, "lost") == 0 && g_strcmp0 (priv->state, "lost") != 0)
     ppm_task_model_forget_node (priv->tasks, priv->title ? priv->title : "",
                                 g_get_monotonic_time ());
   set_string (self, &priv->error, error, PROP_ERROR);
   set_string (self, &priv->state, state, PROP_STATE);
+  if (changed)
+    g_signal_emit (self, signals[CHANGED], 0);
 }
 
 /* A status document (docs/status.schema.json) as text. */

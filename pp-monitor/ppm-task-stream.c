@@ -18,6 +18,7 @@
 #define SPAN_USEC    (10 * G_USEC_PER_SEC)  /* the time the width shows */
 #define MIN_BAR_PX   2.0
 #define CELL_PX      4
+#define AXIS_HEIGHT  18
 
 struct _PpmTaskStream
 {
@@ -76,6 +77,7 @@ draw_labels (PpmTaskStream *self,
 {
   GdkRGBA fg;
   const char *last_node = NULL;
+  guint ordinal = 0;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
   for (guint row = 0; row < ppm_task_model_get_n_lanes (tasks); row++)
@@ -86,19 +88,57 @@ draw_labels (PpmTaskStream *self,
       g_autofree char *text = NULL;
       PangoLayout *layout;
 
-      if (g_strcmp0 (node, last_node) != 0)
-        text = worker ? g_strdup_printf ("%s · %u", node, worker) : g_strdup_printf ("%s · %u", node, lane + 1);
+      ordinal = g_strcmp0 (node, last_node) != 0 ? 1 : ordinal + 1;
+      /* A local worker by its pid, a remote node's lanes by number. */
+      if (ordinal == 1)
+        text = worker ? g_strdup_printf ("%s · pid %u", node, worker) : g_strdup_printf ("%s · %u", node, ordinal);
       else
-        text = worker ? g_strdup_printf ("%u", worker) : g_strdup_printf ("%u", lane + 1);
+        text = worker ? g_strdup_printf ("pid %u", worker) : g_strdup_printf ("%u", ordinal);
       last_node = node;
       layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
       pango_layout_set_width (layout, (LABEL_WIDTH - 8) * PANGO_SCALE);
       pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_MIDDLE);
+      if (ordinal > 1)
+        pango_layout_set_alignment (layout, PANGO_ALIGN_RIGHT);
       gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (4, row_y (tasks, row) + 1));
+      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (4, AXIS_HEIGHT + row_y (tasks, row) + 1));
       gtk_snapshot_append_layout (snapshot, layout, &fg);
       gtk_snapshot_restore (snapshot);
       g_object_unref (layout);
+    }
+}
+
+/* Ticks every second along the top, labelled every fifth ("-5 s", "now"). */
+static void
+draw_axis (PpmTaskStream *self,
+           GtkSnapshot   *snapshot,
+           double         width,
+           double         height)
+{
+  GdkRGBA fg, tick;
+  double px_per_s = (width - LABEL_WIDTH) / (SPAN_USEC / (double) G_USEC_PER_SEC);
+
+  gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
+  tick = fg;
+  tick.alpha = 0.12;
+  for (int s = 0; s <= SPAN_USEC / G_USEC_PER_SEC; s++)
+    {
+      double x = width - s * px_per_s;
+
+      gtk_snapshot_append_color (snapshot, &tick, &GRAPHENE_RECT_INIT (x - 1, AXIS_HEIGHT - 4, 1, height));
+      if (s % 5 == 0)
+        {
+          g_autofree char *text = s ? g_strdup_printf (_("−%d s"), s) : g_strdup (_("now"));
+          PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
+          int w;
+
+          pango_layout_get_pixel_size (layout, &w, NULL);
+          gtk_snapshot_save (snapshot);
+          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (MAX (LABEL_WIDTH, x - w - 2), 0));
+          gtk_snapshot_append_layout (snapshot, layout, &fg);
+          gtk_snapshot_restore (snapshot);
+          g_object_unref (layout);
+        }
     }
 }
 
@@ -205,7 +245,8 @@ ppm_task_stream_snapshot (GtkWidget   *widget,
   n = ppm_task_model_get_n_lanes (tasks);
   rows_y = g_new (double, MAX (n, 1));
   for (guint r = 0; r < n; r++)
-    rows_y[r] = row_y (tasks, r);
+    rows_y[r] = AXIS_HEIGHT + row_y (tasks, r);
+  draw_axis (self, snapshot, width, gtk_widget_get_height (widget));
   draw_labels (self, snapshot, tasks);
   /* Jobs shorter than two pixels are drawn as an aggregate. */
   median = ppm_task_model_get_median_time (tasks, t0);
@@ -237,7 +278,7 @@ ppm_task_stream_measure (GtkWidget      *widget,
       PpmTaskModel *tasks = self->source ? ppm_source_get_tasks (self->source) : NULL;
       guint n = tasks ? ppm_task_model_get_n_lanes (tasks) : 0;
 
-      *minimum = *natural = n ? (int) row_y (tasks, n - 1) + LANE_HEIGHT : LANE_HEIGHT;
+      *minimum = *natural = AXIS_HEIGHT + (n ? (int) row_y (tasks, n - 1) + LANE_HEIGHT : LANE_HEIGHT);
     }
 }
 
@@ -272,7 +313,7 @@ span_at (PpmTaskStream *self,
   guint lane = G_MAXUINT;
 
   for (guint r = 0; r < n; r++)
-    if (y >= row_y (tasks, r) && y < row_y (tasks, r) + LANE_HEIGHT)
+    if (y >= AXIS_HEIGHT + row_y (tasks, r) && y < AXIS_HEIGHT + row_y (tasks, r) + LANE_HEIGHT)
       lane = ppm_task_model_get_lane_at_row (tasks, r);
   if (lane == G_MAXUINT)
     return NULL;

@@ -1,0 +1,402 @@
+/* test-monitor-gui.c: pp-monitor's window against a real ppd and a real
+ * Python pp program on a private session bus (run under
+ * dbus-run-session -- xvfb-run -a): the window lists both, shows the
+ * program's nodes and workers, a running job in the task stream, sets the
+ * ppd's workers (checked over D-Bus), shows the ppd lost once killed; a
+ * screenshot of each main view, rendered in-process, in $PPM_ARTIFACTS.
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+
+#include "ppm-application.h"
+#include "ppm-node-view.h"
+#include "ppm-stream-view.h"
+#include "ppm-window.h"
+
+#define TIMEOUT_S 40
+
+typedef struct
+{
+  GDBusConnection *bus;
+  GSubprocess     *ppd;
+  GSubprocess     *program;
+  PpmApplication  *app;
+  PpmWindow       *window;
+  char            *tmpdir;
+} Fixture;
+
+typedef gboolean (*Condition) (Fixture *f);
+
+static void
+wait_for (Fixture    *f,
+          Condition   condition,
+          const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+
+  while (!condition (f))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+spin (guint msec)
+{
+  gint64 end = g_get_monotonic_time () + msec * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("PPM_ARTIFACTS");
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+
+  g_assert_cmpint (w, >, 0);
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_nonnull (texture);
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  file = g_strdup_printf ("%s/%s.png", dir, name);
+  g_assert_true (gdk_texture_save_to_png (texture, file));
+  g_test_message ("screenshot %s", file);
+}
+
+static GVariant *
+ppd_get (Fixture    *f,
+         const char *property)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (f->bus, "org.ppglib.Ppd", "/org/ppglib/Ppd",
+                                 "org.freedesktop.DBus.Properties", "Get",
+                                 g_variant_new ("(ss)", "org.ppglib.Ppd1", property),
+                                 G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  GVariant *value;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return value;
+}
+
+static gboolean
+ppd_owned (Fixture *f)
+{
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (f->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                 "org.freedesktop.DBus", "NameHasOwner",
+                                 g_variant_new ("(s)", "org.ppglib.Ppd"), G_VARIANT_TYPE ("(b)"),
+                                 G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static void
+start_processes (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) port = NULL;
+  g_autofree char *pidfile = g_build_filename (f->tmpdir, "ppd.pid", NULL);
+  g_autofree char *address = NULL;
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "monitor-program.py", NULL);
+  g_autofree char *line = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "PP_SECRET", "pp-monitor-test", TRUE);
+  f->ppd = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PPD"), "-p", "0", "-i", "127.0.0.1",
+                                        "-w", "2", "-P", pidfile, NULL);
+  g_assert_no_error (error);
+  wait_for (f, ppd_owned, "ppd on the bus");
+  port = ppd_get (f, "Port");
+  address = g_strdup_printf ("127.0.0.1:%u", g_variant_get_uint16 (port));
+  f->program = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PP_PYTHON"), script, address, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->program));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "READY");
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->tmpdir = g_dir_make_tmp ("pp-monitor-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  if (data == NULL)
+    start_processes (f);
+  f->app = ppm_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (f->app));
+  f->window = PPM_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_nonnull (f->window);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1100, 700);
+}
+
+static void
+stop (GSubprocess *process)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The identifier is NULL once the process was reaped. */
+  if (process == NULL || g_subprocess_get_identifier (process) == NULL)
+    return;
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  g_application_quit (G_APPLICATION (f->app));
+  spin (50);
+  g_clear_object (&f->app);
+  if (f->program)
+    {
+      /* Closing its stdin ends the program's loop; it destroys its server. */
+      g_output_stream_close (g_subprocess_get_stdin_pipe (f->program), NULL, NULL);
+      if (!g_subprocess_wait (f->program, NULL, &error))
+        g_error ("program: %s", error->message);
+      g_clear_object (&f->program);
+    }
+  stop (f->ppd);
+  g_clear_object (&f->ppd);
+  g_clear_object (&f->bus);
+  {
+    g_autofree char *pidfile = g_build_filename (f->tmpdir, "ppd.pid", NULL);
+
+    g_unlink (pidfile);
+    g_rmdir (f->tmpdir);
+  }
+  g_free (f->tmpdir);
+}
+
+static PpmSource *
+find_source (Fixture    *f,
+             const char *prefix)
+{
+  GListModel *model = ppm_source_list_get_model (ppm_application_get_sources (f->app));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(PpmSource) source = g_list_model_get_item (model, i);
+
+      if (g_str_has_prefix (ppm_source_get_id (source), prefix))
+        return source;  /* the list keeps it */
+    }
+  return NULL;
+}
+
+static gboolean
+both_listed (Fixture *f)
+{
+  PpmSource *program = find_source (f, "org.ppglib.PpClient.");
+  PpmSource *ppd = find_source (f, "ppd-session");
+
+  return program && ppd && ppm_window_get_source_row (f->window, ppm_source_get_id (program)) &&
+         ppm_window_get_source_row (f->window, "ppd-session") &&
+         gtk_widget_get_mapped (GTK_WIDGET (f->window));
+}
+
+static gboolean
+remote_node_ready (Fixture *f)
+{
+  JsonObject *status = ppm_source_get_status (find_source (f, "org.ppglib.PpClient."));
+  JsonArray *nodes;
+  guint ready = 0;
+
+  if (status == NULL)
+    return FALSE;
+  nodes = json_object_get_array_member (status, "nodes");
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    ready += g_strcmp0 (json_object_get_string_member (json_array_get_object_element (nodes, i), "state"),
+                        "ready") == 0;
+  return ready == 2;
+}
+
+static gboolean
+job_in_stream (Fixture *f)
+{
+  PpmStreamView *view = PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream"));
+  PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, "org.ppglib.PpClient."));
+
+  return ppm_task_model_get_n_running (tasks) > 0 && ppm_task_model_get_n_lanes (tasks) >= 2 &&
+         ppm_task_stream_get_drawn_bars (ppm_stream_view_get_stream (view)) > 0;
+}
+
+static gboolean
+ppd_ready (Fixture *f)
+{
+  PpmSource *ppd = find_source (f, "ppd-session");
+
+  return g_strcmp0 (ppm_source_get_state (ppd), "ready") == 0 && ppm_source_get_status (ppd);
+}
+
+static gboolean
+ppd_has_three_workers (Fixture *f)
+{
+  g_autoptr(GVariant) workers = ppd_get (f, "Workers");
+
+  return g_variant_get_uint32 (workers) == 3;
+}
+
+static gboolean
+ppd_lost (Fixture *f)
+{
+  GtkWidget *row = ppm_window_get_source_row (f->window, "ppd-session");
+
+  return g_strcmp0 (ppm_source_get_state (find_source (f, "ppd-session")), "lost") == 0 &&
+         g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), _("Lost")) == 0;
+}
+
+static void
+show (Fixture    *f,
+      const char *view,
+      const char *shot)
+{
+  ppm_window_show_view (f->window, view);
+  spin (600);
+  save_screenshot (GTK_WIDGET (f->window), shot);
+}
+
+static void
+test_window (Fixture       *f,
+             gconstpointer  data)
+{
+  PpmSource *program;
+  PpmView *node_view;
+  GtkSpinButton *spin_button;
+  GtkButton *apply;
+  GtkLabel *summary;
+
+  wait_for (f, both_listed, "the program and the ppd in the sidebar");
+  program = find_source (f, "org.ppglib.PpClient.");
+  g_assert_true (ppm_window_select_source (f->window, ppm_source_get_id (program)));
+  g_assert_true (ppm_window_get_selected (f->window) == program);
+  wait_for (f, remote_node_ready, "the program's two nodes ready");
+  g_assert_cmpstr (ppm_source_get_title (program), ==, "monitor-program.py");
+
+  show (f, "balance", "balance");
+  ppm_window_show_view (f->window, "stream");
+  wait_for (f, job_in_stream, "a running job drawn in the task stream");
+  spin (1500);
+  save_screenshot (GTK_WIDGET (f->window), "stream");
+  show (f, "throughput", "throughput");
+  show (f, "stats", "statistics");
+  show (f, "queue", "queue");
+
+  /* The ppd's view: set its workers to 3 through the UI. */
+  g_assert_true (ppm_window_select_source (f->window, "ppd-session"));
+  wait_for (f, ppd_ready, "the ppd's status");
+  node_view = ppm_window_get_view (f->window, "node");
+  spin (300);
+  save_screenshot (GTK_WIDGET (f->window), "node");
+  spin_button = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (node_view), PPM_TYPE_NODE_VIEW,
+                                                                "workers_spin"));
+  apply = GTK_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (node_view), PPM_TYPE_NODE_VIEW,
+                                                     "apply_button"));
+  gtk_spin_button_set_value (spin_button, 3);
+  g_signal_emit_by_name (apply, "clicked");
+  wait_for (f, ppd_has_three_workers, "ppd's Workers to be 3");
+
+  /* Killed, the ppd shows as lost. */
+  stop (f->ppd);
+  wait_for (f, ppd_lost, "the ppd shown lost");
+  spin (300);
+  summary = GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (node_view), PPM_TYPE_NODE_VIEW, "summary"));
+  g_assert_nonnull (strstr (gtk_label_get_text (summary), "lost"));
+  save_screenshot (GTK_WIDGET (f->window), "ppd-lost");
+}
+
+static gboolean
+always (Fixture *f)
+{
+  return gtk_widget_get_mapped (GTK_WIDGET (f->window));
+}
+
+/* LANGUAGE=zh_CN: the window's text is the translation. Needs the
+ * compiled catalog of po/ (PPM_TEST_LOCALEDIR/zh_CN/LC_MESSAGES/pp-monitor.mo). */
+static void
+test_translated (Fixture       *f,
+                 gconstpointer  data)
+{
+  GtkWidget *page;
+  const char *title;
+
+  wait_for (f, always, "the window");
+  page = (GtkWidget *) gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW, "empty_page");
+  title = adw_status_page_get_title (ADW_STATUS_PAGE (page));
+  g_test_message ("empty page title: %s", title);
+  g_assert_cmpstr (title, !=, "No Source Selected");
+  g_assert_cmpstr (title, ==, g_dgettext ("pp-monitor", "No Source Selected"));
+  save_screenshot (GTK_WIDGET (f->window), "zh_CN");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *localedir = g_getenv ("PPM_TEST_LOCALEDIR");
+  g_autofree char *catalog = NULL;
+
+  setlocale (LC_ALL, "");
+  if (localedir)
+    {
+      bindtextdomain ("pp-monitor", localedir);
+      bind_textdomain_codeset ("pp-monitor", "UTF-8");
+      textdomain ("pp-monitor");
+      catalog = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", "pp-monitor.mo", NULL);
+    }
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  g_test_add ("/monitor/gui/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
+  if (catalog && g_file_test (catalog, G_FILE_TEST_EXISTS))
+    g_test_add ("/monitor/gui/zh_CN", Fixture, GINT_TO_POINTER (1), fixture_set_up, test_translated,
+                fixture_tear_down);
+  else
+    g_test_message ("/monitor/gui/zh_CN needs po/'s compiled zh_CN catalog (%s): not built yet",
+                    catalog ? catalog : "PPM_TEST_LOCALEDIR unset");
+  return g_test_run ();
+}
