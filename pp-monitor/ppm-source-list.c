@@ -7,6 +7,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <pp-glib.h>
+
+#include "ppm-http-source.h"
 #include "ppm-ppd-source.h"
 #include "ppm-program-source.h"
 #include "ppm-source-list.h"
@@ -22,6 +25,7 @@ struct _PpmSourceList
   guint            session_ppd_watch;
   guint            system_ppd_watch;
   guint            refresh_msec;
+  PpBrowser       *browser;
 };
 
 G_DEFINE_FINAL_TYPE (PpmSourceList, ppm_source_list, G_TYPE_OBJECT)
@@ -238,11 +242,76 @@ get_bus (PpmSourceList *self,
   g_bus_get (type, self->cancellable, bus_cb, task);
 }
 
+/* A node found on the network: watched over its HTTP API when it
+ * announces one (TXT http=PORT). */
+static void
+add_discovered (PpmSourceList    *self,
+                PpDiscoveredNode *node)
+{
+  const char *address = pp_discovered_node_get_address (node);
+  guint http_port = pp_discovered_node_get_http_port (node);
+  g_autofree char *url = NULL;
+  g_autoptr(PpmSource) source = NULL;
+  guint index;
+
+  if (address == NULL || http_port == 0)
+    return;
+  url = g_strdup_printf ("%s://%s%s%s:%u", pp_discovered_node_get_tls (node) ? "https" : "http",
+                         strchr (address, ':') ? "[" : "", address, strchr (address, ':') ? "]" : "",
+                         http_port);
+  if (find_index (self, url, &index))
+    return;
+  source = ppm_http_source_new (url, pp_discovered_node_get_name (node));
+  ppm_source_list_add (self, source);
+}
+
+static void
+browser_changed_cb (GListModel    *model,
+                    guint          position,
+                    guint          removed,
+                    guint          added,
+                    PpmSourceList *self)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(PpDiscoveredNode) node = g_list_model_get_item (model, i);
+
+      add_discovered (self, node);
+    }
+}
+
+/* A ppd's HTTP API by address ("host:port", "http://host:port",
+ * "https://..."). Returns the source (new or already listed), NULL on a
+ * malformed address. */
+PpmSource *
+ppm_source_list_add_url (PpmSourceList  *self,
+                         const char     *address,
+                         GError        **error)
+{
+  g_autofree char *url = ppm_http_source_normalize_url (address, error);
+  g_autoptr(PpmSource) source = NULL;
+  guint index;
+
+  if (url == NULL)
+    return NULL;
+  if (find_index (self, url, &index))
+    return ppm_source_list_find (self, url);
+  source = ppm_http_source_new (url, NULL);
+  ppm_source_list_add (self, source);
+  return source;
+}
+
 static void
 ppm_source_list_dispose (GObject *object)
 {
   PpmSourceList *self = PPM_SOURCE_LIST (object);
 
+  if (self->browser)
+    {
+      g_signal_handlers_disconnect_by_data (self->browser, self);
+      pp_browser_stop (self->browser);
+    }
+  g_clear_object (&self->browser);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->session_ppd_watch, g_bus_unwatch_name);
   g_clear_handle_id (&self->system_ppd_watch, g_bus_unwatch_name);
@@ -279,6 +348,14 @@ ppm_source_list_new (void)
 
   get_bus (self, G_BUS_TYPE_SESSION);
   get_bus (self, G_BUS_TYPE_SYSTEM);
+  /* Every ppd announced on the network (DNS-SD, else UDP); off with
+   * PPM_NO_DISCOVERY=1 (the tests that want a closed world). */
+  if (g_getenv ("PPM_NO_DISCOVERY") == NULL)
+    {
+      self->browser = pp_browser_new (0);
+      g_signal_connect (self->browser, "items-changed", G_CALLBACK (browser_changed_cb), self);
+      pp_browser_start (self->browser);
+    }
   return self;
 }
 

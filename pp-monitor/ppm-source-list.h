@@ -21,6 +21,9 @@ PpmSource     *ppm_source_list_find                 (PpmSourceList *self,
                                                      const char    *id);
 void           ppm_source_list_add                  (PpmSourceList *self,
                                                      PpmSource     *source);
+PpmSource     *ppm_source_list_add_url              (PpmSourceList *self,
+                                                     const char    *address,
+                                                     GError       **error);
 void           ppm_source_list_set_refresh_interval (PpmSourceList *self,
                                                      guint          msec);
 

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ppm-balance-view.h"
+#include "ppm-http-source.h"
 #include "ppm-node-view.h"
 #include "ppm-queue-view.h"
 #include "ppm-stats-view.h"
@@ -72,6 +73,10 @@ update_row (PpmSource  *source,
   gtk_widget_set_visible (icon, g_strcmp0 (state, "lost") == 0 || g_strcmp0 (state, "refused") == 0);
 }
 
+static void source_state_cb (PpmSource  *source,
+                             GParamSpec *pspec,
+                             PpmWindow  *self);
+
 static GtkWidget *
 create_row (gpointer item,
             gpointer user_data)
@@ -92,6 +97,7 @@ create_row (gpointer item,
   g_signal_connect_object (source, "notify::state", G_CALLBACK (update_row), row, 0);
   g_signal_connect_object (source, "notify::title", G_CALLBACK (update_row), row, 0);
   g_signal_connect_object (source, "notify::subtitle", G_CALLBACK (update_row), row, 0);
+  g_signal_connect_object (source, "notify::state", G_CALLBACK (source_state_cb), user_data, 0);
   update_row (source, NULL, ADW_ACTION_ROW (row));
   return row;
 }
@@ -214,6 +220,87 @@ add_node_cb (GObject      *object,
 }
 
 static void
+token_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   PpmHttpSource    *source)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "connect") == 0)
+    ppm_http_source_set_token (source, gtk_editable_get_text (entry), TRUE);
+}
+
+/* The token of an HTTP node, asked once (ppd --print-http-token on the node). */
+static void
+ask_token (PpmWindow     *self,
+           PpmHttpSource *source)
+{
+  GtkWidget *dialog, *entry;
+  g_autofree char *body = g_strdup_printf (_("%s wants its HTTP token. On the node, "
+                                             "“ppd --print-http-token” prints it."),
+                                           ppm_http_source_get_url (source));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Token Needed"), body);
+  /* A plain hidden entry: GTK 4.8's GtkPasswordEntry warns when its
+   * dialog is destroyed (a cast of a finalized entry). */
+  entry = gtk_entry_new ();
+  gtk_entry_set_visibility (GTK_ENTRY (entry), FALSE);
+  gtk_entry_set_input_purpose (GTK_ENTRY (entry), GTK_INPUT_PURPOSE_PASSWORD);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "connect", _("C_onnect"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "connect",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "connect");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (token_response_cb), source, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+source_state_cb (PpmSource  *source,
+                 GParamSpec *pspec,
+                 PpmWindow  *self)
+{
+  if (PPM_IS_HTTP_SOURCE (source) && ppm_http_source_needs_token (PPM_HTTP_SOURCE (source)) &&
+      !g_object_get_data (G_OBJECT (source), "ppm-token-asked") && g_getenv ("PPM_NO_TOKEN_DIALOG") == NULL)
+    {
+      g_object_set_data (G_OBJECT (source), "ppm-token-asked", GINT_TO_POINTER (1));
+      ask_token (self, PPM_HTTP_SOURCE (source));
+    }
+}
+
+/* An http(s):// address, or any address with no program selected: a
+ * ppd watched over HTTP; else a node for the selected program (AddNode). */
+gboolean
+ppm_window_add_address (PpmWindow   *self,
+                        const char  *address)
+{
+  g_autoptr(GError) error = NULL;
+  PpmSource *source;
+
+  if (*address == '\0')
+    {
+      ppm_window_toast (self, _("No address given"));
+      return FALSE;
+    }
+  if (self->selected && ppm_source_can (self->selected, "add-node") &&
+      !g_str_has_prefix (address, "http://") && !g_str_has_prefix (address, "https://"))
+    {
+      ppm_source_add_node_async (self->selected, address, NULL, add_node_cb, g_object_ref (self));
+      return TRUE;
+    }
+  source = ppm_source_list_add_url (self->list, address, &error);
+  if (source == NULL)
+    {
+      ppm_window_toast (self, error->message);
+      return FALSE;
+    }
+  ppm_window_select_source (self, ppm_source_get_id (source));
+  return TRUE;
+}
+
+static void
 add_node_response_cb (AdwMessageDialog *dialog,
                       const char       *response,
                       PpmWindow        *self)
@@ -221,14 +308,8 @@ add_node_response_cb (AdwMessageDialog *dialog,
   GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
   g_autofree char *address = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
 
-  if (g_strcmp0 (response, "add") != 0 || self->selected == NULL)
-    return;
-  if (*address == '\0')
-    {
-      ppm_window_toast (self, _("No address given"));
-      return;
-    }
-  ppm_source_add_node_async (self->selected, address, NULL, add_node_cb, g_object_ref (self));
+  if (g_strcmp0 (response, "add") == 0)
+    ppm_window_add_address (self, address);
 }
 
 static void
@@ -238,16 +319,15 @@ add_node_action (GtkWidget  *widget,
 {
   PpmWindow *self = PPM_WINDOW (widget);
   GtkWidget *dialog, *entry;
+  gboolean program = self->selected && ppm_source_can (self->selected, "add-node");
 
-  if (self->selected == NULL || !ppm_source_can (self->selected, "add-node"))
-    {
-      ppm_window_toast (self, _("Select a pp program to add a node to"));
-      return;
-    }
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Add Node"),
-                                   _("The address of a ppd node: host, host:port or [v6]:port"));
+                                   program
+                                   ? _("A ppd node for the selected program: host, host:port or [v6]:port. "
+                                       "An http:// address watches a node’s HTTP API instead.")
+                                   : _("The HTTP API of a ppd node to watch: http://host:port"));
   entry = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), "192.0.2.10:60000");
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), program ? "192.0.2.10:60000" : "http://192.0.2.10:8080");
   gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
@@ -354,7 +434,7 @@ ppm_window_new (AdwApplication *app,
   GListModel *model = ppm_source_list_get_model (sources);
 
   self->list = g_object_ref (sources);
-  gtk_list_box_bind_model (self->sources, model, create_row, NULL, NULL);
+  gtk_list_box_bind_model (self->sources, model, create_row, self, NULL);
   g_signal_connect_after (model, "items-changed", G_CALLBACK (items_changed_cb), self);
   gtk_stack_set_visible_child_name (self->outer, "empty");
   return self;

@@ -15,6 +15,7 @@
 #include <locale.h>
 
 #include "ppm-application.h"
+#include "ppm-http-source.h"
 #include "ppm-node-view.h"
 #include "ppm-stream-view.h"
 #include "ppm-window.h"
@@ -29,6 +30,8 @@ typedef struct
   PpmApplication  *app;
   PpmWindow       *window;
   char            *tmpdir;
+  guint            http_port;
+  char            *http_url;
 } Fixture;
 
 typedef gboolean (*Condition) (Fixture *f);
@@ -61,22 +64,36 @@ spin (guint msec)
     }
 }
 
+/* The widget as the last frame drew it (NULL until a frame has). */
+static GskRenderNode *
+render_node (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget),
+                          gtk_widget_get_height (widget));
+  return gtk_snapshot_free_to_node (snapshot);
+}
+
 static void
 save_screenshot (GtkWidget  *widget,
                  const char *name)
 {
   const char *dir = g_getenv ("PPM_ARTIFACTS");
   int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
   g_assert_cmpint (w, >, 0);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
+  for (int tries = 0; node == NULL && tries < 100; tries++)
+    {
+      gtk_widget_queue_draw (widget);
+      spin (30);
+      node = render_node (widget);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
   g_assert_nonnull (texture);
@@ -120,6 +137,22 @@ ppd_owned (Fixture *f)
   return owned;
 }
 
+static guint
+free_port (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, TRUE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
 static void
 start_processes (Fixture *f)
 {
@@ -132,10 +165,14 @@ start_processes (Fixture *f)
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "monitor-program.py", NULL);
   g_autofree char *line = NULL;
   g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *http_port = NULL;
 
+  f->http_port = free_port ();
+  f->http_url = g_strdup_printf ("http://127.0.0.1:%u", f->http_port);
+  http_port = g_strdup_printf ("%u", f->http_port);
   g_subprocess_launcher_setenv (launcher, "PP_SECRET", "pp-monitor-test", TRUE);
   f->ppd = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PPD"), "-p", "0", "-i", "127.0.0.1",
-                                        "-w", "2", "-P", pidfile, NULL);
+                                        "-w", "2", "-P", pidfile, "--http-port", http_port, NULL);
   g_assert_no_error (error);
   wait_for (f, ppd_owned, "ppd on the bus");
   port = ppd_get (f, "Port");
@@ -211,6 +248,7 @@ fixture_tear_down (Fixture       *f,
     g_rmdir (f->tmpdir);
   }
   g_free (f->tmpdir);
+  g_free (f->http_url);
 }
 
 static PpmSource *
@@ -291,6 +329,98 @@ ppd_lost (Fixture *f)
          g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), _("Lost")) == 0;
 }
 
+static char *
+http_token (void)
+{
+  const char *argv[] = { g_getenv ("PPD"), "--print-http-token", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PP_SECRET", "pp-monitor-test", TRUE);
+  int status;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  return g_strstrip (g_steal_pointer (&out));
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+token_asked (Fixture *f)
+{
+  return find_dialog () != NULL;
+}
+
+static gboolean
+token_not_asked (Fixture *f)
+{
+  return find_dialog () == NULL;
+}
+
+static gboolean
+http_ready (Fixture *f)
+{
+  PpmSource *source = find_source (f, f->http_url);
+  JsonObject *status = source ? ppm_source_get_status (source) : NULL;
+
+  return status && g_strcmp0 (ppm_source_get_state (source), "ready") == 0 &&
+         json_array_get_length (json_object_get_array_member (status, "workers")) == 3;
+}
+
+static gboolean
+http_job_seen (Fixture *f)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, f->http_url));
+
+  return ppm_task_model_get_n_running (tasks) + ppm_task_model_get_n_finished (tasks) > 0;
+}
+
+/* The same ppd over its HTTP API, added by address: the token is asked
+ * for (a dialog), then its workers show. */
+static void
+watch_over_http (Fixture *f)
+{
+  g_autofree char *token = http_token ();
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  /* Malformed addresses are refused with a toast, nothing added. */
+  g_assert_false (ppm_window_add_address (f->window, "http://user@127.0.0.1:1/"));
+  g_assert_false (ppm_window_add_address (f->window, "http://127.0.0.1:1/api?x=1"));
+  g_assert_false (ppm_window_add_address (f->window, "http://[::1"));
+  g_assert_true (ppm_window_add_address (f->window, f->http_url));
+  wait_for (f, token_asked, "the token dialog");
+  dialog = find_dialog ();
+  entry = adw_message_dialog_get_extra_child (dialog);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "wrong");
+  /* What clicking Connect does: the response, then the dialog closes. */
+  adw_message_dialog_response (dialog, "connect");
+  gtk_window_close (GTK_WINDOW (dialog));
+  wait_for (f, token_not_asked, "the token dialog to close");
+  spin (500);
+  g_assert_cmpstr (ppm_source_get_state (find_source (f, f->http_url)), ==, "refused");
+  ppm_http_source_set_token (PPM_HTTP_SOURCE (find_source (f, f->http_url)), token, FALSE);
+  wait_for (f, http_ready, "the node's three workers over HTTP");
+  wait_for (f, http_job_seen, "a job of the node over HTTP");
+  g_assert_true (ppm_window_get_selected (f->window) == find_source (f, f->http_url));
+  spin (300);
+  save_screenshot (GTK_WIDGET (f->window), "http-node");
+}
+
 static void
 show (Fixture    *f,
       const char *view,
@@ -340,6 +470,8 @@ test_window (Fixture       *f,
   gtk_spin_button_set_value (spin_button, 3);
   g_signal_emit_by_name (apply, "clicked");
   wait_for (f, ppd_has_three_workers, "ppd's Workers to be 3");
+
+  watch_over_http (f);
 
   /* Killed, the ppd shows as lost. */
   stop (f->ppd);
