@@ -18,6 +18,8 @@ struct _PpmApplication
   AdwApplication  parent_instance;
   PpmSourceList  *sources;
   GSettings      *settings;  /* NULL when the schema is not installed */
+  char           *select;    /* --source: selected once it appears */
+  char           *view;      /* --view */
 };
 
 G_DEFINE_FINAL_TYPE (PpmApplication, ppm_application, ADW_TYPE_APPLICATION)
@@ -170,8 +172,26 @@ ppm_application_activate (GApplication *app)
           g_settings_bind (self->settings, "window-height", window, "default-height", G_SETTINGS_BIND_SET);
           g_settings_bind (self->settings, "window-maximized", window, "maximized", G_SETTINGS_BIND_SET);
         }
+      if (self->select)
+        ppm_window_select_when_listed (PPM_WINDOW (window), self->select, self->view);
     }
   gtk_window_present (window);
+}
+
+static int
+ppm_application_handle_local_options (GApplication *app,
+                                      GVariantDict *options)
+{
+  PpmApplication *self = PPM_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("pp-monitor %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  g_variant_dict_lookup (options, "source", "s", &self->select);
+  g_variant_dict_lookup (options, "view", "s", &self->view);
+  return -1;
 }
 
 static void
@@ -182,6 +202,8 @@ ppm_application_shutdown (GApplication *app)
   G_APPLICATION_CLASS (ppm_application_parent_class)->shutdown (app);
   g_clear_object (&self->sources);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->select, g_free);
+  g_clear_pointer (&self->view, g_free);
 }
 
 static void
@@ -192,11 +214,23 @@ ppm_application_class_init (PpmApplicationClass *klass)
   app_class->startup = ppm_application_startup;
   app_class->activate = ppm_application_activate;
   app_class->shutdown = ppm_application_shutdown;
+  app_class->handle_local_options = ppm_application_handle_local_options;
 }
 
 static void
 ppm_application_init (PpmApplication *self)
 {
+  const GOptionEntry entries[] = {
+    { "source", 's', 0, G_OPTION_ARG_STRING, NULL,
+      N_("Select the source with this id once it appears (a bus name such as org.ppglib.PpClient.p123_1, "
+         "ppd-session, ppd-system, or a node’s URL)"), N_("ID") },
+    { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Show this view: balance, stream, throughput, stats, queue or node"), N_("VIEW") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), entries);
 }
 
 PpmApplication *

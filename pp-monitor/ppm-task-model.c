@@ -29,6 +29,7 @@ struct _PpmTaskModel
   GArray     *running;    /* PpmSpan */
   GArray     *lanes;      /* Lane */
   GArray     *order;      /* row -> lane, grouped by node */
+  GArray     *rows;       /* lane -> row */
   GPtrArray  *strings;    /* index -> owned string */
   GHashTable *string_ids; /* string -> index + 1 */
   GArray     *times;      /* FunctionTime per string index */
@@ -43,6 +44,7 @@ ppm_task_model_new (guint capacity)
   self->running = g_array_new (FALSE, FALSE, sizeof (PpmSpan));
   self->lanes = g_array_new (FALSE, FALSE, sizeof (Lane));
   self->order = g_array_new (FALSE, FALSE, sizeof (guint));
+  self->rows = g_array_new (FALSE, FALSE, sizeof (guint));
   self->strings = g_ptr_array_new_with_free_func (g_free);
   self->string_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->times = g_array_new (FALSE, TRUE, sizeof (FunctionTime));
@@ -61,6 +63,7 @@ ppm_task_model_free (PpmTaskModel *self)
   g_array_unref (self->running);
   g_array_unref (self->lanes);
   g_array_unref (self->order);
+  g_array_unref (self->rows);
   g_hash_table_unref (self->string_ids);
   g_ptr_array_unref (self->strings);
   g_array_unref (self->times);
@@ -122,6 +125,9 @@ insert_row (PpmTaskModel *self,
         }
     }
   g_array_insert_val (self->order, row, lane);
+  g_array_set_size (self->rows, self->order->len);
+  for (guint i = row; i < self->order->len; i++)
+    g_array_index (self->rows, guint, g_array_index (self->order, guint, i)) = i;
 }
 
 static guint
@@ -269,10 +275,9 @@ guint
 ppm_task_model_get_row_of_lane (PpmTaskModel *self,
                                 guint         lane)
 {
-  for (guint i = 0; i < self->order->len; i++)
-    if (g_array_index (self->order, guint, i) == lane)
-      return i;
-  return 0;
+  g_return_val_if_fail (lane < self->rows->len, 0);
+
+  return g_array_index (self->rows, guint, lane);
 }
 
 const char *

@@ -31,6 +31,22 @@ struct _PpmTaskStream
   gboolean   aggregated;
   guint      drawn_bars;
   guint      last_lanes;
+  gint64     stats_time;   /* PPM_FRAME_STATS: when the frame rate was last told */
+
+  /* The axis and the lane labels change only with the lanes, the size
+   * and the style: drawn once into a node. */
+  GskRenderNode *static_node;
+  int            static_width;
+  int            static_height;
+  guint          static_lanes;
+
+  /* The aggregate changes once a cell's time has passed: drawn once per
+   * cell into a node, moved by the fraction of a cell in between. */
+  GskRenderNode *agg_node;
+  gint64         agg_bucket;
+  int            agg_width;
+  guint          agg_lanes;
+  gint64         mode_time;    /* when aggregated was last decided */
 };
 
 G_DEFINE_FINAL_TYPE (PpmTaskStream, ppm_task_stream, GTK_TYPE_WIDGET)
@@ -197,17 +213,58 @@ draw_bars (PpmTaskStream *self,
 }
 
 static void
-draw_aggregate (PpmTaskStream *self,
-                GtkSnapshot   *snapshot,
+invalidate (PpmTaskStream *self)
+{
+  g_clear_pointer (&self->static_node, gsk_render_node_unref);
+  g_clear_pointer (&self->agg_node, gsk_render_node_unref);
+}
+
+static GskRenderNode *
+static_node (PpmTaskStream *self,
+             PpmTaskModel  *tasks,
+             int            width,
+             int            height)
+{
+  guint n = ppm_task_model_get_n_lanes (tasks);
+  GtkSnapshot *snapshot;
+
+  if (self->static_node && self->static_width == width && self->static_height == height &&
+      self->static_lanes == n)
+    return self->static_node;
+  g_clear_pointer (&self->static_node, gsk_render_node_unref);
+  snapshot = gtk_snapshot_new ();
+  draw_axis (self, snapshot, width, height);
+  draw_labels (self, snapshot, tasks);
+  self->static_node = gtk_snapshot_free_to_node (snapshot);
+  self->static_width = width;
+  self->static_height = height;
+  self->static_lanes = n;
+  return self->static_node;
+}
+
+/* The aggregate of the cells up to the one holding @t1, as one node whose
+ * right edge is that cell's end. */
+static GskRenderNode *
+aggregate_node (PpmTaskStream *self,
                 PpmTaskModel  *tasks,
                 double        *rows_y,
-                gint64         t0,
                 gint64         t1,
-                double         width)
+                int            width)
 {
   guint n_buckets = MAX (1, (width - LABEL_WIDTH) / CELL_PX);
-  g_autoptr(PpmAggregate) agg = ppm_task_model_aggregate (tasks, t0, t1, n_buckets, g_get_monotonic_time ());
+  gint64 bucket_width = MAX (1, SPAN_USEC / n_buckets);
+  gint64 bucket = t1 / bucket_width;
+  guint n = ppm_task_model_get_n_lanes (tasks);
+  gint64 end = (bucket + 1) * bucket_width;
+  g_autoptr(PpmAggregate) agg = NULL;
+  GtkSnapshot *snapshot;
 
+  if (self->agg_node && self->agg_bucket == bucket && self->agg_width == width && self->agg_lanes == n)
+    return self->agg_node;
+  g_clear_pointer (&self->agg_node, gsk_render_node_unref);
+  agg = ppm_task_model_aggregate (tasks, end - n_buckets * bucket_width, end, n_buckets,
+                                  g_get_monotonic_time ());
+  snapshot = gtk_snapshot_new ();
   for (guint row = 0; row < agg->n_lanes; row++)
     for (guint b = 0; b < n_buckets; b++)
       {
@@ -222,8 +279,38 @@ draw_aggregate (PpmTaskStream *self,
         gtk_snapshot_append_color (snapshot, &colour,
                                    &GRAPHENE_RECT_INIT (LABEL_WIDTH + b * CELL_PX,
                                                         rows_y[row] + LANE_HEIGHT - h, CELL_PX, h));
-        self->drawn_bars++;
       }
+  self->agg_node = gtk_snapshot_free_to_node (snapshot);
+  self->agg_bucket = bucket;
+  self->agg_width = width;
+  self->agg_lanes = n;
+  return self->agg_node;
+}
+
+static void
+draw_aggregate (PpmTaskStream *self,
+                GtkSnapshot   *snapshot,
+                PpmTaskModel  *tasks,
+                double        *rows_y,
+                gint64         t1,
+                int            width)
+{
+  guint n_buckets = MAX (1, (width - LABEL_WIDTH) / CELL_PX);
+  gint64 bucket_width = MAX (1, SPAN_USEC / n_buckets);
+  GskRenderNode *node = aggregate_node (self, tasks, rows_y, t1, width);
+  double shift = (LABEL_WIDTH + n_buckets * CELL_PX) - width +
+                 CELL_PX * (double) ((t1 / bucket_width + 1) * bucket_width - t1) / bucket_width;
+
+  if (node == NULL)
+    return;
+  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (LABEL_WIDTH, 0, width - LABEL_WIDTH,
+                                                         gtk_widget_get_height (GTK_WIDGET (self))));
+  gtk_snapshot_save (snapshot);
+  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-shift, 0));
+  gtk_snapshot_append_node (snapshot, node);
+  gtk_snapshot_restore (snapshot);
+  gtk_snapshot_pop (snapshot);
+  self->drawn_bars++;
 }
 
 static void
@@ -232,11 +319,11 @@ ppm_task_stream_snapshot (GtkWidget   *widget,
 {
   PpmTaskStream *self = PPM_TASK_STREAM (widget);
   PpmTaskModel *tasks;
-  double width = gtk_widget_get_width (widget);
+  int width = gtk_widget_get_width (widget);
   gint64 t1 = view_end (self), t0 = t1 - SPAN_USEC;
+  gint64 now = g_get_monotonic_time ();
   guint n;
   g_autofree double *rows_y = NULL;
-  double median;
 
   self->drawn_bars = 0;
   if (self->source == NULL || width <= LABEL_WIDTH)
@@ -246,15 +333,28 @@ ppm_task_stream_snapshot (GtkWidget   *widget,
   rows_y = g_new (double, MAX (n, 1));
   for (guint r = 0; r < n; r++)
     rows_y[r] = AXIS_HEIGHT + row_y (tasks, r);
-  draw_axis (self, snapshot, width, gtk_widget_get_height (widget));
-  draw_labels (self, snapshot, tasks);
-  /* Jobs shorter than two pixels are drawn as an aggregate. */
-  median = ppm_task_model_get_median_time (tasks, t0);
-  self->aggregated = median > 0 && median * (width - LABEL_WIDTH) / SPAN_USEC < MIN_BAR_PX;
+  gtk_snapshot_append_node (snapshot, static_node (self, tasks, width, gtk_widget_get_height (widget)));
+  /* Jobs shorter than two pixels are drawn as an aggregate (decided four
+   * times a second: the median costs a sort). */
+  if (now - self->mode_time >= G_USEC_PER_SEC / 4 || self->paused)
+    {
+      double median = ppm_task_model_get_median_time (tasks, t0);
+
+      self->aggregated = median > 0 && median * (width - LABEL_WIDTH) / SPAN_USEC < MIN_BAR_PX;
+      self->mode_time = now;
+    }
   if (self->aggregated)
-    draw_aggregate (self, snapshot, tasks, rows_y, t0, t1, width);
+    draw_aggregate (self, snapshot, tasks, rows_y, t1, width);
   else
     draw_bars (self, snapshot, tasks, rows_y, t0, t1, width);
+}
+
+static void
+ppm_task_stream_css_changed (GtkWidget         *widget,
+                             GtkCssStyleChange *change)
+{
+  GTK_WIDGET_CLASS (ppm_task_stream_parent_class)->css_changed (widget, change);
+  invalidate (PPM_TASK_STREAM (widget));
 }
 
 static void
@@ -297,6 +397,19 @@ tick_cb (GtkWidget     *widget,
     }
   if (!self->paused)
     gtk_widget_queue_draw (widget);
+  /* For bench/bench_monitor.py: the frame rate the stream keeps. */
+  if (G_UNLIKELY (g_getenv ("PPM_FRAME_STATS")))
+    {
+      gint64 now = gdk_frame_clock_get_frame_time (clock);
+
+      if (now - self->stats_time >= 5 * G_USEC_PER_SEC)
+        {
+          if (self->stats_time)
+            g_message ("frame-stats fps=%.1f bars=%u lanes=%u aggregated=%d",
+                       gdk_frame_clock_get_fps (clock), self->drawn_bars, lanes, self->aggregated);
+          self->stats_time = now;
+        }
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -387,6 +500,7 @@ ppm_task_stream_dispose (GObject *object)
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
   self->tick_id = 0;
+  invalidate (self);
   g_clear_object (&self->source);
   G_OBJECT_CLASS (ppm_task_stream_parent_class)->dispose (object);
 }
@@ -399,6 +513,7 @@ ppm_task_stream_class_init (PpmTaskStreamClass *klass)
   G_OBJECT_CLASS (klass)->dispose = ppm_task_stream_dispose;
   widget_class->snapshot = ppm_task_stream_snapshot;
   widget_class->measure = ppm_task_stream_measure;
+  widget_class->css_changed = ppm_task_stream_css_changed;
   gtk_widget_class_set_css_name (widget_class, "taskstream");
 }
 
@@ -418,6 +533,8 @@ void
 ppm_task_stream_set_source (PpmTaskStream *self,
                             PpmSource     *source)
 {
+  if (self->source != source)
+    invalidate (self);
   g_set_object (&self->source, source);
   self->offset = 0;
   gtk_widget_queue_resize (GTK_WIDGET (self));

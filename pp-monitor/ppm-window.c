@@ -40,6 +40,8 @@ struct _PpmWindow
 
   PpmSourceList     *list;
   PpmSource         *selected;
+  char              *pending_id;    /* to select once listed */
+  char              *pending_view;
 };
 
 G_DEFINE_FINAL_TYPE (PpmWindow, ppm_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -154,6 +156,13 @@ items_changed_cb (GListModel *model,
                   guint       added,
                   PpmWindow  *self)
 {
+  if (self->pending_id && ppm_window_select_source (self, self->pending_id))
+    {
+      if (self->pending_view)
+        ppm_window_show_view (self, self->pending_view);
+      g_clear_pointer (&self->pending_id, g_free);
+      g_clear_pointer (&self->pending_view, g_free);
+    }
   /* The selected source went away (its program ended). */
   if (self->selected && gtk_list_box_get_selected_row (self->sources) == NULL)
     row_selected_cb (self, NULL);
@@ -367,6 +376,8 @@ ppm_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (ppm_source_list_get_model (self->list), self);
   g_clear_object (&self->selected);
   g_clear_object (&self->list);
+  g_clear_pointer (&self->pending_id, g_free);
+  g_clear_pointer (&self->pending_view, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PPM_TYPE_WINDOW);
   G_OBJECT_CLASS (ppm_window_parent_class)->dispose (object);
 }
@@ -487,4 +498,17 @@ ppm_window_get_view (PpmWindow  *self,
   GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
 
   return child ? PPM_VIEW (child) : NULL;
+}
+
+/* Selects @id (and shows @view, if not NULL) now or once it is listed. */
+void
+ppm_window_select_when_listed (PpmWindow  *self,
+                               const char *id,
+                               const char *view)
+{
+  g_free (self->pending_id);
+  g_free (self->pending_view);
+  self->pending_id = g_strdup (id);
+  self->pending_view = g_strdup (view);
+  items_changed_cb (NULL, 0, 0, 0, self);
 }

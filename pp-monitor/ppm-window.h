@@ -29,6 +29,9 @@ PpmView       *ppm_window_get_view        (PpmWindow      *self,
                                            const char     *name);
 GtkWidget     *ppm_window_get_source_row  (PpmWindow      *self,
                                            const char     *id);
+void           ppm_window_select_when_listed (PpmWindow   *self,
+                                              const char  *id,
+                                              const char  *view);
 gboolean       ppm_window_add_address     (PpmWindow      *self,
                                            const char     *address);
 void           ppm_window_toast           (PpmWindow      *self,
