@@ -42,7 +42,9 @@ struct _PpmTaskStream
 
   /* The aggregate changes once a cell's time has passed: drawn once per
    * cell into a node, moved by the fraction of a cell in between. */
-  GskRenderNode *agg_node;
+  cairo_surface_t *agg_strip;
+  int            agg_height;
+  int            agg_scale;
   gint64         agg_bucket;
   int            agg_width;
   guint          agg_lanes;
@@ -216,7 +218,7 @@ static void
 invalidate (PpmTaskStream *self)
 {
   g_clear_pointer (&self->static_node, gsk_render_node_unref);
-  g_clear_pointer (&self->agg_node, gsk_render_node_unref);
+  g_clear_pointer (&self->agg_strip, cairo_surface_destroy);
 }
 
 static GskRenderNode *
@@ -242,49 +244,104 @@ static_node (PpmTaskStream *self,
   return self->static_node;
 }
 
-/* The aggregate of the cells up to the one holding @t1, as one node whose
- * right edge is that cell's end. */
-static GskRenderNode *
-aggregate_node (PpmTaskStream *self,
-                PpmTaskModel  *tasks,
-                double        *rows_y,
-                gint64         t1,
-                int            width)
-{
-  guint n_buckets = MAX (1, (width - LABEL_WIDTH) / CELL_PX);
-  gint64 bucket_width = MAX (1, SPAN_USEC / n_buckets);
-  gint64 bucket = t1 / bucket_width;
-  guint n = ppm_task_model_get_n_lanes (tasks);
-  gint64 end = (bucket + 1) * bucket_width;
-  g_autoptr(PpmAggregate) agg = NULL;
-  GtkSnapshot *snapshot;
+/* Cells redrawn when a new one starts: jobs are signalled up to 100 ms
+ * after they start or end, so the last few cells still change. */
+#define AGG_REDRAWN_CELLS 6
 
-  if (self->agg_node && self->agg_bucket == bucket && self->agg_width == width && self->agg_lanes == n)
-    return self->agg_node;
-  g_clear_pointer (&self->agg_node, gsk_render_node_unref);
-  agg = ppm_task_model_aggregate (tasks, end - n_buckets * bucket_width, end, n_buckets,
-                                  g_get_monotonic_time ());
-  snapshot = gtk_snapshot_new ();
+static guint
+n_buckets_of (int width)
+{
+  return MAX (1, (width - LABEL_WIDTH) / CELL_PX);
+}
+
+static gint64
+bucket_width_of (int width)
+{
+  return MAX (1, SPAN_USEC / n_buckets_of (width));
+}
+
+static void
+paint_cells (PpmTaskModel *tasks,
+             cairo_t      *cr,
+             double       *rows_y,
+             gint64        start,
+             gint64        bucket_width,
+             guint         first,
+             guint         count)
+{
+  g_autoptr(PpmAggregate) agg = ppm_task_model_aggregate (tasks, start + first * bucket_width,
+                                                          start + (first + count) * bucket_width,
+                                                          count, g_get_monotonic_time ());
+
+  cairo_save (cr);
+  cairo_set_operator (cr, CAIRO_OPERATOR_CLEAR);
+  cairo_rectangle (cr, first * CELL_PX, 0, count * CELL_PX, G_MAXINT16);
+  cairo_fill (cr);
+  cairo_restore (cr);
   for (guint row = 0; row < agg->n_lanes; row++)
-    for (guint b = 0; b < n_buckets; b++)
+    for (guint b = 0; b < count; b++)
       {
-        guint cell = row * n_buckets + b;
-        GdkRGBA colour;
+        guint cell = row * count + b;
+        const GdkRGBA *colour;
         double h;
 
         if (agg->busy[cell] <= 0)
           continue;
-        colour = *colour_of (agg->function[cell]);
+        colour = colour_of (agg->function[cell]);
         h = MAX (1, LANE_HEIGHT * agg->busy[cell]);
-        gtk_snapshot_append_color (snapshot, &colour,
-                                   &GRAPHENE_RECT_INIT (LABEL_WIDTH + b * CELL_PX,
-                                                        rows_y[row] + LANE_HEIGHT - h, CELL_PX, h));
+        cairo_set_source_rgba (cr, colour->red, colour->green, colour->blue, colour->alpha);
+        cairo_rectangle (cr, (first + b) * CELL_PX, rows_y[row] + LANE_HEIGHT - h, CELL_PX, h);
+        cairo_fill (cr);
       }
-  self->agg_node = gtk_snapshot_free_to_node (snapshot);
+}
+
+/* The aggregate as a strip of cells, the last one holding @t1: scrolled
+ * by whole cells as time passes, only the newest cells computed again
+ * (the whole strip when the size, the lanes or the scale change). */
+static cairo_surface_t *
+aggregate_strip (PpmTaskStream *self,
+                 PpmTaskModel  *tasks,
+                 double        *rows_y,
+                 gint64         t1,
+                 int            width,
+                 int            height)
+{
+  guint n_buckets = n_buckets_of (width);
+  gint64 bucket_width = bucket_width_of (width);
+  gint64 bucket = t1 / bucket_width;
+  gint64 start = (bucket + 1 - n_buckets) * bucket_width;
+  guint n = ppm_task_model_get_n_lanes (tasks);
+  int scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  gint64 moved = bucket - self->agg_bucket;
+  cairo_surface_t *strip;
+  cairo_t *cr;
+
+  if (self->agg_strip && moved == 0 && self->agg_width == width && self->agg_height == height &&
+      self->agg_lanes == n && self->agg_scale == scale)
+    return self->agg_strip;
+  strip = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, n_buckets * CELL_PX * scale, height * scale);
+  cairo_surface_set_device_scale (strip, scale, scale);
+  cr = cairo_create (strip);
+  if (self->agg_strip && self->agg_width == width && self->agg_height == height &&
+      self->agg_lanes == n && self->agg_scale == scale && moved > 0 && moved < n_buckets)
+    {
+      guint fresh = MIN (n_buckets, moved + AGG_REDRAWN_CELLS);
+
+      cairo_set_source_surface (cr, self->agg_strip, -(double) moved * CELL_PX, 0);
+      cairo_paint (cr);
+      paint_cells (tasks, cr, rows_y, start, bucket_width, n_buckets - fresh, fresh);
+    }
+  else
+    paint_cells (tasks, cr, rows_y, start, bucket_width, 0, n_buckets);
+  cairo_destroy (cr);
+  g_clear_pointer (&self->agg_strip, cairo_surface_destroy);
+  self->agg_strip = strip;
   self->agg_bucket = bucket;
   self->agg_width = width;
+  self->agg_height = height;
   self->agg_lanes = n;
-  return self->agg_node;
+  self->agg_scale = scale;
+  return strip;
 }
 
 static void
@@ -295,21 +352,16 @@ draw_aggregate (PpmTaskStream *self,
                 gint64         t1,
                 int            width)
 {
-  guint n_buckets = MAX (1, (width - LABEL_WIDTH) / CELL_PX);
-  gint64 bucket_width = MAX (1, SPAN_USEC / n_buckets);
-  GskRenderNode *node = aggregate_node (self, tasks, rows_y, t1, width);
-  double shift = (LABEL_WIDTH + n_buckets * CELL_PX) - width +
-                 CELL_PX * (double) ((t1 / bucket_width + 1) * bucket_width - t1) / bucket_width;
+  int height = gtk_widget_get_height (GTK_WIDGET (self));
+  guint n_buckets = n_buckets_of (width);
+  cairo_surface_t *strip = aggregate_strip (self, tasks, rows_y, t1, width, height);
+  double x = width - (double) n_buckets * CELL_PX;
+  cairo_t *cr;
 
-  if (node == NULL)
-    return;
-  gtk_snapshot_push_clip (snapshot, &GRAPHENE_RECT_INIT (LABEL_WIDTH, 0, width - LABEL_WIDTH,
-                                                         gtk_widget_get_height (GTK_WIDGET (self))));
-  gtk_snapshot_save (snapshot);
-  gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (-shift, 0));
-  gtk_snapshot_append_node (snapshot, node);
-  gtk_snapshot_restore (snapshot);
-  gtk_snapshot_pop (snapshot);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x, 0, n_buckets * CELL_PX, height));
+  cairo_set_source_surface (cr, strip, x, 0);
+  cairo_paint (cr);
+  cairo_destroy (cr);
   self->drawn_bars++;
 }
 
@@ -396,7 +448,13 @@ tick_cb (GtkWidget     *widget,
       gtk_widget_queue_resize (widget);
     }
   if (!self->paused)
-    gtk_widget_queue_draw (widget);
+    {
+      /* The aggregate moves by whole cells: a frame per cell is enough. */
+      gint64 bucket = g_get_monotonic_time () / bucket_width_of (gtk_widget_get_width (widget));
+
+      if (!self->aggregated || bucket != self->agg_bucket)
+        gtk_widget_queue_draw (widget);
+    }
   /* For bench/bench_monitor.py: the frame rate the stream keeps. */
   if (G_UNLIKELY (g_getenv ("PPM_FRAME_STATS")))
     {

@@ -21,6 +21,7 @@
 #include "ppm-window.h"
 
 #define TIMEOUT_S 40
+#define FEEDER    ((gconstpointer) "feeder")
 
 typedef struct
 {
@@ -185,6 +186,26 @@ start_processes (Fixture *f)
   g_assert_cmpstr (line, ==, "READY");
 }
 
+/* bench/bench_monitor.py's feeder: a PpClient1 name with 64 workers and
+ * 5,000 jobs/s, signalled as libpp-glib does. */
+static void
+start_feeder (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
+  f->program = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PP_PYTHON"),
+                                            g_getenv ("PPM_BENCH_MONITOR"), "--feeder", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->program));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "org.ppglib.PpClient."));
+}
+
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -197,9 +218,11 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   if (data == NULL)
     start_processes (f);
+  else if (data == FEEDER)
+    start_feeder (f);
   f->app = ppm_application_new ();
   g_application_set_flags (G_APPLICATION (f->app), G_APPLICATION_NON_UNIQUE);
-  g_assert_true (g_application_register (G_APPLICATION (f->app), NULL, &error));
+  g_application_register (G_APPLICATION (f->app), NULL, &error);
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (f->app));
   f->window = PPM_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
@@ -234,6 +257,8 @@ fixture_tear_down (Fixture       *f,
     {
       /* Closing its stdin ends the program's loop; it destroys its server. */
       g_output_stream_close (g_subprocess_get_stdin_pipe (f->program), NULL, NULL);
+      if (data == FEEDER)
+        g_subprocess_send_signal (f->program, SIGTERM);
       if (!g_subprocess_wait (f->program, NULL, &error))
         g_error ("program: %s", error->message);
       g_clear_object (&f->program);
@@ -275,6 +300,15 @@ both_listed (Fixture *f)
 
   return program && ppd && ppm_window_get_source_row (f->window, ppm_source_get_id (program)) &&
          ppm_window_get_source_row (f->window, "ppd-session") &&
+         gtk_widget_get_mapped (GTK_WIDGET (f->window));
+}
+
+static gboolean
+program_listed (Fixture *f)
+{
+  PpmSource *program = find_source (f, "org.ppglib.PpClient.");
+
+  return program && ppm_window_get_source_row (f->window, ppm_source_get_id (program)) &&
          gtk_widget_get_mapped (GTK_WIDGET (f->window));
 }
 
@@ -483,6 +517,34 @@ test_window (Fixture       *f,
 }
 
 static gboolean
+stream_aggregated (Fixture *f)
+{
+  PpmStreamView *view = PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream"));
+  PpmTaskStream *stream = ppm_stream_view_get_stream (view);
+  PpmSource *source = find_source (f, "org.ppglib.PpClient.");
+
+  return source && ppm_task_model_get_n_lanes (ppm_source_get_tasks (source)) == 64 &&
+         ppm_task_stream_get_aggregated (stream) && ppm_task_stream_get_drawn_bars (stream) > 0;
+}
+
+/* 64 workers and 5,000 jobs/s: too short to draw, the stream aggregates. */
+static void
+test_aggregate (Fixture       *f,
+                gconstpointer  data)
+{
+  PpmSource *source;
+
+  wait_for (f, program_listed, "the feeder in the sidebar");
+  source = find_source (f, "org.ppglib.PpClient.");
+  g_assert_true (ppm_window_select_source (f->window, ppm_source_get_id (source)));
+  ppm_window_show_view (f->window, "stream");
+  wait_for (f, stream_aggregated, "the aggregate of 64 lanes");
+  spin (2000);
+  save_screenshot (GTK_WIDGET (f->window), "stream-aggregate");
+  show (f, "throughput", "throughput-busy");
+}
+
+static gboolean
 always (Fixture *f)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (f->window));
@@ -496,7 +558,13 @@ test_translated (Fixture       *f,
 {
   GtkWidget *page;
   const char *title;
+  const char *catalog = data;
 
+  if (!g_file_test (catalog, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip_printf ("needs po/'s compiled zh_CN catalog, %s, which is not built", catalog);
+      return;
+    }
   wait_for (f, always, "the window");
   page = (GtkWidget *) gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW, "empty_page");
   title = adw_status_page_get_title (ADW_STATUS_PAGE (page));
@@ -524,11 +592,9 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_test_add ("/monitor/gui/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
-  if (catalog && g_file_test (catalog, G_FILE_TEST_EXISTS))
-    g_test_add ("/monitor/gui/zh_CN", Fixture, GINT_TO_POINTER (1), fixture_set_up, test_translated,
-                fixture_tear_down);
-  else
-    g_test_message ("/monitor/gui/zh_CN needs po/'s compiled zh_CN catalog (%s): not built yet",
-                    catalog ? catalog : "PPM_TEST_LOCALEDIR unset");
+  g_test_add ("/monitor/gui/aggregate", Fixture, FEEDER, fixture_set_up, test_aggregate,
+              fixture_tear_down);
+  g_test_add ("/monitor/gui/zh_CN", Fixture, catalog ? catalog : "(PPM_TEST_LOCALEDIR unset)",
+              fixture_set_up, test_translated, fixture_tear_down);
   return g_test_run ();
 }
