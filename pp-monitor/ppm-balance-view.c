@@ -17,6 +17,9 @@ struct _PpmBalanceView
   PpmView     parent_instance;
   GtkLabel   *summary;
   GtkGrid    *grid;
+  GtkSpinButton *ncpus_spin;
+  GtkButton  *apply_button;
+  PpmSource  *spin_source;  /* the source whose ncpus the spin shows */
   GHashTable *last_done;  /* node name -> jobs done at last_time */
   gint64      last_time;
   GHashTable *rates;      /* node name -> jobs/s (double *) */
@@ -109,6 +112,9 @@ ppm_balance_view_update (PpmView   *view,
   guint n;
 
   ppm_view_clear_box (GTK_WIDGET (self->grid));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button),
+                            source && ppm_source_can (source, "set-workers") &&
+                            g_strcmp0 (ppm_source_get_state (source), "ready") == 0);
   if (status == NULL || !json_object_has_member (status, "nodes"))
     {
       gtk_label_set_text (self->summary, _("Waiting for the program's status…"));
@@ -116,6 +122,11 @@ ppm_balance_view_update (PpmView   *view,
     }
   nodes = json_object_get_array_member (status, "nodes");
   n = json_array_get_length (nodes);
+  if (self->spin_source != source)
+    {
+      self->spin_source = source;
+      gtk_spin_button_set_value (self->ncpus_spin, json_object_get_int_member_with_default (status, "ncpus", 0));
+    }
   for (guint i = 0; i < n; i++)
     {
       JsonObject *node = json_array_get_object_element (nodes, i);
@@ -170,6 +181,30 @@ ppm_balance_view_update (PpmView   *view,
 }
 
 static void
+set_ncpus_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(PpmBalanceView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
+    ppm_view_toast (PPM_VIEW (self), error->message);
+}
+
+static void
+apply_clicked_cb (PpmBalanceView *self)
+{
+  PpmSource *source = ppm_view_get_source (PPM_VIEW (self));
+
+  if (source == NULL)
+    return;
+  gtk_spin_button_update (self->ncpus_spin);
+  ppm_source_set_workers_async (source, gtk_spin_button_get_value_as_int (self->ncpus_spin),
+                                NULL, set_ncpus_cb, g_object_ref (self));
+}
+
+static void
 ppm_balance_view_finalize (GObject *object)
 {
   PpmBalanceView *self = PPM_BALANCE_VIEW (object);
@@ -189,6 +224,9 @@ ppm_balance_view_class_init (PpmBalanceViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ppglib/Monitor/ppm-balance-view.ui");
   gtk_widget_class_bind_template_child (widget_class, PpmBalanceView, summary);
   gtk_widget_class_bind_template_child (widget_class, PpmBalanceView, grid);
+  gtk_widget_class_bind_template_child (widget_class, PpmBalanceView, ncpus_spin);
+  gtk_widget_class_bind_template_child (widget_class, PpmBalanceView, apply_button);
+  gtk_widget_class_bind_template_callback (widget_class, apply_clicked_cb);
 }
 
 static void

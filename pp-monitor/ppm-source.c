@@ -161,8 +161,7 @@ sample_cb (gpointer data)
       JsonArray *workers = json_object_get_array_member (status, "workers");
 
       cores = json_array_get_length (workers);
-      busy = ppm_task_model_get_n_running (priv->tasks);
-      for (guint i = 0; busy == 0 && i < cores; i++)
+      for (guint i = 0; i < cores; i++)
         busy += g_strcmp0 (json_object_get_string_member_with_default (
                              json_array_get_object_element (workers, i), "state", ""), "busy") == 0;
     }

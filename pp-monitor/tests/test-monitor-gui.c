@@ -15,6 +15,7 @@
 #include <locale.h>
 
 #include "ppm-application.h"
+#include "ppm-balance-view.h"
 #include "ppm-http-source.h"
 #include "ppm-node-view.h"
 #include "ppm-stream-view.h"
@@ -456,6 +457,37 @@ watch_over_http (Fixture *f)
 }
 
 static void
+set_spin_and_apply (PpmView    *view,
+                    GType       type,
+                    const char *spin_name,
+                    int         value)
+{
+  GtkSpinButton *spin_button = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (view), type,
+                                                                                spin_name));
+  GtkButton *apply = GTK_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (view), type, "apply_button"));
+
+  gtk_spin_button_set_value (spin_button, value);
+  g_signal_emit_by_name (apply, "clicked");
+}
+
+static gboolean
+program_has_two_ncpus (Fixture *f)
+{
+  PpmSource *program = find_source (f, "org.ppglib.PpClient.");
+  g_autoptr(GVariant) reply =
+    g_dbus_connection_call_sync (f->bus, ppm_source_get_id (program), "/org/ppglib/PpClient",
+                                 "org.freedesktop.DBus.Properties", "Get",
+                                 g_variant_new ("(ss)", "org.ppglib.PpClient1", "Ncpus"),
+                                 G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, NULL);
+  g_autoptr(GVariant) value = NULL;
+
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(v)", &value);
+  return g_variant_get_uint32 (value) == 2;
+}
+
+static void
 show (Fixture    *f,
       const char *view,
       const char *shot)
@@ -471,8 +503,6 @@ test_window (Fixture       *f,
 {
   PpmSource *program;
   PpmView *node_view;
-  GtkSpinButton *spin_button;
-  GtkButton *apply;
   GtkLabel *summary;
 
   wait_for (f, both_listed, "the program and the ppd in the sidebar");
@@ -483,6 +513,9 @@ test_window (Fixture       *f,
   g_assert_cmpstr (ppm_source_get_title (program), ==, "monitor-program.py");
 
   show (f, "balance", "balance");
+  /* The program's ncpus through the UI (SetNcpus), read back over D-Bus. */
+  set_spin_and_apply (ppm_window_get_view (f->window, "balance"), PPM_TYPE_BALANCE_VIEW, "ncpus_spin", 2);
+  wait_for (f, program_has_two_ncpus, "the program's Ncpus to be 2");
   ppm_window_show_view (f->window, "stream");
   wait_for (f, job_in_stream, "a running job drawn in the task stream");
   spin (1500);
@@ -497,12 +530,7 @@ test_window (Fixture       *f,
   node_view = ppm_window_get_view (f->window, "node");
   spin (300);
   save_screenshot (GTK_WIDGET (f->window), "node");
-  spin_button = GTK_SPIN_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (node_view), PPM_TYPE_NODE_VIEW,
-                                                                "workers_spin"));
-  apply = GTK_BUTTON (gtk_widget_get_template_child (GTK_WIDGET (node_view), PPM_TYPE_NODE_VIEW,
-                                                     "apply_button"));
-  gtk_spin_button_set_value (spin_button, 3);
-  g_signal_emit_by_name (apply, "clicked");
+  set_spin_and_apply (node_view, PPM_TYPE_NODE_VIEW, "workers_spin", 3);
   wait_for (f, ppd_has_three_workers, "ppd's Workers to be 3");
 
   watch_over_http (f);
@@ -542,6 +570,10 @@ test_aggregate (Fixture       *f,
   spin (2000);
   save_screenshot (GTK_WIDGET (f->window), "stream-aggregate");
   show (f, "throughput", "throughput-busy");
+  /* The dark style (the app's dark-style action). */
+  g_action_group_change_action_state (G_ACTION_GROUP (f->app), "dark-style", g_variant_new_boolean (TRUE));
+  g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  show (f, "stream", "stream-dark");
 }
 
 static gboolean
