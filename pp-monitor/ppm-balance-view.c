@@ -10,6 +10,7 @@
 
 #include <math.h>
 
+#include "ppm-json.h"
 #include "ppm-balance-view.h"
 
 struct _PpmBalanceView
@@ -115,47 +116,47 @@ ppm_balance_view_update (PpmView   *view,
   gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button),
                             source && ppm_source_can (source, "set-workers") &&
                             g_strcmp0 (ppm_source_get_state (source), "ready") == 0);
-  if (status == NULL || !json_object_has_member (status, "nodes"))
+  if (status == NULL || ppm_json_missing (status, "nodes"))
     {
       gtk_label_set_text (self->summary, _("Waiting for the program's status…"));
       return;
     }
-  nodes = json_object_get_array_member (status, "nodes");
-  n = json_array_get_length (nodes);
+  nodes = ppm_json_get_array (status, "nodes");
+  n = ppm_json_array_get_length (nodes);
   if (self->spin_source != source)
     {
       self->spin_source = source;
-      gtk_spin_button_set_value (self->ncpus_spin, json_object_get_int_member_with_default (status, "ncpus", 0));
+      gtk_spin_button_set_value (self->ncpus_spin, ppm_json_get_int (status, "ncpus", 0));
     }
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *node = json_array_get_object_element (nodes, i);
+      JsonObject *node = ppm_json_array_get_object (nodes, i);
 
-      total_jobs += json_object_get_int_member_with_default (node, "jobs_done", 0);
-      if (g_strcmp0 (json_object_get_string_member_with_default (node, "state", ""), "ready") == 0)
-        total_cores += json_object_get_int_member_with_default (node, "ncpus", 0);
+      total_jobs += ppm_json_get_int (node, "jobs_done", 0);
+      if (g_strcmp0 (ppm_json_get_string (node, "state", ""), "ready") == 0)
+        total_cores += ppm_json_get_int (node, "ncpus", 0);
     }
   header (self);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < MIN (n, 512); i++)
     {
-      JsonObject *node = json_array_get_object_element (nodes, i);
-      const char *name = json_object_get_string_member_with_default (node, "name", "?");
-      const char *state = json_object_get_string_member_with_default (node, "state", "");
-      guint64 done = json_object_get_int_member_with_default (node, "jobs_done", 0);
-      guint64 cores = json_object_get_int_member_with_default (node, "ncpus", 0);
+      JsonObject *node = ppm_json_array_get_object (nodes, i);
+      const char *name = ppm_json_get_string (node, "name", "?");
+      const char *state = ppm_json_get_string (node, "state", "");
+      guint64 done = ppm_json_get_int (node, "jobs_done", 0);
+      guint64 cores = ppm_json_get_int (node, "ncpus", 0);
       double job_share = total_jobs ? (double) done / total_jobs : 0;
       double core_share = total_cores && g_strcmp0 (state, "ready") == 0 ? (double) cores / total_cores : 0;
       gboolean imbalanced = total_jobs >= 20 && fabs (job_share - core_share) > MAX (0.1, core_share / 4);
-      const char *error = json_object_get_string_member_with_default (node, "last_error", NULL);
+      const char *error = ppm_json_get_string (node, "last_error", NULL);
       g_autofree char *state_label = error && *error && g_strcmp0 (state, "ready") != 0
         ? g_strdup_printf ("%s: %s", state_text (state), error) : g_strdup (state_text (state));
       char buf[6][64];
 
       g_snprintf (buf[0], sizeof buf[0], "%" G_GUINT64_FORMAT, cores);
       g_snprintf (buf[1], sizeof buf[1], "%" G_GINT64_FORMAT,
-                  json_object_get_int_member_with_default (node, "busy", 0));
+                  ppm_json_get_int (node, "busy", 0));
       g_snprintf (buf[2], sizeof buf[2], "%" G_GINT64_FORMAT,
-                  json_object_get_int_member_with_default (node, "held", 0));
+                  ppm_json_get_int (node, "held", 0));
       g_snprintf (buf[3], sizeof buf[3], "%" G_GUINT64_FORMAT, done);
       g_snprintf (buf[4], sizeof buf[4], "%.1f", rate_of (self, name, done, now));
       g_snprintf (buf[5], sizeof buf[5], "%.0f %%", 100 * job_share);

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "ppm-json.h"
 #include "ppm-http-source.h"
 #include "ppm-token-store.h"
 
@@ -63,15 +64,14 @@ static void
 track_jobs (PpmHttpSource *self)
 {
   JsonObject *status = ppm_source_get_status (PPM_SOURCE (self));
-  JsonArray *workers = json_object_get_array_member (status, "workers");
+  JsonArray *workers = ppm_json_get_array (status, "workers");
   const char *node = ppm_source_get_title (PPM_SOURCE (self));
 
-  for (guint i = 0; workers && i < json_array_get_length (workers); i++)
+  for (guint i = 0; workers && i < ppm_json_array_get_length (workers); i++)
     {
-      JsonObject *w = json_array_get_object_element (workers, i);
-      guint pid = json_object_get_int_member_with_default (w, "pid", 0);
-      JsonNode *job_node = json_object_get_member (w, "job");
-      guint64 job = job_node && JSON_NODE_HOLDS_VALUE (job_node) ? json_node_get_int (job_node) : 0;
+      JsonObject *w = ppm_json_array_get_object (workers, i);
+      guint pid = ppm_json_get_int (w, "pid", 0);
+      guint64 job = MAX (0, ppm_json_get_int (w, "job", 0));
       guint64 before = GPOINTER_TO_SIZE (g_hash_table_lookup (self->jobs, GUINT_TO_POINTER (pid)));
 
       if (job == before)
@@ -80,7 +80,7 @@ track_jobs (PpmHttpSource *self)
         ppm_source_job_finished (PPM_SOURCE (self), before, PPM_JOB_DONE);
       if (job)
         ppm_source_job_started (PPM_SOURCE (self), job, "default",
-                                json_object_get_string_member_with_default (w, "function", "?"),
+                                ppm_json_get_string (w, "function", "?"),
                                 node, pid);
       g_hash_table_insert (self->jobs, GUINT_TO_POINTER (pid), GSIZE_TO_POINTER (job));
     }

@@ -8,7 +8,11 @@
 
 #include <glib/gi18n.h>
 
+#include "ppm-json.h"
 #include "ppm-node-view.h"
+
+/* A node with thousands of workers (or one that says so) stays readable. */
+#define MAX_ROWS 256
 
 struct _PpmNodeView
 {
@@ -55,13 +59,14 @@ cpu_percent (PpmNodeView *self,
              JsonObject  *worker,
              double       elapsed)
 {
-  gint64 pid = json_object_get_int_member_with_default (worker, "pid", 0);
-  JsonNode *cpu = json_object_get_member (worker, "cpu_time");
+  gint64 pid = ppm_json_get_int (worker, "pid", 0);
+  double cpu = ppm_json_get_double (worker, "cpu_time", -1);
   gint64 now_us, before;
 
-  if (cpu == NULL || JSON_NODE_HOLDS_NULL (cpu))
+  /* Also refuses what no process has: over a century of CPU. */
+  if (cpu < 0 || cpu > 3.2e9)
     return -1;
-  now_us = (gint64) (json_node_get_double (cpu) * G_USEC_PER_SEC);
+  now_us = (gint64) (cpu * G_USEC_PER_SEC);
   before = GPOINTER_TO_SIZE (g_hash_table_lookup (self->cpu_before, GSIZE_TO_POINTER (pid)));
   g_hash_table_insert (self->cpu_before, GSIZE_TO_POINTER (pid), GSIZE_TO_POINTER (now_us + 1));
   if (before == 0 || elapsed <= 0)
@@ -75,27 +80,27 @@ add_worker (PpmNodeView *self,
             int          row,
             double       elapsed)
 {
-  JsonNode *rss = json_object_get_member (w, "rss");
-  JsonNode *job = json_object_get_member (w, "job");
+  gint64 rss = ppm_json_get_int (w, "rss", -1);
+  gint64 job = ppm_json_get_int (w, "job", 0);
   double cpu = cpu_percent (self, w, elapsed);
-  const char *function = json_object_get_string_member_with_default (w, "function", NULL);
+  const char *function = ppm_json_get_string (w, "function", NULL);
   char buf[5][64];
   g_autofree char *memory = NULL;
 
-  g_snprintf (buf[0], sizeof buf[0], "%" G_GINT64_FORMAT, json_object_get_int_member_with_default (w, "pid", 0));
+  g_snprintf (buf[0], sizeof buf[0], "%" G_GINT64_FORMAT, ppm_json_get_int (w, "pid", 0));
   g_snprintf (buf[1], sizeof buf[1], "%" G_GINT64_FORMAT,
-              job && !JSON_NODE_HOLDS_NULL (job) ? json_node_get_int (job) : 0);
+              job);
   g_snprintf (buf[2], sizeof buf[2], "%" G_GINT64_FORMAT,
-              json_object_get_int_member_with_default (w, "jobs_done", 0));
+              ppm_json_get_int (w, "jobs_done", 0));
   if (cpu >= 0)
     g_snprintf (buf[3], sizeof buf[3], "%.0f %%", cpu);
   else
     g_strlcpy (buf[3], "–", sizeof buf[3]);
-  memory = rss && !JSON_NODE_HOLDS_NULL (rss) ? g_format_size (json_node_get_int (rss)) : g_strdup ("–");
+  memory = rss >= 0 ? g_format_size (rss) : g_strdup ("–");
   cell (self, 0, row, buf[0]);
-  cell (self, 1, row, json_object_get_string_member_with_default (w, "state", "?"));
+  cell (self, 1, row, ppm_json_get_string (w, "state", "?"));
   cell (self, 2, row, function ? function : "–");
-  cell (self, 3, row, buf[1][0] == '0' ? "–" : buf[1]);
+  cell (self, 3, row, job > 0 ? buf[1] : "–");
   cell (self, 4, row, buf[2]);
   cell (self, 5, row, buf[3]);
   cell (self, 6, row, memory);
@@ -107,13 +112,13 @@ update_clients (PpmNodeView *self,
 {
   GString *text = g_string_new (NULL);
 
-  for (guint i = 0; i < json_array_get_length (clients); i++)
+  for (guint i = 0; i < MIN (ppm_json_array_get_length (clients), MAX_ROWS); i++)
     {
-      JsonObject *c = json_array_get_object_element (clients, i);
+      JsonObject *c = ppm_json_array_get_object (clients, i);
 
       g_string_append_printf (text, _("%s — %" G_GINT64_FORMAT " jobs\n"),
-                              json_object_get_string_member_with_default (c, "address", "?"),
-                              json_object_get_int_member_with_default (c, "jobs_done", 0));
+                              ppm_json_get_string (c, "address", "?"),
+                              ppm_json_get_int (c, "jobs_done", 0));
     }
   if (text->len == 0)
     g_string_append (text, _("No pp client is connected"));
@@ -127,19 +132,19 @@ static void
 update_counters (PpmNodeView *self,
                  JsonObject  *status)
 {
-  JsonObject *c = json_object_get_object_member (status, "counters");
-  JsonObject *q = json_object_get_object_member (status, "queue");
-  g_autofree char *in = g_format_size (json_object_get_int_member_with_default (c, "bytes_in", 0));
-  g_autofree char *out = g_format_size (json_object_get_int_member_with_default (c, "bytes_out", 0));
+  JsonObject *c = ppm_json_get_object (status, "counters");
+  JsonObject *q = ppm_json_get_object (status, "queue");
+  g_autofree char *in = g_format_size (ppm_json_get_int (c, "bytes_in", 0));
+  g_autofree char *out = g_format_size (ppm_json_get_int (c, "bytes_out", 0));
   g_autofree char *text = g_strdup_printf (
     _("Jobs done %" G_GINT64_FORMAT ", failed %" G_GINT64_FORMAT ", job time %.1f s\n"
       "Queued %" G_GINT64_FORMAT ", running %" G_GINT64_FORMAT "\n"
       "Received %s, sent %s"),
-    json_object_get_int_member_with_default (c, "jobs_done", 0),
-    json_object_get_int_member_with_default (c, "jobs_failed", 0),
-    json_object_get_double_member_with_default (c, "job_time", 0),
-    json_object_get_int_member_with_default (q, "queued", 0),
-    json_object_get_int_member_with_default (q, "running", 0), in, out);
+    ppm_json_get_int (c, "jobs_done", 0),
+    ppm_json_get_int (c, "jobs_failed", 0),
+    ppm_json_get_double (c, "job_time", 0),
+    ppm_json_get_int (q, "queued", 0),
+    ppm_json_get_int (q, "running", 0), in, out);
 
   gtk_label_set_text (self->counters, text);
 }
@@ -159,33 +164,40 @@ ppm_node_view_update (PpmView   *view,
   ppm_view_clear_box (GTK_WIDGET (self->workers));
   gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button),
                             source && g_strcmp0 (state, "lost") != 0 && ppm_source_can (source, "set-workers"));
-  if (status == NULL || !json_object_has_member (status, "workers"))
+  if (status == NULL || ppm_json_missing (status, "workers"))
     {
       gtk_label_set_text (self->summary, _("Waiting for the node’s status…"));
       return;
     }
-  workers = json_object_get_array_member (status, "workers");
+  workers = ppm_json_get_array (status, "workers");
   if (g_strcmp0 (state, "lost") == 0)
     summary = g_strdup_printf (_("%s — lost (%s); its last status:"), ppm_source_get_title (source),
                                ppm_source_get_error (source) ? ppm_source_get_error (source) : "");
   else
     summary = g_strdup_printf (_("ppd %s, pid %" G_GINT64_FORMAT ", port %" G_GINT64_FORMAT ", up %.0f s"),
-                               json_object_get_string_member_with_default (status, "library_version", "?"),
-                               json_object_get_int_member_with_default (status, "pid", 0),
-                               json_object_get_int_member_with_default (status, "port", 0),
-                               json_object_get_double_member_with_default (status, "uptime", 0));
+                               ppm_json_get_string (status, "library_version", "?"),
+                               ppm_json_get_int (status, "pid", 0),
+                               ppm_json_get_int (status, "port", 0),
+                               ppm_json_get_double (status, "uptime", 0));
   gtk_label_set_text (self->summary, summary);
   gtk_widget_set_sensitive (GTK_WIDGET (self->workers), g_strcmp0 (state, "lost") != 0);
   if (self->spin_source != source)
     {
       self->spin_source = source;
-      gtk_spin_button_set_value (self->workers_spin, json_array_get_length (workers));
+      gtk_spin_button_set_value (self->workers_spin, ppm_json_array_get_length (workers));
     }
   header (self);
-  for (guint i = 0; i < json_array_get_length (workers); i++)
-    add_worker (self, json_array_get_object_element (workers, i), i + 1, elapsed);
+  for (guint i = 0; i < MIN (ppm_json_array_get_length (workers), MAX_ROWS); i++)
+    add_worker (self, ppm_json_array_get_object (workers, i), i + 1, elapsed);
+  if (ppm_json_array_get_length (workers) > MAX_ROWS)
+    {
+      g_autofree char *more = g_strdup_printf (_("… and %u more workers"),
+                                               ppm_json_array_get_length (workers) - MAX_ROWS);
+
+      cell (self, 0, MAX_ROWS + 1, more);
+    }
   self->cpu_time = now;
-  update_clients (self, json_object_get_array_member (status, "clients"));
+  update_clients (self, ppm_json_get_array (status, "clients"));
   update_counters (self, status);
 }
 

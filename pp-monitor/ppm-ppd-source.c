@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ppm-json.h"
 #include "ppm-ppd-source.h"
 
 #define OBJECT_PATH "/org/ppglib/Ppd"
@@ -34,17 +35,17 @@ remember_functions (PpmPpdSource *self)
   JsonObject *status = ppm_source_get_status (PPM_SOURCE (self));
   JsonArray *workers;
 
-  if (status == NULL || !json_object_has_member (status, "workers"))
+  if (status == NULL || ppm_json_missing (status, "workers"))
     return;
-  workers = json_object_get_array_member (status, "workers");
-  for (guint i = 0; i < json_array_get_length (workers); i++)
+  workers = ppm_json_get_array (status, "workers");
+  for (guint i = 0; i < ppm_json_array_get_length (workers); i++)
     {
-      JsonObject *w = json_array_get_object_element (workers, i);
-      const char *function = json_object_get_string_member_with_default (w, "function", NULL);
+      JsonObject *w = ppm_json_array_get_object (workers, i);
+      const char *function = ppm_json_get_string (w, "function", NULL);
 
       if (function)
         g_hash_table_insert (self->functions,
-                             GUINT_TO_POINTER (json_object_get_int_member_with_default (w, "pid", 0)),
+                             GUINT_TO_POINTER (ppm_json_get_int (w, "pid", 0)),
                              g_strdup (function));
     }
 }

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ppm-json.h"
 #include "ppm-program-source.h"
 
 #define OBJECT_PATH "/org/ppglib/PpClient"
@@ -62,14 +63,14 @@ status_cb (GObject      *object,
       return;
     }
   status = ppm_source_get_status (PPM_SOURCE (self));
-  if (json_object_has_member (status, "nodes"))
+  if (!ppm_json_missing (status, "nodes"))
     {
-      JsonArray *nodes = json_object_get_array_member (status, "nodes");
+      JsonArray *nodes = ppm_json_get_array (status, "nodes");
 
-      if (json_array_get_length (nodes) > 0)
+      if (ppm_json_array_get_length (nodes) > 0)
         {
-          JsonObject *local = json_array_get_object_element (nodes, 0);
-          const char *name = json_object_get_string_member_with_default (local, "name", NULL);
+          JsonObject *local = ppm_json_array_get_object (nodes, 0);
+          const char *name = ppm_json_get_string (local, "name", NULL);
 
           if (name && g_strcmp0 (self->local_node, name) != 0)
             {

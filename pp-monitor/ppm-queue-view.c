@@ -9,6 +9,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "ppm-json.h"
 #include "ppm-queue-view.h"
 
 /* Stuck: five times the function's mean, and at least two seconds. */
@@ -136,26 +137,26 @@ ppm_queue_view_update (PpmView   *view,
   g_autofree char *summary = NULL;
 
   ppm_view_clear_box (GTK_WIDGET (self->groups));
-  if (status == NULL || !json_object_has_member (status, "queue"))
+  if (status == NULL || ppm_json_missing (status, "queue"))
     {
       gtk_label_set_text (self->summary, _("Waiting for the queue…"));
       return;
     }
-  queue = json_object_get_object_member (status, "queue");
+  queue = ppm_json_get_object (status, "queue");
   summary = g_strdup_printf (_("%" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " running"),
-                             json_object_get_int_member_with_default (queue, "queued", 0),
-                             json_object_get_int_member_with_default (queue, "running", 0));
+                             ppm_json_get_int (queue, "queued", 0),
+                             ppm_json_get_int (queue, "running", 0));
   gtk_label_set_text (self->summary, summary);
-  if (json_object_has_member (queue, "groups"))
+  if (ppm_json_get_array (queue, "groups"))
     {
-      JsonArray *groups = json_object_get_array_member (queue, "groups");
+      JsonArray *groups = ppm_json_get_array (queue, "groups");
 
-      for (guint i = 0; i < json_array_get_length (groups); i++)
+      for (guint i = 0; i < MIN (ppm_json_array_get_length (groups), 200); i++)
         {
-          JsonObject *g = json_array_get_object_element (groups, i);
+          JsonObject *g = ppm_json_array_get_object (groups, i);
 
-          add_group (self, json_object_get_string_member_with_default (g, "group", "?"),
-                     json_object_get_int_member_with_default (g, "active", 0),
+          add_group (self, ppm_json_get_string (g, "group", "?"),
+                     ppm_json_get_int (g, "active", 0),
                      ppm_source_can (source, "cancel-group"));
         }
     }

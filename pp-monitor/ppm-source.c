@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ppm-json.h"
 #include "ppm-source.h"
 
 #define TASK_CAPACITY 200000
@@ -144,26 +145,26 @@ sample_cb (gpointer data)
   double busy = 0, cores = 0;
   JsonObject *status = ppm_source_get_status (self);
 
-  if (status && json_object_has_member (status, "nodes"))
+  if (status && !ppm_json_missing (status, "nodes"))
     {
-      JsonArray *nodes = json_object_get_array_member (status, "nodes");
+      JsonArray *nodes = ppm_json_get_array (status, "nodes");
 
-      for (guint i = 0; i < json_array_get_length (nodes); i++)
+      for (guint i = 0; i < ppm_json_array_get_length (nodes); i++)
         {
-          JsonObject *node = json_array_get_object_element (nodes, i);
+          JsonObject *node = ppm_json_array_get_object (nodes, i);
 
-          busy += json_object_get_int_member_with_default (node, "busy", 0);
-          cores += json_object_get_int_member_with_default (node, "ncpus", 0);
+          busy += ppm_json_get_int (node, "busy", 0);
+          cores += ppm_json_get_int (node, "ncpus", 0);
         }
     }
-  else if (status && json_object_has_member (status, "workers"))
+  else if (status && !ppm_json_missing (status, "workers"))
     {
-      JsonArray *workers = json_object_get_array_member (status, "workers");
+      JsonArray *workers = ppm_json_get_array (status, "workers");
 
-      cores = json_array_get_length (workers);
+      cores = ppm_json_array_get_length (workers);
       for (guint i = 0; i < cores; i++)
-        busy += g_strcmp0 (json_object_get_string_member_with_default (
-                             json_array_get_object_element (workers, i), "state", ""), "busy") == 0;
+        busy += g_strcmp0 (ppm_json_get_string (
+                             ppm_json_array_get_object (workers, i), "state", ""), "busy") == 0;
     }
   ppm_series_add (priv->series, g_get_monotonic_time (), priv->jobs_seen + priv->jobs_missed,
                   busy, cores);

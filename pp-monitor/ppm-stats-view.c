@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ppm-json.h"
 #include "ppm-stats-view.h"
 
 struct _PpmStatsView
@@ -23,34 +24,34 @@ static char *
 format_table (JsonObject *status)
 {
   GString *text = g_string_new (NULL);
-  JsonArray *stats = json_object_get_array_member (status, "stats");
+  JsonArray *stats = ppm_json_get_array (status, "stats");
   guint64 total = 0, active = 0;
-  guint64 ncpus = json_object_get_int_member_with_default (status, "ncpus", 0);
-  guint n = json_array_get_length (stats);
+  guint64 ncpus = ppm_json_get_int (status, "ncpus", 0);
+  guint n = ppm_json_array_get_length (stats);
 
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *row = json_array_get_object_element (stats, i);
+      JsonObject *row = ppm_json_array_get_object (stats, i);
 
-      total += json_object_get_int_member_with_default (row, "jobs", 0);
-      active += json_object_get_int_member_with_default (row, "active", 0);
+      total += ppm_json_get_int (row, "jobs", 0);
+      active += ppm_json_get_int (row, "active", 0);
     }
   g_string_append_printf (text, _("Job execution statistics:\n"));
   g_string_append_printf (text, " %-9s | %-13s | %-12s | %-12s | %s\n", _("job count"),
                           _("% of all jobs"), _("job time sum"), _("time per job"), _("job server"));
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *row = json_array_get_object_element (stats, i);
-      guint64 jobs = json_object_get_int_member_with_default (row, "jobs", 0);
+      JsonObject *row = ppm_json_array_get_object (stats, i);
+      guint64 jobs = ppm_json_get_int (row, "jobs", 0);
 
       g_string_append_printf (text, " %9" G_GUINT64_FORMAT " | %13.2f | %12.4f | %12.6f | %s\n",
                               jobs, total ? 100.0 * jobs / total : 0.0,
-                              json_object_get_double_member_with_default (row, "time", 0),
-                              json_object_get_double_member_with_default (row, "time_per_job", 0),
-                              json_object_get_string_member_with_default (row, "node", "?"));
+                              ppm_json_get_double (row, "time", 0),
+                              ppm_json_get_double (row, "time_per_job", 0),
+                              ppm_json_get_string (row, "node", "?"));
     }
   g_string_append_printf (text, _("Time elapsed since server creation %.4f\n"),
-                          json_object_get_double_member_with_default (status, "uptime", 0));
+                          ppm_json_get_double (status, "uptime", 0));
   g_string_append_printf (text, _("%" G_GUINT64_FORMAT " active tasks, %" G_GUINT64_FORMAT " cores\n"),
                           active, ncpus);
   return g_string_free (text, FALSE);
@@ -64,7 +65,7 @@ ppm_stats_view_update (PpmView   *view,
   JsonObject *status = source ? ppm_source_get_status (source) : NULL;
   g_autofree char *text = NULL;
 
-  if (status == NULL || !json_object_has_member (status, "stats"))
+  if (status == NULL || ppm_json_missing (status, "stats"))
     {
       gtk_label_set_text (self->table, _("No statistics yet"));
       return;

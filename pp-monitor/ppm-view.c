@@ -65,9 +65,11 @@ ppm_view_toast (PpmView    *self,
                 const char *message)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  /* libadwaita 1.2 reads a toast's title as Pango markup. */
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
 
   if (overlay)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
   else
     g_message ("%s", message);
 }

@@ -172,7 +172,11 @@ void
 ppm_window_toast (PpmWindow  *self,
                   const char *message)
 {
-  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (message));
+  /* libadwaita 1.2 reads a toast's title as Pango markup; error texts
+   * come from other processes and nodes. */
+  g_autofree char *escaped = g_markup_escape_text (message, -1);
+
+  adw_toast_overlay_add_toast (self->toasts, adw_toast_new (escaped));
 }
 
 static void

@@ -11,18 +11,21 @@
  */
 
 #include <glib/gi18n.h>
+#include <libsoup/soup.h>
 #include <glib/gstdio.h>
 #include <locale.h>
 
 #include "ppm-application.h"
 #include "ppm-balance-view.h"
 #include "ppm-http-source.h"
+#include "ppm-json.h"
 #include "ppm-node-view.h"
 #include "ppm-stream-view.h"
 #include "ppm-window.h"
 
 #define TIMEOUT_S 40
 #define FEEDER    ((gconstpointer) "feeder")
+#define NOTHING   ((gconstpointer) "nothing")
 
 typedef struct
 {
@@ -576,6 +579,114 @@ test_aggregate (Fixture       *f,
   show (f, "stream", "stream-dark");
 }
 
+static gboolean always (Fixture *f);
+
+/* A hostile "node": whatever status document the test wants. */
+static void
+hostile_status_cb (SoupServer        *server,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  const char *body = *(const char **) user_data;
+
+  if (g_str_equal (body, "401"))
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static char *
+many_workers (guint n)
+{
+  GString *json = g_string_new ("{\"kind\":\"node\",\"pid\":1,\"workers\":[");
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (json, "%s{\"pid\":%u,\"state\":\"busy\",\"job\":%u,"
+                            "\"function\":\"<b>f</b> &amp;\",\"rss\":\"x\",\"cpu_time\":1e300}",
+                            i ? "," : "", 1000 + i, i + 1);
+  g_string_append (json, "],\"clients\":{\"not\":\"an array\"},\"counters\":[1,2],\"queue\":7}");
+  return g_string_free (json, FALSE);
+}
+
+static const char *hostile_body;
+static PpmSource *hostile_source;
+
+static gboolean
+hostile_state_is (Fixture *f, const char *state)
+{
+  return g_strcmp0 (ppm_source_get_state (hostile_source), state) == 0;
+}
+
+static gboolean
+hostile_ready (Fixture *f)
+{
+  return hostile_state_is (f, "ready") && ppm_source_get_status (hostile_source) &&
+         ppm_json_array_get_length (ppm_json_get_array (ppm_source_get_status (hostile_source), "workers")) == 20000;
+}
+
+static gboolean
+hostile_refused (Fixture *f)
+{
+  return hostile_state_is (f, "refused");
+}
+
+static gboolean
+hostile_odd_ready (Fixture *f)
+{
+  return hostile_state_is (f, "ready") && ppm_source_get_status (hostile_source) &&
+         ppm_json_get_array (ppm_source_get_status (hostile_source), "workers") == NULL;
+}
+
+/* Documents a node on the network might send: the window shows what it can,
+ * at most 256 worker rows, never a warning (they are fatal in tests). */
+static void
+test_hostile_node (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *many = many_workers (20000);
+  g_autofree char *url = NULL;
+  g_autoptr(GSList) uris = NULL;
+  GtkWidget *grid;
+  guint rows = 0;
+
+  hostile_body = many;
+  soup_server_add_handler (server, "/api/v1/status", hostile_status_cb, &hostile_body, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  wait_for (f, always, "the window");
+  g_assert_true (ppm_window_add_address (f->window, url));
+  hostile_source = ppm_window_get_selected (f->window);
+  g_assert_nonnull (hostile_source);
+  wait_for (f, hostile_ready, "20,000 workers");
+  spin (500);
+  grid = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (ppm_window_get_view (f->window, "node")),
+                                                    PPM_TYPE_NODE_VIEW, "workers"));
+  for (GtkWidget *child = gtk_widget_get_first_child (grid); child; child = gtk_widget_get_next_sibling (child))
+    rows++;
+  /* 7 columns: a header, 256 workers, one "and more" line. */
+  g_assert_cmpuint (rows, ==, 7 * 257 + 1);
+  save_screenshot (GTK_WIDGET (f->window), "hostile-node");
+
+  hostile_body = "{\"workers\": 5, \"counters\": {\"jobs_done\": \"many\"}, \"clients\": [1, null]}";
+  wait_for (f, hostile_odd_ready, "the odd document");
+  hostile_body = "[1, 2]";
+  wait_for (f, hostile_refused, "a document that is no object refused");
+  hostile_body = "401";
+  ppm_source_set_state (hostile_source, "connecting", NULL);
+  wait_for (f, hostile_refused, "a 401 refused");
+  g_assert_true (ppm_http_source_needs_token (PPM_HTTP_SOURCE (hostile_source)));
+  spin (200);
+}
+
 static gboolean
 always (Fixture *f)
 {
@@ -624,6 +735,8 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_test_add ("/monitor/gui/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
+  g_test_add ("/monitor/gui/hostile-node", Fixture, NOTHING, fixture_set_up, test_hostile_node,
+              fixture_tear_down);
   g_test_add ("/monitor/gui/aggregate", Fixture, FEEDER, fixture_set_up, test_aggregate,
               fixture_tear_down);
   g_test_add ("/monitor/gui/zh_CN", Fixture, catalog ? catalog : "(PPM_TEST_LOCALEDIR unset)",
