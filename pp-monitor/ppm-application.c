@@ -47,11 +47,16 @@ about_action (GSimpleAction *action,
   GtkApplication *app = user_data;
   const char *developers[] = { "The pp-glib developers", NULL };
   GtkWidget *about = adw_about_window_new ();
+  GtkWindow *parent = gtk_application_get_active_window (app);
+  /* The app's own icon once installed (data/icons), a stock one before. */
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (parent ? gtk_widget_get_display (GTK_WIDGET (parent))
+                                                               : gdk_display_get_default ());
+  const char *icon = gtk_icon_theme_has_icon (theme, PPM_APP_ID) ? PPM_APP_ID : "applications-utilities-symbolic";
 
   g_object_set (about,
-                "transient-for", gtk_application_get_active_window (app),
+                "transient-for", parent,
                 "application-name", _("pp-monitor"),
-                "application-icon", PPM_APP_ID,
+                "application-icon", icon,
                 "developer-name", _("The pp-glib developers"),
                 "version", PACKAGE_VERSION,
                 "comments", _("Watch pp programs spread their jobs over cores and machines"),

@@ -41,6 +41,8 @@ typedef struct
 
 typedef gboolean (*Condition) (Fixture *f);
 
+static void check_about_and_shortcuts (Fixture *f);
+
 static void
 wait_for (Fixture    *f,
           Condition   condition,
@@ -459,6 +461,39 @@ watch_over_http (Fixture *f)
   save_screenshot (GTK_WIDGET (f->window), "http-node");
 }
 
+/* The task stream as Chrome trace JSON: complete events of monitor-program.py's
+ * work() on the local worker and the remote node. */
+static void
+check_export (Fixture *f)
+{
+  g_autofree char *path = g_build_filename (f->tmpdir, "trace.json", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *events;
+  guint work = 0;
+
+  g_assert_true (ppm_stream_view_export_to (PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream")),
+                                            file, &error));
+  g_assert_no_error (error);
+  g_assert_true (json_parser_load_from_file (parser, path, &error));
+  g_assert_no_error (error);
+  events = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "traceEvents");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *e = json_array_get_object_element (events, i);
+
+      if (g_str_equal (json_object_get_string_member (e, "ph"), "X"))
+        {
+          g_assert_cmpstr (json_object_get_string_member (e, "name"), ==, "work");
+          g_assert_cmpstr (json_object_get_string_member (e, "cat"), ==, "batch");
+          work++;
+        }
+    }
+  g_assert_cmpuint (work, >, 0);
+  g_unlink (path);
+}
+
 static void
 set_spin_and_apply (PpmView    *view,
                     GType       type,
@@ -523,6 +558,7 @@ test_window (Fixture       *f,
   wait_for (f, job_in_stream, "a running job drawn in the task stream");
   spin (1500);
   save_screenshot (GTK_WIDGET (f->window), "stream");
+  check_export (f);
   show (f, "throughput", "throughput");
   show (f, "stats", "statistics");
   show (f, "queue", "queue");
@@ -573,6 +609,16 @@ test_aggregate (Fixture       *f,
   spin (2000);
   save_screenshot (GTK_WIDGET (f->window), "stream-aggregate");
   show (f, "throughput", "throughput-busy");
+  /* The history window is the GSettings key. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "history-window", g_variant_new_string ("10m"));
+  g_assert_nonnull (ppm_application_get_settings (f->app));
+  {
+    g_autofree char *window = g_settings_get_string (ppm_application_get_settings (f->app), "history-window");
+
+    g_assert_cmpstr (window, ==, "10m");
+  }
+  show (f, "throughput", "throughput-10m");
+  check_about_and_shortcuts (f);
   /* The dark style (the app's dark-style action). */
   g_action_group_change_action_state (G_ACTION_GROUP (f->app), "dark-style", g_variant_new_boolean (TRUE));
   g_assert_true (adw_style_manager_get_dark (adw_style_manager_get_default ()));
@@ -580,6 +626,45 @@ test_aggregate (Fixture       *f,
 }
 
 static gboolean always (Fixture *f);
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();  /* (transfer none) */
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return GTK_WINDOW (window);
+    }
+  return NULL;
+}
+
+static void
+check_about_and_shortcuts (Fixture *f)
+{
+  GtkWindow *about, *shortcuts;
+  g_auto(GStrv) quit = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.quit");
+
+  g_assert_cmpstr (quit[0], ==, "<Control>q");
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
+  spin (300);
+  about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, _("pp-monitor"));
+  save_screenshot (GTK_WIDGET (about), "about");
+  gtk_window_destroy (about);
+  /* GtkApplication's help overlay, from the resource gtk/help-overlay.ui. */
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->window), "show-help-overlay"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "show-help-overlay", NULL);
+  spin (300);
+  shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (shortcuts);
+  save_screenshot (GTK_WIDGET (shortcuts), "shortcuts");
+  gtk_window_close (shortcuts);
+}
 
 /* A hostile "node": whatever status document the test wants. */
 static void
