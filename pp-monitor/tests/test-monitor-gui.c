@@ -88,19 +88,24 @@ save_screenshot (GtkWidget  *widget,
                  const char *name)
 {
   const char *dir = g_getenv ("PPM_ARTIFACTS");
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  int w, h;
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
 
-  g_assert_cmpint (w, >, 0);
-  for (int tries = 0; node == NULL && tries < 100; tries++)
+  /* Until the widget is allocated and a frame has drawn it. */
+  for (int tries = 0; (node == NULL || gtk_widget_get_width (widget) <= 0) && tries < 300; tries++)
     {
       gtk_widget_queue_draw (widget);
       spin (30);
-      node = render_node (widget);
+      g_clear_pointer (&node, gsk_render_node_unref);
+      if (gtk_widget_get_width (widget) > 0)
+        node = render_node (widget);
     }
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  g_assert_cmpint (w, >, 0);
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
   g_assert_nonnull (texture);
@@ -775,7 +780,7 @@ test_hostile_node (Fixture       *f,
 static gboolean
 always (Fixture *f)
 {
-  return gtk_widget_get_mapped (GTK_WIDGET (f->window));
+  return gtk_widget_get_mapped (GTK_WIDGET (f->window)) && gtk_widget_get_width (GTK_WIDGET (f->window)) > 0;
 }
 
 /* LANGUAGE=zh_CN: the window's text is the translation. Needs the
