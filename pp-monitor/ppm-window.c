@@ -26,6 +26,7 @@ struct _PpmWindow
   GtkWidget         *content;
   GtkListBox        *sources;
   GtkStack          *outer;
+  AdwStatusPage     *empty_page;
   AdwViewStack      *stack;
   AdwViewStackPage  *balance_page;
   AdwViewStackPage  *node_page;
@@ -405,6 +406,7 @@ ppm_window_class_init (PpmWindowClass *klass)
   BIND (content);
   BIND (sources);
   BIND (outer);
+  BIND (empty_page);
   BIND (stack);
   BIND (balance_page);
   BIND (node_page);
