@@ -175,9 +175,8 @@ ppm_balance_view_update (PpmView   *view,
     }
   if (sample)
     self->last_time = now;
-  summary = g_strdup_printf (ngettext ("%u node, %" G_GUINT64_FORMAT " cores ready",
-                                       "%u nodes, %" G_GUINT64_FORMAT " cores ready", n),
-                             n, total_cores);
+  summary = g_strdup_printf (ngettext ("%u node, %llu cores ready", "%u nodes, %llu cores ready", n),
+                             n, (unsigned long long) total_cores);
   gtk_label_set_text (self->summary, summary);
 }
 

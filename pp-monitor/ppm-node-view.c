@@ -116,9 +116,9 @@ update_clients (PpmNodeView *self,
     {
       JsonObject *c = ppm_json_array_get_object (clients, i);
 
-      g_string_append_printf (text, _("%s — %" G_GINT64_FORMAT " jobs\n"),
+      g_string_append_printf (text, _("%s — %lld jobs\n"),
                               ppm_json_get_string (c, "address", "?"),
-                              ppm_json_get_int (c, "jobs_done", 0));
+                              (long long) ppm_json_get_int (c, "jobs_done", 0));
     }
   if (text->len == 0)
     g_string_append (text, _("No pp client is connected"));
@@ -137,14 +137,14 @@ update_counters (PpmNodeView *self,
   g_autofree char *in = g_format_size (ppm_json_get_int (c, "bytes_in", 0));
   g_autofree char *out = g_format_size (ppm_json_get_int (c, "bytes_out", 0));
   g_autofree char *text = g_strdup_printf (
-    _("Jobs done %" G_GINT64_FORMAT ", failed %" G_GINT64_FORMAT ", job time %.1f s\n"
-      "Queued %" G_GINT64_FORMAT ", running %" G_GINT64_FORMAT "\n"
+    _("Jobs done %lld, failed %lld, job time %.1f s\n"
+      "Queued %lld, running %lld\n"
       "Received %s, sent %s"),
-    ppm_json_get_int (c, "jobs_done", 0),
-    ppm_json_get_int (c, "jobs_failed", 0),
+    (long long) ppm_json_get_int (c, "jobs_done", 0),
+    (long long) ppm_json_get_int (c, "jobs_failed", 0),
     ppm_json_get_double (c, "job_time", 0),
-    ppm_json_get_int (q, "queued", 0),
-    ppm_json_get_int (q, "running", 0), in, out);
+    (long long) ppm_json_get_int (q, "queued", 0),
+    (long long) ppm_json_get_int (q, "running", 0), in, out);
 
   gtk_label_set_text (self->counters, text);
 }
@@ -174,10 +174,10 @@ ppm_node_view_update (PpmView   *view,
     summary = g_strdup_printf (_("%s — lost (%s); its last status:"), ppm_source_get_title (source),
                                ppm_source_get_error (source) ? ppm_source_get_error (source) : "");
   else
-    summary = g_strdup_printf (_("ppd %s, pid %" G_GINT64_FORMAT ", port %" G_GINT64_FORMAT ", up %.0f s"),
+    summary = g_strdup_printf (_("ppd %s, pid %lld, port %lld, up %.0f s"),
                                ppm_json_get_string (status, "library_version", "?"),
-                               ppm_json_get_int (status, "pid", 0),
-                               ppm_json_get_int (status, "port", 0),
+                               (long long) ppm_json_get_int (status, "pid", 0),
+                               (long long) ppm_json_get_int (status, "port", 0),
                                ppm_json_get_double (status, "uptime", 0));
   gtk_label_set_text (self->summary, summary);
   gtk_widget_set_sensitive (GTK_WIDGET (self->workers), g_strcmp0 (state, "lost") != 0);

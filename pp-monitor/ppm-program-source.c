@@ -251,7 +251,7 @@ title_of (const char *name)
 
   if (*p == 'p')
     pid = g_ascii_strtoull (p + 1, NULL, 10);
-  return g_strdup_printf (_("Program %" G_GUINT64_FORMAT), pid);
+  return g_strdup_printf (_("Program %llu"), (unsigned long long) pid);
 }
 
 static void

@@ -58,9 +58,8 @@ add_group (PpmQueueView *self,
            gboolean      cancellable)
 {
   GtkWidget *row = adw_action_row_new ();
-  g_autofree char *subtitle = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " job active",
-                                                         "%" G_GINT64_FORMAT " jobs active", active),
-                                               active);
+  g_autofree char *subtitle = g_strdup_printf (ngettext ("%lld job active", "%lld jobs active", active),
+                                               (long long) active);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), group);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -87,7 +86,7 @@ add_stuck (PpmQueueView  *self,
   GtkWidget *row = adw_action_row_new ();
   guint samples;
   double mean = ppm_task_model_get_mean_time (tasks, span->function, &samples);
-  g_autofree char *title = g_strdup_printf (_("Job %" G_GUINT64_FORMAT ": %s"), span->id,
+  g_autofree char *title = g_strdup_printf (_("Job %llu: %s"), (unsigned long long) span->id,
                                             ppm_task_model_get_string (tasks, span->function));
   g_autofree char *subtitle = NULL;
 
@@ -143,9 +142,9 @@ ppm_queue_view_update (PpmView   *view,
       return;
     }
   queue = ppm_json_get_object (status, "queue");
-  summary = g_strdup_printf (_("%" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " running"),
-                             ppm_json_get_int (queue, "queued", 0),
-                             ppm_json_get_int (queue, "running", 0));
+  summary = g_strdup_printf (_("%lld queued, %lld running"),
+                             (long long) ppm_json_get_int (queue, "queued", 0),
+                             (long long) ppm_json_get_int (queue, "running", 0));
   gtk_label_set_text (self->summary, summary);
   if (ppm_json_get_array (queue, "groups"))
     {

@@ -52,8 +52,8 @@ format_table (JsonObject *status)
     }
   g_string_append_printf (text, _("Time elapsed since server creation %.4f\n"),
                           ppm_json_get_double (status, "uptime", 0));
-  g_string_append_printf (text, _("%" G_GUINT64_FORMAT " active tasks, %" G_GUINT64_FORMAT " cores\n"),
-                          active, ncpus);
+  g_string_append_printf (text, _("%llu active tasks, %llu cores\n"),
+                          (unsigned long long) active, (unsigned long long) ncpus);
   return g_string_free (text, FALSE);
 }
 

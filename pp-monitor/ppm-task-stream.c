@@ -525,8 +525,8 @@ query_tooltip_cb (GtkWidget  *widget,
     return FALSE;
   tasks = ppm_source_get_tasks (self->source);
   end = span->end ? span->end : g_get_monotonic_time ();
-  text = g_strdup_printf (_("Job %" G_GUINT64_FORMAT "\nFunction: %s\nGroup: %s\nNode: %s\n%s for %.3f s"),
-                          span->id, ppm_task_model_get_string (tasks, span->function),
+  text = g_strdup_printf (_("Job %llu\nFunction: %s\nGroup: %s\nNode: %s\n%s for %.3f s"),
+                          (unsigned long long) span->id, ppm_task_model_get_string (tasks, span->function),
                           ppm_task_model_get_string (tasks, span->group),
                           ppm_task_model_get_lane_node (tasks, span->lane),
                           span->end ? _("Ran") : _("Running"),
