@@ -9,12 +9,14 @@
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
+#include <string.h>
 
 #include "ppm-json.h"
 #include "ppm-http-source.h"
 #include "ppm-token-store.h"
 
 #define MAX_STATUS_BYTES (16 * 1024 * 1024)
+#define MAX_EVENT_BYTES  (64 * 1024)
 
 struct _PpmHttpSource
 {
@@ -27,6 +29,9 @@ struct _PpmHttpSource
   gboolean      pending;
   gboolean      needs_token;
   gboolean      token_looked_up;
+  SoupWebsocketConnection *events;  /* /api/v1/events, once connected */
+  gboolean      events_pending;
+  gint64        events_retry;      /* not before (monotonic µs) */
 };
 
 G_DEFINE_FINAL_TYPE (PpmHttpSource, ppm_http_source, PPM_TYPE_SOURCE)
@@ -86,6 +91,112 @@ track_jobs (PpmHttpSource *self)
     }
 }
 
+static PpmJobState
+event_state (const char *state)
+{
+  if (g_strcmp0 (state, "done") == 0)
+    return PPM_JOB_DONE;
+  if (g_strcmp0 (state, "cancelled") == 0)
+    return PPM_JOB_CANCELLED;
+  return PPM_JOB_FAILED;
+}
+
+/* One event of docs/status.schema.json's $defs/event; anything else is
+ * ignored. */
+static void
+event_cb (SoupWebsocketConnection *connection,
+          int                      type,
+          GBytes                  *message,
+          PpmHttpSource           *self)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  JsonNode *root;
+  JsonObject *event;
+  const char *kind;
+  gint64 job;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (message, NULL), g_bytes_get_size (message), NULL))
+    return;
+  root = json_parser_get_root (parser);
+  event = root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  kind = ppm_json_get_string (event, "type", "");
+  job = ppm_json_get_int (event, "job", 0);
+  if (job <= 0)
+    return;
+  if (g_str_equal (kind, "job-started"))
+    ppm_source_job_started (PPM_SOURCE (self), job, ppm_json_get_string (event, "group", "default"),
+                            ppm_json_get_string (event, "function", "?"),
+                            ppm_source_get_title (PPM_SOURCE (self)),
+                            CLAMP (ppm_json_get_int (event, "worker", 0), 0, G_MAXUINT));
+  else if (g_str_equal (kind, "job-finished"))
+    ppm_source_job_finished (PPM_SOURCE (self), job, event_state (ppm_json_get_string (event, "state", "")));
+}
+
+static void
+events_closed_cb (SoupWebsocketConnection *connection,
+                  PpmHttpSource           *self)
+{
+  g_signal_handlers_disconnect_by_data (connection, self);
+  g_clear_object (&self->events);
+  g_hash_table_remove_all (self->jobs);
+  self->events_retry = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+}
+
+static void
+events_connected_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PpmHttpSource) self = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *connection = soup_session_websocket_connect_finish (SOUP_SESSION (object),
+                                                                               result, &error);
+
+  self->events_pending = FALSE;
+  if (connection == NULL)
+    {
+      /* An older ppd, or a proxy in the way: the status still tells the jobs. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_debug ("No events from %s: %s", self->url, error->message);
+          self->events_retry = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+        }
+      return;
+    }
+  soup_websocket_connection_set_max_incoming_payload_size (connection, MAX_EVENT_BYTES);
+  soup_websocket_connection_set_keepalive_interval (connection, 20);
+  g_signal_connect (connection, "message", G_CALLBACK (event_cb), self);
+  g_signal_connect (connection, "closed", G_CALLBACK (events_closed_cb), self);
+  self->events = connection;
+}
+
+/* The jobs as they start and end (ppd's GET /api/v1/events). */
+static void
+connect_events (PpmHttpSource *self)
+{
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  if (self->events || self->events_pending || g_get_monotonic_time () < self->events_retry)
+    return;
+  url = g_strconcat (self->url, "/api/v1/events", NULL);
+  if (g_str_has_prefix (url, "http"))
+    memcpy (url, "ws", 2);  /* http→ws, https→wss: same length prefix */
+  msg = soup_message_new ("GET", url);
+  if (msg == NULL)
+    return;
+  if (self->token)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", self->token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    }
+  self->events_pending = TRUE;
+  soup_session_websocket_connect_async (self->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        self->cancellable, events_connected_cb, g_object_ref (self));
+}
+
 static void
 status_cb (GObject      *object,
            GAsyncResult *result,
@@ -132,7 +243,9 @@ status_cb (GObject      *object,
       return;
     }
   self->needs_token = FALSE;
-  track_jobs (self);
+  if (self->events == NULL)
+    track_jobs (self);
+  connect_events (self);
   ppm_source_set_state (PPM_SOURCE (self), "ready", NULL);
 }
 
@@ -167,6 +280,13 @@ ppm_http_source_dispose (GObject *object)
   PpmHttpSource *self = PPM_HTTP_SOURCE (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->events)
+    {
+      g_signal_handlers_disconnect_by_data (self->events, self);
+      if (soup_websocket_connection_get_state (self->events) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->events, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&self->events);
+    }
   if (self->session)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
@@ -241,6 +361,13 @@ ppm_http_source_get_url (PpmHttpSource *self)
 }
 
 /* TRUE once the node refused the request for want of a (right) token. */
+/* TRUE while the node's events WebSocket is open. */
+gboolean
+ppm_http_source_get_events_connected (PpmHttpSource *self)
+{
+  return self->events != NULL;
+}
+
 gboolean
 ppm_http_source_needs_token (PpmHttpSource *self)
 {

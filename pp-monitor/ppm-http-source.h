@@ -20,6 +20,7 @@ char       *ppm_http_source_normalize_url (const char     *address,
 PpmSource  *ppm_http_source_new           (const char     *url,
                                            const char     *title) G_GNUC_WARN_UNUSED_RESULT;
 const char *ppm_http_source_get_url       (PpmHttpSource  *self);
+gboolean    ppm_http_source_get_events_connected (PpmHttpSource *self);
 gboolean    ppm_http_source_needs_token   (PpmHttpSource  *self);
 void        ppm_http_source_set_token     (PpmHttpSource  *self,
                                            const char     *token,

@@ -36,11 +36,38 @@ cell (PpmNodeView *self,
       int          row,
       const char  *text)
 {
-  GtkWidget *label = gtk_label_new (text);
+  GtkWidget *label = gtk_grid_get_child_at (self->workers, column, row);
 
+  /* The labels stay from one status to the next; only their text changes. */
+  if (label)
+    {
+      if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), text) != 0)
+        gtk_label_set_text (GTK_LABEL (label), text);
+      return;
+    }
+  label = gtk_label_new (text);
   gtk_label_set_xalign (GTK_LABEL (label), column < 3 && column != 0 ? 0 : 1);
   gtk_widget_add_css_class (label, row == 0 ? "heading" : "numeric");
   gtk_grid_attach (self->workers, label, column, row, 1, 1);
+}
+
+/* Rows from @first on go (fewer workers than before). */
+static void
+trim_rows (PpmNodeView *self,
+           int          first)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->workers));
+
+  while (child)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+      int row;
+
+      gtk_grid_query_child (self->workers, child, NULL, &row, NULL, NULL);
+      if (row >= first)
+        gtk_grid_remove (self->workers, child);
+      child = next;
+    }
 }
 
 static void
@@ -161,12 +188,12 @@ ppm_node_view_update (PpmView   *view,
   JsonArray *workers;
   const char *state = source ? ppm_source_get_state (source) : "";
 
-  ppm_view_clear_box (GTK_WIDGET (self->workers));
   gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button),
                             source && g_strcmp0 (state, "lost") != 0 && ppm_source_can (source, "set-workers"));
   if (status == NULL || ppm_json_missing (status, "workers"))
     {
       gtk_label_set_text (self->summary, _("Waiting for the node’s status…"));
+      trim_rows (self, 0);
       return;
     }
   workers = ppm_json_get_array (status, "workers");
@@ -194,8 +221,11 @@ ppm_node_view_update (PpmView   *view,
       g_autofree char *more = g_strdup_printf (_("… and %u more workers"),
                                                ppm_json_array_get_length (workers) - MAX_ROWS);
 
+      trim_rows (self, MAX_ROWS + 2);
       cell (self, 0, MAX_ROWS + 1, more);
     }
+  else
+    trim_rows (self, ppm_json_array_get_length (workers) + 1);
   self->cpu_time = now;
   update_clients (self, ppm_json_get_array (status, "clients"));
   update_counters (self, status);

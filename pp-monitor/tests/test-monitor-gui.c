@@ -427,6 +427,12 @@ http_ready (Fixture *f)
 }
 
 static gboolean
+http_events (Fixture *f)
+{
+  return ppm_http_source_get_events_connected (PPM_HTTP_SOURCE (find_source (f, f->http_url)));
+}
+
+static gboolean
 http_job_seen (Fixture *f)
 {
   PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, f->http_url));
@@ -460,6 +466,7 @@ watch_over_http (Fixture *f)
   g_assert_cmpstr (ppm_source_get_state (find_source (f, f->http_url)), ==, "refused");
   ppm_http_source_set_token (PPM_HTTP_SOURCE (find_source (f, f->http_url)), token, FALSE);
   wait_for (f, http_ready, "the node's three workers over HTTP");
+  wait_for (f, http_events, "the node's events WebSocket");
   wait_for (f, http_job_seen, "a job of the node over HTTP");
   g_assert_true (ppm_window_get_selected (f->window) == find_source (f, f->http_url));
   spin (300);
