@@ -22,6 +22,8 @@ struct _PpmQueueView
   GtkLabel   *summary;
   GtkListBox *groups;
   GtkListBox *stuck;
+  GHashTable *group_rows;  /* group -> its row */
+  PpmSource  *shown;       /* whose groups the rows are (not a reference) */
 };
 
 G_DEFINE_FINAL_TYPE (PpmQueueView, ppm_queue_view, PPM_TYPE_VIEW)
@@ -51,30 +53,58 @@ cancel_clicked_cb (GtkButton    *button,
     ppm_source_cancel_group_async (source, group, NULL, cancel_cb, g_object_ref (self));
 }
 
+/* A group's row stays while the group has jobs (its Cancel button must
+ * not be replaced under the pointer); its count changes in place. */
 static void
-add_group (PpmQueueView *self,
-           const char   *group,
-           gint64        active,
-           gboolean      cancellable)
+update_group (PpmQueueView *self,
+              GHashTable   *seen,
+              const char   *group,
+              gint64        active,
+              gboolean      cancellable)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row = g_hash_table_lookup (self->group_rows, group);
   g_autofree char *subtitle = g_strdup_printf (ngettext ("%lld job active", "%lld jobs active", active),
                                                (long long) active);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), group);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  if (cancellable)
+  if (g_hash_table_contains (seen, group))
+    return;
+  g_hash_table_add (seen, g_strdup (group));
+  if (row == NULL)
     {
-      GtkWidget *button = gtk_button_new_with_label (_("Cancel Group"));
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), group);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      if (cancellable)
+        {
+          GtkWidget *button = gtk_button_new_with_label (_("Cancel Group"));
 
-      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-      gtk_widget_add_css_class (button, "destructive-action");
-      g_object_set_data_full (G_OBJECT (button), "group", g_strdup (group), g_free);
-      g_signal_connect (button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (button, "destructive-action");
+          g_object_set_data_full (G_OBJECT (button), "group", g_strdup (group), g_free);
+          g_signal_connect (button, "clicked", G_CALLBACK (cancel_clicked_cb), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+        }
+      gtk_list_box_append (self->groups, row);
+      g_hash_table_insert (self->group_rows, g_strdup (group), row);
     }
-  gtk_list_box_append (self->groups, row);
+  if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), subtitle) != 0)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+}
+
+static void
+drop_groups (PpmQueueView *self,
+             GHashTable   *seen)
+{
+  GHashTableIter iter;
+  gpointer group, row;
+
+  g_hash_table_iter_init (&iter, self->group_rows);
+  while (g_hash_table_iter_next (&iter, &group, &row))
+    if (seen == NULL || !g_hash_table_contains (seen, group))
+      {
+        gtk_list_box_remove (self->groups, row);
+        g_hash_table_iter_remove (&iter);
+      }
 }
 
 static void
@@ -134,11 +164,18 @@ ppm_queue_view_update (PpmView   *view,
   JsonObject *status = source ? ppm_source_get_status (source) : NULL;
   JsonObject *queue;
   g_autofree char *summary = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  ppm_view_clear_box (GTK_WIDGET (self->groups));
+  if (source != self->shown)
+    {
+      /* Another program: none of its rows are this one's. */
+      drop_groups (self, NULL);
+      self->shown = source;
+    }
   if (status == NULL || ppm_json_missing (status, "queue"))
     {
       gtk_label_set_text (self->summary, _("Waiting for the queue…"));
+      drop_groups (self, NULL);
       return;
     }
   queue = ppm_json_get_object (status, "queue");
@@ -154,12 +191,20 @@ ppm_queue_view_update (PpmView   *view,
         {
           JsonObject *g = ppm_json_array_get_object (groups, i);
 
-          add_group (self, ppm_json_get_string (g, "group", "?"),
+          update_group (self, seen, ppm_json_get_string (g, "group", "?"),
                      ppm_json_get_int (g, "active", 0),
                      ppm_source_can (source, "cancel-group"));
         }
     }
+  drop_groups (self, seen);
   update_stuck (self, source);
+}
+
+static void
+ppm_queue_view_finalize (GObject *object)
+{
+  g_hash_table_unref (PPM_QUEUE_VIEW (object)->group_rows);
+  G_OBJECT_CLASS (ppm_queue_view_parent_class)->finalize (object);
 }
 
 static void
@@ -167,6 +212,7 @@ ppm_queue_view_class_init (PpmQueueViewClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->finalize = ppm_queue_view_finalize;
   PPM_VIEW_CLASS (klass)->update = ppm_queue_view_update;
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ppglib/Monitor/ppm-queue-view.ui");
   gtk_widget_class_bind_template_child (widget_class, PpmQueueView, summary);
@@ -177,5 +223,6 @@ ppm_queue_view_class_init (PpmQueueViewClass *klass)
 static void
 ppm_queue_view_init (PpmQueueView *self)
 {
+  self->group_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
