@@ -29,6 +29,7 @@ typedef struct
   guint         refresh_id;
   guint         sample_id;
   guint         refresh_msec;
+  gint64        next_refresh;  /* not before: twice the last status' cost after it */
 } PpmSourcePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PpmSource, ppm_source, G_TYPE_OBJECT)
@@ -174,7 +175,13 @@ sample_cb (gpointer data)
 static gboolean
 refresh_cb (gpointer data)
 {
-  ppm_source_refresh (data);
+  PpmSourcePrivate *priv = ppm_source_get_instance_private (PPM_SOURCE (data));
+
+  /* A status that took long to read and show (a huge node, a slow
+   * machine) spaces the next one out: the frame clock, at a lower
+   * priority than these timeouts, must get its turn. */
+  if (g_get_monotonic_time () >= priv->next_refresh)
+    ppm_source_refresh (data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -294,6 +301,8 @@ ppm_source_take_status_json (PpmSource   *self,
   PpmSourcePrivate *priv = ppm_source_get_instance_private (self);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   JsonNode *root;
+  gint64 start = g_get_monotonic_time ();
+  gint64 end;
 
   if (!json_parser_load_from_data (parser, json, -1, error))
     return FALSE;
@@ -306,6 +315,8 @@ ppm_source_take_status_json (PpmSource   *self,
   g_clear_pointer (&priv->status, json_node_unref);
   priv->status = json_node_ref (root);
   g_signal_emit (self, signals[CHANGED], 0);
+  end = g_get_monotonic_time ();
+  priv->next_refresh = end + 2 * (end - start);
   return TRUE;
 }
 
