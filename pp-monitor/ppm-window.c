@@ -277,7 +277,7 @@ source_state_cb (PpmSource  *source,
                  PpmWindow  *self)
 {
   if (PPM_IS_HTTP_SOURCE (source) && ppm_http_source_needs_token (PPM_HTTP_SOURCE (source)) &&
-      !g_object_get_data (G_OBJECT (source), "ppm-token-asked") && g_getenv ("PPM_NO_TOKEN_DIALOG") == NULL)
+      !g_object_get_data (G_OBJECT (source), "ppm-token-asked"))
     {
       g_object_set_data (G_OBJECT (source), "ppm-token-asked", GINT_TO_POINTER (1));
       ask_token (self, PPM_HTTP_SOURCE (source));
