@@ -1,0 +1,18 @@
+/* ppm-queue-view.h
+ *
+ * Copyright 2026 The pp-glib developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "ppm-view.h"
+
+G_BEGIN_DECLS
+
+#define PPM_TYPE_QUEUE_VIEW (ppm_queue_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (PpmQueueView, ppm_queue_view, PPM, QUEUE_VIEW, PpmView)
+
+G_END_DECLS
