@@ -77,5 +77,8 @@ GVariant    *_pp_local_pool_dup_info_locked      (PpLocalPool *self);
 void         _pp_local_pool_collect_group_locked (PpLocalPool *self,
                                                   const char  *group,
                                                   GPtrArray   *jobs);
+/* With the server's lock: the unfinished job @id a worker holds, or NULL. */
+PpJob       *_pp_local_pool_find_job_locked      (PpLocalPool *self,
+                                                  guint64      id);
 
 G_END_DECLS

@@ -207,6 +207,21 @@ _pp_local_pool_collect_group_locked (PpLocalPool *self,
     }
 }
 
+PpJob *
+_pp_local_pool_find_job_locked (PpLocalPool *self,
+                                guint64      id)
+{
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
+
+      for (GList *l = slot->in_flight.head; l != NULL; l = l->next)
+        if (pp_job_get_id (l->data) == id && !pp_job_is_finished (l->data))
+          return l->data;
+    }
+  return NULL;
+}
+
 /* Scheduling ------------------------------------------------------------- */
 
 guint

@@ -1,7 +1,7 @@
 /* pp-server-bus-methods.c
  *
  * A server on the session bus: its properties and its calls, answered on
- * its I/O thread. The calls (SetNcpus, AddNode, CancelGroup) are for the
+ * its I/O thread. The calls (SetNcpus, AddNode, CancelGroup, CancelJob) are for the
  * program's own user: the bus is asked who is calling first
  * (GetConnectionUnixUser), without waiting on the thread.
  *
@@ -249,6 +249,49 @@ cancel_group (PpServer              *server,
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(u)", cancelled));
 }
 
+/* The unfinished job @id, queued or held by a node; NULL if none. */
+static PpJob *
+find_job (PpServer *server,
+          guint64   id)
+{
+  PpJob *job = NULL;
+
+  g_mutex_lock (&server->sched.lock);
+  for (GList *l = server->sched.queue.head; job == NULL && l != NULL; l = l->next)
+    if (pp_job_get_id (l->data) == id && !pp_job_is_finished (l->data))
+      job = l->data;
+  if (job == NULL)
+    job = _pp_local_pool_find_job_locked (server->pool, id);
+  for (guint i = 0; job == NULL && i < server->remotes->len; i++)
+    {
+      PpRemoteNode *remote = g_ptr_array_index (server->remotes, i);
+
+      job = g_hash_table_lookup (remote->in_flight, &id);
+    }
+  if (job != NULL)
+    g_object_ref (job);
+  g_mutex_unlock (&server->sched.lock);
+  return job;
+}
+
+static void
+cancel_job (PpServer              *server,
+            GDBusMethodInvocation *invocation)
+{
+  g_autoptr(PpJob) job = NULL;
+  guint64 id;
+
+  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(t)", &id);
+  job = find_job (server, id);
+  if (job == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                             "No job %" G_GUINT64_FORMAT " is queued or running", id);
+      return;
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(b)", pp_job_cancel (job)));
+}
+
 static void
 dispatch (PpServerBus           *self,
           GDBusMethodInvocation *invocation)
@@ -261,6 +304,8 @@ dispatch (PpServerBus           *self,
     add_node (self->server, invocation);
   else if (g_str_equal (method, "CancelGroup"))
     cancel_group (self->server, invocation);
+  else if (g_str_equal (method, "CancelJob"))
+    cancel_job (self->server, invocation);
   else
     g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
                                            "No method %s", method);

@@ -183,6 +183,19 @@ ppm_program_source_cancel_group (PpmSource           *source,
 }
 
 static void
+ppm_program_source_cancel_job (PpmSource           *source,
+                               guint64              id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  PpmProgramSource *self = PPM_PROGRAM_SOURCE (source);
+
+  ppm_source_dbus_call (source, self->connection, bus_name (self), OBJECT_PATH, IFACE,
+                        "CancelJob", g_variant_new ("(t)", id), cancellable, callback, user_data);
+}
+
+static void
 ppm_program_source_add_node (PpmSource           *source,
                              const char          *address,
                              GCancellable        *cancellable,
@@ -234,6 +247,7 @@ ppm_program_source_class_init (PpmProgramSourceClass *klass)
   source_class->set_workers = ppm_program_source_set_workers;
   source_class->cancel_group = ppm_program_source_cancel_group;
   source_class->add_node = ppm_program_source_add_node;
+  source_class->cancel_job = ppm_program_source_cancel_job;
 }
 
 static void

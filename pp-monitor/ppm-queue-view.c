@@ -1,5 +1,6 @@
 /* ppm-queue-view.c: queued and running jobs per group (each cancellable),
- * and the jobs running far longer than their function's average
+ * and the jobs running far longer than their function's average (each
+ * cancellable where the source can)
  *
  * Copyright 2026 The pp-glib developers
  *
@@ -23,6 +24,8 @@ struct _PpmQueueView
   GtkListBox *groups;
   GtkListBox *stuck;
   GHashTable *group_rows;  /* group -> its row */
+  GHashTable *stuck_rows;  /* job id -> its row */
+  GtkWidget  *none_stuck;  /* the row saying no job looks stuck */
   PpmSource  *shown;       /* whose groups the rows are (not a reference) */
 };
 
@@ -108,18 +111,78 @@ drop_groups (PpmQueueView *self,
 }
 
 static void
-add_stuck (PpmQueueView  *self,
-           PpmTaskModel  *tasks,
-           const PpmSpan *span,
-           gint64         now)
+cancel_job_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
+  g_autoptr(PpmQueueView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
+    ppm_view_toast (PPM_VIEW (self), error->message);
+  else
+    ppm_view_toast (PPM_VIEW (self), _("Job cancelled"));
+}
+
+static void
+cancel_job_clicked_cb (GtkButton    *button,
+                       PpmQueueView *self)
+{
+  PpmSource *source = ppm_view_get_source (PPM_VIEW (self));
+  const guint64 *id = g_object_get_data (G_OBJECT (button), "job-id");
+
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  if (source)
+    ppm_source_cancel_job_async (source, *id, NULL, cancel_job_cb, g_object_ref (self));
+}
+
+static GtkWidget *
+new_stuck_row (PpmQueueView  *self,
+               PpmSource     *source,
+               const PpmSpan *span)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (source);
   GtkWidget *row = adw_action_row_new ();
-  guint samples;
-  double mean = ppm_task_model_get_mean_time (tasks, span->function, &samples);
   g_autofree char *title = g_strdup_printf (_("Job %llu: %s"), (unsigned long long) span->id,
                                             ppm_task_model_get_string (tasks, span->function));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
+  gtk_widget_add_css_class (row, "stuck");
+  if (ppm_source_can (source, "cancel-job"))
+    {
+      GtkWidget *button = gtk_button_new_with_label (_("Cancel Job"));
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "destructive-action");
+      g_object_set_data_full (G_OBJECT (button), "job-id", g_memdup2 (&span->id, sizeof span->id), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (cancel_job_clicked_cb), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  return row;
+}
+
+/* A stuck job's row stays while the job is stuck (its Cancel button must
+ * not be replaced under the pointer); its subtitle changes in place. */
+static void
+update_stuck_row (PpmQueueView  *self,
+                  PpmSource     *source,
+                  const PpmSpan *span,
+                  gint64         now)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (source);
+  GtkWidget *row = g_hash_table_lookup (self->stuck_rows, &span->id);
+  guint samples;
+  double mean = ppm_task_model_get_mean_time (tasks, span->function, &samples);
   g_autofree char *subtitle = NULL;
 
+  if (row == NULL)
+    {
+      row = new_stuck_row (self, source, span);
+      gtk_list_box_append (self->stuck, row);
+      g_hash_table_insert (self->stuck_rows, g_memdup2 (&span->id, sizeof span->id), row);
+    }
   if (samples)
     subtitle = g_strdup_printf (_("running for %.1f s, %.2f s on average; on %s"),
                                 (now - span->start) / (double) G_USEC_PER_SEC, mean / G_USEC_PER_SEC,
@@ -128,12 +191,23 @@ add_stuck (PpmQueueView  *self,
     subtitle = g_strdup_printf (_("running for %.1f s, none finished yet; on %s"),
                                 (now - span->start) / (double) G_USEC_PER_SEC,
                                 ppm_task_model_get_lane_node (tasks, span->lane));
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("dialog-warning-symbolic"));
-  gtk_widget_add_css_class (row, "stuck");
-  gtk_list_box_append (self->stuck, row);
+}
+
+static void
+drop_stuck (PpmQueueView *self,
+            GHashTable   *seen)
+{
+  GHashTableIter iter;
+  gpointer id, row;
+
+  g_hash_table_iter_init (&iter, self->stuck_rows);
+  while (g_hash_table_iter_next (&iter, &id, &row))
+    if (seen == NULL || !g_hash_table_contains (seen, id))
+      {
+        gtk_list_box_remove (self->stuck, row);
+        g_hash_table_iter_remove (&iter);
+      }
 }
 
 static void
@@ -143,17 +217,17 @@ update_stuck (PpmQueueView *self,
   PpmTaskModel *tasks = ppm_source_get_tasks (source);
   gint64 now = g_get_monotonic_time ();
   g_autoptr(GArray) stuck = ppm_task_model_list_stuck (tasks, now, STUCK_FACTOR, STUCK_MIN_TIME);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
 
-  ppm_view_clear_box (GTK_WIDGET (self->stuck));
   for (guint i = 0; i < MIN (stuck->len, 50); i++)
-    add_stuck (self, tasks, &g_array_index (stuck, PpmSpan, i), now);
-  if (stuck->len == 0)
     {
-      GtkWidget *row = adw_action_row_new ();
+      PpmSpan *span = &g_array_index (stuck, PpmSpan, i);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No job looks stuck"));
-      gtk_list_box_append (self->stuck, row);
+      update_stuck_row (self, source, span, now);
+      g_hash_table_add (seen, &span->id);
     }
+  drop_stuck (self, seen);
+  gtk_widget_set_visible (self->none_stuck, stuck->len == 0);
 }
 
 static void
@@ -170,6 +244,7 @@ ppm_queue_view_update (PpmView   *view,
     {
       /* Another program: none of its rows are this one's. */
       drop_groups (self, NULL);
+      drop_stuck (self, NULL);
       self->shown = source;
     }
   if (status == NULL || ppm_json_missing (status, "queue"))
@@ -204,6 +279,7 @@ static void
 ppm_queue_view_finalize (GObject *object)
 {
   g_hash_table_unref (PPM_QUEUE_VIEW (object)->group_rows);
+  g_hash_table_unref (PPM_QUEUE_VIEW (object)->stuck_rows);
   G_OBJECT_CLASS (ppm_queue_view_parent_class)->finalize (object);
 }
 
@@ -224,5 +300,9 @@ static void
 ppm_queue_view_init (PpmQueueView *self)
 {
   self->group_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stuck_rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->none_stuck = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->none_stuck), _("No job looks stuck"));
+  gtk_list_box_append (self->stuck, self->none_stuck);
 }

@@ -364,6 +364,8 @@ ppm_source_can (PpmSource  *self,
     return klass->set_workers != NULL;
   if (g_str_equal (what, "cancel-group"))
     return klass->cancel_group != NULL;
+  if (g_str_equal (what, "cancel-job"))
+    return klass->cancel_job != NULL;
   if (g_str_equal (what, "add-node"))
     return klass->add_node != NULL;
   return FALSE;
@@ -403,6 +405,18 @@ ppm_source_cancel_group_async (PpmSource           *self,
 }
 
 void
+ppm_source_cancel_job_async (PpmSource           *self,
+                             guint64              id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  if (PPM_SOURCE_GET_CLASS (self)->cancel_job == NULL)
+    return unsupported (self, callback, user_data);
+  PPM_SOURCE_GET_CLASS (self)->cancel_job (self, id, cancellable, callback, user_data);
+}
+
+void
 ppm_source_add_node_async (PpmSource           *self,
                            const char          *address,
                            GCancellable        *cancellable,
@@ -423,6 +437,15 @@ ppm_source_finish (PpmSource     *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static gboolean
+reply_true (GVariant *reply)
+{
+  gboolean value;
+
+  g_variant_get (reply, "(b)", &value);
+  return value;
+}
+
 static void
 dbus_call_cb (GObject      *object,
               GAsyncResult *result,
@@ -439,6 +462,9 @@ dbus_call_cb (GObject      *object,
       g_dbus_error_strip_remote_error (error);
       g_task_return_error (task, g_steal_pointer (&error));
     }
+  else if (g_variant_is_of_type (reply, G_VARIANT_TYPE ("(b)")) && !reply_true (reply))
+    /* CancelJob's FALSE: the job finished before the call came. */
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", _("The job had finished already"));
   else
     g_task_return_boolean (task, TRUE);
 }

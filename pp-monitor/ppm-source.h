@@ -46,6 +46,11 @@ struct _PpmSourceClass
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data);
+  void     (*cancel_job)     (PpmSource           *self,
+                              guint64              id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data);
 };
 
 PpmSourceKind  ppm_source_get_kind            (PpmSource     *self);
@@ -68,6 +73,11 @@ void           ppm_source_set_workers_async   (PpmSource           *self,
                                                gpointer             user_data);
 void           ppm_source_cancel_group_async  (PpmSource           *self,
                                                const char          *group,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+void           ppm_source_cancel_job_async    (PpmSource           *self,
+                                               guint64              id,
                                                GCancellable        *cancellable,
                                                GAsyncReadyCallback  callback,
                                                gpointer             user_data);

@@ -461,6 +461,7 @@ test_bus_methods (BusFixture    *fixture,
   g_autoptr(GPtrArray) node_signals = g_ptr_array_new_with_free_func (g_free);
   guint subscription;
   guint cancelled;
+  gboolean job_cancelled;
 
   reply = call (fixture->connection, name, IFACE, "SetNcpus", g_variant_new ("(i)", 2), &error);
   g_assert_no_error (error);
@@ -526,6 +527,38 @@ test_bus_methods (BusFixture    *fixture,
   g_variant_get (reply, "(u)", &cancelled);
   g_assert_cmpuint (cancelled, ==, 0);
   g_clear_pointer (&reply, g_variant_unref);
+
+  /* CancelJob: one running job, the rest left alone; then an id that is
+   * not queued or running any more, and one that never was. */
+  g_clear_object (&running);
+  g_clear_object (&other);
+  running = submit (server, nap, "[30]", "one");
+  other = submit (server, nap, "[0.2]", "one");
+  for (guint i = 0; pp_job_get_state (running) != PP_JOB_STATE_RUNNING; i++)
+    {
+      g_assert_cmpuint (i, <, 1000);
+      g_usleep (10000);
+    }
+  reply = call (fixture->connection, name, IFACE, "CancelJob",
+                g_variant_new ("(t)", pp_job_get_id (running)), &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(b)", &job_cancelled);
+  g_assert_true (job_cancelled);
+  g_assert_cmpint (pp_job_get_state (running), ==, PP_JOB_STATE_CANCELLED);
+  g_assert_true (pp_job_wait (other, NULL, NULL));
+  g_assert_cmpint (pp_job_get_state (other), ==, PP_JOB_STATE_DONE);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (fixture->connection, name, IFACE, "CancelJob",
+                g_variant_new ("(t)", pp_job_get_id (running)), &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_assert_nonnull (strstr (error->message, "is queued or running"));
+  g_clear_error (&error);
+  reply = call (fixture->connection, name, IFACE, "CancelJob", g_variant_new ("(t)", G_MAXUINT64), &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
+  reply = call (fixture->connection, name, IFACE, "CancelJob", g_variant_new ("(s)", "1"), &error);
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS);
+  g_clear_error (&error);
 
   /* Finalizing takes the name too. */
   g_clear_object (&server);

@@ -1,6 +1,8 @@
 # monitor-program.py: the pp program test-monitor-gui watches: a pp.Server
 # with one local worker and the test's ppd (argv[1], "host:port"), running
-# batches of short jobs until its stdin closes.
+# batches of short jobs until its stdin closes. A line "long" on stdin
+# submits a 60 s job (group "long"): "LONG <id>" once submitted, "LONG
+# <state>" once it finished (cancelled, if the monitor cancelled it).
 import os
 import sys
 import threading
@@ -16,7 +18,23 @@ def work(seconds):
 
 srv = pp.Server(1, ppservers=(sys.argv[1],), secret=os.environ["PP_SECRET"])
 stop = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+
+
+def long_job():
+    job = srv.submit(work, (60.0,), group="long")
+    print("LONG", job.id, flush=True)
+    job.wait()
+    print("LONG", job.state.value_nick, flush=True)
+
+
+def read_commands():
+    for line in sys.stdin:
+        if line.split() == ["long"]:
+            threading.Thread(target=long_job, daemon=True).start()
+    stop.set()
+
+
+threading.Thread(target=read_commands, daemon=True).start()
 print("READY", flush=True)
 while not stop.is_set():
     jobs = [srv.submit(work, (0.3,), group="batch") for _ in range(4)]

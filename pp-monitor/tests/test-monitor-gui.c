@@ -20,6 +20,7 @@
 #include "ppm-http-source.h"
 #include "ppm-json.h"
 #include "ppm-node-view.h"
+#include "ppm-queue-view.h"
 #include "ppm-stream-view.h"
 #include "ppm-window.h"
 
@@ -32,6 +33,8 @@ typedef struct
   GDBusConnection *bus;
   GSubprocess     *ppd;
   GSubprocess     *program;
+  GDataInputStream *program_out;
+  char            *program_line;  /* the last line read asynchronously */
   PpmApplication  *app;
   PpmWindow       *window;
   char            *tmpdir;
@@ -176,7 +179,6 @@ start_processes (Fixture *f)
   g_autofree char *address = NULL;
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "monitor-program.py", NULL);
   g_autofree char *line = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *http_port = NULL;
 
   f->http_port = free_port ();
@@ -191,8 +193,8 @@ start_processes (Fixture *f)
   address = g_strdup_printf ("127.0.0.1:%u", g_variant_get_uint16 (port));
   f->program = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PP_PYTHON"), script, address, NULL);
   g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->program));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  f->program_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->program));
+  line = g_data_input_stream_read_line (f->program_out, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (line, ==, "READY");
 }
@@ -274,6 +276,8 @@ fixture_tear_down (Fixture       *f,
         g_error ("program: %s", error->message);
       g_clear_object (&f->program);
     }
+  g_clear_object (&f->program_out);
+  g_free (f->program_line);
   stop (f->ppd);
   g_clear_object (&f->ppd);
   g_clear_object (&f->bus);
@@ -547,6 +551,101 @@ show (Fixture    *f,
   save_screenshot (GTK_WIDGET (f->window), shot);
 }
 
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_button (child, label);
+
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+static char *long_job_title;
+
+/* The long job's row in the Queue view's "Possibly Stuck" list. */
+static GtkWidget *
+long_job_row (Fixture *f)
+{
+  GtkWidget *view = GTK_WIDGET (ppm_window_get_view (f->window, "queue"));
+  GtkWidget *stuck = GTK_WIDGET (gtk_widget_get_template_child (view, PPM_TYPE_QUEUE_VIEW, "stuck"));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (stuck); row; row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ACTION_ROW (row) && gtk_widget_get_visible (row) &&
+        g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), long_job_title))
+      return row;
+  return NULL;
+}
+
+static gboolean
+long_job_stuck (Fixture *f)
+{
+  GtkWidget *row = long_job_row (f);
+
+  return row && find_button (row, _("Cancel Job")) && gtk_widget_get_mapped (row);
+}
+
+static gboolean
+long_job_gone (Fixture *f)
+{
+  return long_job_row (f) == NULL;
+}
+
+static void
+program_line_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  f->program_line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (object), result, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->program_line);
+}
+
+static gboolean
+program_answered (Fixture *f)
+{
+  return f->program_line != NULL;
+}
+
+/* A 60 s job in the program: once flagged possibly stuck in the Queue
+ * view, its Cancel Job button cancels it (CancelJob), and the Python
+ * program sees it cancelled. */
+static void
+cancel_long_job (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  GtkWidget *button;
+
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (f->program), "long\n", 5, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  line = g_data_input_stream_read_line (f->program_out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "LONG "));
+  long_job_title = g_strdup_printf ("Job %s: ", line + 5);
+  ppm_window_show_view (f->window, "queue");
+  wait_for (f, long_job_stuck, "the long job flagged possibly stuck, with a Cancel Job button");
+  spin (300);
+  save_screenshot (GTK_WIDGET (f->window), "queue");
+  button = find_button (long_job_row (f), _("Cancel Job"));
+  g_data_input_stream_read_line_async (f->program_out, G_PRIORITY_DEFAULT, NULL, program_line_cb, f);
+  g_signal_emit_by_name (button, "clicked");
+  wait_for (f, program_answered, "the program's word on the long job");
+  g_assert_cmpstr (f->program_line, ==, "LONG cancelled");
+  wait_for (f, long_job_gone, "the cancelled job's row gone");
+  g_clear_pointer (&long_job_title, g_free);
+}
+
 static void
 test_window (Fixture       *f,
              gconstpointer  data)
@@ -573,7 +672,7 @@ test_window (Fixture       *f,
   check_export (f);
   show (f, "throughput", "throughput");
   show (f, "stats", "statistics");
-  show (f, "queue", "queue");
+  cancel_long_job (f);
 
   /* The ppd's view: set its workers to 3 through the UI. */
   g_assert_true (ppm_window_select_source (f->window, "ppd-session"));

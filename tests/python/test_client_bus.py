@@ -278,7 +278,7 @@ def test_a_running_program_on_the_bus(bus, programs, nodes, tmp_path):
     assert name in listed.stdout
     introspected = gdbus(bus.env, "introspect", "-e", "-d", name, "-o", OBJECT_PATH)
     assert introspected.returncode == 0, introspected.stderr
-    for word in ("interface org.ppglib.PpClient1", "SetNcpus(", "AddNode(", "CancelGroup(",
+    for word in ("interface org.ppglib.PpClient1", "SetNcpus(", "AddNode(", "CancelGroup(", "CancelJob(",
                  "JobsStarted(", "JobsFinished(", "NodeAdded(", "readonly aa{sv} Nodes",
                  "readonly s Status"):
         assert word in introspected.stdout, word
@@ -356,6 +356,21 @@ def test_a_running_program_on_the_bus(bus, programs, nodes, tmp_path):
                   what="JobsFinished with the cancelled jobs")
     assert gdbus_call(bus.env, name, IFACE + ".CancelGroup", "slow").stdout.strip() == \
         "(uint32 0,)"
+
+    # CancelJob: one running job, by its id; the other stays for CancelGroup
+    slow = [int(i) for i in program.send("slow 2", "SUBMITTED")]
+    iterate_until(lambda: slow[0] in {job[0] for _, (jobs, _) in signals.of("JobsStarted")
+                                      for job in jobs}, what="the first slow job started")
+    result = gdbus_call(bus.env, name, IFACE + ".CancelJob", str(slow[0]))
+    assert result.returncode == 0 and result.stdout.strip() == "(true,)", result.stderr
+    result = gdbus_call(bus.env, name, IFACE + ".CancelJob", str(slow[0]))
+    assert "InvalidArgs" in result.stderr and "queued or running" in result.stderr, result.stderr
+    result = gdbus_call(bus.env, name, IFACE + ".CancelJob", "18446744073709551615")
+    assert "InvalidArgs" in result.stderr, result.stderr
+    assert gdbus_call(bus.env, name, IFACE + ".CancelGroup", "slow").stdout.strip() == \
+        "(uint32 1,)"
+    took, *states = program.send("states", "STATES")
+    assert states == ["cancelled"] * 2 and float(took) < 10
     validate(json.loads(bus.get(name, "Status")))
     signals.close()
 
@@ -416,7 +431,7 @@ def test_another_user_may_look_but_not_change(bus, programs, other_user):
                         prefix=prefix)
     assert result.returncode == 0 and "uint32 1" in result.stdout, result.stderr
     for args in ([IFACE + ".SetNcpus", "4"], [IFACE + ".AddNode", "127.0.0.1:1"],
-                 [IFACE + ".CancelGroup", "default"]):
+                 [IFACE + ".CancelGroup", "default"], [IFACE + ".CancelJob", "1"]):
         result = gdbus_call(env, program.name, *args, prefix=prefix)
         assert result.returncode != 0 and ACCESS_DENIED in result.stderr, (args, result.stderr)
     assert program.send("ncpus", "NCPUS") == ["1"]
