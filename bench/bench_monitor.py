@@ -101,10 +101,10 @@ def feeder():
 
     def tick():
         first = state["next"]
-        started = [(i, "batch", "f%d" % (i % 3), pids[i % WORKERS]) for i in range(first, first + per_batch)]
+        started = [(i, "batch", "f%d" % (i % 3), pids[i % WORKERS], "local") for i in range(first, first + per_batch)]
         state["next"] += per_batch
         bus.emit_signal(None, "/org/ppglib/PpClient", "org.ppglib.PpClient1", "JobsStarted",
-                        GLib.Variant("(a(tssu)u)", (started, 0)))
+                        GLib.Variant("(a(tssus)u)", (started, 0)))
         finished = [(i, "batch", "f%d" % (i % 3), "done") for i in state["last"]]
         bus.emit_signal(None, "/org/ppglib/PpClient", "org.ppglib.PpClient1", "JobsFinished",
                         GLib.Variant("(a(tsss)u)", (finished, 0)))

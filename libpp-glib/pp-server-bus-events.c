@@ -37,13 +37,16 @@ _pp_server_bus_job_locked (PpServerBus *self,
                            gboolean     started)
 {
   GArray *jobs = started ? self->started : self->finished;
-  PpServerBusJob event = { NULL, pid };
+  PpServerBusJob event = { NULL, pid, NULL };
 
   if (!self->live)
     return;
   if (jobs->len < PP_SERVER_BUS_BATCH_MAX)
     {
+      PpNode *node = started ? _pp_job_get_node (job) : NULL;
+
       event.job = g_object_ref (job);
+      event.node = node != NULL ? g_strdup (_pp_node_peek_name (node)) : NULL;
       g_array_append_val (jobs, event);
     }
   else if (started)
@@ -57,6 +60,7 @@ static void
 clear_bus_job (gpointer data)
 {
   g_clear_object (&((PpServerBusJob *) data)->job);
+  g_clear_pointer (&((PpServerBusJob *) data)->node, g_free);
 }
 
 GArray *
@@ -110,15 +114,16 @@ emit_jobs (PpServerBus *self,
 
   if (jobs->len == 0 && missed == 0)
     return;
-  g_variant_builder_init (&builder, started ? G_VARIANT_TYPE ("a(tssu)") : G_VARIANT_TYPE ("a(tsss)"));
+  g_variant_builder_init (&builder, started ? G_VARIANT_TYPE ("a(tssus)") : G_VARIANT_TYPE ("a(tsss)"));
   for (guint i = 0; i < jobs->len; i++)
     {
       PpServerBusJob *event = &g_array_index (jobs, PpServerBusJob, i);
       const char *function = pp_function_get_name (pp_job_get_function (event->job));
 
       if (started)
-        g_variant_builder_add (&builder, "(tssu)", pp_job_get_id (event->job),
-                               pp_job_get_group (event->job), function, event->pid);
+        g_variant_builder_add (&builder, "(tssus)", pp_job_get_id (event->job),
+                               pp_job_get_group (event->job), function, event->pid,
+                               event->node != NULL ? event->node : "");
       else
         g_variant_builder_add (&builder, "(tsss)", pp_job_get_id (event->job),
                                pp_job_get_group (event->job), function, job_state_nick (event->job));

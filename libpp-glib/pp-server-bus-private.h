@@ -72,6 +72,7 @@ typedef struct
 {
   PpJob *job;
   guint  pid;
+  char  *node;    /* a started job's node, as it was when the job started */
 } PpServerBusJob;
 
 /* pp-server-bus.c */

@@ -118,18 +118,28 @@ jobs_started_cb (GDBusConnection *connection,
 {
   PpmProgramSource *self = user_data;
   g_autoptr(GVariantIter) iter = NULL;
-  const char *group, *function;
+  const char *group, *function, *node;
   guint64 id;
   guint worker, missed;
 
-  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(a(tssu)u)")))
+  /* (a(tssu)u): a library from before the node name was signalled. */
+  if (g_variant_is_of_type (params, G_VARIANT_TYPE ("(a(tssu)u)")))
+    {
+      g_variant_get (params, "(a(tssu)u)", &iter, &missed);
+      while (g_variant_iter_next (iter, "(t&s&su)", &id, &group, &function, &worker))
+        ppm_source_job_started (PPM_SOURCE (self), id, group, function,
+                                worker ? (self->local_node ? self->local_node : _("local"))
+                                       : _("remote nodes"),
+                                worker);
+      return;
+    }
+  if (!g_variant_is_of_type (params, G_VARIANT_TYPE ("(a(tssus)u)")))
     return;
-  g_variant_get (params, "(a(tssu)u)", &iter, &missed);
-  while (g_variant_iter_next (iter, "(t&s&su)", &id, &group, &function, &worker))
+  /* Each job under the node it went to, its remote jobs too. */
+  g_variant_get (params, "(a(tssus)u)", &iter, &missed);
+  while (g_variant_iter_next (iter, "(t&s&su&s)", &id, &group, &function, &worker, &node))
     ppm_source_job_started (PPM_SOURCE (self), id, group, function,
-                            worker ? (self->local_node ? self->local_node : _("local"))
-                                   : _("remote nodes"),
-                            worker);
+                            *node ? node : worker ? _("local") : _("remote nodes"), worker);
 }
 
 static void

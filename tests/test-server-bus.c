@@ -294,14 +294,15 @@ signal_cb (GDBusConnection *connection,
   g_variant_iter_init (&iter, jobs);
   if (g_str_equal (signal, "JobsStarted"))
     {
-      const char *group, *function;
+      const char *group, *function, *node;
       guint pid;
 
-      while (g_variant_iter_next (&iter, "(t&s&su)", &id, &group, &function, &pid))
+      while (g_variant_iter_next (&iter, "(t&s&su&s)", &id, &group, &function, &pid, &node))
         {
           g_assert_cmpstr (group, ==, "many");
           g_assert_cmpstr (function, ==, "square");
           g_assert_cmpuint (pid, >, 0);
+          g_assert_cmpstr (node, ==, "local");
           g_hash_table_add (signals->started, g_memdup2 (&id, sizeof id));
         }
     }

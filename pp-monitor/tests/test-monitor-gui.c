@@ -35,6 +35,7 @@ typedef struct
   GSubprocess     *program;
   GDataInputStream *program_out;
   char            *program_line;  /* the last line read asynchronously */
+  char            *ppd_address;   /* host:port of the ppd's pp port */
   PpmApplication  *app;
   PpmWindow       *window;
   char            *tmpdir;
@@ -191,6 +192,7 @@ start_processes (Fixture *f)
   wait_for (f, ppd_owned, "ppd on the bus");
   port = ppd_get (f, "Port");
   address = g_strdup_printf ("127.0.0.1:%u", g_variant_get_uint16 (port));
+  f->ppd_address = g_strdup (address);
   f->program = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PP_PYTHON"), script, address, NULL);
   g_assert_no_error (error);
   f->program_out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (f->program));
@@ -278,6 +280,7 @@ fixture_tear_down (Fixture       *f,
     }
   g_clear_object (&f->program_out);
   g_free (f->program_line);
+  g_free (f->ppd_address);
   stop (f->ppd);
   g_clear_object (&f->ppd);
   g_clear_object (&f->bus);
@@ -351,6 +354,25 @@ job_in_stream (Fixture *f)
 
   return ppm_task_model_get_n_running (tasks) > 0 && ppm_task_model_get_n_lanes (tasks) >= 2 &&
          ppm_task_stream_get_drawn_bars (ppm_stream_view_get_stream (view)) > 0;
+}
+
+/* JobsStarted names each job's node: the program's jobs on the ppd run in
+ * lanes under the ppd's address, its local jobs under "local". */
+static gboolean
+lanes_named_by_node (Fixture *f)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, "org.ppglib.PpClient."));
+  gboolean remote = FALSE, local = FALSE;
+
+  for (guint i = 0; i < ppm_task_model_get_n_lanes (tasks); i++)
+    {
+      const char *node = ppm_task_model_get_lane_node (tasks, i);
+
+      g_assert_cmpstr (node, !=, _("remote nodes"));
+      remote |= g_strcmp0 (node, f->ppd_address) == 0;
+      local |= g_strcmp0 (node, "local") == 0;
+    }
+  return remote && local;
 }
 
 static gboolean
@@ -667,6 +689,7 @@ test_window (Fixture       *f,
   wait_for (f, program_has_two_ncpus, "the program's Ncpus to be 2");
   ppm_window_show_view (f->window, "stream");
   wait_for (f, job_in_stream, "a running job drawn in the task stream");
+  wait_for (f, lanes_named_by_node, "lanes under the ppd's address and under local");
   spin (1500);
   save_screenshot (GTK_WIDGET (f->window), "stream");
   check_export (f);

@@ -307,8 +307,10 @@ def test_a_running_program_on_the_bus(bus, programs, nodes, tmp_path):
     assert {job[0] for _, (jobs, _) in started for job in jobs} == set(ids)
     for _, (jobs, missed) in started:
         assert missed == 0
-        for job_id, group, function, pid in jobs:
+        for job_id, group, function, pid, node_name in jobs:
             assert (group, function) == ("batch", "nap")
+            # the node each job went to: the local pool's have a worker pid
+            assert node_name == ("local" if pid else node.address), (pid, node_name)
     for name_of in ("JobsStarted", "JobsFinished"):
         times = [when for when, _ in signals.of(name_of)]
         assert len(times) >= 2, name_of     # the run takes over 0.5 s
