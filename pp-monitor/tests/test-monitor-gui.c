@@ -27,6 +27,7 @@
 #define TIMEOUT_S 40
 #define FEEDER    ((gconstpointer) "feeder")
 #define NOTHING   ((gconstpointer) "nothing")
+#define DISCOVERY ((gconstpointer) "discovery")
 
 typedef struct
 {
@@ -259,6 +260,24 @@ stop (GSubprocess *process)
 }
 
 static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
@@ -284,12 +303,7 @@ fixture_tear_down (Fixture       *f,
   stop (f->ppd);
   g_clear_object (&f->ppd);
   g_clear_object (&f->bus);
-  {
-    g_autofree char *pidfile = g_build_filename (f->tmpdir, "ppd.pid", NULL);
-
-    g_unlink (pidfile);
-    g_rmdir (f->tmpdir);
-  }
+  remove_tree (f->tmpdir);
   g_free (f->tmpdir);
   g_free (f->http_url);
 }
@@ -907,6 +921,95 @@ test_hostile_node (Fixture       *f,
 }
 
 static gboolean
+discovered_listed (Fixture *f)
+{
+  PpmSource *source = find_source (f, "http://127.0.0.1:");
+
+  return source && ppm_window_get_source_row (f->window, ppm_source_get_id (source)) &&
+         gtk_widget_get_mapped (GTK_WIDGET (f->window));
+}
+
+static gboolean
+discovered_ready (Fixture *f)
+{
+  PpmSource *source = find_source (f, "http://127.0.0.1:");
+  JsonObject *status = ppm_source_get_status (source);
+
+  return status && g_strcmp0 (ppm_source_get_state (source), "ready") == 0 &&
+         json_array_get_length (json_object_get_array_member (status, "workers")) == 1;
+}
+
+static gboolean
+discovered_lost (Fixture *f)
+{
+  PpmSource *source = find_source (f, "http://127.0.0.1:");
+  GtkWidget *row = ppm_window_get_source_row (f->window, ppm_source_get_id (source));
+
+  return g_strcmp0 (ppm_source_get_state (source), "lost") == 0 &&
+         g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), _("Lost")) == 0;
+}
+
+static void
+start_announcing_ppd (Fixture *f)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *state = g_build_filename (f->tmpdir, "state", NULL);
+  g_autofree char *system_state = g_build_filename (f->tmpdir, "system-state", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "PP_SECRET", "pp-monitor-test", TRUE);
+  g_subprocess_launcher_setenv (launcher, "PPD_ANNOUNCE_INTERVAL_MS", "300", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_STATE_HOME", state, TRUE);
+  g_subprocess_launcher_setenv (launcher, "STATE_DIRECTORY", system_state, TRUE);
+  /* No avahi-daemon: pp's UDP announcements, to loopback's broadcast
+   * address on the pp port PpBrowser (port 0) listens on, 60000. */
+  f->ppd = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PPD"), "-a", "-b", "127.255.255.255",
+                                        "-p", "60000", "-i", "127.0.0.1", "-w", "1", "--http-port", "0",
+                                        "--no-dbus", NULL);
+  g_assert_no_error (error);
+}
+
+/* A ppd announced on the network (loopback, in a namespace of its own):
+ * PpBrowser finds it, the sidebar lists it, its HTTP API is watched; killed,
+ * it is shown lost. */
+static void
+test_discovery (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *token = NULL;
+  g_autoptr(GError) error = NULL;
+  PpmSource *source;
+
+  if (g_getenv ("PPM_TEST_NETNS") == NULL)
+    {
+      g_test_skip ("needs a network namespace of its own (run through in-netns.sh): "
+                   "it would list the machine's own ppd nodes");
+      return;
+    }
+  /* in-netns.sh lets the app browse: PpBrowser sees only the test's ppd. */
+  g_assert_null (g_getenv ("PPM_NO_DISCOVERY"));
+  start_announcing_ppd (f);
+  wait_for (f, discovered_listed, "the announced ppd in the sidebar");
+  source = find_source (f, "http://127.0.0.1:");
+  g_test_message ("discovered %s: %s", ppm_source_get_id (source), ppm_source_get_title (source));
+  g_assert_true (PPM_IS_HTTP_SOURCE (source));
+  token = http_token ();
+  ppm_http_source_set_token (PPM_HTTP_SOURCE (source), token, FALSE);
+  g_assert_true (ppm_window_select_source (f->window, ppm_source_get_id (source)));
+  wait_for (f, discovered_ready, "the discovered ppd's worker over HTTP");
+  spin (300);
+  save_screenshot (GTK_WIDGET (f->window), "discovered");
+
+  /* Killed: it says nothing more, and is shown lost. */
+  g_subprocess_send_signal (f->ppd, SIGKILL);
+  g_subprocess_wait (f->ppd, NULL, &error);
+  g_assert_no_error (error);
+  wait_for (f, discovered_lost, "the discovered ppd shown lost");
+  spin (300);
+  save_screenshot (GTK_WIDGET (f->window), "discovered-lost");
+}
+
+static gboolean
 always (Fixture *f)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (f->window)) && gtk_widget_get_width (GTK_WIDGET (f->window)) > 0;
@@ -955,6 +1058,8 @@ main (int   argc,
   adw_init ();
   g_test_add ("/monitor/gui/window", Fixture, NULL, fixture_set_up, test_window, fixture_tear_down);
   g_test_add ("/monitor/gui/hostile-node", Fixture, NOTHING, fixture_set_up, test_hostile_node,
+              fixture_tear_down);
+  g_test_add ("/monitor/gui/discovery", Fixture, DISCOVERY, fixture_set_up, test_discovery,
               fixture_tear_down);
   g_test_add ("/monitor/gui/aggregate", Fixture, FEEDER, fixture_set_up, test_aggregate,
               fixture_tear_down);
