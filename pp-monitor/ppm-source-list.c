@@ -26,6 +26,7 @@ struct _PpmSourceList
   guint            system_ppd_watch;
   guint            refresh_msec;
   PpBrowser       *browser;
+  GHashTable      *discovered;  /* URLs of the sources discovery added */
 };
 
 G_DEFINE_FINAL_TYPE (PpmSourceList, ppm_source_list, G_TYPE_OBJECT)
@@ -242,27 +243,66 @@ get_bus (PpmSourceList *self,
   g_bus_get (type, self->cancellable, bus_cb, task);
 }
 
+/* Where a node found on the network serves its HTTP API (TXT http=PORT),
+ * NULL if it does not. */
+static char *
+discovered_url (PpDiscoveredNode *node)
+{
+  const char *address = pp_discovered_node_get_address (node);
+  guint http_port = pp_discovered_node_get_http_port (node);
+
+  if (address == NULL || http_port == 0)
+    return NULL;
+  return g_strdup_printf ("%s://%s%s%s:%u", pp_discovered_node_get_tls (node) ? "https" : "http",
+                          strchr (address, ':') ? "[" : "", address, strchr (address, ':') ? "]" : "",
+                          http_port);
+}
+
 /* A node found on the network: watched over its HTTP API when it
- * announces one (TXT http=PORT). */
+ * announces one. */
 static void
 add_discovered (PpmSourceList    *self,
                 PpDiscoveredNode *node)
 {
-  const char *address = pp_discovered_node_get_address (node);
-  guint http_port = pp_discovered_node_get_http_port (node);
-  g_autofree char *url = NULL;
+  g_autofree char *url = discovered_url (node);
   g_autoptr(PpmSource) source = NULL;
   guint index;
 
-  if (address == NULL || http_port == 0)
-    return;
-  url = g_strdup_printf ("%s://%s%s%s:%u", pp_discovered_node_get_tls (node) ? "https" : "http",
-                         strchr (address, ':') ? "[" : "", address, strchr (address, ':') ? "]" : "",
-                         http_port);
-  if (find_index (self, url, &index))
+  if (url == NULL || find_index (self, url, &index))
     return;
   source = ppm_http_source_new (url, pp_discovered_node_get_name (node));
+  g_hash_table_add (self->discovered, g_strdup (url));
   ppm_source_list_add (self, source);
+}
+
+/* Nodes no longer announced (stopped, or killed and their last
+ * announcement expired) leave the list, unless added by address too. */
+static void
+drop_undiscovered (PpmSourceList *self,
+                   GListModel    *model)
+{
+  g_autoptr(GHashTable) announced = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer url;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(PpDiscoveredNode) node = g_list_model_get_item (model, i);
+      char *node_url = discovered_url (node);
+
+      if (node_url)
+        g_hash_table_add (announced, node_url);
+    }
+  g_hash_table_iter_init (&iter, self->discovered);
+  while (g_hash_table_iter_next (&iter, &url, NULL))
+    if (!g_hash_table_contains (announced, url))
+      {
+        g_ptr_array_add (gone, g_strdup (url));
+        g_hash_table_iter_remove (&iter);
+      }
+  for (guint i = 0; i < gone->len; i++)
+    remove_source (self, g_ptr_array_index (gone, i));
 }
 
 static void
@@ -272,6 +312,8 @@ browser_changed_cb (GListModel    *model,
                     guint          added,
                     PpmSourceList *self)
 {
+  if (removed)
+    drop_undiscovered (self, model);
   for (guint i = position; i < position + added; i++)
     {
       g_autoptr(PpDiscoveredNode) node = g_list_model_get_item (model, i);
@@ -294,6 +336,8 @@ ppm_source_list_add_url (PpmSourceList  *self,
 
   if (url == NULL)
     return NULL;
+  /* Asked for: it stays, announced or not. */
+  g_hash_table_remove (self->discovered, url);
   if (find_index (self, url, &index))
     return ppm_source_list_find (self, url);
   source = ppm_http_source_new (url, NULL);
@@ -312,6 +356,7 @@ ppm_source_list_dispose (GObject *object)
       pp_browser_stop (self->browser);
     }
   g_clear_object (&self->browser);
+  g_clear_pointer (&self->discovered, g_hash_table_unref);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->session_ppd_watch, g_bus_unwatch_name);
   g_clear_handle_id (&self->system_ppd_watch, g_bus_unwatch_name);
@@ -337,6 +382,7 @@ static void
 ppm_source_list_init (PpmSourceList *self)
 {
   self->store = g_list_store_new (PPM_TYPE_SOURCE);
+  self->discovered = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   self->refresh_msec = 250;
 }

@@ -949,6 +949,12 @@ discovered_lost (Fixture *f)
          g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), _("Lost")) == 0;
 }
 
+static gboolean
+discovered_gone (Fixture *f)
+{
+  return find_source (f, "http://127.0.0.1:") == NULL;
+}
+
 static void
 start_announcing_ppd (Fixture *f)
 {
@@ -971,7 +977,7 @@ start_announcing_ppd (Fixture *f)
 
 /* A ppd announced on the network (loopback, in a namespace of its own):
  * PpBrowser finds it, the sidebar lists it, its HTTP API is watched; killed,
- * it is shown lost. */
+ * it is shown lost, then leaves once no longer announced. */
 static void
 test_discovery (Fixture       *f,
                 gconstpointer  data)
@@ -1007,6 +1013,25 @@ test_discovery (Fixture       *f,
   wait_for (f, discovered_lost, "the discovered ppd shown lost");
   spin (300);
   save_screenshot (GTK_WIDGET (f->window), "discovered-lost");
+  /* Its last announcement expired (3 intervals): it leaves the sidebar. */
+  wait_for (f, discovered_gone, "the discovered ppd gone from the sidebar");
+  save_screenshot (GTK_WIDGET (f->window), "discovered-gone");
+
+  /* Announced again, it comes back; added by address too, it stays once
+   * stopped (its goodbye: no longer announced at once). */
+  g_clear_object (&f->ppd);
+  start_announcing_ppd (f);
+  wait_for (f, discovered_listed, "the ppd announced again");
+  source = find_source (f, "http://127.0.0.1:");
+  {
+    g_autofree char *url = g_strdup (ppm_source_get_id (source));
+
+    g_assert_true (ppm_window_add_address (f->window, url));
+    stop (f->ppd);
+    wait_for (f, discovered_lost, "the ppd added by address shown lost");
+    spin (1500);
+    g_assert_nonnull (find_source (f, url));
+  }
 }
 
 static gboolean
