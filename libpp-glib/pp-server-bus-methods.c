@@ -267,6 +267,8 @@ find_job (PpServer *server,
       PpRemoteNode *remote = g_ptr_array_index (server->remotes, i);
 
       job = g_hash_table_lookup (remote->in_flight, &id);
+      if (job != NULL && pp_job_is_finished (job))
+        job = NULL;
     }
   if (job != NULL)
     g_object_ref (job);

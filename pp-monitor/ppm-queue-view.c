@@ -110,18 +110,20 @@ drop_groups (PpmQueueView *self,
       }
 }
 
+/* The button stays insensitive while its call runs, and after it worked. */
 static void
 cancel_job_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(PpmQueueView) self = user_data;
+  g_autoptr(GtkWidget) button = user_data;
+  g_autoptr(PpmQueueView) self = g_object_steal_data (G_OBJECT (button), "view");
   g_autoptr(GError) error = NULL;
+  gboolean cancelled = ppm_source_finish (PPM_SOURCE (object), result, &error);
 
-  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
-    ppm_view_toast (PPM_VIEW (self), error->message);
-  else
-    ppm_view_toast (PPM_VIEW (self), _("Job cancelled"));
+  if (!cancelled)
+    gtk_widget_set_sensitive (button, TRUE);
+  ppm_view_toast (PPM_VIEW (self), cancelled ? _("Job cancelled") : error->message);
 }
 
 static void
@@ -131,9 +133,11 @@ cancel_job_clicked_cb (GtkButton    *button,
   PpmSource *source = ppm_view_get_source (PPM_VIEW (self));
   const guint64 *id = g_object_get_data (G_OBJECT (button), "job-id");
 
+  if (source == NULL)
+    return;
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  if (source)
-    ppm_source_cancel_job_async (source, *id, NULL, cancel_job_cb, g_object_ref (self));
+  g_object_set_data_full (G_OBJECT (button), "view", g_object_ref (self), g_object_unref);
+  ppm_source_cancel_job_async (source, *id, NULL, cancel_job_cb, g_object_ref (button));
 }
 
 static GtkWidget *

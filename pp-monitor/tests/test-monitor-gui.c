@@ -652,6 +652,20 @@ program_answered (Fixture *f)
   return f->program_line != NULL;
 }
 
+/* The error's text, where program_line is, for program_answered(). */
+static void
+cancel_again_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ppm_source_finish (PPM_SOURCE (object), result, &error));
+  g_assert_nonnull (error);
+  f->program_line = g_strdup (error->message);
+}
+
 /* A 60 s job in the program: once flagged possibly stuck in the Queue
  * view, its Cancel Job button cancels it (CancelJob), and the Python
  * program sees it cancelled. */
@@ -680,6 +694,14 @@ cancel_long_job (Fixture *f)
   g_assert_cmpstr (f->program_line, ==, "LONG cancelled");
   wait_for (f, long_job_gone, "the cancelled job's row gone");
   g_clear_pointer (&long_job_title, g_free);
+
+  /* Once more: the program's error, as the toast shows it. */
+  g_clear_pointer (&f->program_line, g_free);
+  ppm_source_cancel_job_async (find_source (f, "org.ppglib.PpClient."), g_ascii_strtoull (line + 5, NULL, 10),
+                               NULL, cancel_again_cb, f);
+  wait_for (f, program_answered, "CancelJob's error");
+  g_assert_true (g_str_has_prefix (f->program_line, "No job "));
+  g_assert_nonnull (strstr (f->program_line, " is queued or running"));
 }
 
 static void
