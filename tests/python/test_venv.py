@@ -40,8 +40,15 @@ def run(cmd, env=None, cwd=None, timeout=300):
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True,
                           timeout=timeout)
     assert proc.returncode == 0, "%s failed (%d):\n%s\n%s" % (
-        cmd, proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:])
+        cmd, proc.returncode, clip(proc.stdout), clip(proc.stderr))
     return proc.stdout
+
+
+def clip(text, keep=4000):
+    """The start (where a crash says what and where) and the end of text."""
+    if len(text) <= 2 * keep:
+        return text
+    return text[:keep] + "\n[... %d characters ...]\n" % (len(text) - 2 * keep) + text[-keep:]
 
 
 def clean_env(**extra):
