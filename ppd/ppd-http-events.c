@@ -30,13 +30,15 @@
  * events (below) is appended to its output buffer and written, as much as
  * the socket takes; a reader MAX_QUEUED_BYTES behind is closed with code 1008
  * and a reason, its connection closed CLOSE_GRACE seconds later if it does
- * not answer. The socket's send buffer is kept small (SEND_BUFFER) so that
- * a reader that stops reading is found soon. Nothing is built while no one
- * reads. */
+ * not answer. The socket's send buffer (SEND_BUFFER) takes a whole batch
+ * (below) in one write: a smaller one (64 KiB was tried) split each batch
+ * into partial writes, each waking ppd on G_IO_OUT and the reader again;
+ * bounded still, so that a reader that stops reading is found soon.
+ * Nothing is built while no one reads. */
 
 #define MAX_READERS       16
 #define MAX_QUEUED_BYTES  (4 * 1024 * 1024)
-#define SEND_BUFFER       (64 * 1024)
+#define SEND_BUFFER       (512 * 1024)
 #define WORKERS_POLL      1    /* s */
 
 typedef struct
@@ -96,10 +98,12 @@ closed_cb (PpdWebsocket *ws,
  * straight into self->batch, framed once for all readers; the batch goes
  * to the readers BATCH_INTERVAL after its first event (or once it holds
  * BATCH_MAX bytes), many frames per write: there may be two events per
- * job, and this is the cost of a reader to the jobs. */
+ * job, and this is the cost of a reader to the jobs. BATCH_MAX is more
+ * than 25 ms of events at ~100,000 jobs/s (~300 bytes a job): at 256 KiB
+ * a busy ppd flushed (and woke the reader) some 100 times a second. */
 
 #define BATCH_INTERVAL 25             /* ms */
-#define BATCH_MAX      (256 * 1024)
+#define BATCH_MAX      (1024 * 1024)
 #define FIXED_MAX      256            /* an event but its strings */
 
 /* A string for an event: measured, made valid UTF-8. */
