@@ -29,6 +29,7 @@ packages=(
   python3-dev python3-venv python3-pip python3-mesonpy
   python3-tqdm
   libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl python3-websocket
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev xvfb xauth desktop-file-utils appstream gettext
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
