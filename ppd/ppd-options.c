@@ -235,6 +235,7 @@ ppd_options_parse (PpdOptions   *self,
   self->job_retention = PPD_DEFAULT_JOB_RETENTION;
   self->max_retained_jobs = PPD_DEFAULT_MAX_RETAINED;
 
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
   g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);

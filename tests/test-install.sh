@@ -91,9 +91,12 @@ echo "examples/sum_primes.py ran against the installed copy"
 ppd="$tmp/prefix/bin/ppd"
 "$ppd" --version | grep -Eqx 'ppd [0-9]+\.[0-9]+\.[0-9]+'
 # ppd speaks the user's language, from the installed translations (po/).
-LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" --help | grep -q '监听端口'
+help=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" --help)
+echo "$help" | grep -q '^在本机处理器上为 pp 和 pp-glib 客户端运行 Python 作业'
+echo "$help" | grep -q -- '--port=端口 *监听端口（默认 60000；0 表示自动选择空闲端口）'
 usage=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" -p 70000 2>&1 || true)
 echo "$usage" | grep -q -- '-p/--port 必须在 0 到 65535 之间，而不是 70000'
+usage=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" --no-such-option 2>&1 || true)
 echo "$usage" | grep -q '请尝试执行“ppd --help”获取更多信息。'
 echo "ppd's messages are translated (LANGUAGE=zh_CN)"
 "$ppd" -p 0 -w 1 --no-dbus 2>"$tmp/ppd.log" &
