@@ -78,15 +78,15 @@ while read -r file; do
   fi
 done <"$tmp/POTFILES.in"
 
-# Every C source and .ui of ppd and pp-monitor with a translatable string,
-# and every translatable data file, is listed.
+# Every C source and .ui of ppd and pp-monitor (their tests aside) with a
+# translatable string, and every translatable data file, is listed.
 dirs=()
 for dir in data ppd pp-monitor; do
   [ -d "$src/$dir" ] && dirs+=("$dir")
 done
 (cd "$src" && find "${dirs[@]}" -maxdepth 3 \
    \( -name '*.c' -o -name '*.ui' -o -name '*.desktop.in' -o -name '*.metainfo.xml.in' \
-      -o -name '*.gschema.xml' \) | LC_ALL=C sort) >"$tmp/candidates"
+      -o -name '*.gschema.xml' \) -not -path '*/tests/*' | LC_ALL=C sort) >"$tmp/candidates"
 while read -r file; do
   grep -qx -- "$file" "$tmp/POTFILES.in" && continue
   rm -f "$tmp/one.pot"
