@@ -98,7 +98,16 @@ done <"$tmp/candidates"
 
 # msgfmt --check on every .po (format strings, header, plural forms), UTF-8,
 # and complete: nothing untranslated or fuzzy against the current sources.
-(cd "$src" && xgettext_glib --package-name=pp-monitor -f "$tmp/potfiles" -o "$tmp/pp-monitor.pot")
+# A format that xgettext cannot read whole (a macro such as G_GINT64_FORMAT
+# inside a translatable string: use PRId64/PRIu64 of <inttypes.h>, which
+# gettext knows) is a string no translation can match.
+(cd "$src" && xgettext_glib --package-name=pp-monitor -f "$tmp/potfiles" -o "$tmp/pp-monitor.pot") \
+  2>"$tmp/xgettext.log"
+if grep -E -A1 'not a valid C format string|used without plural and with plural' "$tmp/xgettext.log" \
+     >"$tmp/xgettext.bad"; then
+  fail "xgettext cannot read these translatable strings whole:
+$(cat "$tmp/xgettext.bad")"
+fi
 for po in "$src"/po/*.po; do
   name=$(basename "$po")
   msgfmt --check -o /dev/null "$po" 2>"$tmp/msgfmt.log" ||
