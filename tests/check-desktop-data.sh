@@ -53,6 +53,15 @@ grep -q '<name xml:lang="zh_CN">' "$metainfo" || fail "$metainfo has no Chinese 
 glib-compile-schemas --strict --dry-run "$src/data" >"$tmp/schemas.log" 2>&1 ||
   fail "glib-compile-schemas --strict: $(cat "$tmp/schemas.log")"
 
+# The manual page, as man formats it (groff warnings are failures).
+if command -v man >/dev/null; then
+  LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$src/data/pp-monitor.1" 2>"$tmp/man.log" >/dev/null ||
+    fail "man pp-monitor.1: $(cat "$tmp/man.log")"
+  [ ! -s "$tmp/man.log" ] || fail "man pp-monitor.1: $(cat "$tmp/man.log")"
+else
+  echo "note: man (man-db) is not installed: data/pp-monitor.1 not checked" >&2
+fi
+
 # LINGUAS and POTFILES.in: sorted, no duplicates; a .po for each language
 # and a language for each .po.
 strip_comments() { grep -v -e '^#' -e '^[[:space:]]*$' "$1" || true; }
