@@ -26,7 +26,7 @@ test -f "$tmp/prefix/include/pp-glib-1.0/pp-glib.h"
 test -f "$libdir/pkgconfig/pp-glib-1.0.pc"
 test -f "$libdir/girepository-1.0/Pp-1.0.typelib"
 # pp-monitor's desktop integration, where GTK is there to build it.
-if pkg-config --exists 'gtk4 >= 4.8' 'libadwaita-1 >= 1.2'; then
+if pkg-config --exists 'gtk4 >= 4.8' 'libadwaita-1 >= 1.2' libsecret-1; then
   share="$tmp/prefix/share"
   test -f "$share/applications/org.ppglib.Monitor.desktop"
   test -f "$share/metainfo/org.ppglib.Monitor.metainfo.xml"
