@@ -29,6 +29,7 @@ packages=(
   python3-dev python3-venv python3-pip python3-mesonpy
   python3-tqdm
   libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl python3-websocket
+  avahi-daemon avahi-utils libavahi-client-dev libavahi-glib-dev util-linux
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev xvfb xauth desktop-file-utils appstream gettext
 )
 
@@ -122,6 +123,11 @@ case "$cmd" in
     exec "$top/tests/fuzz/run-fuzzers.sh" "$@"
     ;;
   asan)
+    # g-ir-scanner links its dumper with LDFLAGS: with the sanitizers there,
+    # ASan starts (preinit) before any library constructor; else
+    # libgpg-error's (avahi-client -> libsystemd -> libgcrypt) runs first,
+    # ASan starts inside it and breaks glibc's gettext lock: a hang.
+    export LDFLAGS="-fsanitize=address,undefined${LDFLAGS:+ $LDFLAGS}"
     build "$asan_build" -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
     run_suite "$asan_build" --timeout-multiplier 3 "$@"
     ;;

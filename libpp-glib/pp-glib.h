@@ -12,6 +12,8 @@
 #include "pp-version.h"
 #include "pp-version-macros.h"
 #include "pp-enums.h"
+#include "pp-browser.h"
+#include "pp-discovered-node.h"
 #include "pp-error.h"
 #include "pp-function.h"
 #include "pp-job.h"

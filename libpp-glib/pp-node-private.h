@@ -91,6 +91,7 @@ void     _pp_node_set_identity  (PpNode        *self,
                                  const char    *host,
                                  guint          port,
                                  gboolean       tls);
+void     _pp_node_set_discovered (PpNode       *self);
 
 /* Ties @self to a server: while attached, its figures are read under
  * @server_lock from the subclass, while the server (through @owner, the

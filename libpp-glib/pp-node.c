@@ -39,6 +39,7 @@ typedef struct
   guint         port;
   gboolean      is_local;
   gboolean      tls;
+  gboolean      discovered;
 
   /* Under lock: the server while attached, the figures last read */
   GMutex        lock;
@@ -57,6 +58,7 @@ enum {
   PROP_HOST,
   PROP_PORT,
   PROP_TLS,
+  PROP_DISCOVERED,
   PROP_STATE,
   PROP_NCPUS,
   PROP_BUSY,
@@ -333,6 +335,30 @@ pp_node_get_tls (PpNode *self)
   return GET_PRIVATE (self)->tls;
 }
 
+/**
+ * pp_node_get_discovered:
+ * @self: a #PpNode
+ *
+ * Returns: whether the server found the node by discovery (a `"*"` entry
+ *   of [property@Pp.Server:ppservers]) rather than by its address; such a
+ *   node leaves the server when its announcement is withdrawn
+ *
+ * Since: 0.1
+ */
+gboolean
+pp_node_get_discovered (PpNode *self)
+{
+  g_return_val_if_fail (PP_IS_NODE (self), FALSE);
+  return GET_PRIVATE (self)->discovered;
+}
+
+/* Right after _pp_node_set_identity(), for a node found by discovery. */
+void
+_pp_node_set_discovered (PpNode *self)
+{
+  GET_PRIVATE (self)->discovered = TRUE;
+}
+
 #define DEFINE_GETTER(type, field, fallback)     \
   type                                           \
   pp_node_get_##field (PpNode *self)             \
@@ -548,6 +574,9 @@ pp_node_get_property (GObject    *object,
     case PROP_TLS:
       g_value_set_boolean (value, pp_node_get_tls (self));
       break;
+    case PROP_DISCOVERED:
+      g_value_set_boolean (value, pp_node_get_discovered (self));
+      break;
     case PROP_STATE:
       g_value_set_enum (value, values.state);
       break;
@@ -646,6 +675,15 @@ pp_node_class_init (PpNodeClass *klass)
  * Since: 0.1
  */
   properties[PROP_TLS] = g_param_spec_boolean ("tls", NULL, NULL, FALSE, flags);
+
+  /**
+   * PpNode:discovered: (getter get_discovered)
+   *
+   * Whether the node was found by discovery.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DISCOVERED] = g_param_spec_boolean ("discovered", NULL, NULL, FALSE, flags);
 
   /**
    * PpNode:state: (getter get_state)

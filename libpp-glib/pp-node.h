@@ -41,6 +41,8 @@ guint        pp_node_get_port        (PpNode *self);
 PP_AVAILABLE_IN_0_1
 gboolean     pp_node_get_tls         (PpNode *self);
 PP_AVAILABLE_IN_0_1
+gboolean     pp_node_get_discovered  (PpNode *self);
+PP_AVAILABLE_IN_0_1
 PpNodeState  pp_node_get_state       (PpNode *self);
 PP_AVAILABLE_IN_0_1
 guint        pp_node_get_ncpus       (PpNode *self);

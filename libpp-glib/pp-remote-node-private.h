@@ -52,6 +52,7 @@ PpRemoteNode *_pp_remote_node_new         (const char                  *address,
                                            PpScheduler                 *sched,
                                            const PpNodeHost            *host,
                                            gpointer                     host_data);
+void          _pp_remote_node_set_discovered (PpRemoteNode          *self);
 /* "host:port" as configured. */
 const char   *_pp_remote_node_get_address (PpRemoteNode                *self);
 void          _pp_remote_node_start       (PpRemoteNode                *self);

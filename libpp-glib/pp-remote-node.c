@@ -74,6 +74,7 @@ typedef struct
   gboolean                     authenticated;
   gboolean                     warned;
   gboolean                     shut_down;
+  gboolean                     once_refused_stop; /* a discovered node */
 } RemoteNode;
 
 typedef RemoteNode PpRemoteNodePrivate;
@@ -150,6 +151,15 @@ _pp_remote_node_new (const char                  *address,
   _pp_node_set_identity (PP_NODE (node), self->address, FALSE, host, port, use_tls);
 
   return node;
+}
+
+/* Right after _pp_remote_node_new(): a node found by discovery, not
+ * retried once it refused the handshake. */
+void
+_pp_remote_node_set_discovered (PpRemoteNode *node)
+{
+  _pp_node_set_discovered (PP_NODE (node));
+  REMOTE (node)->once_refused_stop = TRUE;
 }
 
 const char *
@@ -232,6 +242,14 @@ fail_full (RemoteNode   *self,
   if (was_ready)
     self->callbacks->lost (self->pub, error, self->user_data);
   self->callbacks->failed (self->pub, error, refused, self->user_data);
+  if (refused && self->once_refused_stop)
+    {
+      /* Anyone may announce a node: one that refuses our secret is told
+       * once and left alone until it is announced again. */
+      g_warning ("Discovered node %s refused the connection (%s); not retried",
+                 self->address, error ? error->message : "refused");
+      return;
+    }
   schedule_retry (self, error);
 }
 

@@ -56,7 +56,7 @@ node_variant (const PpServerNodeSnapshot *node)
   g_variant_dict_init (&dict, NULL);
   g_variant_dict_insert (&dict, "name", "s", pp_node_get_name (node->node));
   g_variant_dict_insert (&dict, "local", "b", local);
-  g_variant_dict_insert (&dict, "discovered", "b", FALSE);
+  g_variant_dict_insert (&dict, "discovered", "b", pp_node_get_discovered (node->node));
   g_variant_dict_insert (&dict, "host", "s", !local && host != NULL ? host : "");
   g_variant_dict_insert (&dict, "port", "u", local ? 0 : pp_node_get_port (node->node));
   g_variant_dict_insert (&dict, "tls", "b", pp_node_get_tls (node->node));

@@ -72,9 +72,10 @@ start_remote_cb (gpointer data)
 }
 
 /* A node for @address ("host:port"), connected from the I/O thread. */
-static PpRemoteNode *
-add_remote_locked (PpServer   *self,
-                   const char *address)
+PpRemoteNode *
+_pp_server_add_remote_locked (PpServer   *self,
+                              const char *address,
+                              gboolean    discovered)
 {
   const char *secret = self->secret ? self->secret : g_getenv ("PP_SECRET");
   PpRemoteNode *node = _pp_remote_node_new (address, secret, self->use_tls, self->socket_timeout,
@@ -82,6 +83,8 @@ add_remote_locked (PpServer   *self,
                                             _pp_io_thread_get_context (self->io),
                                             &self->sched, &_pp_server_node_host, self);
 
+  if (discovered)
+    _pp_remote_node_set_discovered (node);
   _pp_node_attach (PP_NODE (node), self->owner, &self->sched.lock);
   _pp_node_reset_notified_locked (PP_NODE (node));
   g_ptr_array_add (self->remotes, node);
@@ -92,9 +95,9 @@ add_remote_locked (PpServer   *self,
   return node;
 }
 
-static PpRemoteNode *
-find_remote_locked (PpServer   *self,
-                    const char *address)
+PpRemoteNode *
+_pp_server_find_remote_locked (PpServer   *self,
+                               const char *address)
 {
   for (guint i = 0; i < self->remotes->len; i++)
     {
@@ -129,16 +132,13 @@ _pp_server_create_remotes (PpServer *self)
       const char *address = self->ppservers[i];
       g_autofree char *host_and_port = NULL;
 
-      if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
-        {
-          g_warning ("Discovery of nodes (“%s”) arrives with the DNS-SD release; ignored", address);
-          continue;
-        }
+      if (_pp_server_is_discovery_entry (address))
+        continue;  /* pp-server-discovery.c */
       host_and_port = _pp_node_address_parse (address, PP_DEFAULT_PORT, NULL);
 
       if (host_and_port == NULL)  /* refused by _pp_server_check_ppservers() */
         continue;
-      add_remote_locked (self, host_and_port);
+      _pp_server_add_remote_locked (self, host_and_port, FALSE);
     }
   g_mutex_unlock (&self->sched.lock);
 }
@@ -279,7 +279,7 @@ pp_server_get_nodes (PpServer *self)
  *
  * Fails with %PP_ERROR_INVALID_ARGUMENT when @address is malformed or
  * names a node the server already has, %PP_ERROR_NOT_SUPPORTED for
- * discovery (`"*"`), and %PP_ERROR_DESTROYED once the server is destroyed.
+ * discovery (`"*"`: give it in [property@Pp.Server:ppservers]), and %PP_ERROR_DESTROYED once the server is destroyed.
  *
  * Returns: (transfer full): the new node, or %NULL on error
  *
@@ -300,7 +300,7 @@ pp_server_add_node (PpServer    *self,
   if (g_str_equal (address, "*") || g_str_has_prefix (address, "*:"))
     {
       g_set_error (error, PP_ERROR, PP_ERROR_NOT_SUPPORTED,
-                   "“%s” asks for discovery, which is not available; give a node's address",
+                   "“%s” asks for discovery, which is set with ppservers; give a node's address",
                    address);
       return NULL;
     }
@@ -311,11 +311,11 @@ pp_server_add_node (PpServer    *self,
   g_mutex_lock (&self->sched.lock);
   if (self->destroyed || self->io == NULL)
     g_set_error (error, PP_ERROR, PP_ERROR_DESTROYED, "The job server was destroyed");
-  else if (find_remote_locked (self, host_and_port) != NULL)
+  else if (_pp_server_find_remote_locked (self, host_and_port) != NULL)
     g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
                  "%s is a node of this server already", host_and_port);
   else
-    node = g_object_ref (add_remote_locked (self, host_and_port));
+    node = g_object_ref (_pp_server_add_remote_locked (self, host_and_port, FALSE));
   g_mutex_unlock (&self->sched.lock);
 
   _pp_server_sync_store_if_creator (self);

@@ -34,6 +34,8 @@ void     _pp_server_set_finished_func (PpServer             *self,
  * pp-server-events.c, pp-server-jobs.c, pp-server-nodes.c and
  * pp-server-stats.c. */
 
+typedef struct _PpServerDiscovery PpServerDiscovery;
+
 struct _PpServer
 {
   GObject       parent_instance;
@@ -86,6 +88,8 @@ struct _PpServer
   /* On the session bus (pp-server-bus*.c); set and cleared under the lock */
   gboolean      export_on_bus;
   PpServerBus  *bus;
+  /* "*" entries of ppservers (pp-server-discovery.c), on the I/O thread */
+  PpServerDiscovery *discovery;
 
   gboolean      destroyed;
 };
@@ -139,9 +143,19 @@ gboolean _pp_server_kick_cb                (gpointer      data);
 void     _pp_server_detach_remote_locked   (PpServer     *self,
                                             PpRemoteNode *node);
 void     _pp_server_create_remotes         (PpServer     *self);
+PpRemoteNode *_pp_server_add_remote_locked (PpServer     *self,
+                                            const char   *address,
+                                            gboolean      discovered);
+PpRemoteNode *_pp_server_find_remote_locked (PpServer    *self,
+                                             const char  *address);
 void     _pp_server_sync_store_if_creator  (PpServer     *self);
 gboolean _pp_server_notify_nodes_cb        (gpointer      data);
 void     _pp_server_clear_nodes            (PpServer     *self);
+
+/* pp-server-discovery.c */
+gboolean _pp_server_is_discovery_entry     (const char   *entry);
+void     _pp_server_start_discovery        (PpServer     *self);
+void     _pp_server_stop_discovery         (PpServer     *self);
 
 /* The kick: wakes the I/O thread to hand out jobs and resize the pool. */
 static inline void

@@ -155,7 +155,7 @@ add_node (JsonBuilder                *builder,
   json_builder_begin_object (builder);
   add_string_or_null (builder, "name", pp_node_get_name (node->node));
   add_boolean (builder, "local", local);
-  add_boolean (builder, "discovered", FALSE);
+  add_boolean (builder, "discovered", pp_node_get_discovered (node->node));
   add_string_or_null (builder, "host", local ? NULL : pp_node_get_host (node->node));
   add_int (builder, "port", local ? 0 : pp_node_get_port (node->node));
   add_boolean (builder, "tls", pp_node_get_tls (node->node));

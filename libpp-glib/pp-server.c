@@ -320,6 +320,16 @@ pp_server_class_init (PpServerClass *klass)
    * whichever node has a free core; a node that is lost gives its jobs back
    * and is reconnected in the background.
    *
+   * `"*"` discovers nodes (`ppd -a`) with a [class@Pp.Browser]: each node
+   * found joins the server as a remote node whose
+   * [property@Pp.Node:discovered] is set, and leaves it, its jobs going
+   * back to the queue, when its announcement is withdrawn; `"*:port"`
+   * only takes nodes on that port (and receives pp's UDP announcements
+   * there). A discovered node that refuses the secret (or speaks another
+   * protocol version) is left %PP_NODE_STATE_REFUSED, reported once and
+   * not retried. Discovery only finds: every node still has to prove the
+   * secret. Explicit entries and `"*"` mix.
+   *
    * Since: 0.1
    */
   properties[PROP_PPSERVERS] =
@@ -481,6 +491,7 @@ pp_server_initable_init (GInitable     *initable,
   _pp_node_reset_notified_locked (PP_NODE (self->pool));
   g_mutex_unlock (&self->sched.lock);
   _pp_server_create_remotes (self);
+  _pp_server_start_discovery (self);
   _pp_server_sync_store_if_creator (self);
   if (self->export_on_bus)
     _pp_server_start_bus (self);
@@ -757,6 +768,7 @@ stop_workers_cb (gpointer data)
   PpServer *self = data;
   g_autoptr(GPtrArray) remotes = NULL;
 
+  _pp_server_stop_discovery (self);
   _pp_local_pool_stop_workers (self->pool, destroyed_error);
   g_mutex_lock (&self->sched.lock);
   remotes = g_steal_pointer (&self->remotes);

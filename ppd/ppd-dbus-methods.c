@@ -107,14 +107,14 @@ ppd_dbus_service_handle_list_clients (PpdDbusPpd1           *object,
   return TRUE;
 }
 
-/* The node document of docs/status.schema.json, as HTTP serves it. The
- * announce name stays null until ppd announces itself (DNS-SD). */
+/* The node document of docs/status.schema.json, as HTTP serves it. */
 static gboolean
 ppd_dbus_service_handle_get_status (PpdDbusPpd1           *object,
                                     GDBusMethodInvocation *invocation)
 {
   PpdDbusService *self = PPD_DBUS_SERVICE (object);
-  g_autofree char *status = pp_node_service_dup_status (self->node, NULL);
+  g_autofree char *status = pp_node_service_dup_status (self->node,
+                                                                ppd_announce_get_status_name (self->announce));
 
   ppd_dbus_ppd1_complete_get_status (object, invocation, status);
   return TRUE;

@@ -28,6 +28,9 @@ typedef enum
   PPD_DBUS_PROP_UPTIME,
   PPD_DBUS_PROP_CLIENTS,
   PPD_DBUS_PROP_WORKER_STATES,
+  PPD_DBUS_PROP_ANNOUNCED,
+  PPD_DBUS_PROP_ANNOUNCED_NAME,
+  PPD_DBUS_PROP_DISCOVERY,
   PPD_DBUS_N_PROPERTIES
 } PpdDbusProperty;
 
@@ -65,6 +68,7 @@ struct _PpdDbusService
   PpdDbusRateLimit     finished_limit;
 
   GVariant            *published[PPD_DBUS_N_PROPERTIES];
+  PpdAnnounce         *announce;     /* ppd -a, or NULL (not ours) */
   guint                tick_source;
   guint                poll_source;
 };

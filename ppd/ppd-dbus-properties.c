@@ -42,6 +42,9 @@ static const char * const property_names[PPD_DBUS_N_PROPERTIES][2] = {
   { "Uptime",       "uptime" },
   { "Clients",      "clients" },
   { "WorkerStates", "worker-states" },
+  { "Announced",     "announced" },
+  { "AnnouncedName", "announced-name" },
+  { "Discovery",     "discovery" },
 };
 
 static int
@@ -99,6 +102,13 @@ dup_property (PpdDbusService *self,
     case PPD_DBUS_PROP_UPTIME:        return g_variant_new_double (pp_server_get_uptime (self->pool));
     case PPD_DBUS_PROP_CLIENTS:       return g_variant_new_uint32 (pp_node_service_get_n_clients (self->node));
     case PPD_DBUS_PROP_WORKER_STATES: return build_worker_states (self);
+    case PPD_DBUS_PROP_ANNOUNCED:
+      return g_variant_new_boolean (self->announce && ppd_announce_get_announced (self->announce));
+    case PPD_DBUS_PROP_ANNOUNCED_NAME:
+      return g_variant_new_string (self->announce && ppd_announce_get_announced (self->announce)
+                                   ? ppd_announce_get_name (self->announce) : "");
+    case PPD_DBUS_PROP_DISCOVERY:
+      return g_variant_new_string (self->announce ? ppd_announce_get_mechanism (self->announce) : "");
     case PPD_DBUS_N_PROPERTIES:
     default:                 g_assert_not_reached ();
     }
@@ -157,6 +167,27 @@ tick_cb (gpointer data)
     return G_SOURCE_CONTINUE;
   self->tick_source = 0;
   return G_SOURCE_REMOVE;
+}
+
+static void
+announce_changed_cb (PpdAnnounce *announce,
+                     gpointer     data)
+{
+  ppd_dbus_properties_poke (data);
+}
+
+/* ppd -a: Announced, AnnouncedName and Discovery follow @announce (NULL
+ * once it is withdrawn). */
+void
+ppd_dbus_service_set_announce (PpdDbusService *self,
+                               PpdAnnounce    *announce)
+{
+  if (self->announce != NULL)
+    ppd_announce_set_changed_func (self->announce, NULL, NULL);
+  self->announce = announce;
+  if (announce != NULL)
+    ppd_announce_set_changed_func (announce, announce_changed_cb, self);
+  ppd_dbus_properties_poke (self);
 }
 
 /**

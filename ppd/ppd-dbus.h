@@ -10,6 +10,7 @@
 #include <pp-glib.h>
 
 #include "ppd-dbus-generated.h"
+#include "ppd-announce.h"
 #include "ppd-options.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,7 @@ PpdDbusService *ppd_dbus_service_new            (PpdOptions     *options,
 void            ppd_dbus_service_start          (PpdDbusService *self);
 void            ppd_dbus_service_begin_shutdown (PpdDbusService *self);
 void            ppd_dbus_service_stop           (PpdDbusService *self);
+void            ppd_dbus_service_set_announce   (PpdDbusService *self,
+                                                 PpdAnnounce    *announce);
 
 G_END_DECLS

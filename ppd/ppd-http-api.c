@@ -275,8 +275,9 @@ void
 ppd_http_api_status (PpdHttp           *self,
                      SoupServerMessage *msg)
 {
-  /* The announce name stays null until ppd announces itself (DNS-SD). */
-  ppd_http_respond_json (msg, SOUP_STATUS_OK, pp_node_service_dup_status (self->node, NULL));
+  const char *announced = ppd_announce_get_status_name (self->announce);
+
+  ppd_http_respond_json (msg, SOUP_STATUS_OK, pp_node_service_dup_status (self->node, announced));
 }
 
 void

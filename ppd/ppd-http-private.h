@@ -59,6 +59,7 @@ struct _PpdHttp
   char            *token;
   GTlsCertificate *certificate;
   gboolean         metrics_public;
+  PpdAnnounce     *announce;       /* ppd -a, or NULL: the status's name */
 
   SoupServer      *server;
   GSocketService  *listener;

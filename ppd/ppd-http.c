@@ -620,6 +620,14 @@ ppd_http_get_port (PpdHttp *self)
   return self->port;
 }
 
+/* ppd -a: the status document shows @announce's name (NULL: none). */
+void
+ppd_http_set_announce (PpdHttp     *self,
+                       PpdAnnounce *announce)
+{
+  self->announce = announce;
+}
+
 void
 ppd_http_free (PpdHttp *self)
 {

@@ -9,6 +9,8 @@
 
 #include <pp-glib.h>
 
+#include "ppd-announce.h"
+
 G_BEGIN_DECLS
 
 typedef struct _PpdHttp PpdHttp;
@@ -30,6 +32,8 @@ PpdHttp *ppd_http_new          (const PpdHttpConfig *config,
 gboolean ppd_http_start        (PpdHttp             *self,
                                 GError             **error);
 guint16  ppd_http_get_port     (PpdHttp             *self);
+void     ppd_http_set_announce (PpdHttp             *self,
+                                PpdAnnounce         *announce);
 void     ppd_http_free         (PpdHttp             *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PpdHttp, ppd_http_free)

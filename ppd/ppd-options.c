@@ -37,6 +37,7 @@ static const char description[] = N_(
   "Examples:\n"
   "  ppd -w 4                              4 workers, local clients only\n"
   "  ppd --secret-file /etc/ppd/secret     every interface, port 60000\n"
+  "  ppd -a --secret-file /etc/ppd/secret  the same, announced for ppservers=(\"*\",)\n"
   "  PP_SECRET=… ppd -p 35000 -i 192.168.0.101 -t 600\n"
   "\n"
   "Environment:\n"
@@ -96,9 +97,11 @@ build_entries (PpdOptions *self)
     { "restart", 'r', 0, G_OPTION_ARG_NONE, &self->restart,
       N_("Start a fresh worker process after each job"), NULL },
     { "auto-discovery", 'a', 0, G_OPTION_ARG_NONE, &self->auto_discovery,
-      "Auto-discovery (ignored until the DNS-SD release)", NULL },
+      N_("Announce the node on the local network (DNS-SD through avahi-daemon, else UDP "
+         "to the broadcast address)"), NULL },
     { "broadcast", 'b', 0, G_OPTION_ARG_STRING, &self->broadcast,
-      "Auto-discovery broadcast address (ignored until the DNS-SD release)", "ADDRESS" },
+      N_("With -a, also announce the node by UDP to this IPv4 broadcast address (pp's way; "
+         "without avahi-daemon, 255.255.255.255 unless given)"), N_("ADDRESS") },
     { "proto", 'n', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &self->pickle_protocol,
       "ppserver.py's pickle protocol (ignored: each client chooses)", "N" },
     { "log-format", 'f', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &self->log_format,
@@ -465,12 +468,27 @@ load_tls_certificate (PpdOptions  *self,
   return TRUE;
 }
 
+/* -b: an IPv4 address, where the UDP announcements go. */
+static gboolean
+check_broadcast (PpdOptions  *self,
+                 GError     **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (self->broadcast == NULL)
+    return TRUE;
+  address = g_inet_address_new_from_string (self->broadcast);
+  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4)
+    return bad_value (error, _("-b/--broadcast: “%s” is not an IPv4 address"), self->broadcast);
+  return TRUE;
+}
+
 /* ppserver.py flags that mean nothing (yet) to ppd. */
 static void
 report_ignored_flags (PpdOptions *self)
 {
-  if (self->auto_discovery || self->broadcast != NULL)
-    g_message ("auto-discovery (-a/-b) arrives with the DNS-SD release; ignored");
+  if (!self->auto_discovery && self->broadcast != NULL)
+    g_message ("-b (broadcast address) ignored without -a");
   if (self->pickle_protocol != -1)
     g_message ("-n (pickle protocol) ignored: each client chooses its own");
   if (self->log_format != NULL)
@@ -496,7 +514,8 @@ ppd_options_resolve (PpdOptions  *self,
   if (!check_numbers (self, error) ||
       !load_tls_certificate (self, error) ||
       !resolve_secret (self, error) ||
-      !resolve_interface (self, error))
+      !resolve_interface (self, error) ||
+      !check_broadcast (self, error))
     return FALSE;
   report_ignored_flags (self);
   return TRUE;

@@ -19,9 +19,11 @@
 #include <glib/gi18n.h>
 #include <pp-glib.h>
 
+#include "ppd-announce.h"
 #include "ppd-dbus.h"
 #include "ppd-http.h"
 #include "ppd-log.h"
+#include "ppd-node-id.h"
 #include "ppd-options.h"
 #include "ppd-pidfile.h"
 
@@ -45,6 +47,7 @@ typedef struct
   PpNodeService  *service;
   PpdDbusService *dbus;
   PpdHttp        *http;
+  PpdAnnounce    *announce;
   PpdPidfile     *pidfile;
   guint           idle_source;
   guint           grace_source;
@@ -196,6 +199,64 @@ ppd_connect_service (Ppd *self)
   g_signal_connect (self->service, "notify::active-jobs", G_CALLBACK (ppd_activity_cb), self);
 }
 
+static void
+ppd_ncpus_changed_cb (GObject    *object,
+                      GParamSpec *pspec,
+                      gpointer    data)
+{
+  Ppd *self = data;
+
+  if (self->announce != NULL)
+    ppd_announce_set_ncpus (self->announce, pp_server_get_ncpus (self->pool));
+}
+
+/* -a: announces the node (ppd-announce.c), under its stable id. */
+static void
+ppd_start_announce (Ppd *self)
+{
+  PpdOptions *options = self->options;
+  guint port = pp_node_service_get_port (self->service);
+  g_autofree char *state_dir = ppd_node_id_state_dir (options->system_bus);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = ppd_node_id_load (state_dir, port, &error);
+  PpdAnnounceConfig config = { 0 };
+
+  if (id == NULL)
+    {
+      g_warning ("No stable node id, using a new one: %s", error->message);
+      id = g_uuid_string_random ();
+    }
+  config.id = id;
+  config.listen_address = options->listen_address;
+  config.port = port;
+  config.ncpus = pp_server_get_ncpus (self->pool);
+  config.tls = options->tls_certificate != NULL;
+  config.broadcast = options->broadcast;
+  self->announce = ppd_announce_new (&config);
+  if (self->http != NULL)
+    ppd_announce_set_http_port (self->announce, ppd_http_get_port (self->http));
+  g_signal_connect (self->pool, "notify::ncpus", G_CALLBACK (ppd_ncpus_changed_cb), self);
+  ppd_announce_start (self->announce);
+  if (self->dbus != NULL)
+    ppd_dbus_service_set_announce (self->dbus, self->announce);
+  if (self->http != NULL)
+    ppd_http_set_announce (self->http, self->announce);
+}
+
+/* Withdraws the announcement: clients stop finding a node that stops. */
+static void
+ppd_withdraw (Ppd *self)
+{
+  if (self->announce == NULL)
+    return;
+  if (self->dbus != NULL)
+    ppd_dbus_service_set_announce (self->dbus, NULL);
+  if (self->http != NULL)
+    ppd_http_set_announce (self->http, NULL);
+  g_clear_pointer (&self->announce, ppd_announce_free);
+  g_message ("Announcement withdrawn");
+}
+
 /* SIGTERM, SIGINT: stops accepting clients, lets the running jobs finish
  * (GRACE_PERIOD seconds at most), then quits; ppd_finish() closes the
  * connections, so that the clients run what is left elsewhere. A second
@@ -214,6 +275,7 @@ ppd_stop (Ppd        *self,
       return;
     }
   self->stopping = TRUE;
+  ppd_withdraw (self);
   pp_node_service_stop_listening (self->service);
   if (self->dbus != NULL)
     ppd_dbus_service_begin_shutdown (self->dbus);
@@ -423,6 +485,8 @@ ppd_start (Ppd *self)
       return FALSE;
     }
   ppd_start_dbus (self);
+  if (options->auto_discovery)
+    ppd_start_announce (self);
 
   ppd_update_idle_timer (self);
   return TRUE;
@@ -444,6 +508,9 @@ ppd_finish (Ppd *self)
 {
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
+  ppd_withdraw (self);
+  if (self->pool != NULL)
+    g_signal_handlers_disconnect_by_func (self->pool, ppd_ncpus_changed_cb, self);
   if (self->service != NULL)
     {
       pp_node_service_stop (self->service);

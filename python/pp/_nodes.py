@@ -30,7 +30,8 @@ class _Statistics:
 
 NodeInfo = collections.namedtuple("NodeInfo", (
     "name", "is_local", "host", "port", "state", "ncpus", "busy", "held",
-    "jobs_done", "jobs_failed", "job_time", "tls", "last_error"), module="pp")
+    "jobs_done", "jobs_failed", "job_time", "tls", "last_error", "discovered"),
+    defaults=(False,), module="pp")
 NodeInfo.__doc__ = """A snapshot of one node of a :class:`Server` (``Server.nodes``).
 
 ``name`` is ``"local"`` or ``"host:port"``; ``state`` is ``"connecting"``,
@@ -40,7 +41,9 @@ while a remote node is not ready); ``busy`` the jobs it runs, ``held`` those
 sent ahead, not started; ``jobs_done`` the jobs it answered (pp's job
 count), ``jobs_failed`` those that failed there; ``job_time`` their time
 sum in seconds; ``last_error`` why the node was last lost or refused
-(``None`` while ready).  The fields of ``Pp.Node`` in libpp-glib."""
+(``None`` while ready); ``discovered`` whether a ``"*"`` entry of
+``ppservers`` found it (it leaves when its announcement is withdrawn).
+The fields of ``Pp.Node`` in libpp-glib."""
 
 
 def _node_info(node):
@@ -48,7 +51,8 @@ def _node_info(node):
         node.get_name(), node.get_is_local(), node.get_host(), node.get_port(),
         node.get_state().value_nick, node.get_ncpus(), node.get_busy(),
         node.get_held(), node.get_jobs_done(), node.get_jobs_failed(),
-        node.get_job_time(), node.get_tls(), node.dup_last_error())
+        node.get_job_time(), node.get_tls(), node.dup_last_error(),
+        node.get_discovered())
 
 
 # pp's own: pickles, reprs and the documentation name pp._Statistics, as before

@@ -85,6 +85,9 @@ class Server:
     that ``ppd`` uses too, created on first use and refused if others can
     read it); jobs go to whichever
     node has a free core, and a node that is lost gives its jobs back.
+    ``"*"`` (pp's own form) uses every node that ``ppd -a`` announces on
+    the local network as it comes and goes, ``"*:port"`` those on that
+    port (see the README's "Discovery").
     ``socket_timeout`` bounds connecting to a node and the handshake (30 s
     at most); once connected, a node is pinged every 2 s and counts as lost
     when nothing comes from it for 10 s, however long its jobs run.  ``tls=True`` encrypts the connections.  ``proto`` is accepted
@@ -126,7 +129,9 @@ class Server:
 
         props = dict(ncpus=ncpus, restart=self.restart,
                      working_directory=os.getcwd(), python_path=_python_path(),
-                     ppservers=[_format_ppserver(*hp) for hp in self.ppservers],
+                     # "*" finds nodes on any port, "*:port" on that one.
+                     ppservers=["*" if entry == "*" else _format_ppserver(*hp)
+                                for entry, hp in zip(ppservers, self.ppservers)],
                      socket_timeout=max(1, int(socket_timeout)), use_tls=bool(tls),
                      export_on_bus=bool(bus))
         if GLib.get_prgname() is None and sys.argv and sys.argv[0]:
@@ -420,8 +425,8 @@ class Server:
         :class:`NodeInfo`."""
         host, port = _parse_ppserver(address, self.default_port)
         if host == "*":
-            raise ValueError("add_node(%r): discovery is not available; give a "
-                             "node's address" % (address,))
+            raise ValueError("add_node(%r): discovery is for ppservers=(\"*\",); "
+                             "give a node's address" % (address,))
         try:
             node = self._srv.add_node(_format_ppserver(host, port))
         except GLib.Error as e:

@@ -22,6 +22,7 @@ GETTER (pp_node, PpNode, get_is_local, PyBool_FromLong)
 GETTER (pp_node, PpNode, get_host, ppcore_string)
 GETTER (pp_node, PpNode, get_port, PyLong_FromUnsignedLong)
 GETTER (pp_node, PpNode, get_tls, PyBool_FromLong)
+GETTER (pp_node, PpNode, get_discovered, PyBool_FromLong)
 GETTER (pp_node, PpNode, get_ncpus, PyLong_FromUnsignedLong)
 GETTER (pp_node, PpNode, get_busy, PyLong_FromUnsignedLong)
 GETTER (pp_node, PpNode, get_held, PyLong_FromUnsignedLong)
@@ -46,6 +47,7 @@ static PyMethodDef node_methods[] = {
   METHOD (pp_node, get_host),
   METHOD (pp_node, get_port),
   METHOD (pp_node, get_tls),
+  METHOD (pp_node, get_discovered),
   { "get_state", pp_node_get_state_py, METH_NOARGS, "get_state() -> NodeState" },
   METHOD (pp_node, get_ncpus),
   METHOD (pp_node, get_busy),

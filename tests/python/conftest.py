@@ -69,7 +69,7 @@ def _private_user_dirs():
     import tempfile
     root = tempfile.mkdtemp(prefix="pp-glib-tests-")
     atexit.register(shutil.rmtree, root, True)
-    for name in ("XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
+    for name in ("XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "XDG_STATE_HOME"):
         path = os.path.join(root, name.lower())
         os.mkdir(path, 0o700)
         os.environ[name] = path

@@ -1105,7 +1105,7 @@ def test_libpp_glib_applies_the_same_ppservers_rule():
         assert entry in info.value.message
     for entry, _, formatted in PPSERVERS_GOOD:
         if entry.startswith("*"):
-            continue  # discovery: warned about and left out (a later release)
+            continue  # discovery: test_discovery.py
         srv = Pp.Server(ncpus=0, ppservers=[entry])
         srv.init(None)
         try:

@@ -665,12 +665,12 @@ def test_ppserver_config_file(tmp_path):
         assert other.exists() and not pidfile.exists()
         check_serves(daemon.port, secret=SECRET)
         assert daemon.stop() == 0
-    # autodiscovery and broadcast are taken, and said to do nothing yet.
+    # autodiscovery and broadcast are taken (test_discovery.py tests them).
     config = write_config(tmp_path / "discovery.conf",
                           "[network]\nautodiscovery = yes\nbroadcast = 127.255.255.255\n")
     with Ppd("-c", config, "-p", "0", "-w", "1", "-i", "127.0.0.1", "--no-dbus",
              env=env) as daemon:
-        daemon.wait_for(r"auto-discovery \(-a/-b\) arrives with the DNS-SD release; ignored")
+        daemon.wait_for(r"by UDP to 127\.255\.255\.255 port \d+")
         assert daemon.stop() == 0
 
 
@@ -773,11 +773,17 @@ def test_debug_logging(ppd):
     assert "ppd-DEBUG" in daemon.text()
 
 
-def test_auto_discovery_flags_ignored(ppd):
-    daemon = ppd("-a", "-b", "127.255.255.255")
-    daemon.wait_for(r"auto-discovery \(-a/-b\) arrives with the DNS-SD release; ignored")
-    assert daemon.text().count("auto-discovery") == 1
+def test_auto_discovery_flags(ppd, tmp_path):
+    env = base_env()   # never the machine's avahi-daemon (test_discovery.py has its own)
+    env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=%s" % (tmp_path / "no-bus")
+    daemon = ppd("-a", "-b", "127.255.255.255", env=env)
+    daemon.wait_for(r"by UDP to 127\.255\.255\.255 port \d+")
     assert daemon.stop() == 0
+    assert "Announcement withdrawn" in daemon.text()
+    daemon = ppd("-b", "127.255.255.255", env=env)
+    daemon.wait_for(r"-b \(broadcast address\) ignored without -a")
+    assert daemon.stop() == 0
+    assert "Announced" not in daemon.text()
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
