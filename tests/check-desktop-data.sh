@@ -46,6 +46,17 @@ fi
 grep -q '^Name\[zh_CN\]=' "$desktop" || fail "$desktop has no Chinese Name"
 grep -qx 'DBusActivatable=true' "$desktop" || fail "$desktop is not D-Bus activatable"
 
+# Its icon, scalable and symbolic, under the name the entry gives.
+icon=$(sed -n 's/^Icon=//p' "$desktop")
+for svg in "$src/data/icons/hicolor/scalable/apps/$icon.svg" \
+           "$src/data/icons/hicolor/symbolic/apps/$icon-symbolic.svg"; do
+  if [ ! -f "$svg" ]; then
+    fail "no icon $svg for Icon=$icon"
+  elif command -v xmllint >/dev/null; then
+    xmllint --noout --nonet "$svg" 2>"$tmp/svg.log" || fail "$svg: $(cat "$tmp/svg.log")"
+  fi
+done
+
 appstreamcli validate --no-net --pedantic "$metainfo" >"$tmp/as.log" 2>&1 ||
   fail "appstreamcli validate: $(cat "$tmp/as.log")"
 grep -q '<name xml:lang="zh_CN">' "$metainfo" || fail "$metainfo has no Chinese name"
