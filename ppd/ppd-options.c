@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <pp-glib.h>
 #include <pp-secret-private.h>
 
@@ -21,11 +22,11 @@
 #define MAX_RETAINED_JOBS    1000000
 #define UNSET                G_MININT  /* a number the command line did not give */
 
-static const char summary[] =
+static const char summary[] = N_(
   "Runs Python jobs for pp and pp-glib clients on this machine's processors:\n"
-  "the network job server of Parallel Python (ppserver.py), with the same flags.";
+  "the network job server of Parallel Python (ppserver.py), with the same flags.");
 
-static const char description[] =
+static const char description[] = N_(
   "Clients prove that they know ppd's secret (HMAC-SHA256 challenge-response).\n"
   "Given one (--secret-file, PP_SECRET, -s, -c), ppd listens on every interface\n"
   "unless -i says otherwise. Without, it uses the per-user secret file\n"
@@ -62,74 +63,74 @@ static const char description[] =
   "    gdbus call --session -d org.ppglib.Ppd -o /org/ppglib/Ppd \\\n"
   "      -m org.ppglib.Ppd1.Submit 'def add(a, b): return a + b' add '[1, 2]' '[]' ''\n"
   "\n"
-  "See ppd(1) for more.";
+  "See ppd(1) for more.");
 
 static GOptionEntry *
 build_entries (PpdOptions *self)
 {
   const GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &self->port,
-      "Port to listen on (default 60000; 0 picks a free one)", "PORT" },
+      N_("Port to listen on (default 60000; 0 picks a free one)"), N_("PORT") },
     { "interface", 'i', 0, G_OPTION_ARG_STRING, &self->interface,
-      "Address to listen on (default: every interface with a given secret, 127.0.0.1 "
-      "with the per-user one)",
-      "ADDRESS" },
+      N_("Address to listen on (default: every interface with a given secret, 127.0.0.1 "
+         "with the per-user one)"),
+      N_("ADDRESS") },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &self->workers,
-      "Number of workers, 1 to 4096 (default -1: one per processor)", "N" },
+      N_("Number of workers, 1 to 4096 (default -1: one per processor)"), N_("N") },
     { "secret", 's', 0, G_OPTION_ARG_FILENAME, &self->secret,
-      "Secret that clients must know (shows in ps: prefer --secret-file or PP_SECRET)",
-      "SECRET" },
+      N_("Secret that clients must know (shows in ps: prefer --secret-file or PP_SECRET)"),
+      N_("SECRET") },
     { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &self->secret_file,
-      "Read the secret from FILE (readable by its owner only)", "FILE" },
+      N_("Read the secret from FILE (readable by its owner only)"), N_("FILE") },
     { "timeout", 't', 0, G_OPTION_ARG_INT, &self->idle_timeout,
-      "Exit after SECONDS without clients or jobs (default: never)", "SECONDS" },
+      N_("Exit after SECONDS without clients or jobs (default: never)"), N_("SECONDS") },
     { "socket-timeout", 'k', 0, G_OPTION_ARG_INT, &self->socket_timeout,
-      "Drop a client that has not completed the handshake within SECONDS "
-      "(default and at most 30)", "SECONDS" },
+      N_("Drop a client that has not completed the handshake within SECONDS "
+         "(default and at most 30)"), N_("SECONDS") },
     { "pidfile", 'P', 0, G_OPTION_ARG_FILENAME, &self->pidfile,
-      "Write the process id to FILE (default: $XDG_RUNTIME_DIR/ppd.pid without --system)",
-      "FILE" },
+      N_("Write the process id to FILE (default: $XDG_RUNTIME_DIR/ppd.pid without --system)"),
+      N_("FILE") },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &self->config_file,
-      "Read ppserver.py's configuration FILE; the command line overrides it", "FILE" },
+      N_("Read ppserver.py's configuration FILE; the command line overrides it"), N_("FILE") },
     { "debug", 'd', 0, G_OPTION_ARG_NONE, &self->debug,
-      "Log debug messages", NULL },
+      N_("Log debug messages"), NULL },
     { "restart", 'r', 0, G_OPTION_ARG_NONE, &self->restart,
-      "Start a fresh worker process after each job", NULL },
+      N_("Start a fresh worker process after each job"), NULL },
     { "auto-discovery", 'a', 0, G_OPTION_ARG_NONE, &self->auto_discovery,
-      "Announce the node on the local network (DNS-SD through avahi-daemon, else UDP "
-      "to the broadcast address)", NULL },
+      N_("Announce the node on the local network (DNS-SD through avahi-daemon, else UDP "
+         "to the broadcast address)"), NULL },
     { "broadcast", 'b', 0, G_OPTION_ARG_STRING, &self->broadcast,
-      "With -a, also announce the node by UDP to this IPv4 broadcast address (pp's way; "
-      "without avahi-daemon, 255.255.255.255 unless given)", "ADDRESS" },
+      N_("With -a, also announce the node by UDP to this IPv4 broadcast address (pp's way; "
+         "without avahi-daemon, 255.255.255.255 unless given)"), N_("ADDRESS") },
     { "proto", 'n', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &self->pickle_protocol,
       "ppserver.py's pickle protocol (ignored: each client chooses)", "N" },
     { "log-format", 'f', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &self->log_format,
       "ppserver.py's log format (ignored)", "FORMAT" },
     { "python", 0, 0, G_OPTION_ARG_FILENAME, &self->python,
-      "Python interpreter of the workers (default: PP_PYTHON, then python3)", "PATH" },
+      N_("Python interpreter of the workers (default: PP_PYTHON, then python3)"), N_("PATH") },
     { "tls-certificate", 0, 0, G_OPTION_ARG_FILENAME, &self->tls_certificate_file,
-      "Serve TLS with the PEM certificate (chain) in FILE", "FILE" },
+      N_("Serve TLS with the PEM certificate (chain) in FILE"), N_("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &self->tls_key_file,
-      "PEM private key of --tls-certificate", "FILE" },
+      N_("PEM private key of --tls-certificate"), N_("FILE") },
     { "system", 0, 0, G_OPTION_ARG_NONE, &self->system_bus,
-      "Be org.ppglib.Ppd on the system bus instead of the session bus", NULL },
+      N_("Be org.ppglib.Ppd on the system bus instead of the session bus"), NULL },
     { "no-dbus", 0, 0, G_OPTION_ARG_NONE, &self->no_dbus,
-      "Stay off D-Bus", NULL },
+      N_("Stay off D-Bus"), NULL },
     { "job-retention", 0, 0, G_OPTION_ARG_INT, &self->job_retention,
-      "Keep the outcome of a D-Bus job for SECONDS after it finished (default 3600)", "SECONDS" },
+      N_("Keep the outcome of a D-Bus job for SECONDS after it finished (default 3600)"), N_("SECONDS") },
     { "max-retained-jobs", 0, 0, G_OPTION_ARG_INT, &self->max_retained_jobs,
-      "Keep the outcome of N finished D-Bus jobs at most (default 10000)", "N" },
+      N_("Keep the outcome of N finished D-Bus jobs at most (default 10000)"), N_("N") },
     { "http-port", 0, 0, G_OPTION_ARG_INT, &self->http_port,
-      "Serve the HTTP API, events, /metrics and the live page on PORT (default: no HTTP; "
-      "0 picks a free one)", "PORT" },
+      N_("Serve the HTTP API, events, /metrics and the live page on PORT (default: no HTTP; "
+         "0 picks a free one)"), N_("PORT") },
     { "http-address", 0, 0, G_OPTION_ARG_STRING, &self->http_address,
-      "Address for --http-port (default 127.0.0.1)", "ADDRESS" },
+      N_("Address for --http-port (default 127.0.0.1)"), N_("ADDRESS") },
     { "print-http-token", 0, 0, G_OPTION_ARG_NONE, &self->print_http_token,
-      "Print the HTTP API token (derived from the secret) and exit", NULL },
+      N_("Print the HTTP API token (derived from the secret) and exit"), NULL },
     { "metrics-public", 0, 0, G_OPTION_ARG_NONE, &self->metrics_public,
-      "Serve /metrics without a token to every address, not only loopback", NULL },
+      N_("Serve /metrics without a token to every address, not only loopback"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &self->version,
-      "Print the version and exit", NULL },
+      N_("Print the version and exit"), NULL },
     G_OPTION_ENTRY_NULL
   };
 
@@ -237,16 +238,17 @@ ppd_options_parse (PpdOptions   *self,
   self->job_retention = PPD_DEFAULT_JOB_RETENTION;
   self->max_retained_jobs = PPD_DEFAULT_MAX_RETAINED;
 
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary);
   g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   ok = g_option_context_parse (context, argc, argv, error);
   if (self->secret != NULL)
     scrub_secret (original, original_argc, self->secret);
   if (ok && *argc > 1)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                   "Unexpected argument “%s”", (*argv)[1]);
+                   _("Unexpected argument “%s”"), (*argv)[1]);
       return FALSE;
     }
   if (ok && self->config_file != NULL && !ppd_config_load (self, self->config_file, error))
@@ -281,30 +283,30 @@ check_numbers (PpdOptions  *self,
   g_autofree char *bad_workers = ppd_check_workers (self->workers, TRUE, "-w/--workers");
 
   if (self->port < 0 || self->port > G_MAXUINT16)
-    return bad_value (error, "-p/--port must be between 0 and 65535, not %d", self->port);
+    return bad_value (error, _("-p/--port must be between 0 and 65535, not %d"), self->port);
   if (bad_workers != NULL)
     return bad_value (error, "%s", bad_workers);
   if (self->idle_timeout < 0)
-    return bad_value (error, "-t/--timeout must be 0 (never) or more seconds, not %d",
+    return bad_value (error, _("-t/--timeout must be 0 (never) or more seconds, not %d"),
                       self->idle_timeout);
   if (self->socket_timeout < 1)
-    return bad_value (error, "-k/--socket-timeout must be 1 second or more, not %d",
+    return bad_value (error, _("-k/--socket-timeout must be 1 second or more, not %d"),
                       self->socket_timeout);
   if (self->job_retention < 1)
-    return bad_value (error, "--job-retention must be 1 second or more, not %d",
+    return bad_value (error, _("--job-retention must be 1 second or more, not %d"),
                       self->job_retention);
   if (self->max_retained_jobs < 1 || self->max_retained_jobs > MAX_RETAINED_JOBS)
-    return bad_value (error, "--max-retained-jobs must be between 1 and %d, not %d",
+    return bad_value (error, _("--max-retained-jobs must be between 1 and %d, not %d"),
                       MAX_RETAINED_JOBS, self->max_retained_jobs);
   if (self->http_port < -1 || self->http_port > G_MAXUINT16)
-    return bad_value (error, "--http-port must be between 0 and 65535, not %d", self->http_port);
+    return bad_value (error, _("--http-port must be between 0 and 65535, not %d"), self->http_port);
   if (self->http_address != NULL && self->http_port == -1)
-    return bad_value (error, "--http-address needs --http-port");
+    return bad_value (error, _("--http-address needs --http-port"));
   if (self->http_address != NULL && !g_hostname_is_ip_address (self->http_address))
-    return bad_value (error, "--http-address must be an IP address, not “%s”",
+    return bad_value (error, _("--http-address must be an IP address, not “%s”"),
                       self->http_address);
   if (self->system_bus && self->no_dbus)
-    return bad_value (error, "--system and --no-dbus exclude each other");
+    return bad_value (error, _("--system and --no-dbus exclude each other"));
   return TRUE;
 }
 
@@ -350,7 +352,7 @@ load_default_secret (PpdOptions  *self,
 
   self->secret = pp_secret_load_or_create (path, &local_error);
   if (self->secret == NULL)
-    return bad_value (error, "No secret given: %s", local_error->message);
+    return bad_value (error, _("No secret given: %s"), local_error->message);
   self->secret_source = self->system_bus ? "the system secret file" : "the per-user secret file";
   self->secret_is_default = TRUE;
   self->default_secret_path = g_steal_pointer (&path);
@@ -365,7 +367,7 @@ resolve_secret (PpdOptions  *self,
   g_autoptr(GError) local_error = NULL;
 
   if (self->secret != NULL && self->secret_file != NULL)
-    return bad_value (error, "Give the secret once: -s/--secret or --secret-file, not both");
+    return bad_value (error, _("Give the secret once: -s/--secret or --secret-file, not both"));
   if (self->secret != NULL)
     self->secret_source = "-s";
   else if (self->secret_file != NULL)
@@ -477,7 +479,7 @@ check_broadcast (PpdOptions  *self,
     return TRUE;
   address = g_inet_address_new_from_string (self->broadcast);
   if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4)
-    return bad_value (error, "-b/--broadcast: “%s” is not an IPv4 address", self->broadcast);
+    return bad_value (error, _("-b/--broadcast: “%s” is not an IPv4 address"), self->broadcast);
   return TRUE;
 }
 

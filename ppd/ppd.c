@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <pp-glib.h>
 
 #include "ppd-announce.h"
@@ -465,20 +466,20 @@ ppd_start (Ppd *self)
     ppd_claim_default_pidfile (self);
   if ((self->pool = ppd_create_pool (options, &error)) == NULL)
     {
-      g_printerr ("ppd: cannot start the workers: %s\n", error->message);
+      g_printerr (_("ppd: cannot start the workers: %s\n"), error->message);
       return FALSE;
     }
   if (!ppd_listen (self, &error))
     {
-      g_printerr ("ppd: cannot listen on %s port %d: %s\n",
-                  options->listen_address ? options->listen_address : "every interface",
+      g_printerr (_("ppd: cannot listen on %s port %d: %s\n"),
+                  options->listen_address ? options->listen_address : _("every interface"),
                   options->port, error->message);
       return FALSE;
     }
   ppd_log_listening (self);
   if (!ppd_start_http (self, &error))
     {
-      g_printerr ("ppd: cannot serve HTTP on %s port %d: %s\n",
+      g_printerr (_("ppd: cannot serve HTTP on %s port %d: %s\n"),
                   options->http_address ? options->http_address : "127.0.0.1",
                   options->http_port, error->message);
       return FALSE;
@@ -579,9 +580,12 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
 
   setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   if (!ppd_options_parse (&options, &argc, &argv, &error))
     {
-      g_printerr ("ppd: %s\nTry “ppd --help” for more information.\n", error->message);
+      g_printerr (_("ppd: %s\nTry “ppd --help” for more information.\n"), error->message);
       return EXIT_USAGE;
     }
   if (options.version)

@@ -25,6 +25,21 @@ test -f "$tmp/prefix/libexec/pp-glib/pp-runner.py"
 test -f "$tmp/prefix/include/pp-glib-1.0/pp-glib.h"
 test -f "$libdir/pkgconfig/pp-glib-1.0.pc"
 test -f "$libdir/girepository-1.0/Pp-1.0.typelib"
+# pp-monitor's desktop integration, where GTK is there to build it.
+if pkg-config --exists 'gtk4 >= 4.8' 'libadwaita-1 >= 1.2' libsecret-1; then
+  share="$tmp/prefix/share"
+  test -f "$share/applications/org.ppglib.Monitor.desktop"
+  test -f "$share/metainfo/org.ppglib.Monitor.metainfo.xml"
+  test -f "$share/glib-2.0/schemas/gschemas.compiled"
+  test -f "$share/icons/hicolor/scalable/apps/org.ppglib.Monitor.svg"
+  test -f "$share/icons/hicolor/symbolic/apps/org.ppglib.Monitor-symbolic.svg"
+  test -f "$share/man/man1/pp-monitor.1"
+  grep -qx "Exec=$tmp/prefix/bin/pp-monitor --gapplication-service" \
+    "$share/dbus-1/services/org.ppglib.Monitor.service"
+  GSETTINGS_BACKEND=memory XDG_DATA_DIRS="$share" \
+    gsettings get org.ppglib.Monitor history-window | grep -qx "'1m'"
+  echo "pp-monitor's desktop entry, metainfo, schema, icons and D-Bus service installed"
+fi
 
 cd "$tmp"
 out=$(LD_LIBRARY_PATH="$libdir" PYTHONPATH="$site" /usr/bin/python3 - <<'PYEOF'
@@ -75,6 +90,15 @@ echo "examples/sum_primes.py ran against the installed copy"
 # user out of the box: both use the per-user secret file.
 ppd="$tmp/prefix/bin/ppd"
 "$ppd" --version | grep -Eqx 'ppd [0-9]+\.[0-9]+\.[0-9]+'
+# ppd speaks the user's language, from the installed translations (po/).
+help=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" --help)
+echo "$help" | grep -q '^在本机处理器上为 pp 和 pp-glib 客户端运行 Python 作业'
+echo "$help" | grep -q -- '--port=端口 *监听端口（默认 60000；0 表示自动选择空闲端口）'
+usage=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" -p 70000 2>&1 || true)
+echo "$usage" | grep -q -- '-p/--port 必须在 0 到 65535 之间，而不是 70000'
+usage=$(LANGUAGE=zh_CN LC_ALL=C.UTF-8 "$ppd" --no-such-option 2>&1 || true)
+echo "$usage" | grep -q '请尝试执行“ppd --help”获取更多信息。'
+echo "ppd's messages are translated (LANGUAGE=zh_CN)"
 "$ppd" -p 0 -w 1 --no-dbus 2>"$tmp/ppd.log" &
 ppd_pid=$!
 port=
