@@ -28,6 +28,7 @@ format_table (JsonObject *status)
   guint64 total = 0, active = 0;
   guint64 ncpus = ppm_json_get_int (status, "ncpus", 0);
   guint n = ppm_json_array_get_length (stats);
+  const char *share;
 
   for (guint i = 0; i < n; i++)
     {
@@ -36,9 +37,11 @@ format_table (JsonObject *status)
       total += ppm_json_get_int (row, "jobs", 0);
       active += ppm_json_get_int (row, "active", 0);
     }
+  /* xgettext:no-c-format */
+  share = _("% of all jobs");
   g_string_append_printf (text, _("Job execution statistics:\n"));
   g_string_append_printf (text, " %-9s | %-13s | %-12s | %-12s | %s\n", _("job count"),
-                          _("% of all jobs"), _("job time sum"), _("time per job"), _("job server"));
+                          share, _("job time sum"), _("time per job"), _("job server"));
   for (guint i = 0; i < n; i++)
     {
       JsonObject *row = ppm_json_array_get_object (stats, i);
