@@ -315,6 +315,21 @@ completion_close (PyObject *self,
   Py_RETURN_NONE;
 }
 
+/* queue_free() in the context's thread: never while its callbacks run. */
+static gboolean
+free_in_context_cb (gpointer data)
+{
+  Queue *queue = data;
+  PyGILState_STATE state;
+
+  if (ppcore_gil_ensure (&state))
+    {
+      queue_free (queue, FALSE);
+      PyGILState_Release (state);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 completion_dealloc (PyObject *self)
 {
@@ -323,7 +338,16 @@ completion_dealloc (PyObject *self)
   if (queue != NULL)
     {
       QUEUE (self) = NULL;
-      queue_free (queue, FALSE);
+      /* Collected without close(), maybe in another thread while the
+       * context's thread is in finished_cb() or ready_cb(): the queue goes
+       * in that thread, or now when nobody iterates the context. */
+      if (g_main_context_acquire (queue->context))
+        {
+          queue_free (queue, FALSE);
+          g_main_context_release (queue->context);
+        }
+      else
+        g_main_context_invoke (queue->context, free_in_context_cb, queue);
     }
   Py_TYPE (self)->tp_free (self);
 }
