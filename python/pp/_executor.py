@@ -349,21 +349,8 @@ class Executor(concurrent.futures.Executor):
     def submit(self, fn, /, *args, **kwargs):
         """Schedules ``fn(*args, **kwargs)`` as a pp job; returns a Future."""
         if not kwargs:
-            # _submit(fn, args, self._depfuncs), inline: once per job.
             try:
-                if self._shutdown:
-                    raise RuntimeError("cannot schedule new futures after shutdown")
-                job = self._server.submit(fn, args, self._depfuncs, self._modules)
-                fut = _Future()
-                fut._pp_job = job
-                futures = self._futures
-                futures[job] = fut
-                if self._shutdown:
-                    futures.pop(job, None)
-                    job.cancel()
-                    raise RuntimeError("cannot schedule new futures after shutdown")
-                self._watch(job, self._done)
-                return fut
+                return self._submit(fn, args, self._depfuncs)
             except TypeError:
                 if type(fn) in _DIRECT:
                     raise
