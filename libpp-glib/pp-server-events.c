@@ -69,6 +69,8 @@ _pp_server_job_started_locked_cb (PpJob    *job,
 
   if (self->bus != NULL)
     _pp_server_bus_job_locked (self->bus, job, pid, TRUE);
+  if (self->job_hook != NULL)
+    _pp_server_job_hook_push_locked (self->job_hook, job, pid, TRUE);
   push_event_locked (self, job, pid, TRUE);
 }
 
@@ -82,6 +84,8 @@ _pp_server_job_finished_locked_cb (PpJob    *job,
   notify_finished_locked (self, job);
   if (self->bus != NULL)
     _pp_server_bus_job_locked (self->bus, job, 0, FALSE);
+  if (self->job_hook != NULL)
+    _pp_server_job_hook_push_locked (self->job_hook, job, 0, FALSE);
   push_event_locked (self, job, 0, FALSE);
 }
 

@@ -14,6 +14,7 @@
 #include "pp-scheduler-private.h"
 #include "pp-server.h"
 #include "pp-server-bus-private.h"
+#include "pp-server-job-hook-private.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,7 @@ void     _pp_server_set_finished_func (PpServer             *self,
  * pp-server-stats.c. */
 
 typedef struct _PpServerDiscovery PpServerDiscovery;
+typedef struct _PpServerJobHook PpServerJobHook;
 
 struct _PpServer
 {
@@ -78,6 +80,8 @@ struct _PpServer
   GMainContext *creator_context;
   GSource      *events_source;
   GArray       *events;
+  /* _pp_server_set_job_events_func() (pp-server-job-hook.c), under the lock */
+  PpServerJobHook *job_hook;
 
   /* The nodes as a GListModel, in the creator's thread; PpNode::notify
    * there, at most every NODES_NOTIFY_USEC */
@@ -148,6 +152,13 @@ void     _pp_server_marshal_VOID__OBJECT_UINTv (GClosure     *closure,
                                                 gpointer      marshal_data,
                                                 int           n_params,
                                                 GType        *param_types);
+
+/* pp-server-job-hook.c */
+void     _pp_server_job_hook_push_locked   (PpServerJobHook *hook,
+                                            PpJob           *job,
+                                            guint            pid,
+                                            gboolean         started);
+void     _pp_server_job_hook_free          (PpServerJobHook *hook);
 
 /* pp-server-jobs.c */
 extern const PpJobOwnerFuncs _pp_server_job_owner_funcs;

@@ -195,6 +195,7 @@ pp_server_finalize (GObject *object)
 
   g_clear_pointer (&self->owner, _pp_job_owner_unref);
   _pp_server_clear_events (self);
+  g_clear_pointer (&self->job_hook, _pp_server_job_hook_free);
   g_clear_pointer (&self->finished, g_ptr_array_unref);
   if (self->finished_source != NULL)
     g_source_destroy (self->finished_source);

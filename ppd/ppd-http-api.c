@@ -17,102 +17,204 @@
  *
  * GET /api/v1/jobs?state=queued|running|done&limit=N: jobs as ids,
  * functions, groups, clients and timings, never sources, arguments,
- * results or output. Queued jobs are the TCP clients' that wait (the node
- * service knows them); running and finished ones are recorded here from
- * the pool's job-started and job-finished, the last
- * PPD_HTTP_MAX_DONE_JOBS finished kept. */
+ * results or output. Queued jobs are the pool's (TCP clients' and D-Bus
+ * jobs alike), read from its queue when asked; running and finished ones
+ * are recorded here from the pool's batched job events (no GSignal per
+ * job), the last PPD_HTTP_MAX_DONE_JOBS finished kept in a ring. A record
+ * dropped from the ring is reused for the next job, and consecutive jobs
+ * share their function, group and client strings (PpdHttpName), so that
+ * a busy node allocates nothing per job here. */
 
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT     PPD_HTTP_MAX_DONE_JOBS
 
-void
-ppd_http_job_free (PpdHttpJob *job)
+/* Names ------------------------------------------------------------------ */
+
+static PpdHttpName *
+name_new (const char *value)
 {
-  g_free (job);  /* its strings are in the same block */
+  PpdHttpName *name = g_new0 (PpdHttpName, 1);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
+
+  name->refs = 1;
+  name->text = g_utf8_make_valid (value, -1);
+  json_node_set_string (node, name->text);
+  name->json = json_to_string (node, FALSE);
+  name->json_len = strlen (name->json);
+  return name;
 }
 
-static double
-now_seconds (void)
+static PpdHttpName *
+name_ref (PpdHttpName *name)
 {
-  return g_get_real_time () / (double) G_USEC_PER_SEC;
+  if (name != NULL)
+    name->refs++;
+  return name;
 }
 
-/* Copies @value (nullable) to @p; returns where the copy ends. */
-static char *
-copy_string (char       *p,
-             const char *value,
-             gsize       len,
-             char      **copy)
+static void
+name_unref (PpdHttpName *name)
 {
+  if (name == NULL || --name->refs > 0)
+    return;
+  g_free (name->text);
+  g_free (name->json);
+  g_free (name);
+}
+
+/**
+ * ppd_http_name_text:
+ * @name: (nullable): a name
+ *
+ * Returns: (nullable): its text
+ */
+const char *
+ppd_http_name_text (PpdHttpName *name)
+{
+  return name != NULL ? name->text : NULL;
+}
+
+/* @value (nullable) as a name: the last one of its kind (@kind) again if
+ * it is the same, one allocation only when it changes. */
+static PpdHttpName *
+name_get (PpdHttp    *self,
+          guint       kind,
+          const char *value)
+{
+  PpdHttpName **last = &self->last_names[kind];
+
   if (value == NULL)
-    return p;
-  *copy = memcpy (p, value, len + 1);
-  return p + len + 1;
+    return NULL;
+  if (*last == NULL || strcmp ((*last)->text, value) != 0)
+    {
+      name_unref (*last);
+      *last = name_new (value);
+    }
+  return name_ref (*last);
 }
 
-/* One allocation per job: the record and its strings after it. */
+enum { FUNCTION_NAME, GROUP_NAME, CLIENT_NAME };
+
+/* Records ---------------------------------------------------------------- */
+
+static void
+record_clear (PpdHttpJob *record)
+{
+  g_clear_pointer (&record->function, name_unref);
+  g_clear_pointer (&record->group, name_unref);
+  g_clear_pointer (&record->client, name_unref);
+}
+
+static void
+record_free (PpdHttpJob *record)
+{
+  record_clear (record);
+  g_free (record);
+}
+
+/* A record of @job: one that a finished job left if there is one. */
 static PpdHttpJob *
 job_record_new (PpdHttp *self,
                 PpJob   *job)
 {
-  const char *function = pp_function_get_name (pp_job_get_function (job));
-  const char *group = pp_job_get_group (job);
   g_autofree char *client = pp_node_service_dup_job_peer (self->node, job);
-  gsize function_len = function ? strlen (function) : 0;
-  gsize group_len = group ? strlen (group) : 0;
-  gsize client_len = client ? strlen (client) : 0;
-  PpdHttpJob *record = g_malloc0 (sizeof (PpdHttpJob) + function_len + group_len + client_len + 3);
-  char *p = (char *) (record + 1);
+  PpdHttpJob *record;
 
+  if (self->spare->len > 0)
+    record = g_ptr_array_steal_index_fast (self->spare, self->spare->len - 1);
+  else
+    record = g_new (PpdHttpJob, 1);
+  memset (record, 0, sizeof *record);
   record->id = pp_job_get_id (job);
-  p = copy_string (p, function, function_len, &record->function);
-  p = copy_string (p, group, group_len, &record->group);
-  copy_string (p, client, client_len, &record->client);
+  record->function = name_get (self, FUNCTION_NAME, pp_function_get_name (pp_job_get_function (job)));
+  record->group = name_get (self, GROUP_NAME, pp_job_get_group (job));
+  record->client = name_get (self, CLIENT_NAME, client);
   record->state = pp_job_get_state (job);
   return record;
 }
 
-void
-ppd_http_api_job_started (PpdHttp *self,
-                          PpJob   *job,
-                          guint    worker)
+static void
+job_started (PpdHttp                *self,
+             const PpServerJobEvent *event,
+             gint64                  to_real)
 {
-  PpdHttpJob *record = job_record_new (self, job);
+  guint64 id = pp_job_get_id (event->job);
+  PpdHttpJob *record = g_hash_table_lookup (self->running, &id);
 
+  /* Started again (its worker died): the same record. */
+  if (record == NULL)
+    {
+      record = job_record_new (self, event->job);
+      g_hash_table_insert (self->running, &record->id, record);
+    }
   record->state = PP_JOB_STATE_RUNNING;
-  record->worker = worker;
-  record->started = now_seconds ();
-  record->wait_time = pp_job_get_wait_time (job);
-  g_hash_table_replace (self->running, &record->id, record);
+  record->worker = event->pid;
+  record->started = (event->time + to_real) / (double) G_USEC_PER_SEC;
+  record->wait_time = event->wait_time;
   ppd_http_events_job_started (self, record);
 }
 
-/* Returns: (transfer none): the record of @job, now among the finished */
-PpdHttpJob *
-ppd_http_api_job_finished (PpdHttp *self,
-                           PpJob   *job)
+/* Keeps @record among the last finished, the oldest dropped (and its
+ * record kept for the next job). */
+static void
+push_done (PpdHttp    *self,
+           PpdHttpJob *record)
 {
-  guint64 id = pp_job_get_id (job);
+  PpdHttpJob *oldest = self->done[self->done_next];
+
+  if (oldest != NULL)
+    {
+      record_clear (oldest);
+      g_ptr_array_add (self->spare, oldest);
+    }
+  self->done[self->done_next] = record;
+  self->done_next = (self->done_next + 1) % PPD_HTTP_MAX_DONE_JOBS;
+  self->n_done = MIN (self->n_done + 1, PPD_HTTP_MAX_DONE_JOBS);
+}
+
+static void
+job_finished (PpdHttp                *self,
+              const PpServerJobEvent *event,
+              gint64                  to_real)
+{
+  guint64 id = pp_job_get_id (event->job);
   PpdHttpJob *record = NULL;
 
   if (!g_hash_table_steal_extended (self->running, &id, NULL, (gpointer *) &record))
-    record = job_record_new (self, job);  /* cancelled while queued */
-  record->state = pp_job_get_state (job);
-  record->finished = now_seconds ();
-  record->wait_time = pp_job_get_wait_time (job);
-  record->run_time = pp_job_get_run_time (job);
-  if (self->done.length >= PPD_HTTP_MAX_DONE_JOBS)
-    {
-      /* The oldest goes, its link reused. */
-      GList *link = g_queue_pop_head_link (&self->done);
+    record = job_record_new (self, event->job);  /* cancelled while queued */
+  record->state = pp_job_get_state (event->job);
+  record->finished = (event->time + to_real) / (double) G_USEC_PER_SEC;
+  record->wait_time = event->wait_time;
+  record->run_time = event->run_time;
+  push_done (self, record);
+  ppd_http_metrics_observe (&self->metrics, record);
+  ppd_http_events_job_finished (self, record);
+}
 
-      ppd_http_job_free (link->data);
-      link->data = record;
-      g_queue_push_tail_link (&self->done, link);
+/**
+ * ppd_http_api_job_events:
+ * @events: the pool's job events, in order
+ * @n_events: how many
+ * @data: the #PpdHttp
+ *
+ * Records the jobs that started and finished, counts them and tells the
+ * event readers: the pool's batched hook (_pp_server_set_job_events_func()).
+ */
+void
+ppd_http_api_job_events (const PpServerJobEvent *events,
+                         guint                   n_events,
+                         gpointer                data)
+{
+  PpdHttp *self = data;
+  gint64 to_real = g_get_real_time () - g_get_monotonic_time ();
+
+  for (guint i = 0; i < n_events; i++)
+    {
+      if (events[i].started)
+        job_started (self, &events[i], to_real);
+      else
+        job_finished (self, &events[i], to_real);
     }
-  else
-    g_queue_push_tail (&self->done, record);
-  return record;
 }
 
 static void
@@ -140,12 +242,12 @@ add_job (JsonBuilder *builder,
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, ppd_job_state_name (job->state));
   json_builder_set_member_name (builder, "function");
-  json_builder_add_string_value (builder, job->function);
+  json_builder_add_string_value (builder, ppd_http_name_text (job->function));
   json_builder_set_member_name (builder, "group");
-  json_builder_add_string_value (builder, job->group);
+  json_builder_add_string_value (builder, ppd_http_name_text (job->group));
   json_builder_set_member_name (builder, "client");
   if (job->client != NULL)
-    json_builder_add_string_value (builder, job->client);
+    json_builder_add_string_value (builder, job->client->text);
   else
     json_builder_add_null_value (builder);
   json_builder_set_member_name (builder, "worker");
@@ -160,25 +262,23 @@ add_job (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
+/* Every queued job of the pool, whichever way it came (TCP clients,
+ * D-Bus), the next first. */
 static void
 add_queued (PpdHttp     *self,
             JsonBuilder *builder,
             guint        limit)
 {
-  g_autoptr(GPtrArray) jobs = pp_node_service_list_jobs (self->node);
-  guint n = 0;
+  g_autoptr(GPtrArray) jobs = _pp_server_list_queued_jobs (self->pool, limit);
 
-  for (guint i = 0; i < jobs->len && n < limit; i++)
+  for (guint i = 0; i < jobs->len; i++)
     {
-      PpJob *job = g_ptr_array_index (jobs, i);
-      PpdHttpJob *record;
+      PpdHttpJob *record = job_record_new (self, g_ptr_array_index (jobs, i));
 
-      if (pp_job_get_state (job) != PP_JOB_STATE_QUEUED)
-        continue;
-      record = job_record_new (self, job);
+      record->state = PP_JOB_STATE_QUEUED;
       add_job (builder, record);
-      ppd_http_job_free (record);
-      n++;
+      record_clear (record);
+      g_ptr_array_add (self->spare, record);
     }
 }
 
@@ -215,10 +315,9 @@ add_done (PpdHttp     *self,
           JsonBuilder *builder,
           guint        limit)
 {
-  guint n = 0;
-
-  for (GList *l = self->done.tail; l != NULL && n < limit; l = l->prev, n++)
-    add_job (builder, l->data);
+  for (guint n = 0; n < self->n_done && n < limit; n++)
+    add_job (builder, self->done[(self->done_next + PPD_HTTP_MAX_DONE_JOBS - 1 - n)
+                                 % PPD_HTTP_MAX_DONE_JOBS]);
 }
 
 static gboolean
@@ -299,13 +398,18 @@ void
 ppd_http_api_init (PpdHttp *self)
 {
   self->running = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
-                                         (GDestroyNotify) ppd_http_job_free);
-  g_queue_init (&self->done);
+                                         (GDestroyNotify) record_free);
+  self->spare = g_ptr_array_new_with_free_func ((GDestroyNotify) record_free);
+  self->done_next = self->n_done = 0;
 }
 
 void
 ppd_http_api_clear (PpdHttp *self)
 {
   g_clear_pointer (&self->running, g_hash_table_unref);
-  g_queue_clear_full (&self->done, (GDestroyNotify) ppd_http_job_free);
+  for (guint i = 0; i < PPD_HTTP_MAX_DONE_JOBS; i++)
+    g_clear_pointer (&self->done[i], record_free);
+  g_clear_pointer (&self->spare, g_ptr_array_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (self->last_names); i++)
+    g_clear_pointer (&self->last_names[i], name_unref);
 }

@@ -295,32 +295,46 @@ end_event (PpdHttp *self,
     self->batch_flush = g_timeout_add (BATCH_INTERVAL, batch_flush_cb, self);
 }
 
+static gsize
+name_room (PpdHttpName *name)
+{
+  return name != NULL ? name->json_len : 4;
+}
+
+/* @name, written as JSON once (ppd-http-api.c), or null. */
+static char *
+put_name (char        *p,
+          PpdHttpName *name)
+{
+  if (name == NULL)
+    return put (p, "null");
+  memcpy (p, name->json, name->json_len);
+  return p + name->json_len;
+}
+
 static char *
 begin_job_event (PpdHttp    *self,
                  const char *type,
                  double      time,
-                 PpdHttpJob *job,
-                 Text        texts[3])
+                 PpdHttpJob *job)
 {
-  gsize room = text_init (&texts[0], job->function) + text_init (&texts[1], job->group)
-               + text_init (&texts[2], job->client);
+  gsize room = name_room (job->function) + name_room (job->group) + name_room (job->client);
   char *p = begin_event (self, type, to_microseconds (time), room);
 
   p = put (p, ",\"job\":");
   p = put_uint (p, job->id);
   p = put (p, ",\"function\":");
-  p = put_text (p, &texts[0]);
+  p = put_name (p, job->function);
   p = put (p, ",\"group\":");
-  p = put_text (p, &texts[1]);
+  p = put_name (p, job->group);
   p = put (p, ",\"client\":");
-  return put_text (p, &texts[2]);
+  return put_name (p, job->client);
 }
 
 void
 ppd_http_events_job_started (PpdHttp    *self,
                              PpdHttpJob *job)
 {
-  Text texts[3];
   char *p;
 
   if (self->readers->len == 0)
@@ -328,11 +342,9 @@ ppd_http_events_job_started (PpdHttp    *self,
       self->seq++;
       return;
     }
-  p = begin_job_event (self, "job-started", job->started, job, texts);
+  p = begin_job_event (self, "job-started", job->started, job);
   p = put (p, ",\"worker\":");
   end_event (self, put_uint (p, job->worker));
-  for (int i = 0; i < 3; i++)
-    text_clear (&texts[i]);
 }
 
 void
@@ -343,7 +355,6 @@ ppd_http_events_job_finished (PpdHttp    *self,
     [PP_JOB_STATE_DONE] = "done", [PP_JOB_STATE_FAILED] = "failed",
     [PP_JOB_STATE_CANCELLED] = "cancelled",
   };
-  Text texts[3];
   char *p;
 
   if (self->readers->len == 0)
@@ -351,14 +362,12 @@ ppd_http_events_job_finished (PpdHttp    *self,
       self->seq++;
       return;
     }
-  p = begin_job_event (self, "job-finished", job->finished, job, texts);
+  p = begin_job_event (self, "job-finished", job->finished, job);
   p = put (p, ",\"state\":\"");
   p = put (p, job->state < G_N_ELEMENTS (states) && states[job->state]
               ? states[job->state] : "failed");
   p = put (p, "\",\"run_time\":");
   end_event (self, put_seconds (p, to_microseconds (job->run_time)));
-  for (int i = 0; i < 3; i++)
-    text_clear (&texts[i]);
 }
 
 void

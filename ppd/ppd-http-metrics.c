@@ -55,13 +55,13 @@ escape_label (const char *value)
   return g_string_free (escaped, FALSE);
 }
 
-void
-ppd_http_metrics_observe (PpdHttpMetrics *metrics,
-                          PpdHttpJob     *job)
+/* The counters (done, failed) of function @name, or of "other" once there
+ * are PPD_HTTP_MAX_FUNCTIONS names; they live as long as @metrics. */
+static guint64 *
+function_counts (PpdHttpMetrics *metrics,
+                 const char     *name)
 {
-  const char *name = job->function ? job->function : "other";
   guint64 *counts = g_hash_table_lookup (metrics->functions, name);
-  guint bucket = 0;
 
   if (counts == NULL && g_hash_table_size (metrics->functions) >= PPD_HTTP_MAX_FUNCTIONS)
     counts = g_hash_table_lookup (metrics->functions, name = "other");
@@ -69,6 +69,23 @@ ppd_http_metrics_observe (PpdHttpMetrics *metrics,
     {
       counts = g_new0 (guint64, 2);
       g_hash_table_insert (metrics->functions, g_strdup (name), counts);
+    }
+  return counts;
+}
+
+void
+ppd_http_metrics_observe (PpdHttpMetrics *metrics,
+                          PpdHttpJob     *job)
+{
+  guint64 *counts = job->function ? job->function->counts : NULL;
+  guint bucket = 0;
+
+  if (counts == NULL)
+    {
+      counts = function_counts (metrics, job->function ? job->function->text : "other");
+      /* Looked up once per name: consecutive jobs share theirs. */
+      if (job->function != NULL)
+        job->function->counts = counts;
     }
   counts[job->state == PP_JOB_STATE_DONE ? 0 : 1]++;
 

@@ -10,6 +10,8 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include <pp-server-job-hook-private.h>
+
 #include "ppd-http.h"
 
 G_BEGIN_DECLS
@@ -23,20 +25,32 @@ G_BEGIN_DECLS
 #define PPD_HTTP_MAX_FUNCTIONS     20     /* distinct function labels in /metrics */
 #define PPD_HTTP_N_BUCKETS         12
 
+/* A string of the jobs (a function name, a group, a client), shared by
+ * the records of consecutive jobs that have the same one: made valid UTF-8
+ * and written as JSON once (ppd-http-api.c). */
+typedef struct
+{
+  guint       refs;
+  char       *text;        /* valid UTF-8 */
+  char       *json;        /* text as a JSON string */
+  gsize       json_len;
+  guint64    *counts;      /* a function's in /metrics, once looked up */
+} PpdHttpName;
+
 /* A job as the job listing and the events tell it: never its source,
  * arguments, result or output. */
 typedef struct
 {
-  guint64     id;
-  char       *function;
-  char       *group;
-  char       *client;      /* nullable: a D-Bus job */
-  guint32     worker;      /* pid */
-  PpJobState  state;
-  double      started;     /* seconds since the epoch */
-  double      finished;    /* 0 while running */
-  double      wait_time;
-  double      run_time;
+  guint64      id;
+  PpdHttpName *function;   /* nullable */
+  PpdHttpName *group;      /* nullable */
+  PpdHttpName *client;     /* nullable: a D-Bus job */
+  guint32      worker;     /* pid */
+  PpJobState   state;
+  double       started;    /* seconds since the epoch */
+  double       finished;   /* 0 while running */
+  double       wait_time;
+  double       run_time;
 } PpdHttpJob;
 
 typedef struct
@@ -74,9 +88,15 @@ struct _PpdHttp
   guint            auth_logged;
   guint            auth_unlogged;
 
-  /* ppd-http-api.c: running jobs (id → PpdHttpJob), the last finished */
+  /* ppd-http-api.c: running jobs (id → PpdHttpJob), the last finished
+   * in a ring (done[done_next] the oldest once full), records to reuse,
+   * the last string of each kind */
   GHashTable      *running;
-  GQueue           done;
+  PpdHttpJob      *done[PPD_HTTP_MAX_DONE_JOBS];
+  guint            done_next;
+  guint            n_done;
+  GPtrArray       *spare;
+  PpdHttpName     *last_names[3];
 
   /* ppd-http-events.c */
   guint64          seq;
@@ -104,16 +124,14 @@ void        ppd_http_respond_error      (SoupServerMessage *msg,
 /* ppd-http-api.c */
 void        ppd_http_api_init           (PpdHttp           *self);
 void        ppd_http_api_clear          (PpdHttp           *self);
-void        ppd_http_api_job_started    (PpdHttp           *self,
-                                         PpJob             *job,
-                                         guint              worker);
-PpdHttpJob *ppd_http_api_job_finished   (PpdHttp           *self,
-                                         PpJob             *job);
+void        ppd_http_api_job_events     (const PpServerJobEvent *events,
+                                         guint              n_events,
+                                         gpointer           data);
 void        ppd_http_api_status         (PpdHttp           *self,
                                          SoupServerMessage *msg);
 void        ppd_http_api_jobs           (PpdHttp           *self,
                                          SoupServerMessage *msg);
-void        ppd_http_job_free           (PpdHttpJob        *job);
+const char *ppd_http_name_text          (PpdHttpName       *name);
 
 /* ppd-http-events.c */
 void        ppd_http_events_init        (PpdHttp           *self);

@@ -500,27 +500,6 @@ handler_cb (SoupServer        *server,
 /* Pool and node events --------------------------------------------------- */
 
 static void
-job_started_cb (PpServer *pool,
-                PpJob    *job,
-                guint     worker,
-                gpointer  data)
-{
-  ppd_http_api_job_started (data, job, worker);
-}
-
-static void
-job_finished_cb (PpServer *pool,
-                 PpJob    *job,
-                 gpointer  data)
-{
-  PpdHttp *self = data;
-  PpdHttpJob *record = ppd_http_api_job_finished (self, job);
-
-  ppd_http_metrics_observe (&self->metrics, record);
-  ppd_http_events_job_finished (self, record);
-}
-
-static void
 client_connected_cb (PpNodeService *node,
                      const char    *peer,
                      gpointer       data)
@@ -548,8 +527,9 @@ ncpus_cb (GObject    *object,
 static void
 connect_signals (PpdHttp *self)
 {
-  g_signal_connect (self->pool, "job-started", G_CALLBACK (job_started_cb), self);
-  g_signal_connect (self->pool, "job-finished", G_CALLBACK (job_finished_cb), self);
+  /* Job events in batches, on this (the main) context: no GSignal
+   * emission or main-context wake-up per job. */
+  _pp_server_set_job_events_func (self->pool, NULL, ppd_http_api_job_events, self);
   g_signal_connect (self->pool, "notify::ncpus", G_CALLBACK (ncpus_cb), self);
   g_signal_connect (self->node, "client-connected", G_CALLBACK (client_connected_cb), self);
   g_signal_connect (self->node, "client-disconnected", G_CALLBACK (client_disconnected_cb), self);
@@ -634,6 +614,7 @@ ppd_http_free (PpdHttp *self)
   GHashTableIter iter;
   PpdHttpConnection *conn;
 
+  _pp_server_set_job_events_func (self->pool, NULL, NULL, NULL);
   g_signal_handlers_disconnect_by_data (self->pool, self);
   g_signal_handlers_disconnect_by_data (self->node, self);
   if (self->listener != NULL)
