@@ -5,11 +5,13 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Throughput of empty jobs through one ppd over 127.0.0.1, with its HTTP
-off and with --http-port on and a WebSocket reader of /api/v1/events
-attached (reading every event), side by side in one run: the two ppd run
-at once and the rounds alternate (in turn off-on and on-off), so that a
-change in the machine's load hits both alike. Goal: HTTP on within 5% of
-off, as the median of the ratios of the rounds run side by side.
+off, with --http-port on and no reader, and with --http-port on and a
+WebSocket reader of /api/v1/events attached (reading every event), side by
+side in one run: the three ppd run at once, and within each round they take
+turns of a few thousand jobs (the order turning), so that a change in the
+machine's load hits all alike. Goal: HTTP on with a reader within 5% of
+off, as the median of the ratios of the paired rounds; ppd's own CPU time
+per job is reported for each too (less sensitive to other load).
 
 Run: /usr/bin/python3 bench/bench_http.py [--quick] [--json PATH]
 """
@@ -36,8 +38,8 @@ import bench  # noqa: E402  (the shared helpers of bench.py)
 import bench_cluster  # noqa: E402
 
 SECRET = bench_cluster.SECRET
-FULL = {"jobs": 20000, "rounds": 9}
-QUICK = {"jobs": 2000, "rounds": 2}
+FULL = {"jobs": 60000, "rounds": 9, "chunk": 5000}
+QUICK = {"jobs": 2000, "rounds": 2, "chunk": 1000}
 
 
 class HttpPpd(bench_cluster.Ppd):
@@ -154,9 +156,78 @@ def context_switches(pid):
 
 
 def cpu_seconds(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU time of all the threads of process pid: from schedstat, in
+    nanoseconds (the clock ticks of /proc/PID/stat are 10 ms), else stat."""
+    try:
+        total = 0
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/schedstat" % (pid, task)) as f:
+                total += int(f.read().split()[0])
+        return total / 1e9
+    except (OSError, ValueError, IndexError):
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+MODES = ("off", "http", "on")
+LABELS = {"off": "HTTP off", "http": "HTTP on, no reader", "on": "HTTP on + WebSocket reader"}
+
+
+def timed_batch(server, n, first):
+    """n empty jobs (submit all, then collect all); their ids start at
+    first, so that results are checked. Returns the seconds taken."""
+    t0 = time.perf_counter()
+    results = [j() for j in [server.submit(bench.identity, (first + i,)) for i in range(n)]]
+    elapsed = time.perf_counter() - t0
+    bench.check(results == list(range(first, first + n)), "throughput results")
+    return elapsed
+
+
+class Side:
+    """One ppd of the comparison, its client, and what its rounds cost."""
+
+    def __init__(self, pp, exe, mode):
+        self.mode = mode
+        self.node = HttpPpd(exe, mode != "off")
+        self.reader = Reader(self.node.http) if mode == "on" else None
+        self.server = bench_cluster.remote_server(pp, [self.node])
+        bench_cluster.run_throughput(self.server, 1000)     # warm-up
+        self.rates = []        # jobs/s per round
+        self.cpu = []          # ppd's CPU µs per job per round
+        self.seconds = self.cpu_total = self.reader_cpu = 0.0
+        self.switches = self.jobs = 0
+
+    def start_round(self):
+        self.seconds = 0.0
+        self.cpu_before = cpu_seconds(self.node.proc.pid)
+        self.jobs_before = self.jobs
+
+    def run(self, n):
+        pid = self.node.proc.pid
+        switches = context_switches(pid)
+        reader_cpu = self.reader.cpu_seconds() if self.reader else 0
+        self.seconds += timed_batch(self.server, n, self.jobs)
+        self.jobs += n
+        self.switches += context_switches(pid) - switches
+        if self.reader:
+            self.reader_cpu += self.reader.cpu_seconds() - reader_cpu
+
+    def end_round(self):
+        n = self.jobs - self.jobs_before
+        cpu = cpu_seconds(self.node.proc.pid) - self.cpu_before
+        self.cpu_total += cpu
+        self.rates.append(n / self.seconds)
+        self.cpu.append(cpu * 1e6 / n)
+
+    def close(self):
+        self.server.destroy()
+        if self.reader is not None:
+            self.reader.close()
+
+
+def paired(sides, mode):
+    return [b / a for a, b in zip(sides["off"].rates, sides[mode].rates)]
 
 
 def main():
@@ -165,85 +236,110 @@ def main():
     parser.add_argument("--json", metavar="PATH", help="write the JSON report here")
     parser.add_argument("--build-dir", default=str(bench.REPO / "_build"))
     parser.add_argument("--no-reader", action="store_true",
-                        help="HTTP on without a WebSocket reader (what HTTP alone costs)")
-    parser.add_argument("--rounds", type=int, help="rounds of each (default 9, quick 2)")
-    parser.add_argument("--jobs", type=int, help="jobs per round (default 20,000, quick 2,000)")
+                        help="only HTTP off against HTTP on without a reader")
+    parser.add_argument("--rounds", type=int, help="rounds (default 9, quick 2)")
+    parser.add_argument("--jobs", type=int,
+                        help="jobs per round and mode (default 60,000, quick 2,000)")
+    parser.add_argument("--chunk", type=int,
+                        help="jobs per turn within a round (default 5,000, quick 1,000)")
     args = parser.parse_args()
     build_dir = Path(args.build_dir)
     bench.ensure_environment(build_dir)
     pp = bench.import_pp()
     params = dict(QUICK if args.quick else FULL)
-    params.update({key: value for key, value in (("rounds", args.rounds), ("jobs", args.jobs))
-                   if value})
+    params.update({key: value for key, value in (("rounds", args.rounds), ("jobs", args.jobs),
+                                                 ("chunk", args.chunk)) if value})
+    params["chunk"] = min(params["chunk"], params["jobs"])
+    modes = ("off", "http") if args.no_reader else MODES
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     exe = bench_cluster.ppd_path(build_dir)
     t0 = time.time()
-    off, on = HttpPpd(exe, False), HttpPpd(exe, True)
-    reader = None
-    servers = []
+    sides = {}
     try:
-        reader = None if args.no_reader else Reader(on.http)
-        servers = [bench_cluster.remote_server(pp, [off]), bench_cluster.remote_server(pp, [on])]
-        figures = {"off": [], "on": []}
-        cpu = {"off": 0.0, "on": 0.0, "reader": 0.0}
-        switches = {"off": 0, "on": 0}
-        pairs = list(zip(("off", "on"), servers, (off, on)))
+        for mode in modes:
+            sides[mode] = Side(pp, exe, mode)
+        order = list(modes)
         for i in range(params["rounds"]):
-            # The order alternates: what one round leaves behind (the
-            # reader's last reads) falls on either side alike.
-            for name, server, node in (pairs if i % 2 == 0 else pairs[::-1]):
-                before = cpu_seconds(node.proc.pid)
-                switches_before = context_switches(node.proc.pid)
-                reader_before = reader.cpu_seconds() if reader else 0
-                figures[name].append(bench_cluster.run_throughput(server, params["jobs"]))
-                cpu[name] += cpu_seconds(node.proc.pid) - before
-                switches[name] += context_switches(node.proc.pid) - switches_before
-                if reader and name == "on":
-                    cpu["reader"] += reader.cpu_seconds() - reader_before
-        n_jobs = params["rounds"] * (params["jobs"] + bench.WARMUP_JOBS)
-        per_job = {name: cpu[name] * 1e6 / n_jobs for name in cpu}
-        switches_per_job = {name: switches[name] / n_jobs for name in switches}
+            # Within a round the sides take turns of `chunk` jobs, so that
+            # a burst of load from elsewhere falls on all alike; the order
+            # turns round by round.
+            for side in sides.values():
+                side.start_round()
+            done = 0
+            while done < params["jobs"]:
+                n = min(params["chunk"], params["jobs"] - done)
+                for mode in order:
+                    sides[mode].run(n)
+                done += n
+                order = order[1:] + order[:1]
+            for side in sides.values():
+                side.end_round()
         time.sleep(0.5)
     finally:
-        for server in servers:
-            server.destroy()
-        if reader is not None:
-            reader.close()
-        bench_cluster.stop_processes([off.proc, on.proc])
+        for side in sides.values():
+            side.close()
+        bench_cluster.stop_processes([side.node.proc for side in sides.values()])
 
+    reader = sides["on"].reader if "on" in sides else None
+    # A reader dropped by ppd (too far behind: the machine too busy to run
+    # it) reads nothing after: the rounds after it measure less than asked.
     events = reader.events if reader else 0
     gaps = reader.gaps if reader else 0
     dropped = ", dropped by ppd" if reader and reader.closed_by_ppd else ""
-    best_off, best_on = max(figures["off"]), max(figures["on"])
-    ratio = best_on / best_off
-    paired = statistics.median(b / a for a, b in zip(figures["off"], figures["on"]))
-    table = [("throughput through ppd, HTTP off, jobs/s", "%.0f" % best_off, "", ""),
-             ("throughput through ppd, HTTP on + WebSocket reader, jobs/s", "%.0f" % best_on, "", ""),
-             ("  ratio on/off, median of the rounds side by side", "%.3f" % paired,
-              "≥ 0.95", "PASS" if paired >= 0.95 else "MISS"),
-             ("  ratio on/off, best rounds", "%.3f" % ratio, "", ""),
-             ("ppd CPU per job, HTTP off, µs", "%.1f" % per_job["off"], "", ""),
-             ("ppd CPU per job, HTTP on + reader, µs", "%.1f" % per_job["on"], "", ""),
-             ("ppd context switches per 1,000 jobs, HTTP off", "%.0f" % (1000 * switches_per_job["off"]),
-              "", ""),
-             ("ppd context switches per 1,000 jobs, HTTP on + reader",
-              "%.0f" % (1000 * switches_per_job["on"]), "", ""),
-             ("the reader's own CPU per job, µs", "%.1f" % per_job["reader"], "", ""),
-             ("  events read (gaps)", "%d (%d)%s" % (events, gaps, dropped), "", "")]
-    print("pp-glib HTTP benchmark (%s), %d CPUs, loopback, %d rounds of %d jobs\n"
-          % ("quick" if args.quick else "full", os.cpu_count(), params["rounds"], params["jobs"]))
+    n_jobs = {mode: side.jobs for mode, side in sides.items()}
+    table, figures = [], {}
+    for mode in modes:
+        side = sides[mode]
+        table.append(("throughput through ppd, %s, jobs/s (median)" % LABELS[mode],
+                      "%.0f" % statistics.median(side.rates), "", ""))
+    for mode in modes[1:]:
+        ratio = statistics.median(paired(sides, mode))
+        goal = mode == modes[-1]
+        verdict = "PASS" if ratio >= 0.95 else "MISS"
+        if reader and reader.closed_by_ppd:
+            verdict = "INVALID (the reader was dropped)"
+        table.append(("  ratio %s / off, median of the paired rounds" % LABELS[mode], "%.3f" % ratio,
+                      "≥ 0.95" if goal else "", verdict if goal else ""))
+        figures["ratio_median_paired_" + mode] = ratio
+    for mode in modes:
+        side = sides[mode]
+        table.append(("ppd CPU per job, %s, µs (median of rounds)" % LABELS[mode],
+                      "%.2f" % statistics.median(side.cpu), "", ""))
+    for mode in modes[1:]:
+        extra = statistics.median(b - a for a, b in zip(sides["off"].cpu, sides[mode].cpu))
+        table.append(("  ppd CPU per job, %s minus off, µs (median of rounds)" % LABELS[mode],
+                      "%+.2f" % extra, "", ""))
+        figures["ppd_cpu_extra_us_per_job_" + mode] = extra
+    for mode in modes:
+        table.append(("ppd context switches per 1,000 jobs, %s" % LABELS[mode],
+                      "%.0f" % (1000 * sides[mode].switches / n_jobs[mode]), "", ""))
+    if reader:
+        table.append(("the reader's own CPU per job, µs",
+                      "%.2f" % (sides["on"].reader_cpu * 1e6 / n_jobs["on"]), "", ""))
+        table.append(("  events read (gaps)", "%d (%d)%s" % (events, gaps, dropped), "", ""))
+    print("pp-glib HTTP benchmark (%s), %d CPUs, loopback, %d rounds of %d jobs per mode in turns of %d"
+          "\n(load average %.1f at the end)\n"
+          % ("quick" if args.quick else "full", os.cpu_count(), params["rounds"], params["jobs"],
+             params["chunk"], os.getloadavg()[0]))
     bench.print_table(table)
     print("\n%.1f s" % (time.time() - t0))
+    last = modes[-1]
+    off_rates, on_rates = sides["off"].rates, sides[last].rates
+    figures.update({
+        "throughput_http_off": off_rates,
+        "throughput_http_on_reader" if last == "on" else "throughput_http_on": on_rates,
+        "ratio_best": max(on_rates) / max(off_rates),
+        "ratio_median_paired": figures["ratio_median_paired_" + last],
+        "ppd_cpu_us_per_job": {mode: side.cpu_total * 1e6 / n_jobs[mode] for mode, side in sides.items()},
+        "ppd_cpu_us_per_job_rounds": {mode: side.cpu for mode, side in sides.items()},
+        "ppd_context_switches_per_job": {mode: side.switches / n_jobs[mode] for mode, side in sides.items()},
+        "throughput_rounds": {mode: side.rates for mode, side in sides.items()},
+        "events_read": events, "event_gaps": gaps,
+        "median_off": statistics.median(off_rates), "median_on": statistics.median(on_rates),
+        "load_average": os.getloadavg()[0]})
     report = {"when": datetime.datetime.now().isoformat(timespec="seconds"),
-              "mode": "quick" if args.quick else "full", "params": params,
-              "figures": {"throughput_http_off": figures["off"],
-                          "throughput_http_on_reader": figures["on"],
-                          "ratio_best": ratio, "ratio_median_paired": paired,
-                          "ppd_context_switches_per_job": switches_per_job,
-                          "ppd_cpu_us_per_job": per_job, "events_read": events, "event_gaps": gaps,
-                          "median_off": statistics.median(figures["off"]),
-                          "median_on": statistics.median(figures["on"])}}
+              "mode": "quick" if args.quick else "full", "params": params, "figures": figures}
     bench.write_json(report, args.json, "http", latest=None)
 
 

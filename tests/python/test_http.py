@@ -277,6 +277,65 @@ def test_status_and_jobs_are_schema_valid_and_tell_no_secrets(daemon, servers):
         assert job() == 3
 
 
+BLOCK_SOURCE = ("def block(path):\n"
+                "    import os, time\n"
+                "    while not os.path.exists(path):\n"
+                "        time.sleep(0.02)\n"
+                "    return 1\n")
+
+
+@needs_pp
+def test_queued_jobs_of_dbus_and_tcp_clients_are_all_listed(servers, tmp_path):
+    """/api/v1/jobs?state=queued lists every queued job of the node, in
+    the order they will run: those submitted over D-Bus (client null) as
+    well as a TCP client's."""
+    from test_dbus import Bus, Ppd as BusPpd, gdbus_call, gdbus_submit
+    go = tmp_path / "go"
+    bus = Bus()
+    try:
+        d = BusPpd(bus, workers=1, secret=SECRET, extra=("--http-port", "0"))
+        try:
+            base = "http://127.0.0.1:%d" % int(
+                d.wait_for(r"HTTP on http://127\.0\.0\.1:(\d+)/").group(1))
+            ids = [gdbus_submit(bus, BLOCK_SOURCE, "block", [str(go)], group="g%d" % i)
+                   for i in range(4)]
+            srv = PP.Server(ncpus=0, ppservers=("127.0.0.1:%d" % d.port,), secret=SECRET)
+            try:
+                tcp_job = srv.submit(square, (7,))
+                wait_until(lambda: curl_json(base + "/api/v1/status")["queue"]["queued"] == 4,
+                           what="3 D-Bus jobs and a TCP client's queued")
+                listing = curl_json(base + "/api/v1/jobs?state=queued")
+                validate(listing, "jobs")
+                jobs = listing["jobs"]
+                assert [j["function"] for j in jobs] == ["block"] * 3 + ["square"], jobs
+                assert [j["group"] for j in jobs[:3]] == ["g1", "g2", "g3"]
+                assert [j["client"] for j in jobs[:3]] == [None] * 3
+                assert jobs[3]["client"].startswith("127.0.0.1:")
+                assert all(j["state"] == "queued" and j["worker"] is None and
+                           j["started"] is None for j in jobs)
+                assert [j["id"] for j in jobs] == sorted(j["id"] for j in jobs)
+                running = curl_json(base + "/api/v1/jobs?state=running")["jobs"]
+                assert [(j["function"], j["group"], j["client"]) for j in running] == \
+                    [("block", "g0", None)]
+                assert curl_json(base + "/api/v1/jobs?state=queued&limit=2")["jobs"] == jobs[:2]
+
+                go.touch()
+                assert tcp_job() == 49
+                for job_id in ids:
+                    (state,) = gdbus_call(bus, "WaitJob", str(job_id))
+                    assert state["state"] == "done", state
+                assert curl_json(base + "/api/v1/jobs?state=queued")["jobs"] == []
+                done = curl_json(base + "/api/v1/jobs?state=done")["jobs"]
+                assert sorted(j["group"] for j in done if j["function"] == "block") == \
+                    ["g0", "g1", "g2", "g3"]
+            finally:
+                srv.destroy()
+        finally:
+            d.close()
+    finally:
+        bus.close()
+
+
 @needs_pp
 def test_dbus_get_status_says_what_http_says(servers):
     from test_dbus import Bus, Ppd as BusPpd, gdbus_call
