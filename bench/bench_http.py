@@ -138,7 +138,9 @@ class Reader:
         self.closed_by_ppd = False
 
     def cpu_seconds(self):
-        return cpu_seconds(self.proc.pid)
+        # From stat: its reading thread ends when ppd closes the stream,
+        # and the time of an ended thread is only counted there.
+        return cpu_seconds(self.proc.pid, precise=False)
 
     def close(self):
         if self.proc.poll() is None:
@@ -155,10 +157,13 @@ def context_switches(pid):
         return sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
 
 
-def cpu_seconds(pid):
+def cpu_seconds(pid, precise=True):
     """The CPU time of all the threads of process pid: from schedstat, in
-    nanoseconds (the clock ticks of /proc/PID/stat are 10 ms), else stat."""
+    nanoseconds, its threads being alive all along (the clock ticks of
+    /proc/PID/stat are 10 ms); else, or if not precise, from stat."""
     try:
+        if not precise:
+            raise OSError
         total = 0
         for task in os.listdir("/proc/%d/task" % pid):
             with open("/proc/%d/task/%s/schedstat" % (pid, task)) as f:

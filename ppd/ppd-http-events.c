@@ -459,20 +459,23 @@ ppd_http_events_add_reader (PpdHttp        *self,
   /* The events so far go to the readers before this one, whose begin
    * after its hello. */
   flush_batch (self);
+  if (socket != NULL)
+    {
+      /* A WebSocket stays open: no idle timeout but TCP keepalives; a
+       * small send buffer. Before its read source is made: a GSocket
+       * source keeps the timeout the socket had when it was created (the
+       * HTTP idle timeout, which closed a reader that never sent a frame
+       * after 30 s). */
+      g_socket_set_timeout (socket, 0);
+      g_socket_set_keepalive (socket, TRUE);
+      g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SEND_BUFFER, NULL);
+    }
   reader = g_new0 (Reader, 1);
   reader->http = self;
   reader->ws = ppd_websocket_new (stream, MAX_QUEUED_BYTES, closed_cb, reader);
   reader->peer = G_IS_INET_SOCKET_ADDRESS (remote)
     ? g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)))
     : g_strdup ("unknown");
-  if (socket != NULL)
-    {
-      /* A WebSocket stays open: no idle timeout but TCP keepalives; a
-       * small send buffer. */
-      g_socket_set_timeout (socket, 0);
-      g_socket_set_keepalive (socket, TRUE);
-      g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, SEND_BUFFER, NULL);
-    }
   g_ptr_array_add (self->readers, reader);
   if (self->readers->len > MAX_READERS)
     {

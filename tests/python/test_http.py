@@ -843,3 +843,25 @@ def test_at_most_16_event_readers(daemon):
     finally:
         for sock in readers:
             sock.close()
+
+
+@needs_pp
+def test_a_reader_that_never_sends_outlives_the_idle_timeout(daemon, servers):
+    """An events reader that only reads (as the live page does) stays
+    connected past the HTTP idle timeout (30 s), which is for requests."""
+    d = daemon(workers=1)
+    sock = raw_websocket(d.http, rcvbuf=1 << 16)
+    try:
+        frames = read_frames(sock, lambda f: len(f) >= 1)
+        assert json.loads(frames[0][1])["type"] == "hello"
+        time.sleep(33)
+        srv = servers(d)
+        assert srv.submit(square, (5,))() == 25
+
+        def job_finished(frames):
+            return any(op == 0x1 and json.loads(p)["type"] == "job-finished" for op, p in frames)
+        frames = read_frames(sock, job_finished)
+        assert [op for op, _ in frames if op != 0x1] == [], frames
+        assert job_finished(frames), frames
+    finally:
+        sock.close()
