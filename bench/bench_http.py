@@ -138,9 +138,9 @@ class Reader:
         self.closed_by_ppd = False
 
     def cpu_seconds(self):
-        # From stat: its reading thread ends when ppd closes the stream,
-        # and the time of an ended thread is only counted there.
-        return cpu_seconds(self.proc.pid, precise=False)
+        # Its reading thread ends (and its time leaves schedstat's sum)
+        # only when ppd drops it, which makes the run INVALID anyway.
+        return cpu_seconds(self.proc.pid)
 
     def close(self):
         if self.proc.poll() is None:
@@ -157,13 +157,11 @@ def context_switches(pid):
         return sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
 
 
-def cpu_seconds(pid, precise=True):
+def cpu_seconds(pid):
     """The CPU time of all the threads of process pid: from schedstat, in
     nanoseconds, its threads being alive all along (the clock ticks of
-    /proc/PID/stat are 10 ms); else, or if not precise, from stat."""
+    /proc/PID/stat are 10 ms); else from stat."""
     try:
-        if not precise:
-            raise OSError
         total = 0
         for task in os.listdir("/proc/%d/task" % pid):
             with open("/proc/%d/task/%s/schedstat" % (pid, task)) as f:
@@ -189,6 +187,18 @@ def timed_batch(server, n, first):
     return elapsed
 
 
+def children(pid):
+    """The child processes of pid (ppd's workers)."""
+    pids = []
+    for task in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                pids += [int(child) for child in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
 class Side:
     """One ppd of the comparison, its client, and what its rounds cost."""
 
@@ -198,13 +208,29 @@ class Side:
         self.reader = Reader(self.node.http) if mode == "on" else None
         self.server = bench_cluster.remote_server(pp, [self.node])
         bench_cluster.run_throughput(self.server, 1000)     # warm-up
+        self.workers = children(self.node.proc.pid)
         self.rates = []        # jobs/s per round
         self.cpu = []          # ppd's CPU µs per job per round
+        self.all_cpu = []      # client, ppd, workers and reader: CPU µs per job per round
         self.seconds = self.cpu_total = self.reader_cpu = 0.0
         self.switches = self.jobs = 0
 
+    def total_cpu(self):
+        """The CPU time of everything a job of this side runs on: the
+        client (this process: the other sides' clients are idle meanwhile),
+        ppd, its workers and the reader."""
+        total = time.process_time() + cpu_seconds(self.node.proc.pid)
+        for pid in self.workers:
+            try:
+                total += cpu_seconds(pid)
+            except OSError:
+                pass
+        if self.reader:
+            total += self.reader.cpu_seconds()
+        return total
+
     def start_round(self):
-        self.seconds = 0.0
+        self.seconds = self.round_all_cpu = 0.0
         self.cpu_before = cpu_seconds(self.node.proc.pid)
         self.jobs_before = self.jobs
 
@@ -212,7 +238,9 @@ class Side:
         pid = self.node.proc.pid
         switches = context_switches(pid)
         reader_cpu = self.reader.cpu_seconds() if self.reader else 0
+        all_cpu = self.total_cpu()
         self.seconds += timed_batch(self.server, n, self.jobs)
+        self.round_all_cpu += self.total_cpu() - all_cpu
         self.jobs += n
         self.switches += context_switches(pid) - switches
         if self.reader:
@@ -224,6 +252,7 @@ class Side:
         self.cpu_total += cpu
         self.rates.append(n / self.seconds)
         self.cpu.append(cpu * 1e6 / n)
+        self.all_cpu.append(self.round_all_cpu * 1e6 / n)
 
     def close(self):
         self.server.destroy()
@@ -317,6 +346,14 @@ def main():
                       "%+.2f" % extra, "", ""))
         figures["ppd_cpu_extra_us_per_job_" + mode] = extra
     for mode in modes:
+        table.append(("CPU per job of client, ppd, workers (and reader), %s, µs" % LABELS[mode],
+                      "%.2f" % statistics.median(sides[mode].all_cpu), "", ""))
+    for mode in modes[1:]:
+        ratio = statistics.median(a / b for a, b in zip(sides["off"].all_cpu, sides[mode].all_cpu))
+        table.append(("  CPU per job, off / %s, median of the paired rounds" % LABELS[mode],
+                      "%.3f" % ratio, "", ""))
+        figures["cpu_ratio_median_paired_" + mode] = ratio
+    for mode in modes:
         table.append(("ppd context switches per 1,000 jobs, %s" % LABELS[mode],
                       "%.0f" % (1000 * sides[mode].switches / n_jobs[mode]), "", ""))
     if reader:
@@ -338,6 +375,7 @@ def main():
         "ratio_median_paired": figures["ratio_median_paired_" + last],
         "ppd_cpu_us_per_job": {mode: side.cpu_total * 1e6 / n_jobs[mode] for mode, side in sides.items()},
         "ppd_cpu_us_per_job_rounds": {mode: side.cpu for mode, side in sides.items()},
+        "all_cpu_us_per_job_rounds": {mode: side.all_cpu for mode, side in sides.items()},
         "ppd_context_switches_per_job": {mode: side.switches / n_jobs[mode] for mode, side in sides.items()},
         "throughput_rounds": {mode: side.rates for mode, side in sides.items()},
         "events_read": events, "event_gaps": gaps,
