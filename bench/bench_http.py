@@ -216,40 +216,42 @@ class Side:
         self.switches = self.jobs = 0
 
     def total_cpu(self):
-        """The CPU time of everything a job of this side runs on: the
-        client (this process: the other sides' clients are idle meanwhile),
-        ppd, its workers and the reader."""
+        """The CPU time of what a job of this side runs on but the reader:
+        the client (this process: the other sides' clients are idle
+        meanwhile), ppd and its workers."""
         total = time.process_time() + cpu_seconds(self.node.proc.pid)
         for pid in self.workers:
             try:
                 total += cpu_seconds(pid)
             except OSError:
                 pass
-        if self.reader:
-            total += self.reader.cpu_seconds()
         return total
 
     def start_round(self):
         self.seconds = self.round_all_cpu = 0.0
         self.cpu_before = cpu_seconds(self.node.proc.pid)
+        # The reader over the whole round: it reads a turn's last events
+        # after the turn (ppd sends them every 25 ms), while it is idle.
+        self.reader_before = self.reader.cpu_seconds() if self.reader else 0
         self.jobs_before = self.jobs
 
     def run(self, n):
         pid = self.node.proc.pid
         switches = context_switches(pid)
-        reader_cpu = self.reader.cpu_seconds() if self.reader else 0
         all_cpu = self.total_cpu()
         self.seconds += timed_batch(self.server, n, self.jobs)
         self.round_all_cpu += self.total_cpu() - all_cpu
         self.jobs += n
         self.switches += context_switches(pid) - switches
-        if self.reader:
-            self.reader_cpu += self.reader.cpu_seconds() - reader_cpu
 
     def end_round(self):
         n = self.jobs - self.jobs_before
         cpu = cpu_seconds(self.node.proc.pid) - self.cpu_before
         self.cpu_total += cpu
+        if self.reader:
+            reader_cpu = self.reader.cpu_seconds() - self.reader_before
+            self.reader_cpu += reader_cpu
+            self.round_all_cpu += reader_cpu
         self.rates.append(n / self.seconds)
         self.cpu.append(cpu * 1e6 / n)
         self.all_cpu.append(self.round_all_cpu * 1e6 / n)
