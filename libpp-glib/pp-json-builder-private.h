@@ -9,6 +9,12 @@
 
 #include <json-glib/json-glib.h>
 
+#ifdef PP_COMPILATION
+# include "pp-version-macros.h"
+#else
+# include <pp-glib.h>
+#endif
+
 G_BEGIN_DECLS
 
 /* One member of the object @builder is in, in one call: the status
@@ -16,6 +22,13 @@ G_BEGIN_DECLS
  * these. */
 
 /* @value, or null when it is %NULL. */
+/* json_to_string() with every control character escaped: json-glib 1.6
+ * writes U+001F raw, which no JSON parser takes. */
+char *_pp_json_to_string           (JsonNode    *root);
+/* Fixes such a string (takes @json, returns it or a new one). Exported
+ * for ppd's HTTP answers. */
+_PP_EXTERN
+char *_pp_json_escape_unit_separator (char      *json);
 void _pp_json_add_string_or_null   (JsonBuilder *builder,
                                     const char  *member,
                                     const char  *value);

@@ -7,7 +7,36 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "pp-json-builder-private.h"
+
+char *
+_pp_json_escape_unit_separator (char *json)
+{
+  GString *fixed;
+
+  if (strchr (json, 0x1f) == NULL)
+    return json;
+  /* Outside strings JSON text has no control characters: every one is in
+   * a string, where it must be escaped. */
+  fixed = g_string_sized_new (strlen (json) + 16);
+  for (const char *p = json; *p != '\0'; p++)
+    {
+      if (*p == 0x1f)
+        g_string_append (fixed, "\\u001f");
+      else
+        g_string_append_c (fixed, *p);
+    }
+  g_free (json);
+  return g_string_free (fixed, FALSE);
+}
+
+char *
+_pp_json_to_string (JsonNode *root)
+{
+  return _pp_json_escape_unit_separator (json_to_string (root, FALSE));
+}
 
 void
 _pp_json_add_string_or_null (JsonBuilder *builder,

@@ -290,7 +290,7 @@ pp_node_service_dup_status (PpNodeService *self,
   add_clients (builder, self);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return _pp_json_to_string (root);
 }
 
 static int

@@ -235,5 +235,5 @@ pp_server_dup_status (PpServer *self)
   _pp_server_snapshot_clear (&snapshot);
 
   root = json_builder_get_root (builder);
-  return json_to_string (root, FALSE);
+  return _pp_json_to_string (root);
 }

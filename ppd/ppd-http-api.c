@@ -34,13 +34,10 @@ static PpdHttpName *
 name_new (const char *value)
 {
   PpdHttpName *name = g_new0 (PpdHttpName, 1);
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_VALUE);
 
   name->refs = 1;
   name->text = g_utf8_make_valid (value, -1);
-  json_node_set_string (node, name->text);
-  name->json = json_to_string (node, FALSE);
-  name->json_len = strlen (name->json);
+  name->json = ppd_http_events_quote (name->text, &name->json_len);
   return name;
 }
 

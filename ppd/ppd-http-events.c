@@ -218,6 +218,26 @@ put_text (char       *p,
   return p;
 }
 
+/**
+ * ppd_http_events_quote:
+ * @text: valid UTF-8
+ * @len: (out): the length of the result
+ *
+ * Returns: (transfer full): @text as a JSON string, as events carry it
+ */
+char *
+ppd_http_events_quote (const char *text,
+                       gsize      *len)
+{
+  Text value = { text, strlen (text), NULL };
+  char *quoted = g_malloc (6 * value.len + 3);
+  char *end = put_text (quoted, &value);
+
+  *end = '\0';
+  *len = end - quoted;
+  return quoted;
+}
+
 static void
 reader_send (Reader       *reader,
              const guint8 *frames,

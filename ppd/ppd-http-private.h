@@ -149,6 +149,8 @@ void        ppd_http_events_client      (PpdHttp           *self,
                                          const char        *address,
                                          const char        *reason);
 void        ppd_http_events_workers_changed (PpdHttp       *self);
+char       *ppd_http_events_quote       (const char        *text,
+                                         gsize             *len);
 
 /* ppd-http-metrics.c */
 void        ppd_http_metrics_init       (PpdHttpMetrics    *metrics);

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <pp-json-builder-private.h>
+
 #include "ppd-http-private.h"
 
 /* ppd over HTTP (--http-port): a SoupServer fed with connections that ppd
@@ -382,6 +384,7 @@ ppd_http_respond_json (SoupServerMessage *msg,
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
+  json = _pp_json_escape_unit_separator (json);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, json,

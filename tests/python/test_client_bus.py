@@ -546,3 +546,32 @@ def test_status_from_python():
         assert sum(row["jobs"] for row in document["stats"]) == 4
     finally:
         server.destroy()
+
+
+def test_status_escapes_every_control_character():
+    """A group named with control characters (json-glib 1.6 writes U+001F
+    raw, which no JSON parser takes) still gives valid JSON."""
+    import pp
+
+    def hold(path):
+        import os
+        import time
+        while not os.path.exists(path):
+            time.sleep(0.01)
+        return 1
+
+    odd = "odd\x1f\x01\"\\\u00fc"
+    go = "/tmp/pp-test-status-go-%d" % os.getpid()
+    server = pp.Server(1, bus=False)
+    try:
+        jobs = [server.submit(hold, (go,), group=odd) for _ in range(2)]
+        text = server._srv.dup_status()
+        assert "\x1f" not in text and "\\u001f" in text
+        document = validate(json.loads(text))
+        assert odd in [row["group"] for row in document["queue"]["groups"]], document["queue"]
+        open(go, "w").close()
+        assert [job() for job in jobs] == [1, 1]
+    finally:
+        if os.path.exists(go):
+            os.unlink(go)
+        server.destroy()

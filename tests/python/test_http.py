@@ -297,8 +297,11 @@ def test_queued_jobs_of_dbus_and_tcp_clients_are_all_listed(servers, tmp_path):
         try:
             base = "http://127.0.0.1:%d" % int(
                 d.wait_for(r"HTTP on http://127\.0\.0\.1:(\d+)/").group(1))
-            ids = [gdbus_submit(bus, BLOCK_SOURCE, "block", [str(go)], group="g%d" % i)
-                   for i in range(4)]
+            # One group of control characters (json-glib writes U+001F
+            # raw), quotes and non-ASCII: every document stays valid JSON.
+            groups = ["g0", "g1", "g2\x1f\x01\"\\\u00fc\u2028", "g3"]
+            ids = [gdbus_submit(bus, BLOCK_SOURCE, "block", [str(go)], group=group)
+                   for group in groups]
             srv = PP.Server(ncpus=0, ppservers=("127.0.0.1:%d" % d.port,), secret=SECRET)
             try:
                 tcp_job = srv.submit(square, (7,))
@@ -308,7 +311,7 @@ def test_queued_jobs_of_dbus_and_tcp_clients_are_all_listed(servers, tmp_path):
                 validate(listing, "jobs")
                 jobs = listing["jobs"]
                 assert [j["function"] for j in jobs] == ["block"] * 3 + ["square"], jobs
-                assert [j["group"] for j in jobs[:3]] == ["g1", "g2", "g3"]
+                assert [j["group"] for j in jobs[:3]] == groups[1:]
                 assert [j["client"] for j in jobs[:3]] == [None] * 3
                 assert jobs[3]["client"].startswith("127.0.0.1:")
                 assert all(j["state"] == "queued" and j["worker"] is None and
@@ -327,7 +330,7 @@ def test_queued_jobs_of_dbus_and_tcp_clients_are_all_listed(servers, tmp_path):
                 assert curl_json(base + "/api/v1/jobs?state=queued")["jobs"] == []
                 done = curl_json(base + "/api/v1/jobs?state=done")["jobs"]
                 assert sorted(j["group"] for j in done if j["function"] == "block") == \
-                    ["g0", "g1", "g2", "g3"]
+                    sorted(groups)
             finally:
                 srv.destroy()
         finally:
