@@ -50,8 +50,7 @@ _pp_server_job_hook_free (PpServerJobHook *hook)
 }
 
 /* Every job that starts (@started, on worker @pid) or finishes, under the
- * lock, in the thread that started or finished it: the job's times were
- * written there. */
+ * lock: one clock reading for a start; a finish has the job's own end time. */
 void
 _pp_server_job_hook_push_locked (PpServerJobHook *hook,
                                  PpJob           *job,
@@ -65,9 +64,12 @@ _pp_server_job_hook_push_locked (PpServerJobHook *hook,
   event->job = g_object_ref (job);
   event->pid = pid;
   event->started = started;
+  /* The job's lock after the server's, as everywhere. */
+  g_mutex_lock (&job->lock);
   event->time = started ? g_get_monotonic_time () : job->end_time;
   event->wait_time = job->start_time != 0 ? (job->start_time - job->submit_time) / (double) G_USEC_PER_SEC : 0;
   event->run_time = started ? 0 : job->run_time;
+  g_mutex_unlock (&job->lock);
   if (hook->events->len == 1)
     g_source_set_ready_time (hook->source, 0);
 }

@@ -205,4 +205,9 @@ def test_bench_http_quick(tmp_path, subreaper):
     assert "dropped by ppd" not in proc.stdout
     for name in ("ratio_median_paired", "ratio_best"):
         assert math.isfinite(figures[name]) and figures[name] > 0, (name, figures)
-    assert "ppd context switches per 1,000 jobs, HTTP on + reader" in proc.stdout
+    for mode in ("off", "http", "on"):
+        assert len(figures["all_cpu_us_per_job_rounds"][mode]) == rounds, figures
+        assert figures["ppd_cpu_us_per_job"][mode] > 0, figures
+    for name in ("ratio_median_paired_http", "cpu_ratio_median_paired_on"):
+        assert math.isfinite(figures[name]) and figures[name] > 0, (name, figures)
+    assert "ppd context switches per 1,000 jobs, HTTP on + WebSocket reader" in proc.stdout
