@@ -200,20 +200,44 @@ def children(pid):
 
 
 class Side:
-    """One ppd of the comparison, its client, and what its rounds cost."""
+    """One mode of the comparison: in each round, a fresh ppd, its client
+    (and reader), and what the rounds cost."""
 
-    def __init__(self, pp, exe, mode):
+    def __init__(self, mode):
         self.mode = mode
-        self.node = HttpPpd(exe, mode != "off")
-        self.reader = Reader(self.node.http) if mode == "on" else None
-        self.server = bench_cluster.remote_server(pp, [self.node])
-        bench_cluster.run_throughput(self.server, 1000)     # warm-up
-        self.workers = children(self.node.proc.pid)
+        self.node = self.reader = self.server = None
         self.rates = []        # jobs/s per round
         self.cpu = []          # ppd's CPU µs per job per round
         self.all_cpu = []      # client, ppd, workers and reader: CPU µs per job per round
         self.seconds = self.cpu_total = self.reader_cpu = 0.0
         self.switches = self.jobs = 0
+        self.events = self.gaps = 0
+        self.dropped = False
+
+    def start(self, pp, exe):
+        self.node = HttpPpd(exe, self.mode != "off")
+        self.reader = Reader(self.node.http) if self.mode == "on" else None
+        self.server = bench_cluster.remote_server(pp, [self.node])
+        bench_cluster.run_throughput(self.server, 1000)     # warm-up
+        self.workers = children(self.node.proc.pid)
+
+    def stop_client(self):
+        if self.server is not None:
+            self.server.destroy()
+            self.server = None
+
+    def stop(self):
+        """After stop_client(), once the last events had time to go."""
+        self.stop_client()
+        if self.reader is not None:
+            self.reader.close()
+            self.events += self.reader.events
+            self.gaps += self.reader.gaps
+            self.dropped = self.dropped or self.reader.closed_by_ppd
+            self.reader = None
+        if self.node is not None:
+            bench_cluster.stop_processes([self.node.proc])
+            self.node = None
 
     def total_cpu(self):
         """The CPU time of what a job of this side runs on but the reader:
@@ -246,6 +270,7 @@ class Side:
 
     def end_round(self):
         n = self.jobs - self.jobs_before
+        time.sleep(0.1)    # the reader reads the last batch
         cpu = cpu_seconds(self.node.proc.pid) - self.cpu_before
         self.cpu_total += cpu
         if self.reader:
@@ -256,10 +281,13 @@ class Side:
         self.cpu.append(cpu * 1e6 / n)
         self.all_cpu.append(self.round_all_cpu * 1e6 / n)
 
-    def close(self):
-        self.server.destroy()
-        if self.reader is not None:
-            self.reader.close()
+
+def stop_sides(sides):
+    for side in sides.values():
+        side.stop_client()
+    time.sleep(0.2)    # the last events (client-left) reach the reader
+    for side in sides.values():
+        side.stop()
 
 
 def paired(sides, mode):
@@ -291,15 +319,20 @@ def main():
 
     exe = bench_cluster.ppd_path(build_dir)
     t0 = time.time()
-    sides = {}
+    sides = {mode: Side(mode) for mode in modes}
     try:
-        for mode in modes:
-            sides[mode] = Side(pp, exe, mode)
         order = list(modes)
         for i in range(params["rounds"]):
+            # Fresh processes every round (but in a quick run), started in
+            # turn: where the scheduler happens to place a ppd, its workers
+            # and its client thread for a whole run weighs as much as HTTP
+            # itself.
+            for mode in order:
+                if sides[mode].node is None:
+                    sides[mode].start(pp, exe)
             # Within a round the sides take turns of `chunk` jobs, so that
             # a burst of load from elsewhere falls on all alike; the order
-            # turns round by round.
+            # turns turn by turn.
             for side in sides.values():
                 side.start_round()
             done = 0
@@ -311,18 +344,17 @@ def main():
                 order = order[1:] + order[:1]
             for side in sides.values():
                 side.end_round()
-        time.sleep(0.5)
+            if not args.quick:
+                stop_sides(sides)
     finally:
-        for side in sides.values():
-            side.close()
-        bench_cluster.stop_processes([side.node.proc for side in sides.values()])
+        stop_sides(sides)
 
-    reader = sides["on"].reader if "on" in sides else None
+    reader = sides.get("on")
     # A reader dropped by ppd (too far behind: the machine too busy to run
     # it) reads nothing after: the rounds after it measure less than asked.
     events = reader.events if reader else 0
     gaps = reader.gaps if reader else 0
-    dropped = ", dropped by ppd" if reader and reader.closed_by_ppd else ""
+    dropped = ", dropped by ppd" if reader and reader.dropped else ""
     n_jobs = {mode: side.jobs for mode, side in sides.items()}
     table, figures = [], {}
     for mode in modes:
@@ -333,7 +365,7 @@ def main():
         ratio = statistics.median(paired(sides, mode))
         goal = mode == modes[-1]
         verdict = "PASS" if ratio >= 0.95 else "MISS"
-        if reader and reader.closed_by_ppd:
+        if reader and reader.dropped:
             verdict = "INVALID (the reader was dropped)"
         table.append(("  ratio %s / off, median of the paired rounds" % LABELS[mode], "%.3f" % ratio,
                       "≥ 0.95" if goal else "", verdict if goal else ""))
