@@ -95,41 +95,16 @@ emit (PpServerBus *self,
     g_debug ("Cannot emit %s on the session bus: %s", signal, error->message);
 }
 
-static const char *
-job_state_nick (PpJob *job)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (PP_TYPE_JOB_STATE);
-  GEnumValue *value = g_enum_get_value (klass, pp_job_get_state (job));
-
-  return value != NULL ? value->value_nick : "unknown";
-}
-
 static void
 emit_jobs (PpServerBus *self,
            GArray      *jobs,
            guint        missed,
            gboolean     started)
 {
-  GVariantBuilder builder;
-
   if (jobs->len == 0 && missed == 0)
     return;
-  g_variant_builder_init (&builder, started ? G_VARIANT_TYPE ("a(tssus)") : G_VARIANT_TYPE ("a(tsss)"));
-  for (guint i = 0; i < jobs->len; i++)
-    {
-      PpServerBusJob *event = &g_array_index (jobs, PpServerBusJob, i);
-      const char *function = pp_function_get_name (pp_job_get_function (event->job));
-
-      if (started)
-        g_variant_builder_add (&builder, "(tssus)", pp_job_get_id (event->job),
-                               pp_job_get_group (event->job), function, event->pid,
-                               event->node != NULL ? event->node : "");
-      else
-        g_variant_builder_add (&builder, "(tsss)", pp_job_get_id (event->job),
-                               pp_job_get_group (event->job), function, job_state_nick (event->job));
-    }
   emit (self, PP_SERVER_BUS_INTERFACE, started ? "JobsStarted" : "JobsFinished",
-        g_variant_new ("(@*u)", g_variant_builder_end (&builder), missed));
+        g_variant_new ("(@*u)", _pp_server_bus_jobs_variant (jobs, started), missed));
 }
 
 static const char *

@@ -75,6 +75,10 @@ typedef struct
   char  *node;    /* a started job's node, as it was when the job started */
 } PpServerBusJob;
 
+/* pp-server-bus-jobs.c */
+GVariant    *_pp_server_bus_jobs_variant (GArray          *jobs,
+                                          gboolean         started);
+
 /* pp-server-bus.c */
 void         _pp_server_start_bus        (PpServer        *server);
 void         _pp_server_stop_bus         (PpServer        *server);

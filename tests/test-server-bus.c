@@ -20,6 +20,9 @@
 
 #include <pp-glib.h>
 
+#include "pp-job-private.h"
+#include "pp-server-bus-private.h"
+
 #define IFACE   "org.ppglib.PpClient1"
 #define PATH    "/org/ppglib/PpClient"
 #define TIMEOUT (20 * G_USEC_PER_SEC)
@@ -673,6 +676,62 @@ test_no_bus (void)
   g_rmdir (dir);
 }
 
+/* JobsStarted's and JobsFinished's batches, written by hand, are what
+ * GVariant itself would write, byte for byte: small and large (2- and
+ * 4-byte offsets), odd and empty strings, invalid UTF-8 made valid. */
+static void
+test_jobs_variant (void)
+{
+  g_autoptr(PpFunction) function = pp_function_new ("f", "def f():\n    return 1\n", NULL);
+  g_autoptr(PpFunction) other = pp_function_new ("a_function_with_a_rather_longer_name",
+                                                 "def a_function_with_a_rather_longer_name():\n    pass\n",
+                                                 NULL);
+  const char *groups[] = { "default", "", "gr\xc3\xbcppe \x1f\"", "bad \xff utf-8",
+                           "127.0.0.1:54321" };
+  const guint sizes[] = { 0, 1, 2, 3, 40, 1000, 3000 };
+  g_autoptr(GBytes) args = g_bytes_new_static ("[]", 2);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (int started = 0; started < 2; started++)
+      {
+        g_autoptr(GArray) jobs = _pp_server_bus_new_job_array ();
+        GVariantBuilder builder;
+        g_autoptr(GVariant) expected = NULL;
+        g_autoptr(GVariant) written = NULL;
+
+        g_variant_builder_init (&builder, started ? G_VARIANT_TYPE ("a(tssus)")
+                                                  : G_VARIANT_TYPE ("a(tsss)"));
+        for (guint i = 0; i < sizes[s]; i++)
+          {
+            const char *group = groups[i % G_N_ELEMENTS (groups)];
+            PpFunction *f = i % 3 == 0 ? other : function;
+            PpServerBusJob event = { NULL, 1000 + i, NULL };
+            g_autofree char *valid = g_utf8_make_valid (group, -1);
+            guint64 id = (guint64) i * 0x10001 + (i % 7 == 0 ? G_MAXUINT32 : 0);
+
+            event.job = _pp_job_new (NULL, id, f, args, PP_PAYLOAD_FORMAT_JSON, group);
+            event.node = i % 4 == 0 ? NULL : g_strdup_printf ("node%u.example.org:60000", i);
+            if (!started && i % 2 == 0)
+              g_assert_true (_pp_job_finish_error (event.job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED, "x")));
+            if (started)
+              g_variant_builder_add (&builder, "(tssus)", id, valid, pp_function_get_name (f), event.pid,
+                                     event.node ? event.node : "");
+            else
+              g_variant_builder_add (&builder, "(tsss)", id, valid, pp_function_get_name (f),
+                                     i % 2 == 0 ? "cancelled" : "queued");
+            g_array_append_val (jobs, event);
+          }
+        expected = g_variant_ref_sink (g_variant_builder_end (&builder));
+        written = g_variant_ref_sink (_pp_server_bus_jobs_variant (jobs, started));
+        g_assert_cmpstr (g_variant_get_type_string (written), ==, g_variant_get_type_string (expected));
+        g_assert_true (g_variant_is_normal_form (written));
+        g_assert_cmpuint (g_variant_get_size (written), ==, g_variant_get_size (expected));
+        g_assert_cmpmem (g_variant_get_data (written), g_variant_get_size (written),
+                         g_variant_get_data (expected), g_variant_get_size (expected));
+        g_assert_true (g_variant_equal (written, expected));
+      }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -681,6 +740,7 @@ main (int   argc,
 
   g_test_add_func ("/server-bus/status-document", test_status_document);
   g_test_add_func ("/server-bus/no-bus", test_no_bus);
+  g_test_add_func ("/server-bus/jobs-variant", test_jobs_variant);
   g_test_add ("/server-bus/export", BusFixture, NULL, bus_setup, test_bus_export, bus_teardown);
   g_test_add ("/server-bus/methods", BusFixture, NULL, bus_setup, test_bus_methods, bus_teardown);
   g_test_add ("/server-bus/off", BusFixture, NULL, bus_setup, test_bus_off, bus_teardown);
