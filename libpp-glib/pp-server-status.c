@@ -80,12 +80,12 @@ _pp_server_snapshot_init (PpServerSnapshot *snapshot,
       PpServerNodeSnapshot node = { g_object_ref (g_ptr_array_index (self->nodes, i)) };
 
       _pp_node_read_locked (node.node, &node.values);
-      snapshot->running += node.values.held;
+      snapshot->running += node.values.busy + node.values.held;
       g_array_append_val (snapshot->nodes, node);
     }
-  /* The unfinished jobs are those the nodes hold and those queued: no walk
-   * through a queue of maybe 100,000 jobs under the lock, which the
-   * session bus export does ten times a second. */
+  /* The unfinished jobs are those the nodes run or hold, and those
+   * queued: no walk through a queue of maybe 100,000 jobs under the lock,
+   * which the session bus export reads ten times a second. */
   snapshot->running = MIN (snapshot->running, self->sched.active_jobs);
   snapshot->queued = self->sched.active_jobs - snapshot->running;
   read_groups_locked (snapshot, self);
