@@ -28,6 +28,7 @@ typedef struct
   double    run_time;   /* finished: seconds it ran (as pp_job_get_run_time()) */
   guint32   pid;        /* started: the worker's pid, 0 on a remote node */
   gboolean  started;    /* else finished */
+  PpJobState state;     /* finished: how (started: RUNNING) */
 } PpServerJobEvent;
 
 /* @events are the server's: valid during the call only. */

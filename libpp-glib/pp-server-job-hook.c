@@ -69,6 +69,7 @@ _pp_server_job_hook_push_locked (PpServerJobHook *hook,
   event->time = started ? g_get_monotonic_time () : job->end_time;
   event->wait_time = job->start_time != 0 ? (job->start_time - job->submit_time) / (double) G_USEC_PER_SEC : 0;
   event->run_time = started ? 0 : job->run_time;
+  event->state = started ? PP_JOB_STATE_RUNNING : job->state;
   g_mutex_unlock (&job->lock);
   if (hook->events->len == 1)
     g_source_set_ready_time (hook->source, 0);

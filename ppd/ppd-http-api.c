@@ -109,7 +109,8 @@ record_free (PpdHttpJob *record)
   g_free (record);
 }
 
-/* A record of @job: one that a finished job left if there is one. */
+/* A record of @job (its state is the caller's to set): one that a
+ * finished job left if there is one. */
 static PpdHttpJob *
 job_record_new (PpdHttp *self,
                 PpJob   *job)
@@ -126,7 +127,6 @@ job_record_new (PpdHttp *self,
   record->function = name_get (self, FUNCTION_NAME, pp_function_get_name (pp_job_get_function (job)));
   record->group = name_get (self, GROUP_NAME, pp_job_get_group (job));
   record->client = name_get (self, CLIENT_NAME, client);
-  record->state = pp_job_get_state (job);
   return record;
 }
 
@@ -179,7 +179,7 @@ job_finished (PpdHttp                *self,
 
   if (!g_hash_table_steal_extended (self->running, &id, NULL, (gpointer *) &record))
     record = job_record_new (self, event->job);  /* cancelled while queued */
-  record->state = pp_job_get_state (event->job);
+  record->state = event->state;
   record->finished = (event->time + to_real) / (double) G_USEC_PER_SEC;
   record->wait_time = event->wait_time;
   record->run_time = event->run_time;
