@@ -11,6 +11,8 @@
 - tree_rss_mb(pid): the RSS sum of a process's children (ppd's workers,
   the client's local workers);
 - slope(xs, ys): the least-squares slope of ys over xs;
+- sanitized(pid): whether pid runs with AddressSanitizer (its quarantine
+  holds freed memory: RSS grows by design, so no RSS promise holds there);
 - Sampler: a daemon thread calling a function every few seconds.
 
 A process that has gone reads as NaN (RSS) or -1 (counts): a sample never
@@ -23,7 +25,7 @@ import threading
 import time
 
 __all__ = ["rss_mb", "threads", "fd_count", "children", "tree_rss_mb", "slope",
-           "Sampler"]
+           "sanitized", "Sampler"]
 
 
 def _status_field(pid, field):
@@ -92,6 +94,15 @@ def slope(xs, ys):
     if sxx == 0:
         return float("nan")
     return sum((x - mx) * (y - my) for x, y in pairs) / sxx
+
+
+def sanitized(pid):
+    """Whether AddressSanitizer's runtime is mapped in pid."""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            return any("libasan" in line or "libclang_rt.asan" in line for line in f)
+    except OSError:
+        return False
 
 
 class Sampler:
