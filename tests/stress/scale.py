@@ -37,7 +37,7 @@ Promises (the run fails when one breaks):
 - no fd left behind by a client (client and ppd side).
 
 Also checks RLIMIT_NOFILE against what the run needs (and raises the soft
-limit to the hard one when it is too low, saying so).
+limit to the hard one when it is too low, saying so) and RLIMIT_NPROC.
 
 Run: ./dev.sh stress scale   (or ./dev.sh env /usr/bin/python3 tests/stress/scale.py [--smoke])
 """
@@ -86,6 +86,12 @@ def check_nofile(count):
         resource.setrlimit(resource.RLIMIT_NOFILE, (need if hard == resource.RLIM_INFINITY
                                                     else hard, hard))
         print("raised the soft RLIMIT_NOFILE to %d" % resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    # Each node is a ppd and its worker: two processes of this user.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    print("RLIMIT_NPROC soft %s; the nodes need %d processes" % (
+        "unlimited" if soft == resource.RLIM_INFINITY else soft, 2 * count))
+    if soft != resource.RLIM_INFINITY and soft < 2 * count + 64:
+        raise SystemExit("RESULT: FAIL RLIMIT_NPROC %d is too low for %d nodes" % (soft, count))
 
 
 def ready_count(server):
