@@ -9,7 +9,8 @@
 One client (pp.Server with local workers and 4 ppd nodes of 1 worker each on
 127.0.0.1) runs --jobs tiny jobs (default 10,000,000), each a real job of
 its own: server.submit(tiny, (i,)) with at most --window jobs in flight,
-each job() collected in submission order and checked (tiny(i) = 2i + 1, so
+each job() collected in submission order and checked (--api executor:
+pp.Executor's submit() and result() instead) (tiny(i) = 2i + 1, so
 the results also sum to jobs^2). Every --interval seconds a sampler thread
 reads the RSS, open file descriptors and threads of the client and of each
 ppd (/proc), and the RSS of their workers. After the warm-up (the first
@@ -153,10 +154,17 @@ def start_client(pp, addresses, local):
     return server
 
 
-def run_jobs(server, n, window, progress):
+def run_jobs(server, n, window, progress, api="submit"):
     """Submits tiny(i) for i in range(n), at most window in flight, collects
-    each in order; returns (count, sum, wrong, failed, first error)."""
-    submit = server.submit
+    each in order; returns (count, sum, wrong, failed, first error). api
+    "submit": server.submit() and job(); "executor": pp.Executor(server=
+    server).submit() and future.result()."""
+    if api == "executor":
+        import pp
+        executor = pp.Executor(server=server)
+        submit = lambda fn, args: executor.submit(fn, *args).result
+    else:
+        submit = server.submit
     inflight = collections.deque()
     count = total = wrong = failed = 0
     first_error = None
@@ -248,6 +256,9 @@ def main():
     parser.add_argument("--nodes", type=int, default=4, help="ppd nodes of 1 worker each (4)")
     parser.add_argument("--local", type=int, default=2, help="the client's local workers (2)")
     parser.add_argument("--window", type=int, default=4096, help="jobs in flight (4096)")
+    parser.add_argument("--api", choices=("submit", "executor"), default="submit",
+                        help="server.submit and job() (default), or pp.Executor's submit "
+                             "and result()")
     parser.add_argument("--interval", type=float, help="seconds between samples (5; smoke 0.5)")
     parser.add_argument("--warmup", type=float, default=0.1,
                         help="fraction of the jobs before the measured stretch (0.1)")
@@ -272,8 +283,9 @@ def main():
     pp = bench.import_pp()
     exe = bench_cluster.ppd_path(Path(args.build_dir))
 
-    print("soak: %d jobs, %d ppd x 1 worker + %d local workers, window %d, sample every %.1f s"
-          % (n, args.nodes, args.local, args.window, interval), flush=True)
+    print("soak: %d jobs (%s), %d ppd x 1 worker + %d local workers, window %d, "
+          "sample every %.1f s" % (n, args.api, args.nodes, args.local, args.window, interval),
+          flush=True)
     workdir = tempfile.mkdtemp(prefix="pp-stress-soak-")
     progress = Progress()
     sampler = None
@@ -293,7 +305,8 @@ def main():
         t0 = time.monotonic()
         cpu0 = bench_cluster.client_cpu_s()
         try:
-            count, total, wrong, failed, first_error = run_jobs(server, n, args.window, progress)
+            count, total, wrong, failed, first_error = run_jobs(server, n, args.window, progress,
+                                                                args.api)
         except KeyboardInterrupt:
             if not progress.stalled:
                 raise
