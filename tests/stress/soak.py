@@ -20,7 +20,8 @@ over the jobs done, in MB per million jobs.
 Promises (the run fails when one breaks):
 - every job ends with its own right result, none fails, the count and the
   sum are right, and every node (the local workers and each ppd) ran jobs;
-- flat memory: for the client and each ppd, the fitted RSS growth over the
+- flat memory: for the client, each ppd, the client's local workers (their
+  sum) and the ppd's workers (their sum), the fitted RSS growth over the
   measured stretch (slope x millions of jobs) stays under --max-slope MB per
   million jobs x millions + --noise-mb. 1 MB per million is one byte per
   job: any per-job leak (a job, a frame, a closure: tens to hundreds of
@@ -215,13 +216,13 @@ def analyse(samples, n, warm_jobs, max_slope, noise_mb, sanitized=()):
     series = [("client", [s["client_rss"] for s in meas])]
     nppd = len(meas[0]["ppd_rss"])
     series += [("ppd-%d" % k, [s["ppd_rss"][k] for s in meas]) for k in range(nppd)]
-    info = [("client's local workers", [s["local_workers_rss"] for s in meas]),
-            ("ppd workers (sum)", [s["ppd_workers_rss"] for s in meas])]
+    series += [("client's local workers", [s["local_workers_rss"] for s in meas]),
+               ("ppd workers (sum)", [s["ppd_workers_rss"] for s in meas])]
     print("\nRSS after the warm-up (%d jobs), over %.2f million jobs, %d samples:" % (
         warm_jobs, span, len(meas)))
     print("%-24s %9s %9s %9s %12s %12s" % ("process", "first MB", "last MB", "max MB",
                                           "MB/M jobs", "fitted MB"))
-    for name, ys in series + info:
+    for name, ys in series:
         sl = sampling.slope(xs, ys)
         grown = sl * span
         report[name] = {"first_mb": ys[0], "last_mb": ys[-1], "max_mb": max(ys),
@@ -230,7 +231,7 @@ def analyse(samples, n, warm_jobs, max_slope, noise_mb, sanitized=()):
         if name in sanitized:
             verdicts.append(("%s RSS not judged: AddressSanitizer's quarantine keeps freed "
                              "memory" % name, True))
-        elif (name, ys) in series:
+        else:
             verdicts.append(("%s RSS: fitted growth %.2f MB < %.2f MB (%.1f MB/M x %.2f M + %.1f MB)"
                              % (name, grown, limit, max_slope, span, noise_mb),
                              not math.isnan(sl) and grown < limit))
@@ -300,6 +301,9 @@ def main():
         print("started %d ppd and connected in %.2f s" % (args.nodes, connected), flush=True)
         sanitized = [name for name, pid in [("client", os.getpid())] + [
             ("ppd-%d" % k, p.pid) for k, p in enumerate(nodes.procs)] if sampling.sanitized(pid)]
+        if "client" in sanitized:
+            # The workers inherit its LD_PRELOAD of the sanitizer runtime.
+            sanitized += ["client's local workers", "ppd workers (sum)"]
         probe = probe_fn(time.monotonic(), progress, os.getpid(), [p.pid for p in nodes.procs])
         sampler = sampling.Sampler(Watch(probe, progress, n, args.stall), interval).start()
         t0 = time.monotonic()
