@@ -305,7 +305,8 @@ def main():
             # The workers inherit its LD_PRELOAD of the sanitizer runtime.
             sanitized += ["client's local workers", "ppd workers (sum)"]
         probe = probe_fn(time.monotonic(), progress, os.getpid(), [p.pid for p in nodes.procs])
-        sampler = sampling.Sampler(Watch(probe, progress, n, args.stall), interval).start()
+        watch = Watch(probe, progress, n, args.stall)
+        sampler = sampling.Sampler(watch, interval).start()
         t0 = time.monotonic()
         cpu0 = bench_cluster.client_cpu_s()
         try:
@@ -320,7 +321,8 @@ def main():
         cpu = bench_cluster.client_cpu_s() - cpu0
         time.sleep(min(interval, 1.0))
         sampler.stop()
-        print_row(sampler.samples[-1], sampler.samples[-2] if len(sampler.samples) > 1 else None)
+        if watch.last_row is not sampler.samples[-1]:
+            print_row(sampler.samples[-1], watch.last_row)
         stats = server.get_stats()
     finally:
         if sampler is not None:
