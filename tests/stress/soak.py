@@ -46,7 +46,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import _thread
 from pathlib import Path
