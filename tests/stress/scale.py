@@ -20,6 +20,10 @@ to --nodes), in --rounds rounds whose order alternates, a fresh client
   many of the k nodes ran some;
 - is destroyed: the client's fd count must come back to what it was.
 
+The client's RSS per node is measured apart, in fresh interpreters (a
+process keeps the high-water mark of its earlier clients): after a batch
+with all nodes against after the same batch with 1, in --rounds rounds.
+
 Then --cycles clients in a row (30; smoke 20), each connecting to all
 nodes, running a few jobs and destroyed: the client's fd count must not
 grow. Then: RSS per ppd node (the 64 ppd, workers excluded, while connected) and
@@ -49,8 +53,10 @@ import resource
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -167,6 +173,38 @@ def run_cycles(pp, nodes, count, cycles, timeout):
             "rss_before": rss0, "rss_after": rss1}
 
 
+def fresh_client(pp, addresses, jobs, timeout):
+    """In a process of its own (--fresh-client): the RSS before the client,
+    once connected, and after a batch of jobs, printed as JSON."""
+    parent = os.getppid()
+
+    def orphaned():
+        # The run was stopped while this one ran: do not outlive it.
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+    threading.Thread(target=orphaned, daemon=True).start()
+    me = os.getpid()
+    before = sampling.rss_mb(me)
+    server, _ = connect(pp, addresses, timeout)
+    try:
+        connected = sampling.rss_mb(me)
+        bench_cluster.run_client_cpu(server, jobs, len(addresses))
+        after = sampling.rss_mb(me)
+    finally:
+        server.destroy()
+    print(json.dumps({"before": before, "connected": connected, "after_jobs": after}))
+
+
+def fresh_rss(nodes, k, jobs, timeout):
+    """fresh_client() with the first k nodes, in a new interpreter: its RSS
+    owes nothing to the clients before it."""
+    out = subprocess.run([sys.executable, __file__, "--fresh-client",
+                          ",".join(nodes.addresses(k)), "--jobs", str(jobs)],
+                         stdout=subprocess.PIPE, timeout=timeout + 120, check=True)
+    return json.loads(out.stdout.decode().strip().splitlines()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true",
@@ -184,6 +222,7 @@ def main():
     parser.add_argument("--max-rss-per-node", type=float, default=1.0,
                         help="client MB per connected node allowed (1)")
     parser.add_argument("--json", metavar="PATH", help="write the figures here")
+    parser.add_argument("--fresh-client", metavar="ADDRESSES", help=argparse.SUPPRESS)
     parser.add_argument("--build-dir", default=str(REPO / "_build"))
     args = parser.parse_args()
     count = args.nodes if args.nodes is not None else (8 if args.smoke else 64)
@@ -195,6 +234,9 @@ def main():
     args.cycles = ncycles
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     pp = bench.import_pp()
+    if args.fresh_client:
+        fresh_client(pp, tuple(args.fresh_client.split(",")), jobs, args.max_connect * 6)
+        return 0
     exe = bench_cluster.ppd_path(Path(args.build_dir))
     check_nofile(count)
     steps = steps_for(count)
@@ -229,6 +271,13 @@ def main():
                           r + 1, k, res["connect_s"], res["cpu_us"], res["rate"], res["used"],
                           res["rss_before"], res["rss_connected"], res["fds_before"],
                           res["fds_connected"], res["fds_after"]), flush=True)
+        fresh = {1: [], count: []}
+        for r in range(rounds):
+            for k in ((1, count) if r % 2 == 0 else (count, 1)):
+                fresh[k].append(fresh_rss(nodes, k, jobs, args.max_connect * 6))
+        print("client RSS in fresh processes (before, connected, after the batch): %s" % "; ".join(
+            "%d nodes %.1f, %.1f, %.1f MB" % (k, f["before"], f["connected"], f["after_jobs"])
+            for k in fresh for f in fresh[k]), flush=True)
         cycles = run_cycles(pp, nodes, count, args.cycles, args.max_connect * 6)
         time.sleep(1.0)
         ppd_fds1 = [sampling.fd_count(p) for p in pids]
@@ -258,14 +307,17 @@ def main():
     one, top = table[1], table[count]
     ratio = top["cpu_us"] / one["cpu_us"]
     # The client's RSS with every node connected (and after their batch,
-    # which sizes its per-node state), against 1 node, per added node.
-    rss_top = med(count, "rss_after_jobs")
-    rss_one = med(1, "rss_after_jobs")
+    # which sizes its per-node state), against 1 node, per added node: each
+    # in a fresh process, as a process keeps the high-water mark of its
+    # earlier clients.
+    rss_top = statistics.median(f["after_jobs"] for f in fresh[count])
+    rss_one = statistics.median(f["after_jobs"] for f in fresh[1])
     per_node = (rss_top - rss_one) / (count - 1)
     print("\nclient CPU per job: %.1f us with 1 node, %.1f us with %d (%.2fx); "
           "jobs/s %.0f against %.0f" % (one["cpu_us"], top["cpu_us"], count, ratio,
                                          top["rate"], one["rate"]))
-    print("client RSS after the batch: %.1f MB with 1 node, %.1f MB with %d: %.3f MB per node"
+    print("client RSS after the batch, fresh processes (median): %.1f MB with 1 node, "
+          "%.1f MB with %d: %.3f MB per node"
           % (rss_one, rss_top, count, per_node))
     print("ppd RSS per node while connected, workers excluded: mean %.2f MB, max %.2f MB"
           % (top["ppd_rss_mean"], max(max(r["ppd_rss"]) for r in results[count])))
@@ -305,6 +357,7 @@ def main():
             json.dump({"nodes": count, "jobs": jobs, "rounds": rounds, "ppd_start_s": started,
                        "ppd_idle_rss_mb": ppd_idle_rss, "table": table, "cpu_ratio": ratio,
                        "client_mb_per_node": per_node, "results": results, "cycles": cycles,
+                       "fresh_clients": fresh,
                        "verdicts": verdicts}, f, indent=1)
     if failures:
         print("RESULT: FAIL %s" % failures[0])
