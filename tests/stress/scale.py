@@ -14,7 +14,9 @@ to --nodes), in --rounds rounds whose order alternates, a fresh client
 
 - connects: the time from pp.Server() until every one of its k nodes is
   "ready" in Server.nodes (the library's node list: connected and
-  authenticated), and the client's RSS and open fds before and after;
+  authenticated), the client's CPU time meanwhile (per node: flat when
+  connecting costs the same per node however many there are), and the
+  client's RSS and open fds before and after;
 - runs --jobs empty jobs (submit all, then collect each, checked): the
   client's CPU time per job (getrusage, all its threads), jobs/s, and how
   many of the k nodes ran some;
@@ -106,8 +108,10 @@ def ready_count(server):
 
 def connect(pp, addresses, timeout):
     """A client of the nodes at addresses once all are ready in
-    Server.nodes, and the seconds that took."""
+    Server.nodes, the seconds that took and the client's CPU seconds (its
+    polling of Server.nodes every 2 ms included)."""
     t0 = time.perf_counter()
+    cpu0 = bench_cluster.client_cpu_s()
     server = pp.Server(0, ppservers=addresses, secret=bench_cluster.SECRET, bus=False)
     try:
         deadline = time.monotonic() + timeout
@@ -122,7 +126,7 @@ def connect(pp, addresses, timeout):
     except BaseException:
         server.destroy()
         raise
-    return server, time.perf_counter() - t0
+    return server, time.perf_counter() - t0, bench_cluster.client_cpu_s() - cpu0
 
 
 def one_client(pp, nodes, k, jobs, timeout):
@@ -130,7 +134,7 @@ def one_client(pp, nodes, k, jobs, timeout):
     me = os.getpid()
     fds0 = sampling.fd_count(me)
     rss0 = sampling.rss_mb(me)
-    server, seconds = connect(pp, nodes.addresses(k), timeout)
+    server, seconds, connect_cpu = connect(pp, nodes.addresses(k), timeout)
     try:
         rss1 = sampling.rss_mb(me)
         fds1 = sampling.fd_count(me)
@@ -139,7 +143,7 @@ def one_client(pp, nodes, k, jobs, timeout):
         ppd_rss = nodes.rss_mb()[:k]
     finally:
         server.destroy()
-    return {"k": k, "connect_s": seconds, "cpu_us": cpu, "rate": rate, "used": used,
+    return {"k": k, "connect_s": seconds, "connect_cpu_s": connect_cpu, "cpu_us": cpu, "rate": rate, "used": used,
             "rss_before": rss0, "rss_connected": rss1, "rss_after_jobs": rss2,
             "fds_before": fds0, "fds_connected": fds1, "ppd_rss": ppd_rss}
 
@@ -186,7 +190,7 @@ def fresh_client(pp, addresses, jobs, timeout):
     threading.Thread(target=orphaned, daemon=True).start()
     me = os.getpid()
     before = sampling.rss_mb(me)
-    server, _ = connect(pp, addresses, timeout)
+    server, _, _ = connect(pp, addresses, timeout)
     try:
         connected = sampling.rss_mb(me)
         bench_cluster.run_client_cpu(server, jobs, len(addresses))
@@ -291,18 +295,20 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     med = lambda k, key: statistics.median(r[key] for r in results[k])
-    print("\n%6s %10s %14s %12s %12s %9s %16s %12s" % (
-        "nodes", "connect s", "connect ms/nd", "CPU us/job", "jobs/s", "used",
-        "client +MB conn.", "ppd MB mean"))
+    print("\n%6s %10s %14s %14s %12s %12s %9s %16s %12s" % (
+        "nodes", "connect s", "connect ms/nd", "conn. CPU us/nd", "CPU us/job", "jobs/s",
+        "used", "client +MB conn.", "ppd MB mean"))
     table = {}
     for k in steps:
         row = {"connect_s": med(k, "connect_s"), "cpu_us": med(k, "cpu_us"),
+               "connect_cpu_us_per_node": 1e6 * med(k, "connect_cpu_s") / k,
                "rate": med(k, "rate"), "used_min": min(r["used"] for r in results[k]),
                "client_mb_connect": med(k, "rss_connected") - med(k, "rss_before"),
                "ppd_rss_mean": statistics.mean(v for r in results[k] for v in r["ppd_rss"])}
         table[k] = row
-        print("%6d %10.3f %14.2f %12.1f %12.0f %9d %16.2f %12.2f" % (
-            k, row["connect_s"], 1000 * row["connect_s"] / k, row["cpu_us"], row["rate"],
+        print("%6d %10.3f %14.2f %14.0f %12.1f %12.0f %9d %16.2f %12.2f" % (
+            k, row["connect_s"], 1000 * row["connect_s"] / k, row["connect_cpu_us_per_node"],
+            row["cpu_us"], row["rate"],
             row["used_min"], row["client_mb_connect"], row["ppd_rss_mean"]))
     one, top = table[1], table[count]
     ratio = top["cpu_us"] / one["cpu_us"]
