@@ -55,7 +55,7 @@ about_action (GSimpleAction *action,
 
   g_object_set (about,
                 "transient-for", parent,
-                "application-name", _("pp-monitor"),
+                "application-name", _("pp Monitor"),
                 "application-icon", icon,
                 "developer-name", _("The pp-glib developers"),
                 "version", PACKAGE_VERSION,
@@ -148,6 +148,8 @@ ppm_application_startup (GApplication *app)
   PpmApplication *self = PPM_APPLICATION (app);
 
   G_APPLICATION_CLASS (ppm_application_parent_class)->startup (app);
+  /* One name everywhere: the desktop entry's, the metainfo's, About's. */
+  g_set_application_name (_("pp Monitor"));
   self->settings = settings_new ();
   self->sources = ppm_source_list_new ();
   if (self->settings)

@@ -8,6 +8,8 @@
  */
 
 #include <adwaita.h>
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "ppm-json.h"

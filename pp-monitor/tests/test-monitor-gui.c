@@ -10,6 +10,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
@@ -823,7 +825,10 @@ check_about_and_shortcuts (Fixture *f)
   spin (300);
   about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_assert_nonnull (about);
-  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, _("pp-monitor"));
+  /* One name: About's, the window's title, GLib's (the desktop entry's). */
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, _("pp Monitor"));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, _("pp Monitor"));
+  g_assert_cmpstr (g_get_application_name (), ==, _("pp Monitor"));
   save_screenshot (GTK_WIDGET (about), "about");
   gtk_window_destroy (about);
   /* GtkApplication's help overlay, from the resource gtk/help-overlay.ui. */
@@ -1082,7 +1087,7 @@ test_translated (Fixture       *f,
   title = adw_status_page_get_title (ADW_STATUS_PAGE (page));
   g_test_message ("empty page title: %s", title);
   g_assert_cmpstr (title, !=, "No Source Selected");
-  g_assert_cmpstr (title, ==, g_dgettext ("pp-monitor", "No Source Selected"));
+  g_assert_cmpstr (title, ==, g_dgettext (GETTEXT_PACKAGE, "No Source Selected"));
   save_screenshot (GTK_WIDGET (f->window), "zh_CN");
 }
 
@@ -1096,10 +1101,10 @@ main (int   argc,
   setlocale (LC_ALL, "");
   if (localedir)
     {
-      bindtextdomain ("pp-monitor", localedir);
-      bind_textdomain_codeset ("pp-monitor", "UTF-8");
-      textdomain ("pp-monitor");
-      catalog = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", "pp-monitor.mo", NULL);
+      bindtextdomain (GETTEXT_PACKAGE, localedir);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+      catalog = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
     }
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
