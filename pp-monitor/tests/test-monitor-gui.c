@@ -49,6 +49,9 @@ typedef struct
 typedef gboolean (*Condition) (Fixture *f);
 
 static void check_about_and_shortcuts (Fixture *f);
+static void error_text_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static gboolean program_answered (Fixture *f);
+static void set_spin_and_apply (PpmView *view, GType type, const char *spin_name, int value);
 
 static void
 wait_for (Fixture    *f,
@@ -408,6 +411,14 @@ ppd_has_three_workers (Fixture *f)
 }
 
 static gboolean
+ppd_has_two_workers (Fixture *f)
+{
+  g_autoptr(GVariant) workers = ppd_get (f, "Workers");
+
+  return g_variant_get_uint32 (workers) == 2;
+}
+
+static gboolean
 ppd_lost (Fixture *f)
 {
   GtkWidget *row = ppm_window_get_source_row (f->window, "ppd-session");
@@ -513,6 +524,16 @@ watch_over_http (Fixture *f)
   g_assert_true (ppm_window_get_selected (f->window) == find_source (f, f->http_url));
   spin (300);
   save_screenshot (GTK_WIDGET (f->window), "http-node");
+
+  /* Its workers through the UI over HTTP (POST /api/v1/workers), read
+   * back over D-Bus; a refused count gives the node's error text. */
+  set_spin_and_apply (ppm_window_get_view (f->window, "node"), PPM_TYPE_NODE_VIEW, "workers_spin", 2);
+  wait_for (f, ppd_has_two_workers, "ppd's Workers to be 2, set over HTTP");
+  g_clear_pointer (&f->program_line, g_free);
+  ppm_source_set_workers_async (find_source (f, f->http_url), 5000, NULL, error_text_cb, f);
+  wait_for (f, program_answered, "the node's answer to 5000 workers");
+  g_assert_cmpstr (f->program_line, ==, "HTTP 400: \"workers\" must be between 1 and 4096, not 5000");
+  g_clear_pointer (&f->program_line, g_free);
 }
 
 /* The task stream as Chrome trace JSON: complete events of monitor-program.py's
@@ -656,7 +677,7 @@ program_answered (Fixture *f)
 
 /* The error's text, where program_line is, for program_answered(). */
 static void
-cancel_again_cb (GObject      *object,
+error_text_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
@@ -700,10 +721,74 @@ cancel_long_job (Fixture *f)
   /* Once more: the program's error, as the toast shows it. */
   g_clear_pointer (&f->program_line, g_free);
   ppm_source_cancel_job_async (find_source (f, "org.ppglib.PpClient."), g_ascii_strtoull (line + 5, NULL, 10),
-                               NULL, cancel_again_cb, f);
+                               NULL, error_text_cb, f);
   wait_for (f, program_answered, "CancelJob's error");
   g_assert_true (g_str_has_prefix (f->program_line, "No job "));
   g_assert_nonnull (strstr (f->program_line, " is queued or running"));
+}
+
+static guint64 stream_job;
+
+static gboolean
+stream_job_drawn (Fixture *f)
+{
+  PpmTaskStream *stream = ppm_stream_view_get_stream (PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream")));
+  double x, y;
+
+  return ppm_task_stream_locate_job (stream, stream_job, &x, &y);
+}
+
+static gboolean
+job_popover_shown (Fixture *f)
+{
+  GtkPopover *popover = ppm_stream_view_get_job_popover (PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream")));
+
+  return popover && gtk_widget_get_mapped (GTK_WIDGET (popover));
+}
+
+/* A 60 s job of the program, clicked in the task stream: its popover's
+ * Cancel Job (CancelJob) or Cancel Group (CancelGroup) cancels it, and
+ * the Python program sees it cancelled. */
+static void
+cancel_from_stream (Fixture  *f,
+                    gboolean  group)
+{
+  PpmStreamView *view = PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream"));
+  PpmTaskStream *stream = ppm_stream_view_get_stream (view);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  GtkWidget *button;
+  double x, y;
+
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (f->program), "long\n", 5, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  line = g_data_input_stream_read_line (f->program_out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "LONG "));
+  stream_job = g_ascii_strtoull (line + 5, NULL, 10);
+  ppm_window_show_view (f->window, "stream");
+  wait_for (f, stream_job_drawn, "the long job's bar in the task stream");
+  /* Nothing happens off a running bar: on the labels, or below the lanes. */
+  g_assert_false (ppm_task_stream_activate_at (stream, 10, 30));
+  g_assert_false (ppm_task_stream_activate_at (stream, 400, gtk_widget_get_height (GTK_WIDGET (stream)) - 2));
+  g_assert_true (ppm_task_stream_locate_job (stream, stream_job, &x, &y));
+  g_assert_true (ppm_task_stream_activate_at (stream, x, y));
+  wait_for (f, job_popover_shown, "the job's popover");
+  button = ppm_stream_view_get_cancel_button (view, group);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  if (group)
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Cancel Group “long”");
+  spin (300);
+  save_screenshot (GTK_WIDGET (ppm_stream_view_get_job_popover (view)), group ? "stream-cancel-group"
+                                                                            : "stream-cancel-job");
+  g_clear_pointer (&f->program_line, g_free);
+  g_data_input_stream_read_line_async (f->program_out, G_PRIORITY_DEFAULT, NULL, program_line_cb, f);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (job_popover_shown (f));
+  wait_for (f, program_answered, "the program's word on the long job");
+  g_assert_cmpstr (f->program_line, ==, "LONG cancelled");
+  g_clear_pointer (&f->program_line, g_free);
 }
 
 static void
@@ -733,6 +818,8 @@ test_window (Fixture       *f,
   check_export (f);
   show (f, "throughput", "throughput");
   show (f, "stats", "statistics");
+  cancel_from_stream (f, FALSE);
+  cancel_from_stream (f, TRUE);
   cancel_long_job (f);
 
   /* The ppd's view: set its workers to 3 through the UI. */
