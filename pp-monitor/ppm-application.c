@@ -118,6 +118,7 @@ add_actions (PpmApplication *self)
   const char *pause[] = { "<Control>p", NULL };
   const char *export[] = { "<Control><Shift>s", NULL };
   const char *add[] = { "<Control>n", NULL };
+  const char *close[] = { "<Control>w", NULL };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   if (self->settings)
@@ -140,6 +141,7 @@ add_actions (PpmApplication *self)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-pause", pause);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.export-trace", export);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-node", add);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close);
 }
 
 static void

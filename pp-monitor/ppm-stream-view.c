@@ -42,6 +42,11 @@ ppm_stream_view_update (PpmView   *view,
   ppm_task_stream_set_source (self->stream, source);
   if (tasks == NULL)
     return;
+  if (ppm_task_model_get_n_lanes (tasks) == 0)
+    {
+      gtk_label_set_text (self->mode_label, _("No job has started yet: a lane per worker appears with its first job"));
+      return;
+    }
   text = g_strdup_printf (_("%u workers · %u running · %s"),
                           ppm_task_model_get_n_lanes (tasks), ppm_task_model_get_n_running (tasks),
                           ppm_task_stream_get_aggregated (self->stream)

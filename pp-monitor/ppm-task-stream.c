@@ -118,9 +118,9 @@ draw_labels (PpmTaskStream *self,
       ordinal = g_strcmp0 (node, last_node) != 0 ? 1 : ordinal + 1;
       /* A local worker by its pid, a remote node's lanes by number. */
       if (ordinal == 1)
-        text = worker ? g_strdup_printf ("%s · pid %u", node, worker) : g_strdup_printf ("%s · %u", node, ordinal);
+        text = worker ? g_strdup_printf (_("%s · pid %u"), node, worker) : g_strdup_printf ("%s · %u", node, ordinal);
       else
-        text = worker ? g_strdup_printf ("pid %u", worker) : g_strdup_printf ("%u", ordinal);
+        text = worker ? g_strdup_printf (_("pid %u"), worker) : g_strdup_printf ("%u", ordinal);
       last_node = node;
       layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
       pango_layout_set_width (layout, (LABEL_WIDTH - 8) * PANGO_SCALE);

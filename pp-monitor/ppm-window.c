@@ -30,6 +30,9 @@ struct _PpmWindow
   GtkStack          *outer;
   AdwStatusPage     *empty_page;
   AdwViewStack      *stack;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkWidget         *switcher_bar;
+  GBinding          *title_binding;  /* the selected source's title → switcher_title's */
   AdwViewStackPage  *balance_page;
   AdwViewStackPage  *node_page;
   AdwViewStackPage  *stats_page;
@@ -131,6 +134,15 @@ row_selected_cb (PpmWindow     *self,
     return;
   g_set_object (&self->selected, source);
   set_views_source (self, source);
+  /* No source, no views to switch to: the window's name instead. */
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, source != NULL);
+  gtk_widget_set_visible (self->switcher_bar, source != NULL);
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  if (source)
+    self->title_binding = g_object_bind_property (source, "title", self->switcher_title, "title",
+                                                  G_BINDING_SYNC_CREATE);
+  else
+    adw_view_switcher_title_set_title (self->switcher_title, gtk_window_get_title (GTK_WINDOW (self)));
   if (source == NULL)
     {
       gtk_stack_set_visible_child_name (self->outer, "empty");
@@ -360,7 +372,14 @@ show_view_action (GtkWidget  *widget,
                   const char *name,
                   GVariant   *param)
 {
-  ppm_window_show_view (PPM_WINDOW (widget), g_variant_get_string (param, NULL));
+  PpmWindow *self = PPM_WINDOW (widget);
+  const char *view = g_variant_get_string (param, NULL);
+
+  /* Alt+1: a ppd's first view is Node, a program's Balance. */
+  if (g_str_equal (view, "balance") && self->selected &&
+      ppm_source_get_kind (self->selected) != PPM_SOURCE_PROGRAM)
+    view = "node";
+  ppm_window_show_view (self, view);
 }
 
 static void
@@ -381,6 +400,7 @@ ppm_window_dispose (GObject *object)
 
   if (self->list)
     g_signal_handlers_disconnect_by_data (ppm_source_list_get_model (self->list), self);
+  g_clear_pointer (&self->title_binding, g_binding_unbind);
   g_clear_object (&self->selected);
   g_clear_object (&self->list);
   g_clear_pointer (&self->pending_id, g_free);
@@ -410,6 +430,8 @@ ppm_window_class_init (PpmWindowClass *klass)
   BIND (outer);
   BIND (empty_page);
   BIND (stack);
+  BIND (switcher_title);
+  BIND (switcher_bar);
   BIND (balance_page);
   BIND (node_page);
   BIND (stats_page);

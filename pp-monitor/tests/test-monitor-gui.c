@@ -733,9 +733,25 @@ static gboolean
 stream_job_drawn (Fixture *f)
 {
   PpmTaskStream *stream = ppm_stream_view_get_stream (PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream")));
+  PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, "org.ppglib.PpClient."));
+  static gint64 told;
   double x, y;
 
-  return ppm_task_stream_locate_job (stream, stream_job, &x, &y);
+  if (ppm_task_stream_locate_job (stream, stream_job, &x, &y))
+    return TRUE;
+  /* What the stream has meanwhile, every 5 s: for a timeout's log. */
+  if (g_get_monotonic_time () - told > 5 * G_USEC_PER_SEC)
+    {
+      g_autoptr(GString) running = g_string_new (NULL);
+
+      for (guint i = 0; i < ppm_task_model_get_n_running (tasks); i++)
+        g_string_append_printf (running, " %" G_GUINT64_FORMAT, ppm_task_model_get_running (tasks, i)->id);
+      g_test_message ("job %" G_GUINT64_FORMAT " not drawn; the stream %d px wide, %s, running:%s", stream_job,
+                      gtk_widget_get_width (GTK_WIDGET (stream)),
+                      ppm_task_stream_get_paused (stream) ? "paused" : "live", running->str);
+      told = g_get_monotonic_time ();
+    }
+  return FALSE;
 }
 
 static gboolean
@@ -798,13 +814,26 @@ test_window (Fixture       *f,
   PpmSource *program;
   PpmView *node_view;
   GtkLabel *summary;
+  AdwViewSwitcherTitle *switcher;
+  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW,
+                                                                       "stack"));
 
   wait_for (f, both_listed, "the program and the ppd in the sidebar");
   program = find_source (f, "org.ppglib.PpClient.");
+  /* Nothing selected: no views to switch to, the app's name as title. */
+  switcher = ADW_VIEW_SWITCHER_TITLE (gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW,
+                                                                     "switcher_title"));
+  g_assert_false (adw_view_switcher_title_get_view_switcher_enabled (switcher));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                                                     PPM_TYPE_WINDOW,
+                                                                                     "switcher_bar"))));
+  g_assert_cmpstr (adw_view_switcher_title_get_title (switcher), ==, _("pp Monitor"));
   g_assert_true (ppm_window_select_source (f->window, ppm_source_get_id (program)));
+  g_assert_true (adw_view_switcher_title_get_view_switcher_enabled (switcher));
   g_assert_true (ppm_window_get_selected (f->window) == program);
   wait_for (f, remote_node_ready, "the program's two nodes ready");
   g_assert_cmpstr (ppm_source_get_title (program), ==, "monitor-program.py");
+  g_assert_cmpstr (adw_view_switcher_title_get_title (switcher), ==, "monitor-program.py");
 
   show (f, "balance", "balance");
   /* The program's ncpus through the UI (SetNcpus), read back over D-Bus. */
@@ -825,6 +854,10 @@ test_window (Fixture       *f,
   /* The ppd's view: set its workers to 3 through the UI. */
   g_assert_true (ppm_window_select_source (f->window, "ppd-session"));
   wait_for (f, ppd_ready, "the ppd's status");
+  /* Alt+1 (win.show-view "balance"): a ppd's first view, Node. */
+  ppm_window_show_view (f->window, "stream");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-view", "s", "balance"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "node");
   node_view = ppm_window_get_view (f->window, "node");
   spin (300);
   save_screenshot (GTK_WIDGET (f->window), "node");
@@ -907,7 +940,10 @@ check_about_and_shortcuts (Fixture *f)
   GtkWindow *about, *shortcuts;
   g_auto(GStrv) quit = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.quit");
 
+  g_auto(GStrv) close = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "window.close");
+
   g_assert_cmpstr (quit[0], ==, "<Control>q");
+  g_assert_cmpstr (close[0], ==, "<Control>w");
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
   spin (300);
   about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
