@@ -847,9 +847,9 @@ test_window (Fixture       *f,
   check_export (f);
   show (f, "throughput", "throughput");
   show (f, "stats", "statistics");
+  cancel_long_job (f);
   cancel_from_stream (f, FALSE);
   cancel_from_stream (f, TRUE);
-  cancel_long_job (f);
 
   /* The ppd's view: set its workers to 3 through the UI. */
   g_assert_true (ppm_window_select_source (f->window, "ppd-session"));
