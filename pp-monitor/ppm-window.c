@@ -32,7 +32,6 @@ struct _PpmWindow
   AdwViewStack      *stack;
   AdwViewSwitcherTitle *switcher_title;
   GtkWidget         *switcher_bar;
-  GBinding          *title_binding;  /* the selected source's title → switcher_title's */
   AdwViewStackPage  *balance_page;
   AdwViewStackPage  *node_page;
   AdwViewStackPage  *stats_page;
@@ -123,6 +122,15 @@ set_views_source (PpmWindow *self,
     ppm_view_set_source (views[i], source);
 }
 
+/* The header shows the selected source's title. */
+static void
+selected_title_cb (PpmSource  *source,
+                   GParamSpec *pspec,
+                   PpmWindow  *self)
+{
+  adw_view_switcher_title_set_title (self->switcher_title, ppm_source_get_title (source));
+}
+
 static void
 row_selected_cb (PpmWindow     *self,
                  GtkListBoxRow *row)
@@ -132,15 +140,18 @@ row_selected_cb (PpmWindow     *self,
 
   if (source == self->selected)
     return;
+  if (self->selected)
+    g_signal_handlers_disconnect_by_func (self->selected, selected_title_cb, self);
   g_set_object (&self->selected, source);
   set_views_source (self, source);
   /* No source, no views to switch to: the window's name instead. */
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, source != NULL);
   gtk_widget_set_visible (self->switcher_bar, source != NULL);
-  g_clear_pointer (&self->title_binding, g_binding_unbind);
   if (source)
-    self->title_binding = g_object_bind_property (source, "title", self->switcher_title, "title",
-                                                  G_BINDING_SYNC_CREATE);
+    {
+      g_signal_connect_object (source, "notify::title", G_CALLBACK (selected_title_cb), self, 0);
+      selected_title_cb (source, NULL, self);
+    }
   else
     adw_view_switcher_title_set_title (self->switcher_title, gtk_window_get_title (GTK_WINDOW (self)));
   if (source == NULL)
@@ -400,7 +411,8 @@ ppm_window_dispose (GObject *object)
 
   if (self->list)
     g_signal_handlers_disconnect_by_data (ppm_source_list_get_model (self->list), self);
-  g_clear_pointer (&self->title_binding, g_binding_unbind);
+  if (self->selected)
+    g_signal_handlers_disconnect_by_func (self->selected, selected_title_cb, self);
   g_clear_object (&self->selected);
   g_clear_object (&self->list);
   g_clear_pointer (&self->pending_id, g_free);
