@@ -25,6 +25,7 @@ struct _PpmStreamView
   GtkLabel        *job_label;
   GtkWidget       *cancel_job_button;
   GtkWidget       *cancel_group_button;
+  PpmSource       *job_source;   /* whose job: the selection may change meanwhile */
   guint64          job_id;
   char            *job_group;
 };
@@ -117,21 +118,18 @@ cancel_group_done_cb (GObject      *object,
 static void
 cancel_job_clicked_cb (PpmStreamView *self)
 {
-  PpmSource *source = ppm_view_get_source (PPM_VIEW (self));
-
   gtk_popover_popdown (self->job_popover);
-  if (source)
-    ppm_source_cancel_job_async (source, self->job_id, NULL, cancel_job_done_cb, g_object_ref (self));
+  if (self->job_source)
+    ppm_source_cancel_job_async (self->job_source, self->job_id, NULL, cancel_job_done_cb, g_object_ref (self));
 }
 
 static void
 cancel_group_clicked_cb (PpmStreamView *self)
 {
-  PpmSource *source = ppm_view_get_source (PPM_VIEW (self));
-
   gtk_popover_popdown (self->job_popover);
-  if (source)
-    ppm_source_cancel_group_async (source, self->job_group, NULL, cancel_group_done_cb, g_object_ref (self));
+  if (self->job_source)
+    ppm_source_cancel_group_async (self->job_source, self->job_group, NULL, cancel_group_done_cb,
+                                   g_object_ref (self));
 }
 
 /* A running job's bar clicked: its popover, with what the source can do. */
@@ -149,6 +147,7 @@ job_activated_cb (PpmTaskStream *stream,
   gboolean can_job = source && ppm_source_can (source, "cancel-job");
   gboolean can_group = source && ppm_source_can (source, "cancel-group");
 
+  g_set_object (&self->job_source, source);
   self->job_id = id;
   g_free (self->job_group);
   self->job_group = g_strdup (group);
@@ -218,6 +217,7 @@ ppm_stream_view_get_cancel_button (PpmStreamView *self,
 static void
 ppm_stream_view_finalize (GObject *object)
 {
+  g_clear_object (&PPM_STREAM_VIEW (object)->job_source);
   g_free (PPM_STREAM_VIEW (object)->job_group);
   G_OBJECT_CLASS (ppm_stream_view_parent_class)->finalize (object);
 }
