@@ -27,7 +27,9 @@
  *   minute;
  * - /metrics is open to loopback peers, to others only with
  *   --metrics-public;
- * - the WebSocket checks Origin: a browser's must be this server's own.
+ * - the WebSocket and POST /api/v1/workers (ppd-http-control.c, the one
+ *   write) check Origin: a browser's must be this server's own;
+ * - no request body is kept but that write's (at most 1 KiB).
  *
  * Everything runs in ppd's main context: a handler only reads what the
  * pool and the node service have already counted. */
@@ -351,7 +353,8 @@ peer_is_loopback (SoupServerMessage *msg)
  * token it got hold of. Clients that are not browsers send none. */
 static gboolean
 check_origin (PpdHttp           *self,
-              SoupServerMessage *msg)
+              SoupServerMessage *msg,
+              const char        *refusal)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *origin = soup_message_headers_get_one (headers, "Origin");
@@ -363,7 +366,7 @@ check_origin (PpdHttp           *self,
   expected = g_strdup_printf ("%s://%s", self->certificate ? "https" : "http", host ? host : "");
   if (host != NULL && g_ascii_strcasecmp (origin, expected) == 0)
     return TRUE;
-  ppd_http_respond_error (msg, SOUP_STATUS_FORBIDDEN, "this Origin may not open the events");
+  ppd_http_respond_error (msg, SOUP_STATUS_FORBIDDEN, refusal);
   return FALSE;
 }
 
@@ -418,6 +421,16 @@ early_handler_cb (SoupServer        *server,
   PpdHttp *self = data;
   const char *method = soup_server_message_get_method (msg);
 
+  /* A body is read all the same once a status is set here: none is kept
+   * (a 1 GB POST costs no memory), but a control request's, checked small. */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  /* ppd-http-control.c's writes: the token, then a browser's Origin. */
+  if (ppd_http_control_claims (path))
+    {
+      if (check_token (self, msg, path) && check_origin (self, msg, "this Origin may not change the node"))
+        ppd_http_control_check_request (msg);
+      return;
+    }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -437,7 +450,7 @@ early_handler_cb (SoupServer        *server,
   if (!check_token (self, msg, path))
     return;
   if (g_str_equal (path, "/api/v1/events"))
-    check_origin (self, msg);
+    check_origin (self, msg, "this Origin may not open the events");
 }
 
 static const char * const protocols[] = { "pp-glib.events.v1", NULL };
@@ -493,6 +506,8 @@ handler_cb (SoupServer        *server,
     ppd_http_metrics_serve (self, msg);
   else if (g_str_equal (path, "/api/v1/events"))
     answer_websocket (self, msg);
+  else if (ppd_http_control_claims (path))
+    ppd_http_control_serve (self, msg);
   else if (!ppd_http_page_serve (self, msg, path))
     ppd_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such path");
 }
