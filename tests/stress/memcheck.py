@@ -194,12 +194,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_ppd(exe, wrapper, env, workdir, http_port):
+def start_ppd(exe, wrapper, env, workdir, http_port, python):
     log = workdir / "ppd.log"
     with open(log, "wb") as stderr:
         proc = subprocess.Popen(wrapper + [exe, "-p", "0", "-i", "127.0.0.1", "-w", "2", "--no-dbus",
                                            "-P", str(workdir / "ppd.pid"),
-                                           "--python", sys.executable,
+                                           "--python", python,
                                            "--http-port", str(http_port)],
                                 env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=stderr)
@@ -303,10 +303,14 @@ def run_ppd(build, workdir, mode, jobs):
         # LeakSanitizer at exit; the workers it starts are Python.
         env["ASAN_OPTIONS"] = "detect_leaks=1:exitcode=%d" % LSAN_EXIT
         wrapper = []
+    # The workers are Python, neither traced nor leak-checked.
+    python = workdir / "python-worker"
+    python.write_text("#!/bin/sh\nexec env -u LD_PRELOAD -u ASAN_OPTIONS %s \"$@\"\n" % sys.executable)
+    python.chmod(0o755)
     token = subprocess.run([exe, "--print-http-token"], env=dict(env, ASAN_OPTIONS="detect_leaks=0"),
                            capture_output=True, text=True, check=True).stdout.strip()
     start = time.monotonic()
-    proc, port, log = start_ppd(exe, wrapper, env, workdir, 0)
+    proc, port, log = start_ppd(exe, wrapper, env, workdir, 0, str(python))
     problems = []
     try:
         http_port = http_port_from_log(log)
