@@ -475,6 +475,11 @@ def attack_idle(run, p):
     run.check(probes and not probe_failures, "a: a new client could not get in: %s" % probe_failures[:3])
     run.check(run.sampler.peak["sockets"] < 256 + 64 + 32,
               "a: ppd held %d sockets (256 pending at most)" % run.sampler.peak["sockets"])
+    # Each closed connection is freed at once, however busy ppd is (they
+    # used to wait for an idle moment: 64 KiB each piled up).
+    run.check(run.sampler.peak["rss"] < run.phase_rss + 32,
+              "a: ppd grew from %.0f to %.0f MiB while idle sockets came and went" % (
+                  run.phase_rss, run.sampler.peak["rss"]))
     run.recovery("a", base_fds)
 
 
@@ -591,7 +596,9 @@ def attack_flood(run, p):
     stop.set()
     prober.join()
     during = run.legit.window(t0, t0 + p["flood_seconds"])
-    log = run.ppd.log_text()[log_start:]
+    # What the flood made ppd log (not the probes' connects and disconnects).
+    log = "".join(line for line in run.ppd.log_text()[log_start:].splitlines(True)
+                  if not re.search(r"(?:dis)?connected", line))
     logged = len(re.findall(r"client 127\.\d+\.\d+\.\d+:\d+: .*(?:secret|auth|proof)", log, re.I))
     summed = sum(int(n) for n in re.findall(r"(\d+) more failed handshakes", log))
     ok_probes = [x for x in probes if isinstance(x, float)]
@@ -600,7 +607,7 @@ def attack_flood(run, p):
                "attempts %(attempts)d: challenged %(challenged)d, refused with 'auth' %(auth_errors)d, "
                "closed at once %(closed_at_once)d, other %(other)d, unanswered %(unanswered)d"
                % flooder.counts + "\n  refusals answered after p50 %.2f s, max %.2f s; ppd logged "
-               "%d in full and %d summed up (%d log lines)\n  new legit clients during the flood: "
+               "%d in full and %d summed up (%d lines for the flood)\n  new legit clients during the flood: "
                "%d served (p50 %.0f ms), %d failed" % (
                    statistics.median(delays) if delays else -1, delays[-1] if delays else -1,
                    logged, summed, log.count("\n"), len(ok_probes),
