@@ -400,7 +400,8 @@ def main():
                 GLIB_SUPP, " " + str(OUR_SUPP.relative_to(TOP)) if OUR_SUPP.exists() else ""),
                 flush=True)
             for name, cases in TIMING_CASES.items():
-                print("skipped under valgrind, they measure time: %s %s" % (name, " ".join(cases)))
+                print("skipped under valgrind (they measure time, or outgrow their waits): %s %s"
+                      % (name, " ".join(cases)))
             for test in tests:
                 for problem in run_test(test, workdir):
                     failures.append("%s: %s" % (test["name"], problem))
