@@ -989,8 +989,11 @@ test_wrong_secret_node (Fixture       *fixture,
   test_client_send (client, "{\"t\":\"auth\",\"proof\":"
                     "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
                     NULL, 0);
+  g_assert_cmpuint (pp_node_service_get_handshake_failures (fixture->service), ==, 0);
   test_client_expect_close (client, "auth");
   g_assert_cmpuint (fixture->n_connected, ==, 0);
+  /* Counted (ppd's /metrics: ppd_handshake_failures_total). */
+  g_assert_cmpuint (pp_node_service_get_handshake_failures (fixture->service), ==, 1);
 }
 
 static void
@@ -1003,6 +1006,7 @@ test_version (Fixture       *fixture,
                     "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
                     NULL, 0);
   test_client_expect_close (client, "version");
+  g_assert_cmpuint (pp_node_service_get_handshake_failures (fixture->service), ==, 1);
 }
 
 static void

@@ -585,6 +585,7 @@ def attack_flood(run, p):
     before = run.baseline()
     base_fds = run.ppd.fds()
     log_start = len(run.ppd.log_text())
+    failures0 = run.ppd.metrics().get("ppd_handshake_failures_total", 0)
     run.sampler.reset()
     flooder = Flooder(run.ppd.port, p["flood_rate"], sources(naddr + 2000)[2000:])
     probes = []
@@ -611,14 +612,16 @@ def attack_flood(run, p):
     summed = sum(int(n) for n in re.findall(r"(\d+) more failed handshakes", log))
     ok_probes = [x for x in probes if isinstance(x, float)]
     delays = sorted(flooder.answer_delays)
+    counted = run.ppd.metrics().get("ppd_handshake_failures_total", 0) - failures0
     run.report("b", before, during,
                "attempts %(attempts)d: challenged %(challenged)d, refused with 'auth' %(auth_errors)d, "
                "closed at once %(closed_at_once)d, other %(other)d, unanswered %(unanswered)d"
                % flooder.counts + "\n  refusals answered after p50 %.2f s, max %.2f s; ppd logged "
-               "%d in full and %d summed up (%d lines for the flood)\n  new legit clients during the flood: "
+               "%d in full and %d summed up (%d lines for the flood); /metrics "
+               "ppd_handshake_failures_total +%d\n  new legit clients during the flood: "
                "%d served (p50 %.0f ms), %d failed" % (
                    statistics.median(delays) if delays else -1, delays[-1] if delays else -1,
-                   logged, summed, log.count("\n"), len(ok_probes),
+                   logged, summed, log.count("\n"), counted, len(ok_probes),
                    1000 * statistics.median(ok_probes) if ok_probes else -1,
                    len(probes) - len(ok_probes)))
     run.check(ok_probes and len(ok_probes) == len(probes),
@@ -626,6 +629,9 @@ def attack_flood(run, p):
                                                                   not isinstance(x, float)][:3])
     run.check(flooder.counts["other"] == 0 or flooder.counts["auth_errors"] > 0,
               "b: wrong secrets were not refused with 'auth'")
+    refused = flooder.counts["auth_errors"] + flooder.counts["closed_at_once"]
+    run.check(counted >= refused, "b: /metrics counted %d handshake failures of %d" % (
+        counted, refused))
     # ppd's budget: 20 lines in full per 10 s, and the summaries (at most 6).
     budget = 26 * (1 + (p["flood_seconds"] + 10) // 10)
     run.check(log.count("\n") <= budget,
