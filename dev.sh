@@ -32,6 +32,7 @@ packages=(
   libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl python3-websocket
   avahi-daemon avahi-utils libavahi-client-dev libavahi-glib-dev util-linux
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev xvfb xauth desktop-file-utils appstream gettext fonts-noto-cjk
+  valgrind
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

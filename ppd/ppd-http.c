@@ -14,8 +14,12 @@
 /* ppd over HTTP (--http-port): a SoupServer fed with connections that ppd
  * accepts itself, so that it can bound them before libsoup sees a byte:
  *
- * - at most MAX_PER_PEER connections per address and MAX_CONNECTIONS in
- *   all (more are closed at once, counted, never logged one by one);
+ * - at most MAX_PER_PEER connections per address (more are closed at once,
+ *   counted, never logged one by one) and MAX_CONNECTIONS in all: beyond
+ *   that a newcomer takes the place of the connection that has waited
+ *   longest for a request's headers (idle sockets from many addresses cannot
+ *   lock everyone out), and is closed at once only when every connection
+ *   is being served;
  * - a request's headers must arrive within HEADER_DEADLINE seconds of its
  *   start (a byte-a-second client is closed), and a connection idle for
  *   IDLE_TIMEOUT seconds is closed (GSocket's timeout), except a
@@ -51,6 +55,8 @@ typedef struct
   GSocketConnection *connection;
   char              *peer;
   GSource           *deadline;
+  gint64             waiting_since;  /* while @deadline runs */
+  gboolean           displaced;      /* closed for a newcomer, not yet dropped */
 } PpdHttpConnection;
 
 /**
@@ -149,6 +155,7 @@ request_started_cb (SoupServer        *server,
   if (conn == NULL)
     return;
   connection_clear_deadline (conn);
+  conn->waiting_since = g_get_monotonic_time ();
   conn->deadline = g_timeout_source_new_seconds (HEADER_DEADLINE);
   g_source_set_callback (conn->deadline, header_deadline_cb, conn, NULL);
   g_source_attach (conn->deadline, NULL);
@@ -176,13 +183,48 @@ describe_address (GSocketAddress *address)
   return g_inet_address_to_string (inet);
 }
 
+/* MAX_CONNECTIONS are open: closes the one that has waited longest for its
+ * request's headers (never one being served, nor a WebSocket). Displaced
+ * connections count until libsoup drops them, a main loop iteration later,
+ * up to MAX_CONNECTIONS more. FALSE when there is no room. */
+static gboolean
+make_room (PpdHttp *self)
+{
+  PpdHttpConnection *oldest = NULL, *conn;
+  guint live = 0;
+  GHashTableIter iter;
+
+  if (g_hash_table_size (self->connections) < MAX_CONNECTIONS)
+    return TRUE;
+  if (g_hash_table_size (self->connections) >= 2 * MAX_CONNECTIONS)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &conn, NULL))
+    if (!conn->displaced)
+      {
+        live++;
+        if (conn->deadline != NULL &&
+            (oldest == NULL || conn->waiting_since < oldest->waiting_since))
+          oldest = conn;
+      }
+  if (live < MAX_CONNECTIONS)
+    return TRUE;
+  if (oldest == NULL)
+    return FALSE;
+  g_debug ("HTTP: %s displaced by a newcomer while waiting for a request", oldest->peer);
+  oldest->displaced = TRUE;
+  connection_clear_deadline (oldest);
+  g_socket_shutdown (g_socket_connection_get_socket (oldest->connection), TRUE, TRUE, NULL);
+  return TRUE;
+}
+
 static gboolean
 admit (PpdHttp    *self,
        const char *peer)
 {
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->peers, peer));
 
-  if (n >= MAX_PER_PEER || g_hash_table_size (self->connections) >= MAX_CONNECTIONS)
+  if (n >= MAX_PER_PEER || !make_room (self))
     {
       if (self->refused_connections++ % 1000 == 0)
         g_message ("HTTP: refusing connections over the limits (%d per address, %d in all; "
