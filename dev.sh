@@ -8,6 +8,7 @@
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
 #   ./dev.sh bench-modern   Executor, await, map/imap against the stdlib (bench/bench_modern.py)
+#   ./dev.sh stress [--smoke] [NAME...]  the stress scripts of tests/stress (chaos soak scale abuse memcheck)
 #   ./dev.sh build    install what is missing and build only
 #   ./dev.sh docs     the API reference (gi-docgen), in _build/docs/Pp-1.0/
 #   ./dev.sh env CMD  run CMD with the build tree's library, typelib and runner
@@ -31,6 +32,7 @@ packages=(
   libsoup-3.0-dev gir1.2-soup-3.0 chromium prometheus python3-jsonschema curl python3-websocket
   avahi-daemon avahi-utils libavahi-client-dev libavahi-glib-dev util-linux
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev xvfb xauth desktop-file-utils appstream gettext fonts-noto-cjk
+  valgrind
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -150,12 +152,17 @@ case "$cmd" in
     build_env "$build"
     exec "$py" "$top/bench/bench_modern.py" "$@"
     ;;
+  stress)
+    build "$build"
+    build_env "$build"
+    exec "$top/tests/stress/run.sh" "$@"
+    ;;
   env)
     build_env "$build"
     exec "$@"
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

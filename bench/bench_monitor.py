@@ -129,7 +129,7 @@ def measure(view, seconds, warmup):
     name = feed.stdout.readline().strip()
     env = dict(os.environ, PPM_FRAME_STATS="1", PPM_NO_DISCOVERY="1", GSETTINGS_BACKEND="memory",
                GSK_RENDERER=os.environ.get("GSK_RENDERER", "cairo"), GTK_A11Y="none",
-               GSETTINGS_SCHEMA_DIR=os.path.join(BUILD, "pp-monitor"))
+               GSETTINGS_SCHEMA_DIR=os.path.join(BUILD, "data"))
     app = subprocess.Popen([APP, "--source", name, "--view", view], env=env,
                            stderr=subprocess.PIPE, text=True)
     fps = []

@@ -17,10 +17,9 @@ void   _pp_function_add_run_time     (PpFunction *self,
                                       double      seconds);
 
 /* The same function under a key of its own for @salt: workers give each key
- * its own namespace, so two clients of a node never share one. */
-PpFunction *_pp_function_new_salted  (const char         *name,
-                                      const char         *source,
-                                      const char * const *modules,
+ * its own namespace, so two clients of a node never share one. Its source
+ * is not hashed again. */
+PpFunction *_pp_function_new_salted  (PpFunction         *function,
                                       const char         *salt);
 
 G_END_DECLS

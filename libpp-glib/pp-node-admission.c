@@ -144,6 +144,7 @@ _pp_node_admission_log (PpNodeService *self,
 {
   gint64 now = g_get_monotonic_time ();
 
+  self->handshake_failures++;
   peer->last_event = now;
   if (peer->logged < LOG_BURST && self->log_budget > 0)
     {

@@ -153,10 +153,7 @@ remember_definition (PpNodeClient *client,
   definition = g_new0 (Definition, 1);
   definition->link.data = definition;
   definition->key = g_strdup (key);
-  definition->function = _pp_function_new_salted (pp_function_get_name (function),
-                                                  pp_function_get_source (function),
-                                                  pp_function_get_modules (function),
-                                                  client->salt);
+  definition->function = _pp_function_new_salted (function, client->salt);
   definition->size = function_size (function);
   g_hash_table_insert (client->functions, definition->key, definition);
   g_queue_push_tail_link (&client->definitions, &definition->link);

@@ -46,6 +46,8 @@ struct _PpNodeService
   GHashTable      *peers;
   GSource         *peer_tick;
   guint            log_budget;
+  /* Connections that failed or were refused before authenticating */
+  guint64          handshake_failures;
   guint            n_clients;
   guint            active_jobs;
   guint            notify_active_source;

@@ -616,6 +616,27 @@ pp_node_service_get_n_clients (PpNodeService *self)
 }
 
 /**
+ * pp_node_service_get_handshake_failures:
+ * @self: a #PpNodeService
+ *
+ * Counts the connections that ended before authenticating with a problem:
+ * a wrong secret, a malformed, refused or late handshake, displaced by
+ * newer ones, or refused at once over the limits. ppd serves it as
+ * `ppd_handshake_failures_total` on `/metrics`.
+ *
+ * Returns: how many connections failed or were refused before
+ *   authenticating since @self was created
+ *
+ * Since: 0.1
+ */
+guint64
+pp_node_service_get_handshake_failures (PpNodeService *self)
+{
+  g_return_val_if_fail (PP_IS_NODE_SERVICE (self), 0);
+  return self->handshake_failures;
+}
+
+/**
  * pp_node_service_get_active_jobs:
  * @self: a #PpNodeService
  *

@@ -52,6 +52,8 @@ GTlsCertificate *pp_node_service_get_tls_certificate (PpNodeService    *self);
 PP_AVAILABLE_IN_0_1
 guint            pp_node_service_get_n_clients       (PpNodeService    *self);
 PP_AVAILABLE_IN_0_1
+guint64          pp_node_service_get_handshake_failures (PpNodeService *self);
+PP_AVAILABLE_IN_0_1
 GVariant        *pp_node_service_dup_clients         (PpNodeService    *self) G_GNUC_WARN_UNUSED_RESULT;
 PP_AVAILABLE_IN_0_1
 char            *pp_node_service_dup_status          (PpNodeService    *self,

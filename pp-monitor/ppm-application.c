@@ -55,7 +55,7 @@ about_action (GSimpleAction *action,
 
   g_object_set (about,
                 "transient-for", parent,
-                "application-name", _("pp-monitor"),
+                "application-name", _("pp Monitor"),
                 "application-icon", icon,
                 "developer-name", _("The pp-glib developers"),
                 "version", PACKAGE_VERSION,
@@ -118,6 +118,7 @@ add_actions (PpmApplication *self)
   const char *pause[] = { "<Control>p", NULL };
   const char *export[] = { "<Control><Shift>s", NULL };
   const char *add[] = { "<Control>n", NULL };
+  const char *close[] = { "<Control>w", NULL };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
   if (self->settings)
@@ -140,6 +141,7 @@ add_actions (PpmApplication *self)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.toggle-pause", pause);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.export-trace", export);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.add-node", add);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close);
 }
 
 static void
@@ -148,6 +150,8 @@ ppm_application_startup (GApplication *app)
   PpmApplication *self = PPM_APPLICATION (app);
 
   G_APPLICATION_CLASS (ppm_application_parent_class)->startup (app);
+  /* One name everywhere: the desktop entry's, the metainfo's, About's. */
+  g_set_application_name (_("pp Monitor"));
   self->settings = settings_new ();
   self->sources = ppm_source_list_new ();
   if (self->settings)

@@ -1,11 +1,14 @@
 /* ppm-http-source.c: a ppd node over its HTTP API (GET /api/v1/status with
  * its token), found by DNS-SD or added by address; its task stream is
- * what the workers' current jobs say from one status to the next
+ * what the workers' current jobs say from one status to the next, or its
+ * events; its worker count set with POST /api/v1/workers
  *
  * Copyright 2026 The pp-glib developers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+
+#include "config.h"
 
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
@@ -274,6 +277,80 @@ ppm_http_source_refresh (PpmSource *source)
                                     status_cb, g_object_ref (self));
 }
 
+/* The text of a refused write: the node's {"error": ...}, else the
+ * status line. */
+static char *
+answer_error (SoupMessage *msg,
+              GBytes      *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize size = 0;
+  const char *data = body ? g_bytes_get_data (body, &size) : NULL;
+  JsonNode *root;
+
+  if (data && size <= MAX_EVENT_BYTES && json_parser_load_from_data (parser, data, size, NULL) &&
+      (root = json_parser_get_root (parser)) && JSON_NODE_HOLDS_OBJECT (root))
+    {
+      const char *text = ppm_json_get_string (json_node_get_object (root), "error", NULL);
+
+      if (text && g_utf8_validate (text, -1, NULL))
+        return g_strdup_printf (_("HTTP %u: %s"), soup_message_get_status (msg), text);
+    }
+  return g_strdup_printf (_("HTTP %u %s"), soup_message_get_status (msg), soup_message_get_reason_phrase (msg));
+}
+
+static void
+workers_posted_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg)))
+    {
+      g_autofree char *text = answer_error (msg, body);
+
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", text);
+      return;
+    }
+  ppm_source_refresh (PPM_SOURCE (g_task_get_source_object (task)));
+  g_task_return_boolean (task, TRUE);
+}
+
+/* POST /api/v1/workers {"workers": N}, ppd's one HTTP write. */
+static void
+ppm_http_source_set_workers (PpmSource           *source,
+                             int                  workers,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  PpmHttpSource *self = PPM_HTTP_SOURCE (source);
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *url = g_strconcat (self->url, "/api/v1/workers", NULL);
+  char *body = g_strdup_printf ("{\"workers\": %d}", workers);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (body, strlen (body));
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+
+  if (self->token)
+    {
+      g_autofree char *bearer = g_strconcat ("Bearer ", self->token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", bearer);
+    }
+  soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable,
+                                    workers_posted_cb, task);
+}
+
 static void
 ppm_http_source_dispose (GObject *object)
 {
@@ -313,6 +390,7 @@ ppm_http_source_class_init (PpmHttpSourceClass *klass)
   object_class->dispose = ppm_http_source_dispose;
   object_class->finalize = ppm_http_source_finalize;
   PPM_SOURCE_CLASS (klass)->refresh = ppm_http_source_refresh;
+  PPM_SOURCE_CLASS (klass)->set_workers = ppm_http_source_set_workers;
 }
 
 static void

@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "ppm-json.h"
@@ -179,6 +181,21 @@ vanished_cb (GDBusConnection *connection,
   ppm_source_set_state (PPM_SOURCE (self), "lost", _("ppd is not running"));
 }
 
+/* Ppd1.CancelJob: the jobs submitted over D-Bus; a pp client's job is an
+ * UnknownJob there, which the toast says. */
+static void
+ppm_ppd_source_cancel_job (PpmSource           *source,
+                           guint64              id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  PpmPpdSource *self = PPM_PPD_SOURCE (source);
+
+  ppm_source_dbus_call (source, self->connection, PPM_PPD_NAME, OBJECT_PATH, IFACE, "CancelJob",
+                        g_variant_new ("(t)", id), cancellable, callback, user_data);
+}
+
 static void
 ppm_ppd_source_set_workers (PpmSource           *source,
                             int                  workers,
@@ -231,6 +248,7 @@ ppm_ppd_source_class_init (PpmPpdSourceClass *klass)
   object_class->finalize = ppm_ppd_source_finalize;
   source_class->refresh = ppm_ppd_source_refresh;
   source_class->set_workers = ppm_ppd_source_set_workers;
+  source_class->cancel_job = ppm_ppd_source_cancel_job;
 }
 
 static void

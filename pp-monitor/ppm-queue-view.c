@@ -8,6 +8,8 @@
  */
 
 #include <adwaita.h>
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "ppm-json.h"
@@ -303,10 +305,15 @@ ppm_queue_view_class_init (PpmQueueViewClass *klass)
 static void
 ppm_queue_view_init (PpmQueueView *self)
 {
+  GtkWidget *placeholder;
+
   self->group_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->stuck_rows = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->none_stuck = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->none_stuck), _("No job looks stuck"));
   gtk_list_box_append (self->stuck, self->none_stuck);
+  placeholder = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (placeholder), _("No job is queued or running"));
+  gtk_list_box_set_placeholder (self->groups, placeholder);
 }

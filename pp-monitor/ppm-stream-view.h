@@ -20,5 +20,8 @@ PpmTaskStream *ppm_stream_view_get_stream (PpmStreamView  *self);
 gboolean       ppm_stream_view_export_to  (PpmStreamView  *self,
                                            GFile          *file,
                                            GError        **error);
+GtkPopover    *ppm_stream_view_get_job_popover   (PpmStreamView *self);
+GtkWidget     *ppm_stream_view_get_cancel_button (PpmStreamView *self,
+                                                  gboolean       group);
 
 G_END_DECLS

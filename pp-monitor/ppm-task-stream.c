@@ -7,6 +7,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "ppm-task-stream.h"
@@ -52,6 +54,13 @@ struct _PpmTaskStream
 };
 
 G_DEFINE_FINAL_TYPE (PpmTaskStream, ppm_task_stream, GTK_TYPE_WIDGET)
+
+enum {
+  JOB_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static const GdkRGBA palette[] = {
   { 0.21, 0.52, 0.89, 1 }, { 0.15, 0.64, 0.41, 1 }, { 0.96, 0.76, 0.07, 1 },
@@ -109,9 +118,9 @@ draw_labels (PpmTaskStream *self,
       ordinal = g_strcmp0 (node, last_node) != 0 ? 1 : ordinal + 1;
       /* A local worker by its pid, a remote node's lanes by number. */
       if (ordinal == 1)
-        text = worker ? g_strdup_printf ("%s · pid %u", node, worker) : g_strdup_printf ("%s · %u", node, ordinal);
+        text = worker ? g_strdup_printf (_("%s · pid %u"), node, worker) : g_strdup_printf ("%s · %u", node, ordinal);
       else
-        text = worker ? g_strdup_printf ("pid %u", worker) : g_strdup_printf ("%u", ordinal);
+        text = worker ? g_strdup_printf (_("pid %u"), worker) : g_strdup_printf ("%u", ordinal);
       last_node = node;
       layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
       pango_layout_set_width (layout, (LABEL_WIDTH - 8) * PANGO_SCALE);
@@ -531,8 +540,86 @@ query_tooltip_cb (GtkWidget  *widget,
                           ppm_task_model_get_lane_node (tasks, span->lane),
                           span->end ? _("Ran") : _("Running"),
                           (end - span->start) / (double) G_USEC_PER_SEC);
+  if (span->end == 0 && (ppm_source_can (self->source, "cancel-job") ||
+                         ppm_source_can (self->source, "cancel-group")))
+    {
+      char *with_hint = g_strconcat (text, "\n", _("Click to cancel it or its group"), NULL);
+
+      g_free (text);
+      text = with_hint;
+    }
   gtk_tooltip_set_text (tooltip, text);
   return TRUE;
+}
+
+/**
+ * ppm_task_stream_activate_at:
+ * @self: the stream
+ * @x: (in widget coordinates)
+ * @y: (in widget coordinates)
+ *
+ * What a click does: on a running job's bar, emits ::job-activated with
+ * the job's id, its group and where to point (its bar under @x, @y).
+ *
+ * Returns: whether a running job was there
+ */
+gboolean
+ppm_task_stream_activate_at (PpmTaskStream *self,
+                             double         x,
+                             double         y)
+{
+  const PpmSpan *span;
+
+  if (self->source == NULL || x < LABEL_WIDTH || (span = span_at (self, x, y)) == NULL ||
+      span->end != 0)
+    return FALSE;
+  g_signal_emit (self, signals[JOB_ACTIVATED], 0, span->id,
+                 ppm_task_model_get_string (ppm_source_get_tasks (self->source), span->group), x, y);
+  return TRUE;
+}
+
+/**
+ * ppm_task_stream_locate_job:
+ * @self: the stream
+ * @id: a running job's id
+ * @x: (out): where its bar is drawn
+ * @y: (out)
+ *
+ * Returns: whether job @id runs and its bar is in view
+ */
+gboolean
+ppm_task_stream_locate_job (PpmTaskStream *self,
+                            guint64        id,
+                            double        *x,
+                            double        *y)
+{
+  PpmTaskModel *tasks = self->source ? ppm_source_get_tasks (self->source) : NULL;
+  double width = gtk_widget_get_width (GTK_WIDGET (self));
+  gint64 t1 = view_end (self), t0 = t1 - SPAN_USEC;
+
+  for (guint i = 0; tasks && width > LABEL_WIDTH && i < ppm_task_model_get_n_running (tasks); i++)
+    {
+      const PpmSpan *s = ppm_task_model_get_running (tasks, i);
+      gint64 start = MAX (s->start, t0);
+
+      if (s->id != id || start >= t1)
+        continue;
+      *x = LABEL_WIDTH + ((start + t1) / 2 - t0) * (width - LABEL_WIDTH) / SPAN_USEC;
+      *y = AXIS_HEIGHT + row_y (tasks, ppm_task_model_get_row_of_lane (tasks, s->lane)) + LANE_HEIGHT / 2.0;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+pressed_cb (GtkGestureClick *gesture,
+            int              n_press,
+            double           x,
+            double           y,
+            PpmTaskStream   *self)
+{
+  if (n_press == 1 && ppm_task_stream_activate_at (self, x, y))
+    gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 static gboolean
@@ -550,10 +637,26 @@ scroll_cb (GtkEventControllerScroll *controller,
   return TRUE;
 }
 
+/* Its popovers (the stream view's job actions) are placed here. */
+static void
+ppm_task_stream_size_allocate (GtkWidget *widget,
+                               int        width,
+                               int        height,
+                               int        baseline)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_POPOVER (child))
+      gtk_popover_present (GTK_POPOVER (child));
+}
+
 static void
 ppm_task_stream_dispose (GObject *object)
 {
   PpmTaskStream *self = PPM_TASK_STREAM (object);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))))
+    gtk_widget_unparent (child);
 
   if (self->tick_id)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
@@ -571,17 +674,40 @@ ppm_task_stream_class_init (PpmTaskStreamClass *klass)
   G_OBJECT_CLASS (klass)->dispose = ppm_task_stream_dispose;
   widget_class->snapshot = ppm_task_stream_snapshot;
   widget_class->measure = ppm_task_stream_measure;
+  widget_class->size_allocate = ppm_task_stream_size_allocate;
   widget_class->css_changed = ppm_task_stream_css_changed;
   gtk_widget_class_set_css_name (widget_class, "taskstream");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+
+  /**
+   * PpmTaskStream::job-activated:
+   * @id: the running job's id
+   * @group: its group
+   * @x: where it was clicked
+   * @y:
+   *
+   * A running job's bar was clicked (any button): its actions.
+   */
+  signals[JOB_ACTIVATED] = g_signal_new ("job-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 4, G_TYPE_UINT64,
+                                         G_TYPE_STRING, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
 }
 
 static void
 ppm_task_stream_init (PpmTaskStream *self)
 {
   GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+  GtkGesture *click = gtk_gesture_click_new ();
 
   g_signal_connect (scroll, "scroll", G_CALLBACK (scroll_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), scroll);
+  /* Any button on a running job's bar: its popover (cancel it, its group). */
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), 0);
+  g_signal_connect (click, "pressed", G_CALLBACK (pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Task stream"),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  _("A lane per worker, a bar per job; click a running job to cancel it"), -1);
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);
   g_signal_connect (self, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
   self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), tick_cb, NULL, NULL);

@@ -24,5 +24,12 @@ void     ppm_task_stream_set_paused     (PpmTaskStream *self,
 gboolean ppm_task_stream_get_paused     (PpmTaskStream *self);
 gboolean ppm_task_stream_get_aggregated (PpmTaskStream *self);
 guint    ppm_task_stream_get_drawn_bars (PpmTaskStream *self);
+gboolean ppm_task_stream_activate_at    (PpmTaskStream *self,
+                                         double         x,
+                                         double         y);
+gboolean ppm_task_stream_locate_job     (PpmTaskStream *self,
+                                         guint64        id,
+                                         double        *x,
+                                         double        *y);
 
 G_END_DECLS

@@ -6,6 +6,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 
 #include "ppm-balance-view.h"
@@ -28,6 +30,8 @@ struct _PpmWindow
   GtkStack          *outer;
   AdwStatusPage     *empty_page;
   AdwViewStack      *stack;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkWidget         *switcher_bar;
   AdwViewStackPage  *balance_page;
   AdwViewStackPage  *node_page;
   AdwViewStackPage  *stats_page;
@@ -118,6 +122,15 @@ set_views_source (PpmWindow *self,
     ppm_view_set_source (views[i], source);
 }
 
+/* The header shows the selected source's title. */
+static void
+selected_title_cb (PpmSource  *source,
+                   GParamSpec *pspec,
+                   PpmWindow  *self)
+{
+  adw_view_switcher_title_set_title (self->switcher_title, ppm_source_get_title (source));
+}
+
 static void
 row_selected_cb (PpmWindow     *self,
                  GtkListBoxRow *row)
@@ -127,8 +140,20 @@ row_selected_cb (PpmWindow     *self,
 
   if (source == self->selected)
     return;
+  if (self->selected)
+    g_signal_handlers_disconnect_by_func (self->selected, selected_title_cb, self);
   g_set_object (&self->selected, source);
   set_views_source (self, source);
+  /* No source, no views to switch to: the window's name instead. */
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, source != NULL);
+  gtk_widget_set_visible (self->switcher_bar, source != NULL);
+  if (source)
+    {
+      g_signal_connect_object (source, "notify::title", G_CALLBACK (selected_title_cb), self, 0);
+      selected_title_cb (source, NULL, self);
+    }
+  else
+    adw_view_switcher_title_set_title (self->switcher_title, gtk_window_get_title (GTK_WINDOW (self)));
   if (source == NULL)
     {
       gtk_stack_set_visible_child_name (self->outer, "empty");
@@ -358,7 +383,14 @@ show_view_action (GtkWidget  *widget,
                   const char *name,
                   GVariant   *param)
 {
-  ppm_window_show_view (PPM_WINDOW (widget), g_variant_get_string (param, NULL));
+  PpmWindow *self = PPM_WINDOW (widget);
+  const char *view = g_variant_get_string (param, NULL);
+
+  /* Alt+1: a ppd's first view is Node, a program's Balance. */
+  if (g_str_equal (view, "balance") && self->selected &&
+      ppm_source_get_kind (self->selected) != PPM_SOURCE_PROGRAM)
+    view = "node";
+  ppm_window_show_view (self, view);
 }
 
 static void
@@ -379,6 +411,8 @@ ppm_window_dispose (GObject *object)
 
   if (self->list)
     g_signal_handlers_disconnect_by_data (ppm_source_list_get_model (self->list), self);
+  if (self->selected)
+    g_signal_handlers_disconnect_by_func (self->selected, selected_title_cb, self);
   g_clear_object (&self->selected);
   g_clear_object (&self->list);
   g_clear_pointer (&self->pending_id, g_free);
@@ -408,6 +442,8 @@ ppm_window_class_init (PpmWindowClass *klass)
   BIND (outer);
   BIND (empty_page);
   BIND (stack);
+  BIND (switcher_title);
+  BIND (switcher_bar);
   BIND (balance_page);
   BIND (node_page);
   BIND (stats_page);

@@ -269,6 +269,11 @@ ppd_http_metrics_serve (PpdHttp           *self,
   gsize len;
 
   add_node (out, json_node_get_object (root));
+  family (out, "ppd_handshake_failures_total", "counter",
+          "Connections to the pp port that failed or were refused before authenticating "
+          "(a wrong secret, a malformed or late handshake, displaced, over the limits).");
+  sample (out, "ppd_handshake_failures_total", NULL,
+          (double) pp_node_service_get_handshake_failures (self->node));
   add_histogram (out, &self->metrics);
   add_functions (out, &self->metrics);
   add_http (out, self);

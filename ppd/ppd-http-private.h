@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 /* ppd over HTTP, one file per concern: ppd-http.c (the listener, the
  * limits, authentication, routing), ppd-http-api.c (the JSON endpoints and
  * the job record they read), ppd-http-events.c (the WebSocket of events),
- * ppd-http-metrics.c (Prometheus) and ppd-http-page.c (the live page). */
+ * ppd-http-metrics.c (Prometheus), ppd-http-page.c (the live page) and
+ * ppd-http-control.c (the writes: POST /api/v1/workers). */
 
 #define PPD_HTTP_MAX_DONE_JOBS     1000   /* finished jobs remembered */
 #define PPD_HTTP_MAX_FUNCTIONS     20     /* distinct function labels in /metrics */
@@ -158,6 +159,12 @@ void        ppd_http_metrics_clear      (PpdHttpMetrics    *metrics);
 void        ppd_http_metrics_observe    (PpdHttpMetrics    *metrics,
                                          PpdHttpJob        *job);
 void        ppd_http_metrics_serve      (PpdHttp           *self,
+                                         SoupServerMessage *msg);
+
+/* ppd-http-control.c */
+gboolean    ppd_http_control_claims     (const char        *path);
+gboolean    ppd_http_control_check_request (SoupServerMessage *msg);
+void        ppd_http_control_serve      (PpdHttp           *self,
                                          SoupServerMessage *msg);
 
 /* ppd-http-page.c */

@@ -16,8 +16,12 @@
 /* ppd over HTTP (--http-port): a SoupServer fed with connections that ppd
  * accepts itself, so that it can bound them before libsoup sees a byte:
  *
- * - at most MAX_PER_PEER connections per address and MAX_CONNECTIONS in
- *   all (more are closed at once, counted, never logged one by one);
+ * - at most MAX_PER_PEER connections per address (more are closed at once,
+ *   counted, never logged one by one) and MAX_CONNECTIONS in all: beyond
+ *   that a newcomer takes the place of the connection that has waited
+ *   longest for a request's headers (idle sockets from many addresses cannot
+ *   lock everyone out), and is closed at once only when every connection
+ *   is being served;
  * - a request's headers must arrive within HEADER_DEADLINE seconds of its
  *   start (a byte-a-second client is closed), and a connection idle for
  *   IDLE_TIMEOUT seconds is closed (GSocket's timeout), except a
@@ -29,7 +33,9 @@
  *   minute;
  * - /metrics is open to loopback peers, to others only with
  *   --metrics-public;
- * - the WebSocket checks Origin: a browser's must be this server's own.
+ * - the WebSocket and POST /api/v1/workers (ppd-http-control.c, the one
+ *   write) check Origin: a browser's must be this server's own;
+ * - no request body is kept but that write's (at most 1 KiB).
  *
  * Everything runs in ppd's main context: a handler only reads what the
  * pool and the node service have already counted. */
@@ -51,6 +57,8 @@ typedef struct
   GSocketConnection *connection;
   char              *peer;
   GSource           *deadline;
+  gint64             waiting_since;  /* while @deadline runs */
+  gboolean           displaced;      /* closed for a newcomer, not yet dropped */
 } PpdHttpConnection;
 
 /**
@@ -149,6 +157,7 @@ request_started_cb (SoupServer        *server,
   if (conn == NULL)
     return;
   connection_clear_deadline (conn);
+  conn->waiting_since = g_get_monotonic_time ();
   conn->deadline = g_timeout_source_new_seconds (HEADER_DEADLINE);
   g_source_set_callback (conn->deadline, header_deadline_cb, conn, NULL);
   g_source_attach (conn->deadline, NULL);
@@ -176,13 +185,48 @@ describe_address (GSocketAddress *address)
   return g_inet_address_to_string (inet);
 }
 
+/* MAX_CONNECTIONS are open: closes the one that has waited longest for its
+ * request's headers (never one being served, nor a WebSocket). Displaced
+ * connections count until libsoup drops them, a main loop iteration later,
+ * up to MAX_CONNECTIONS more. FALSE when there is no room. */
+static gboolean
+make_room (PpdHttp *self)
+{
+  PpdHttpConnection *oldest = NULL, *conn;
+  guint live = 0;
+  GHashTableIter iter;
+
+  if (g_hash_table_size (self->connections) < MAX_CONNECTIONS)
+    return TRUE;
+  if (g_hash_table_size (self->connections) >= 2 * MAX_CONNECTIONS)
+    return FALSE;
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &conn, NULL))
+    if (!conn->displaced)
+      {
+        live++;
+        if (conn->deadline != NULL &&
+            (oldest == NULL || conn->waiting_since < oldest->waiting_since))
+          oldest = conn;
+      }
+  if (live < MAX_CONNECTIONS)
+    return TRUE;
+  if (oldest == NULL)
+    return FALSE;
+  g_debug ("HTTP: %s displaced by a newcomer while waiting for a request", oldest->peer);
+  oldest->displaced = TRUE;
+  connection_clear_deadline (oldest);
+  g_socket_shutdown (g_socket_connection_get_socket (oldest->connection), TRUE, TRUE, NULL);
+  return TRUE;
+}
+
 static gboolean
 admit (PpdHttp    *self,
        const char *peer)
 {
   guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->peers, peer));
 
-  if (n >= MAX_PER_PEER || g_hash_table_size (self->connections) >= MAX_CONNECTIONS)
+  if (n >= MAX_PER_PEER || !make_room (self))
     {
       if (self->refused_connections++ % 1000 == 0)
         g_message ("HTTP: refusing connections over the limits (%d per address, %d in all; "
@@ -353,7 +397,8 @@ peer_is_loopback (SoupServerMessage *msg)
  * token it got hold of. Clients that are not browsers send none. */
 static gboolean
 check_origin (PpdHttp           *self,
-              SoupServerMessage *msg)
+              SoupServerMessage *msg,
+              const char        *refusal)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *origin = soup_message_headers_get_one (headers, "Origin");
@@ -365,7 +410,7 @@ check_origin (PpdHttp           *self,
   expected = g_strdup_printf ("%s://%s", self->certificate ? "https" : "http", host ? host : "");
   if (host != NULL && g_ascii_strcasecmp (origin, expected) == 0)
     return TRUE;
-  ppd_http_respond_error (msg, SOUP_STATUS_FORBIDDEN, "this Origin may not open the events");
+  ppd_http_respond_error (msg, SOUP_STATUS_FORBIDDEN, refusal);
   return FALSE;
 }
 
@@ -421,6 +466,16 @@ early_handler_cb (SoupServer        *server,
   PpdHttp *self = data;
   const char *method = soup_server_message_get_method (msg);
 
+  /* A body is read all the same once a status is set here: none is kept
+   * (a 1 GB POST costs no memory), but a control request's, checked small. */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  /* ppd-http-control.c's writes: the token, then a browser's Origin. */
+  if (ppd_http_control_claims (path))
+    {
+      if (check_token (self, msg, path) && check_origin (self, msg, "this Origin may not change the node"))
+        ppd_http_control_check_request (msg);
+      return;
+    }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -440,7 +495,7 @@ early_handler_cb (SoupServer        *server,
   if (!check_token (self, msg, path))
     return;
   if (g_str_equal (path, "/api/v1/events"))
-    check_origin (self, msg);
+    check_origin (self, msg, "this Origin may not open the events");
 }
 
 static const char * const protocols[] = { "pp-glib.events.v1", NULL };
@@ -496,6 +551,8 @@ handler_cb (SoupServer        *server,
     ppd_http_metrics_serve (self, msg);
   else if (g_str_equal (path, "/api/v1/events"))
     answer_websocket (self, msg);
+  else if (ppd_http_control_claims (path))
+    ppd_http_control_serve (self, msg);
   else if (!ppd_http_page_serve (self, msg, path))
     ppd_http_respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such path");
 }

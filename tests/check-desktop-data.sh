@@ -61,6 +61,15 @@ appstreamcli validate --no-net --pedantic "$metainfo" >"$tmp/as.log" 2>&1 ||
   fail "appstreamcli validate: $(cat "$tmp/as.log")"
 grep -q '<name xml:lang="zh_CN">' "$metainfo" || fail "$metainfo has no Chinese name"
 
+# One name everywhere: the desktop entry's is the metainfo's, the window's
+# title and the About window's (the sources' untranslated strings).
+name=$(sed -n 's/^Name=//p' "$desktop")
+grep -q "<name>$name</name>" "$metainfo" || fail "$metainfo's <name> is not the desktop entry's Name, $name"
+grep -q "<property name=\"title\" translatable=\"yes\">$name</property>" "$src/pp-monitor/ppm-window.ui" ||
+  fail "pp-monitor/ppm-window.ui's title is not the desktop entry's Name, $name"
+grep -q "\"application-name\", _(\"$name\")" "$src/pp-monitor/ppm-application.c" ||
+  fail "About's application-name is not the desktop entry's Name, $name"
+
 glib-compile-schemas --strict --dry-run "$src/data" >"$tmp/schemas.log" 2>&1 ||
   fail "glib-compile-schemas --strict: $(cat "$tmp/schemas.log")"
 

@@ -9,6 +9,7 @@
 
 #include <pp-glib.h>
 
+#include "pp-function-private.h"
 #include "pp-job-private.h"
 
 /* The job object alone, without a server: its states, finishing exactly
@@ -508,11 +509,34 @@ test_owner_gone (void)
   _pp_job_owner_unref (handle);
 }
 
+/* A node's copy of a client's function, under the key SHA-256(salt NUL
+ * key), taken without hashing the source again. */
+static void
+test_function_salted (void)
+{
+  const char *modules[] = { "math", "import os", NULL };
+  g_autoptr(PpFunction) function = pp_function_new ("f", "def f(x):\n    return x\n", modules);
+  g_autoptr(PpFunction) salted = _pp_function_new_salted (function, "salt");
+  g_autoptr(PpFunction) other = _pp_function_new_salted (function, "other salt");
+  g_autofree char *input = g_strconcat ("salt", "|", pp_function_get_key (function), NULL);
+  g_autofree char *expected = NULL;
+
+  input[4] = '\0';
+  expected = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) input,
+                                          strlen ("salt") + 1 + 64);
+  g_assert_cmpstr (pp_function_get_key (salted), ==, expected);
+  g_assert_cmpstr (pp_function_get_key (other), !=, expected);
+  g_assert_cmpstr (pp_function_get_name (salted), ==, "f");
+  g_assert_cmpstr (pp_function_get_source (salted), ==, pp_function_get_source (function));
+  g_assert_cmpstrv (pp_function_get_modules (salted), modules);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/job/function-salted", test_function_salted);
 
   g_test_add_func ("/job/states", test_states);
   g_test_add_func ("/job/finish-once", test_finish_once);

@@ -10,6 +10,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include "config.h"
+
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
@@ -47,6 +49,9 @@ typedef struct
 typedef gboolean (*Condition) (Fixture *f);
 
 static void check_about_and_shortcuts (Fixture *f);
+static void error_text_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static gboolean program_answered (Fixture *f);
+static void set_spin_and_apply (PpmView *view, GType type, const char *spin_name, int value);
 
 static void
 wait_for (Fixture    *f,
@@ -406,6 +411,14 @@ ppd_has_three_workers (Fixture *f)
 }
 
 static gboolean
+ppd_has_two_workers (Fixture *f)
+{
+  g_autoptr(GVariant) workers = ppd_get (f, "Workers");
+
+  return g_variant_get_uint32 (workers) == 2;
+}
+
+static gboolean
 ppd_lost (Fixture *f)
 {
   GtkWidget *row = ppm_window_get_source_row (f->window, "ppd-session");
@@ -511,6 +524,16 @@ watch_over_http (Fixture *f)
   g_assert_true (ppm_window_get_selected (f->window) == find_source (f, f->http_url));
   spin (300);
   save_screenshot (GTK_WIDGET (f->window), "http-node");
+
+  /* Its workers through the UI over HTTP (POST /api/v1/workers), read
+   * back over D-Bus; a refused count gives the node's error text. */
+  set_spin_and_apply (ppm_window_get_view (f->window, "node"), PPM_TYPE_NODE_VIEW, "workers_spin", 2);
+  wait_for (f, ppd_has_two_workers, "ppd's Workers to be 2, set over HTTP");
+  g_clear_pointer (&f->program_line, g_free);
+  ppm_source_set_workers_async (find_source (f, f->http_url), 5000, NULL, error_text_cb, f);
+  wait_for (f, program_answered, "the node's answer to 5000 workers");
+  g_assert_cmpstr (f->program_line, ==, "HTTP 400: \"workers\" must be between 1 and 4096, not 5000");
+  g_clear_pointer (&f->program_line, g_free);
 }
 
 /* The task stream as Chrome trace JSON: complete events of monitor-program.py's
@@ -654,7 +677,7 @@ program_answered (Fixture *f)
 
 /* The error's text, where program_line is, for program_answered(). */
 static void
-cancel_again_cb (GObject      *object,
+error_text_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
@@ -698,10 +721,91 @@ cancel_long_job (Fixture *f)
   /* Once more: the program's error, as the toast shows it. */
   g_clear_pointer (&f->program_line, g_free);
   ppm_source_cancel_job_async (find_source (f, "org.ppglib.PpClient."), g_ascii_strtoull (line + 5, NULL, 10),
-                               NULL, cancel_again_cb, f);
+                               NULL, error_text_cb, f);
   wait_for (f, program_answered, "CancelJob's error");
   g_assert_true (g_str_has_prefix (f->program_line, "No job "));
   g_assert_nonnull (strstr (f->program_line, " is queued or running"));
+}
+
+static guint64 stream_job;
+
+static gboolean
+stream_job_drawn (Fixture *f)
+{
+  PpmTaskStream *stream = ppm_stream_view_get_stream (PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream")));
+  PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, "org.ppglib.PpClient."));
+  static gint64 told;
+  double x, y;
+
+  if (ppm_task_stream_locate_job (stream, stream_job, &x, &y))
+    return TRUE;
+  /* What the stream has meanwhile, every 5 s: for a timeout's log. */
+  if (g_get_monotonic_time () - told > 5 * G_USEC_PER_SEC)
+    {
+      g_autoptr(GString) running = g_string_new (NULL);
+
+      for (guint i = 0; i < ppm_task_model_get_n_running (tasks); i++)
+        g_string_append_printf (running, " %" G_GUINT64_FORMAT, ppm_task_model_get_running (tasks, i)->id);
+      g_test_message ("job %" G_GUINT64_FORMAT " not drawn; the stream %d px wide, %s, running:%s", stream_job,
+                      gtk_widget_get_width (GTK_WIDGET (stream)),
+                      ppm_task_stream_get_paused (stream) ? "paused" : "live", running->str);
+      told = g_get_monotonic_time ();
+    }
+  return FALSE;
+}
+
+static gboolean
+job_popover_shown (Fixture *f)
+{
+  GtkPopover *popover = ppm_stream_view_get_job_popover (PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream")));
+
+  return popover && gtk_widget_get_mapped (GTK_WIDGET (popover));
+}
+
+/* A 60 s job of the program, clicked in the task stream: its popover's
+ * Cancel Job (CancelJob) or Cancel Group (CancelGroup) cancels it, and
+ * the Python program sees it cancelled. */
+static void
+cancel_from_stream (Fixture  *f,
+                    gboolean  group)
+{
+  PpmStreamView *view = PPM_STREAM_VIEW (ppm_window_get_view (f->window, "stream"));
+  PpmTaskStream *stream = ppm_stream_view_get_stream (view);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  GtkWidget *button;
+  double x, y;
+
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (f->program), "long\n", 5, NULL, NULL,
+                                            &error));
+  g_assert_no_error (error);
+  line = g_data_input_stream_read_line (f->program_out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "LONG "));
+  stream_job = g_ascii_strtoull (line + 5, NULL, 10);
+  ppm_window_show_view (f->window, "stream");
+  wait_for (f, stream_job_drawn, "the long job's bar in the task stream");
+  spin (1000);  /* a bar a user sees, and clicks */
+  /* Nothing happens off a running bar: on the labels, or below the lanes. */
+  g_assert_false (ppm_task_stream_activate_at (stream, 10, 30));
+  g_assert_false (ppm_task_stream_activate_at (stream, 400, gtk_widget_get_height (GTK_WIDGET (stream)) - 2));
+  g_assert_true (ppm_task_stream_locate_job (stream, stream_job, &x, &y));
+  g_assert_true (ppm_task_stream_activate_at (stream, x, y));
+  wait_for (f, job_popover_shown, "the job's popover");
+  button = ppm_stream_view_get_cancel_button (view, group);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  if (group)
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, "Cancel Group “long”");
+  spin (300);
+  save_screenshot (GTK_WIDGET (ppm_stream_view_get_job_popover (view)), group ? "stream-cancel-group"
+                                                                            : "stream-cancel-job");
+  g_clear_pointer (&f->program_line, g_free);
+  g_data_input_stream_read_line_async (f->program_out, G_PRIORITY_DEFAULT, NULL, program_line_cb, f);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (job_popover_shown (f));
+  wait_for (f, program_answered, "the program's word on the long job");
+  g_assert_cmpstr (f->program_line, ==, "LONG cancelled");
+  g_clear_pointer (&f->program_line, g_free);
 }
 
 static void
@@ -711,13 +815,26 @@ test_window (Fixture       *f,
   PpmSource *program;
   PpmView *node_view;
   GtkLabel *summary;
+  AdwViewSwitcherTitle *switcher;
+  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW,
+                                                                       "stack"));
 
   wait_for (f, both_listed, "the program and the ppd in the sidebar");
   program = find_source (f, "org.ppglib.PpClient.");
+  /* Nothing selected: no views to switch to, the app's name as title. */
+  switcher = ADW_VIEW_SWITCHER_TITLE (gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW,
+                                                                     "switcher_title"));
+  g_assert_false (adw_view_switcher_title_get_view_switcher_enabled (switcher));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (f->window),
+                                                                                     PPM_TYPE_WINDOW,
+                                                                                     "switcher_bar"))));
+  g_assert_cmpstr (adw_view_switcher_title_get_title (switcher), ==, _("pp Monitor"));
   g_assert_true (ppm_window_select_source (f->window, ppm_source_get_id (program)));
+  g_assert_true (adw_view_switcher_title_get_view_switcher_enabled (switcher));
   g_assert_true (ppm_window_get_selected (f->window) == program);
   wait_for (f, remote_node_ready, "the program's two nodes ready");
   g_assert_cmpstr (ppm_source_get_title (program), ==, "monitor-program.py");
+  g_assert_cmpstr (adw_view_switcher_title_get_title (switcher), ==, "monitor-program.py");
 
   show (f, "balance", "balance");
   /* The program's ncpus through the UI (SetNcpus), read back over D-Bus. */
@@ -732,10 +849,16 @@ test_window (Fixture       *f,
   show (f, "throughput", "throughput");
   show (f, "stats", "statistics");
   cancel_long_job (f);
+  cancel_from_stream (f, FALSE);
+  cancel_from_stream (f, TRUE);
 
   /* The ppd's view: set its workers to 3 through the UI. */
   g_assert_true (ppm_window_select_source (f->window, "ppd-session"));
   wait_for (f, ppd_ready, "the ppd's status");
+  /* Alt+1 (win.show-view "balance"): a ppd's first view, Node. */
+  ppm_window_show_view (f->window, "stream");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-view", "s", "balance"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "node");
   node_view = ppm_window_get_view (f->window, "node");
   spin (300);
   save_screenshot (GTK_WIDGET (f->window), "node");
@@ -818,12 +941,18 @@ check_about_and_shortcuts (Fixture *f)
   GtkWindow *about, *shortcuts;
   g_auto(GStrv) quit = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "app.quit");
 
+  g_auto(GStrv) close = gtk_application_get_accels_for_action (GTK_APPLICATION (f->app), "window.close");
+
   g_assert_cmpstr (quit[0], ==, "<Control>q");
+  g_assert_cmpstr (close[0], ==, "<Control>w");
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "about", NULL);
   spin (300);
   about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_assert_nonnull (about);
-  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, _("pp-monitor"));
+  /* One name: About's, the window's title, GLib's (the desktop entry's). */
+  g_assert_cmpstr (adw_about_window_get_application_name (ADW_ABOUT_WINDOW (about)), ==, _("pp Monitor"));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, _("pp Monitor"));
+  g_assert_cmpstr (g_get_application_name (), ==, _("pp Monitor"));
   save_screenshot (GTK_WIDGET (about), "about");
   gtk_window_destroy (about);
   /* GtkApplication's help overlay, from the resource gtk/help-overlay.ui. */
@@ -1082,7 +1211,7 @@ test_translated (Fixture       *f,
   title = adw_status_page_get_title (ADW_STATUS_PAGE (page));
   g_test_message ("empty page title: %s", title);
   g_assert_cmpstr (title, !=, "No Source Selected");
-  g_assert_cmpstr (title, ==, g_dgettext ("pp-monitor", "No Source Selected"));
+  g_assert_cmpstr (title, ==, g_dgettext (GETTEXT_PACKAGE, "No Source Selected"));
   save_screenshot (GTK_WIDGET (f->window), "zh_CN");
 }
 
@@ -1096,10 +1225,10 @@ main (int   argc,
   setlocale (LC_ALL, "");
   if (localedir)
     {
-      bindtextdomain ("pp-monitor", localedir);
-      bind_textdomain_codeset ("pp-monitor", "UTF-8");
-      textdomain ("pp-monitor");
-      catalog = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", "pp-monitor.mo", NULL);
+      bindtextdomain (GETTEXT_PACKAGE, localedir);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+      catalog = g_build_filename (localedir, "zh_CN", "LC_MESSAGES", GETTEXT_PACKAGE ".mo", NULL);
     }
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();

@@ -868,3 +868,44 @@ def test_a_reader_that_never_sends_outlives_the_idle_timeout(daemon, servers):
         assert job_finished(frames), frames
     finally:
         sock.close()
+
+
+def test_idle_connections_from_many_addresses_do_not_lock_the_port(daemon):
+    """Found by tests/stress/abuse.py: 256 idle connections (8 from each of 40
+    addresses, under the per-address limit) used to keep every newcomer out
+    until they timed out. A newcomer now takes the place of the one that has
+    waited longest for its request; an event reader is never cut."""
+    d = daemon()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    # An event reader (a WebSocket) is never displaced.
+    reader = raw_websocket(d.http, rcvbuf=65536)
+    crowd = []
+    try:
+        for i in range(320):
+            s = socket.socket()
+            s.bind(("127.77.%d.%d" % (i // 8 // 200, i // 8 % 200 + 2), 0))
+            s.connect(("127.0.0.1", d.http))
+            crowd.append(s)
+        for _ in range(3):
+            status, _, body = curl(d.base + "/metrics", token=None)
+            assert status == 200 and b"ppd_http_connections" in body, status
+        closed = 0
+        for s in crowd[:64]:          # the oldest made room
+            s.settimeout(5)
+            try:
+                closed += s.recv(1) == b""
+            except OSError:
+                closed += 1
+        assert closed == 64, closed
+        connections = int(re.search(r"^ppd_http_connections (\d+)$",
+                                    curl(d.base + "/metrics", token=None)[2].decode(),
+                                    re.M).group(1))
+        assert connections <= 256, connections
+        assert re.search(r"^ppd_http_event_readers 1$",
+                         curl(d.base + "/metrics", token=None)[2].decode(), re.M)
+    finally:
+        for s in crowd:
+            s.close()
+        reader.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
