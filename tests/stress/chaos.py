@@ -166,6 +166,7 @@ class Chaos(threading.Thread):
         self.pending = []             # (when, seq, action, node)
         self.seq = 0
         self.stop_event = threading.Event()
+        self.down = set()             # the nodes it killed, until restarted
         self.error = None
         self.log = []
 
@@ -184,6 +185,7 @@ class Chaos(threading.Thread):
                 while self.pending and self.pending[0][0] <= now:
                     _, _, action, node = heapq.heappop(self.pending)
                     action(node)
+                self.check_nodes()
                 if now >= next_event:
                     self.event()
                     next_event = now + self.rng.uniform(0, 2 * self.mean)
@@ -192,6 +194,15 @@ class Chaos(threading.Thread):
         except BaseException as e:  # reported by the main thread
             self.error = "chaos driver: %r" % (e,)
             raise
+
+    def check_nodes(self):
+        """A ppd that exits without the chaos killing or stopping it is a
+        failure (a crash of ppd itself)."""
+        for node in self.nodes:
+            if node.proc.poll() is not None and not node.busy and node.name not in self.down:
+                self.error = "ppd %s exited by itself (status %d):\n%s" % (
+                    node.name, node.proc.returncode, node.tail())
+                self.stop_event.set()
 
     def finish(self):
         """Stops the events and brings every node back up."""
@@ -209,6 +220,7 @@ class Chaos(threading.Thread):
                 node.thaw()
             if not node.alive():
                 node.start()
+            self.down.discard(node.name)
 
     def note(self, kind, what):
         self.counts[kind] += 1
@@ -247,9 +259,10 @@ class Chaos(threading.Thread):
                 self.counts["dropped by " + method] += n
             self.note(kind, "%s (%s)" % (node.name, done))
         elif kind == "kill_node":
+            self.down.add(node.name)
             node.kill()
             self.note(kind, node.name)
-            self.later(self.rng.uniform(0.5, 5.0), lambda n: n.start(), node)
+            self.later(self.rng.uniform(0.5, 5.0), self.restart, node)
         elif kind in ("freeze_node", "freeze_node_short"):
             if kind == "freeze_node":
                 seconds = self.loss_s + self.rng.uniform(1.0, 5.0)
@@ -266,6 +279,10 @@ class Chaos(threading.Thread):
             node.term_since = time.monotonic()
             self.note(kind, node.name)
             self.later(0.2, self.restart_when_gone, node)
+
+    def restart(self, node):
+        node.start()
+        self.down.discard(node.name)
 
     def restart_when_gone(self, node):
         if node.proc.poll() is None:
@@ -566,9 +583,12 @@ def main():
             elif line.strip():
                 why.append("unexpected output: %r" % line[:200])
         attempts = collections.Counter()
+        run_pids = collections.defaultdict(list)
         with open(markers) as f:
             for line in f:
-                attempts[int(line.split()[0])] += 1
+                job_number, pid = map(int, line.split())
+                attempts[job_number] += 1
+                run_pids[job_number].append(pid)
         categories = collections.Counter()
         for rec in run.records:
             if rec.outcome is None:
@@ -587,6 +607,12 @@ def main():
         reruns = sum(n - 1 for n in attempts.values() if n > 1)
         with open(client_log, "rb") as f:
             log_text = f.read().decode("utf-8", "replace")
+        for name, path in [("client", client_log)] + [("ppd " + n.name, n.log) for n in nodes]:
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            for line in text.splitlines():
+                if "-CRITICAL **" in line or "-ERROR **" in line or "AddressSanitizer" in line:
+                    why.append("%s logged: %s" % (name, line.strip()[:300]))
         losses = len(re.findall(r"Node 127\.0\.0\.1:\d+: .*; retrying", log_text))
         backs = log_text.count(" is back")
         latency, slow = run.max_latency
@@ -600,10 +626,18 @@ def main():
         say("  exited (sys.exit), JobExitError with the right code: %d" % categories["exited"])
         say("  crashed their worker, WorkerCrashedError: %d" % categories["crashed"])
         say("  worker killed by the chaos on both attempts, WorkerCrashedError: %d" % categories["chaos_crashed"])
+        for rec in [r for r in run.records if r.verdict == "chaos_crashed"][:10]:
+            say("    job %d (%s, %.3f s): ran in %s (killed by the chaos: %s); %s"
+                % (rec.i, rec.kind, rec.seconds, run_pids[rec.i],
+                   [p for p in run_pids[rec.i] if p in killed], rec.outcome[1]))
         say("  wrong or missing: %d" % (len(run.records) - sum(categories.values())))
         say("callbacks: %d for %d jobs" % (sum(len(r.callbacks) for r in run.records), len(run.records)))
-        say("runs: %d, reruns (runs beyond a job's first): %d; jobs run more than once: %d"
-            % (sum(attempts.values()), reruns, sum(1 for n in attempts.values() if n > 1)))
+        kinds = {r.i: r.kind for r in run.records}
+        rerun_crash = sum(n - 1 for i, n in attempts.items() if n > 1 and kinds[i] in CRASHES)
+        say("runs: %d; reruns (runs beyond a job's first): %d, of which %d of jobs that crash "
+            "their worker (retried once by design) and %d caused by the chaos (%d jobs)"
+            % (sum(attempts.values()), reruns, rerun_crash, reruns - rerun_crash,
+               sum(1 for i, n in attempts.items() if n > 1 and kinds[i] not in CRASHES)))
         say("chaos events: %d (%s)" % (
             sum(v for k, v in chaos.counts.items() if k in EVENTS),
             ", ".join("%s %d" % (k, chaos.counts[k]) for k in EVENTS)))
@@ -612,7 +646,9 @@ def main():
             % (chaos.counts["dropped by ss -K"], chaos.counts["dropped by shutdown"],
                len(killed), sum(chaos.skipped.values())))
         say("node losses seen by the client: %d (back: %d)" % (losses, backs))
-        say("jobs per node: %s" % ", ".join("%s %d" % (name, s.njobs) for name, s in sorted(stats.items())))
+        names = {n.address: n.name for n in nodes}
+        say("jobs per node: %s" % ", ".join("%s %d" % (names.get(name, name), s.njobs)
+                                            for name, s in sorted(stats.items(), key=lambda kv: names.get(kv[0], ""))))
         if slow is not None:
             say("max job latency: %.2f s (job %d, %s, %.3f s long); max beyond its length: %.2f s (job %d)"
                 % (latency, slow.i, slow.kind, slow.seconds, beyond, late.i))
