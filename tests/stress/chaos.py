@@ -360,6 +360,23 @@ def judge(pp, rec, killed, outputs):
     return None, "%s job raised %r, not WorkerCrashedError" % (kind, value)
 
 
+def scan_logs(logs):
+    """GLib criticals and errors, sanitizer reports: failures wherever they
+    are logged."""
+    found = []
+    for name, path in logs:
+        try:
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if ("-CRITICAL **" in line or "-ERROR **" in line or "Sanitizer" in line
+                    or "runtime error:" in line):
+                found.append("%s logged: %s" % (name, line.strip()[:300]))
+    return found
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true",
@@ -607,12 +624,6 @@ def main():
         reruns = sum(n - 1 for n in attempts.values() if n > 1)
         with open(client_log, "rb") as f:
             log_text = f.read().decode("utf-8", "replace")
-        for name, path in [("client", client_log)] + [("ppd " + n.name, n.log) for n in nodes]:
-            with open(path, "rb") as f:
-                text = f.read().decode("utf-8", "replace")
-            for line in text.splitlines():
-                if "-CRITICAL **" in line or "-ERROR **" in line or "AddressSanitizer" in line:
-                    why.append("%s logged: %s" % (name, line.strip()[:300]))
         losses = len(re.findall(r"Node 127\.0\.0\.1:\d+: .*; retrying", log_text))
         backs = log_text.count(" is back")
         latency, slow = run.max_latency
@@ -670,6 +681,8 @@ def main():
         os.dup2(saved_stderr, 2)
         os.close(saved_stderr)
         sys.stderr = sys.__stderr__
+    # After the nodes stopped: what a sanitizer says at exit is in too.
+    why += scan_logs([("client", client_log)] + [("ppd " + n.name, n.log) for n in nodes])
     if why:
         for w in why[:40]:
             say("FAIL:", w)
