@@ -407,6 +407,26 @@ def parse_args():
     return args
 
 
+def replay_args(args):
+    """The options that replay this run: the seed, and every other one the
+    run was given (the smoke run's are implied by --smoke)."""
+    words = ["--smoke"] if args.smoke else []
+    words += ["--seed", str(args.seed)]
+    if args.minutes != (40 / 60 if args.smoke else 10.0):
+        words += ["--minutes", "%g" % args.minutes]
+    if args.nodes != 4:
+        words += ["--nodes", str(args.nodes)]
+    if args.local_workers != 2:
+        words += ["--local-workers", str(args.local_workers)]
+    if args.heartbeat_ms and args.heartbeat_ms != (500 if args.smoke else None):
+        words += ["--heartbeat-ms", str(args.heartbeat_ms)]
+    if args.event_interval != (1.0 if args.smoke else 3.0):
+        words += ["--event-interval", "%g" % args.event_interval]
+    if args.bound != (90.0 if args.smoke else 120.0):
+        words += ["--bound", "%g" % args.bound]
+    return " ".join(words)
+
+
 class Run:
     def __init__(self, args, say):
         self.args = args
@@ -481,9 +501,7 @@ def main():
         "heartbeat %d ms (a silent node is lost after %.1f s)"
         % (args.seed, args.minutes, args.nodes, ",".join(map(str, workers)),
            args.local_workers, heartbeat, loss_s))
-    say("replay: ./dev.sh env /usr/bin/python3 tests/stress/chaos.py %s--minutes %g --seed %d%s"
-        % ("--smoke " if args.smoke else "", args.minutes, args.seed,
-           " --heartbeat-ms %d" % args.heartbeat_ms if args.heartbeat_ms and not args.smoke else ""))
+    say("replay: ./dev.sh env /usr/bin/python3 tests/stress/chaos.py " + replay_args(args))
     say("workdir:", workdir)
 
     # The client's stderr (pp's messages for failed jobs' callbacks, GLib's
