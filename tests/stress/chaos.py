@@ -113,7 +113,7 @@ def expected_value(i, kind, seconds):
 
 class Record:
     __slots__ = ("i", "kind", "seconds", "submitted", "job", "callbacks", "outcome",
-                 "finished", "verdict")
+                 "finished", "verdict", "cancelled")
 
     def __init__(self, i, kind, seconds):
         self.i = i
@@ -125,6 +125,7 @@ class Record:
         self.outcome = None
         self.finished = None
         self.verdict = None
+        self.cancelled = None         # what job.cancel() returned, if called
 
 
 class Capture(io.TextIOBase):
@@ -315,6 +316,15 @@ def judge(pp, rec, killed, outputs):
     """The verdict on one finished job: (category, None) or (None, why it
     is wrong)."""
     i, kind = rec.i, rec.kind
+    if rec.cancelled:
+        # pp calls no callback for a cancelled job.
+        if rec.callbacks:
+            return None, "cancelled, but its callback ran %d times" % len(rec.callbacks)
+        if rec.outcome[0] != "error" or not isinstance(rec.outcome[1], pp.CancelledError):
+            return None, "cancelled, but job() gave %r" % (rec.outcome,)
+        if outputs.get(i, 0):
+            return None, "cancelled, but its output arrived"
+        return "cancelled", None
     if len(rec.callbacks) != 1:
         return None, "callback ran %d times" % len(rec.callbacks)
     cb_value = rec.callbacks[0][1]
@@ -389,6 +399,8 @@ def parse_args():
                         help="PP_HEARTBEAT_MS for client and nodes (default: unset, 2000 ms; smoke 500)")
     parser.add_argument("--event-interval", type=float,
                         help="mean seconds between chaos events (default 3, smoke 1)")
+    parser.add_argument("--cancel-rate", type=float, default=0.02,
+                        help="after a submit, job.cancel() on an unfinished job with this probability (default 0.02)")
     parser.add_argument("--bound", type=float,
                         help="watchdog: seconds a job may stay unfinished beyond its length (default 120, smoke 90)")
     args = parser.parse_args()
@@ -422,6 +434,8 @@ def replay_args(args):
         words += ["--heartbeat-ms", str(args.heartbeat_ms)]
     if args.event_interval != (1.0 if args.smoke else 3.0):
         words += ["--event-interval", "%g" % args.event_interval]
+    if args.cancel_rate != 0.02:
+        words += ["--cancel-rate", "%g" % args.cancel_rate]
     if args.bound != (90.0 if args.smoke else 120.0):
         words += ["--bound", "%g" % args.bound]
     return " ".join(words)
@@ -453,6 +467,19 @@ class Run:
                     self.max_latency = (latency, rec)
                 if latency - rec.seconds > self.max_beyond[0]:
                     self.max_beyond = (latency - rec.seconds, rec)
+                self.room.notify()
+
+    def cancel_one(self, pick):
+        """job.cancel() on one of the unfinished jobs (the pick-th of them)."""
+        with self.lock:
+            candidates = sorted(i for i, r in self.outstanding.items() if r.cancelled is None)
+        if not candidates:
+            return
+        rec = self.records[candidates[int(pick * len(candidates))]]
+        rec.cancelled = rec.job.cancel()
+        if rec.cancelled:
+            with self.lock:
+                self.outstanding.pop(rec.i, None)
                 self.room.notify()
 
     def collector(self, pp):
@@ -515,6 +542,7 @@ def main():
 
     rng_jobs = random.Random(args.seed)
     rng_chaos = random.Random(args.seed ^ 0x5eed)
+    rng_cancel = random.Random(args.seed ^ 0xca5ce1)
     exe = cluster.ppd_path()
     import pp
     nodes = [cluster.Node(exe, "n%d" % k, workers[k], workdir,
@@ -576,6 +604,8 @@ def main():
             run.collect.append(rec)
             run.collect_ready.release()
             i += 1
+            if rng_cancel.random() < args.cancel_rate:
+                run.cancel_one(rng_cancel.random())
         submit_wall = time.monotonic() - t0
         # The chaos stops, every node comes back; every job must end.
         chaos.finish()
@@ -659,6 +689,9 @@ def main():
             say("    job %d (%s, %.3f s): ran in %s (killed by the chaos: %s); %s"
                 % (rec.i, rec.kind, rec.seconds, run_pids[rec.i],
                    [p for p in run_pids[rec.i] if p in killed], rec.outcome[1]))
+        say("  cancelled (job.cancel() True), CancelledError and no callback: %d; "
+            "cancel() too late (False), then as above: %d"
+            % (categories["cancelled"], sum(1 for r in run.records if r.cancelled is False)))
         say("  wrong or missing: %d" % (len(run.records) - sum(categories.values())))
         say("callbacks: %d for %d jobs" % (sum(len(r.callbacks) for r in run.records), len(run.records)))
         kinds = {r.i: r.kind for r in run.records}
