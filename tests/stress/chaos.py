@@ -160,7 +160,7 @@ class Chaos(threading.Thread):
         self.nodes = nodes
         self.mean = mean
         self.loss_s = loss_s
-        self.killed = killed          # pids of the workers it killed
+        self.killed = killed          # pid of a worker it killed: [when, ...]
         self.say = say
         self.counts = collections.Counter()
         self.skipped = collections.Counter()
@@ -236,7 +236,7 @@ class Chaos(threading.Thread):
                 self.skipped[kind] += 1
                 return
             pid = pids[int(pick * len(pids))]
-            self.killed.add(pid)
+            self.killed[pid].append(time.monotonic())
             os.kill(pid, signal.SIGKILL)
             self.note(kind, "pid %d" % pid)
             return
@@ -251,7 +251,7 @@ class Chaos(threading.Thread):
                 self.skipped[kind] += 1
                 return
             pid = pids[self.rng.randrange(len(pids))]
-            self.killed.add(pid)
+            self.killed[pid].append(time.monotonic())
             os.kill(pid, signal.SIGKILL)
             self.note(kind, "%s pid %d" % (node.name, pid))
         elif kind == "drop_connection":
@@ -333,7 +333,9 @@ def judge(pp, rec, killed, outputs):
     want_lines = i % 3 + 1 if kind == "print" else 0
     if what == "error" and isinstance(value, pp.WorkerCrashedError):
         found = WORKER_PID.search(str(value))
-        by_chaos = found is not None and int(found.group(1)) in killed
+        # Pids wrap around (pid_max): a kill counts only while the job was out.
+        by_chaos = found is not None and any(
+            rec.submitted <= when <= rec.callbacks[0][0] for when in killed.get(int(found.group(1)), ()))
         if cb_value is not None:
             return None, "crashed, but its callback got %r" % (cb_value,)
         if printed:
@@ -549,7 +551,7 @@ def main():
                           {"PP_HEARTBEAT_MS": str(args.heartbeat_ms)} if args.heartbeat_ms else None)
              for k in range(args.nodes)]
     run = Run(args, say)
-    killed = set()
+    killed = collections.defaultdict(list)
     chaos = None
     server = None
     capture = Capture()
@@ -688,7 +690,8 @@ def main():
         for rec in [r for r in run.records if r.verdict == "chaos_crashed"][:10]:
             say("    job %d (%s, %.3f s): ran in %s (killed by the chaos: %s); %s"
                 % (rec.i, rec.kind, rec.seconds, run_pids[rec.i],
-                   [p for p in run_pids[rec.i] if p in killed], rec.outcome[1]))
+                   [p for p in run_pids[rec.i]
+                    if any(rec.submitted <= t <= rec.callbacks[0][0] for t in killed.get(p, ()))], rec.outcome[1]))
         say("  cancelled (job.cancel() True), CancelledError and no callback: %d; "
             "cancel() too late (False), then as above: %d"
             % (categories["cancelled"], sum(1 for r in run.records if r.cancelled is False)))
@@ -706,7 +709,7 @@ def main():
         say("  connections dropped: %d by ss -K, %d by shutdown() (ss -K not allowed); "
             "workers killed: %d; events skipped (no target): %d"
             % (chaos.counts["dropped by ss -K"], chaos.counts["dropped by shutdown"],
-               len(killed), sum(chaos.skipped.values())))
+               sum(map(len, killed.values())), sum(chaos.skipped.values())))
         say("node losses seen by the client: %d (back: %d)" % (losses, backs))
         names = {n.address: n.name for n in nodes}
         say("jobs per node: %s" % ", ".join("%s %d" % (names.get(name, name), s.njobs)
