@@ -706,7 +706,7 @@ def main():
         say("chaos events: %d (%s)" % (
             sum(v for k, v in chaos.counts.items() if k in EVENTS),
             ", ".join("%s %d" % (k, chaos.counts[k]) for k in EVENTS)))
-        say("  connections dropped: %d by ss -K, %d by shutdown() (ss -K not allowed); "
+        say("  connections dropped: %d by ss -K, %d by shutdown() (those ss -K left); "
             "workers killed: %d; events skipped (no target): %d"
             % (chaos.counts["dropped by ss -K"], chaos.counts["dropped by shutdown"],
                sum(map(len, killed.values())), sum(chaos.skipped.values())))

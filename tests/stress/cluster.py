@@ -222,10 +222,15 @@ def drop_connections(port):
         pass
     after = _client_sockets(port)
     done["ss -K"] = len(set(before) - set(after))
-    for fd in after.values():
+    for inode, fd in after.items():
+        if inode not in before:
+            continue                # a new connection meanwhile
         try:
             dup = os.dup(fd)
         except OSError:
+            continue
+        if os.fstat(dup).st_ino != int(inode):
+            os.close(dup)           # closed and reused meanwhile: not ours
             continue
         sock = socket.socket(fileno=dup)
         try:
