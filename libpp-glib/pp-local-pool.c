@@ -38,6 +38,7 @@ typedef struct
   guint        undefined_in_a_row;
   gboolean     said_hello;
   gboolean     retiring;
+  gboolean     stopped;       /* by the pool (a cancelled job): no start-up failure */
   guint64      jobs_done;
   double       busy_time;
 } WorkerSlot;
@@ -637,7 +638,7 @@ worker_died_cb (PpWorker   *worker,
 
   g_mutex_lock (&self->sched->lock);
   expected = slot->retiring && g_queue_is_empty (&slot->in_flight);
-  if (!slot->said_hello && !expected)
+  if (!slot->said_hello && !expected && !slot->stopped)
     self->spawn_failures++;
   requeue_jobs_locked (self, slot, reason);
   if (self->spawn_failures >= PP_LOCAL_POOL_MAX_SPAWN_FAILURES)
@@ -695,7 +696,10 @@ pp_local_pool_stop_job (PpNode *node,
       WorkerSlot *candidate = g_ptr_array_index (self->workers, i);
 
       if (candidate->worker == _pp_job_get_worker (job))
-        worker = candidate->worker;
+        {
+          worker = candidate->worker;
+          candidate->stopped = TRUE;
+        }
     }
   g_mutex_unlock (&self->sched->lock);
 

@@ -413,6 +413,45 @@ test_server_cancel (Fixture       *fixture,
   g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
 }
 
+/* Cancelling a job on a worker that has not said hello yet is no failure
+ * to start: three such cancels in a row used to count as three workers
+ * dying at start-up, and the jobs then queued failed with
+ * PP_ERROR_NO_INTERPRETER (found by tests/stress/chaos.py: a ppd cancels
+ * the jobs of a client whose connection drops). */
+static void
+test_server_cancel_starting (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(PpFunction) sleeper = pp_function_new ("sleeper", "def sleeper(s):\n    time.sleep(s)\n    return s\n",
+                                                   (const char *[]) { "time", NULL });
+  g_autoptr(GPtrArray) cancelled = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PpJob) queued = NULL;
+  g_autofree char *result = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      PpJob *job = submit (fixture->server, sleeper, "[60]");
+
+      g_ptr_array_add (cancelled, job);
+      /* Held by a worker (started a moment ago), not in the queue. */
+      while (pp_job_get_state (job) != PP_JOB_STATE_RUNNING)
+        g_usleep (1000);
+      if (i == 2)
+        queued = submit (fixture->server, sleeper, "[0]");
+      g_assert_true (pp_job_cancel (job));
+    }
+  for (guint i = 0; i < cancelled->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (pp_job_wait (g_ptr_array_index (cancelled, i), NULL, &error));
+      g_assert_error (error, PP_ERROR, PP_ERROR_CANCELLED);
+    }
+  result = wait_result (queued);
+  g_assert_cmpstr (result, ==, "0");
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
+}
+
 static void
 test_server_destroy_pending (Fixture       *fixture,
                              gconstpointer  data)
@@ -980,6 +1019,7 @@ main (int   argc,
   ADD ("/server/crash-retry", test_server_crash_retry);
   ADD ("/server/set-ncpus", test_server_set_ncpus);
   ADD_N ("/server/cancel", test_server_cancel, 1);
+  ADD_N ("/server/cancel-starting", test_server_cancel_starting, 1);
   ADD ("/server/destroy-pending", test_server_destroy_pending);
   ADD ("/server/groups", test_server_groups);
   ADD ("/server/stats", test_server_stats);
