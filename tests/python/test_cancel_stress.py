@@ -100,8 +100,8 @@ def round_(rng):
             assert job.cancel(), "cancel %d (mode %d) found it finished" % (job.id, mode)
             assert not job.cancel(), "job %d cancelled twice" % job.id
     out = {}
+    end = time.monotonic() + 10     # a round takes well under a second
     for job, want, value in jobs:
-        end = time.monotonic() + 25
         while not job.finished and time.monotonic() < end:
             time.sleep(0.01)
         state = job.state.value_nick
@@ -289,10 +289,12 @@ def test_cancel_around_start(tmp_path, nodes):
             assert job_id in all_jobs, "unknown job %d started" % job_id
         assert set(watcher.finished) == set(all_jobs)
         # cancelled over the bus: signalled finished promptly
-        bus_cancelled = [j for j, (_, _, _) in all_jobs.items() if j in watcher.cancelled_at]
+        bus_cancelled = [j for j in all_jobs if j in watcher.cancelled_at]
         assert len(bus_cancelled) >= ROUNDS, "too few cancels over the bus: %d" % len(bus_cancelled)
-        for job_id in bus_cancelled:
-            lag = watcher.finished_at[job_id] - watcher.cancelled_at[job_id]
+        lags = {j: watcher.finished_at[j] - watcher.cancelled_at[j] for j in bus_cancelled}
+        print("%d cancels over the bus, signalled finished at most %.3f s after the answer"
+              % (len(lags), max(lags.values())))
+        for job_id, lag in lags.items():
             assert lag < PROMPT, "job %d signalled finished %.2f s after its cancel" % (job_id, lag)
         # victims were cancelled on both kinds of node
         started_on = {nodes_[-1][0] for j, nodes_ in watcher.started.items()
