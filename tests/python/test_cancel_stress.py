@@ -36,7 +36,7 @@ from gi.repository import Gio, GLib  # noqa: E402
 from test_client_bus import DBUS_DAEMON, GDBUS, IFACE, OBJECT_PATH, Bus  # noqa: E402
 from test_cluster import nodes  # noqa: E402,F401 (fixture)
 
-ROUNDS = int(os.environ.get("PP_CANCEL_ROUNDS", "12"))
+ROUNDS = int(os.environ.get("PP_CANCEL_ROUNDS", "16"))
 TIMEOUT = 30.0
 # A cancel over the bus shows as finished within this (the signals are
 # sent every 0.1 s; the rest is slack for a loaded machine, and ASan).
