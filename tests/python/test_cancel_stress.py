@@ -15,12 +15,18 @@ every victim ended cancelled, every job's JobsFinished came exactly once
 a cancel over the bus is signalled finished promptly. At the end, the
 program's nodes hold nothing (busy and held 0, nothing queued or running).
 
+What the loop found lost (a JobsStarted, so a victim never cancelled; a
+JobsFinished): the job events of a batch due while the bus had not yet
+taken the last, dropped. test_a_slow_bus_loses_no_job_events makes the bus
+slow on purpose.
+
     PPD=$PWD/_build/ppd/ppd ./dev.sh env /usr/bin/python3 -m pytest -q tests/python/test_cancel_stress.py
 """
 
 import json
 import os
 import queue
+import signal
 import random
 import subprocess
 import sys
@@ -153,6 +159,7 @@ class Watcher:
         self.cancelled_at = {}  # id -> time CancelJob answered True
         self.cancel_errors = []
         self.missed = 0
+        self.missed_finished = 0
         conn = bus.conn
         self.subs = [
             conn.signal_subscribe(name, IFACE, "JobsStarted", OBJECT_PATH, None,
@@ -181,6 +188,7 @@ class Watcher:
     def on_finished(self, conn, sender, path, iface, signal, params):
         jobs, missed = params.unpack()
         self.missed += missed
+        self.missed_finished += missed
         for job_id, group, function, state in jobs:
             self.finished.setdefault(job_id, []).append(state)
             self.finished_at.setdefault(job_id, time.monotonic())
@@ -191,10 +199,10 @@ class Watcher:
 
 
 class Program:
-    def __init__(self, bus, tmp_path, node):
-        script = tmp_path / "cancel_stress.py"
-        script.write_text(PROGRAM)
-        self.proc = subprocess.Popen([sys.executable, str(script), node], env=bus.env,
+    def __init__(self, bus, tmp_path, source, *args):
+        script = tmp_path / "program.py"
+        script.write_text(source)
+        self.proc = subprocess.Popen([sys.executable, str(script), *args], env=bus.env,
                                      cwd=str(tmp_path), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
@@ -261,7 +269,7 @@ def test_cancel_around_start(tmp_path, nodes):
     watcher = None
     try:
         ctx = GLib.MainContext.default()
-        program = Program(bus, tmp_path, node.address)
+        program = Program(bus, tmp_path, PROGRAM, node.address)
         name = program.expect("NAME", ctx).strip()
         assert name.startswith("org.ppglib.PpClient.")
         watcher = Watcher(bus, name)
@@ -303,6 +311,75 @@ def test_cancel_around_start(tmp_path, nodes):
         program.send("idle")
         idle = json.loads(program.expect("IDLE", ctx))
         assert idle["idle"], idle
+    finally:
+        if watcher is not None:
+            watcher.close()
+        if program is not None:
+            assert program.close() == 0, program.proc.stderr.read()
+        bus.close()
+
+
+# Jobs run in a burst on stdin's word; their group names may be long.
+BURST_PROGRAM = r'''
+import sys, time
+import pp
+
+def nap(t):
+    return t
+
+srv = pp.Server(1)
+name = None
+deadline = time.monotonic() + 20
+while name is None and time.monotonic() < deadline:
+    name = srv._srv.dup_bus_name()
+    time.sleep(0.01)
+print("NAME", name, flush=True)
+for line in sys.stdin:
+    words = line.split()
+    if words[0] == "run":
+        group = "g" * int(words[2])
+        jobs = [srv.submit(nap, (0,), group=group) for _ in range(int(words[1]))]
+        srv.wait(group)
+        print("RAN", " ".join(str(job.id) for job in jobs), flush=True)
+    elif words[0] == "quit":
+        break
+srv.destroy()
+print("BYE", flush=True)
+'''
+
+
+def test_a_slow_bus_loses_no_job_events(tmp_path):
+    """The events of jobs that start and finish while the bus has not yet
+    taken the last batch of signals wait for it: none is lost (they were
+    dropped, counted as missed, whenever the bus was slow: pp-monitor then
+    never saw a job start, or finish). The bus is made slow by stopping its
+    dbus-daemon once the program's signals have filled the socket (jobs with
+    a 256 KB group name)."""
+    bus = Bus()
+    program = None
+    watcher = None
+    try:
+        ctx = GLib.MainContext.default()
+        program = Program(bus, tmp_path, BURST_PROGRAM)
+        name = program.expect("NAME", ctx).strip()
+        watcher = Watcher(bus, name)
+        spin(ctx, 0.2)
+        os.kill(bus.proc.pid, signal.SIGSTOP)
+        try:
+            program.send("run 16 262144")
+            big = [int(i) for i in program.expect("RAN", ctx).split()]
+            time.sleep(0.3)     # the flush of the big batches pends
+            program.send("run 50 1")
+            small = [int(i) for i in program.expect("RAN", ctx).split()]
+            time.sleep(0.5)     # batches come due meanwhile
+        finally:
+            os.kill(bus.proc.pid, signal.SIGCONT)
+        ids = big + small
+        spin(ctx, TIMEOUT, lambda: sum(j in watcher.finished for j in ids) + watcher.missed_finished >= len(ids))
+        assert watcher.missed == 0, "%d job events were missed" % watcher.missed
+        for job_id in ids:
+            assert len(watcher.started.get(job_id, [])) == 1, (job_id, watcher.started.get(job_id))
+            assert watcher.finished.get(job_id) == ["done"], (job_id, watcher.finished.get(job_id))
     finally:
         if watcher is not None:
             watcher.close()
