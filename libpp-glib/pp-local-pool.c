@@ -680,7 +680,10 @@ _pp_local_pool_stop_workers (PpLocalPool  *self,
     }
 }
 
-/* Stops the worker still running a cancelled job, replaced in time. */
+/* Stops a cancelled job a worker still holds. One it has yet to start is
+ * withdrawn with a "skip" (answered "skipped", in order), as in work
+ * stealing; the one it runs cannot be interrupted: the worker is stopped,
+ * and replaced in time. */
 static void
 pp_local_pool_stop_job (PpNode *node,
                         PpJob  *job)
@@ -695,11 +698,16 @@ pp_local_pool_stop_job (PpNode *node,
     {
       WorkerSlot *candidate = g_ptr_array_index (self->workers, i);
 
-      if (candidate->worker == _pp_job_get_worker (job))
+      if (candidate->worker != _pp_job_get_worker (job))
+        continue;
+      if (g_queue_peek_head (&candidate->in_flight) != job)
         {
-          worker = candidate->worker;
-          candidate->stopped = TRUE;
+          _pp_message_append_skip (_pp_worker_get_out (candidate->worker), pp_job_get_id (job));
+          _pp_worker_flush_locked (candidate->worker);
+          break;
         }
+      worker = candidate->worker;
+      candidate->stopped = TRUE;
     }
   g_mutex_unlock (&self->sched->lock);
 

@@ -212,17 +212,16 @@ _pp_server_bus_remember (PpServerBus *self)
   g_mutex_unlock (&self->server->sched.lock);
 }
 
+/* The last batch is on the bus: the interval counts from now, so that
+ * batches reach the bus at most PP_SERVER_BUS_FLUSH_USEC apart even when it
+ * was slow to take the last. The next, if due (or held back, armed but not
+ * scheduled), goes then. */
 static void
-arm_now (PpServerBus *self)
+flushed_locked (PpServerBus *self)
 {
-  g_mutex_lock (&self->server->sched.lock);
-  if (self->live && !self->armed)
-    {
-      self->armed = TRUE;
-      g_source_set_ready_time (self->flush_source,
-                               MAX (g_get_monotonic_time (), self->flushed_at + PP_SERVER_BUS_FLUSH_USEC));
-    }
-  g_mutex_unlock (&self->server->sched.lock);
+  self->flushed_at = g_get_monotonic_time ();
+  if (self->armed && self->live)
+    g_source_set_ready_time (self->flush_source, self->flushed_at + PP_SERVER_BUS_FLUSH_USEC);
 }
 
 static void
@@ -234,31 +233,20 @@ flushed_cb (GObject      *source,
 
   g_dbus_connection_flush_finish (G_DBUS_CONNECTION (source), result, NULL);
   self->in_flight = FALSE;
-  if (self->held_back && self->registration != 0)
-    arm_now (self);
-  self->held_back = FALSE;
+  g_mutex_lock (&self->server->sched.lock);
+  flushed_locked (self);
+  g_mutex_unlock (&self->server->sched.lock);
   g_atomic_int_dec_and_test (&self->pending_calls);
   _pp_server_bus_unref (self);
 }
 
 /* A bus that does not take what is sent (a stopped dbus-daemon) must not
- * make the program buffer without bound: while a batch is not written, the
- * next waits, its jobs only counted. */
-static gboolean
-hold_back (PpServerBus *self,
-           GArray      *started,
-           guint        missed_started,
-           GArray      *finished,
-           guint        missed_finished)
-{
-  if (!self->in_flight)
-    return FALSE;
-  self->carried_started += started->len + missed_started;
-  self->carried_finished += finished->len + missed_finished;
-  self->held_back = TRUE;
-  return TRUE;
-}
-
+ * make the program buffer without bound: while the last batch is not
+ * written, the next waits where it is collected, which keeps at most
+ * PP_SERVER_BUS_BATCH_MAX jobs of each kind and only counts the others. It
+ * goes once the last is written. (Dropping it, as before, lost the events of
+ * any batch due while the bus was merely slow to take the last: a monitor
+ * then never saw jobs start or finish.) */
 gboolean
 _pp_server_bus_flush_cb (gpointer data)
 {
@@ -267,7 +255,11 @@ _pp_server_bus_flush_cb (gpointer data)
   g_autoptr(GArray) finished = NULL;
   guint missed_started, missed_finished;
 
+  /* Held back, still armed: events only collect until flushed_cb(). */
+  if (self->in_flight && self->registration != 0)
+    return G_SOURCE_CONTINUE;
   g_mutex_lock (&self->server->sched.lock);
+  self->armed = FALSE;
   started = g_steal_pointer (&self->started);
   finished = g_steal_pointer (&self->finished);
   self->started = _pp_server_bus_new_job_array ();
@@ -275,16 +267,13 @@ _pp_server_bus_flush_cb (gpointer data)
   missed_started = self->missed_started;
   missed_finished = self->missed_finished;
   self->missed_started = self->missed_finished = 0;
-  self->armed = FALSE;
   self->flushed_at = g_get_monotonic_time ();
   g_mutex_unlock (&self->server->sched.lock);
 
-  if (self->registration == 0 ||
-      hold_back (self, started, missed_started, finished, missed_finished))
+  if (self->registration == 0)
     return G_SOURCE_CONTINUE;
-  emit_jobs (self, started, missed_started + self->carried_started, TRUE);
-  emit_jobs (self, finished, missed_finished + self->carried_finished, FALSE);
-  self->carried_started = self->carried_finished = 0;
+  emit_jobs (self, started, missed_started, TRUE);
+  emit_jobs (self, finished, missed_finished, FALSE);
   update (self, FALSE);
   self->in_flight = TRUE;
   g_atomic_int_inc (&self->pending_calls);

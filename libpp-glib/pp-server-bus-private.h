@@ -54,9 +54,6 @@ struct _PpServerBus
   GVariant        *sent_queue;
   guint            sent_ncpus;
   gboolean         in_flight;     /* the last batch is not on the bus yet */
-  gboolean         held_back;     /* a batch waits for it */
-  guint            carried_started;   /* jobs held back, now only counted */
-  guint            carried_finished;
 
   /* Under the server's lock */
   gboolean         live;          /* exported: collect events */

@@ -452,6 +452,56 @@ test_server_cancel_starting (Fixture       *fixture,
   g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
 }
 
+/* Cancelling a job a worker holds but has yet to start (pipelined behind
+ * the one it runs) withdraws it: the worker is not stopped, and the job it
+ * runs goes on there (it used to be killed, the running job run again on a
+ * fresh worker). */
+static void
+test_server_cancel_prefetched (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(PpFunction) nap = pp_function_new ("nap",
+                                               "def nap(s):\n"
+                                               "    time.sleep(s)\n"
+                                               "    return os.getpid()\n",
+                                               (const char *[]) { "os", "time", NULL });
+  g_autoptr(GPtrArray) warm = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PpJob) running = NULL;
+  g_autoptr(PpJob) held = NULL;
+  g_autoptr(PpJob) after = NULL;
+  g_autoptr(GVariant) workers = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pid = NULL;
+  g_autofree char *running_pid = NULL;
+  g_autofree char *after_pid = NULL;
+  guint32 worker_pid;
+
+  /* The function's estimated run time says "tiny": jobs are pipelined. */
+  for (guint i = 0; i < 50; i++)
+    g_ptr_array_add (warm, submit (fixture->server, nap, "[0]"));
+  pp_server_wait (fixture->server, NULL, NULL, NULL);
+
+  running = submit (fixture->server, nap, "[1]");
+  held = submit (fixture->server, nap, "[0]");
+  while (pp_job_get_state (held) != PP_JOB_STATE_RUNNING)
+    g_usleep (1000);
+  workers = pp_server_dup_worker_info (fixture->server);
+  g_assert_cmpuint (g_variant_n_children (workers), ==, 1);
+  g_variant_get_child (workers, 0, "(ustud)", &worker_pid, NULL, NULL, NULL, NULL);
+  g_assert_false (pp_job_is_finished (running));
+  g_assert_true (pp_job_cancel (held));
+  g_assert_false (pp_job_wait (held, NULL, &error));
+  g_assert_error (error, PP_ERROR, PP_ERROR_CANCELLED);
+
+  running_pid = wait_result (running);
+  pid = g_strdup_printf ("%u", worker_pid);
+  g_assert_cmpstr (running_pid, ==, pid);
+  after = submit (fixture->server, nap, "[0]");
+  after_pid = wait_result (after);
+  g_assert_cmpstr (after_pid, ==, pid);
+  g_assert_cmpuint (pp_server_get_active_jobs (fixture->server, NULL), ==, 0);
+}
+
 static void
 test_server_destroy_pending (Fixture       *fixture,
                              gconstpointer  data)
@@ -1020,6 +1070,7 @@ main (int   argc,
   ADD ("/server/set-ncpus", test_server_set_ncpus);
   ADD_N ("/server/cancel", test_server_cancel, 1);
   ADD_N ("/server/cancel-starting", test_server_cancel_starting, 1);
+  ADD_N ("/server/cancel-prefetched", test_server_cancel_prefetched, 1);
   ADD ("/server/destroy-pending", test_server_destroy_pending);
   ADD ("/server/groups", test_server_groups);
   ADD ("/server/stats", test_server_stats);

@@ -785,7 +785,6 @@ cancel_from_stream (Fixture  *f,
   stream_job = g_ascii_strtoull (line + 5, NULL, 10);
   ppm_window_show_view (f->window, "stream");
   wait_for (f, stream_job_drawn, "the long job's bar in the task stream");
-  spin (1000);  /* a bar a user sees, and clicks */
   /* Nothing happens off a running bar: on the labels, or below the lanes. */
   g_assert_false (ppm_task_stream_activate_at (stream, 10, 30));
   g_assert_false (ppm_task_stream_activate_at (stream, 400, gtk_widget_get_height (GTK_WIDGET (stream)) - 2));
