@@ -70,29 +70,16 @@ ppd_dbus_service_handle_get_stats (PpdDbusPpd1           *object,
   return TRUE;
 }
 
-/* As pp_server_dup_worker_info(), with the D-Bus ids of D-Bus jobs (the
- * ids JobStarted gave). */
+/* As pp_server_dup_worker_info(): a job's id is the one Submit, JobStarted
+ * and HTTP give. */
 static gboolean
 ppd_dbus_service_handle_list_workers (PpdDbusPpd1           *object,
                                       GDBusMethodInvocation *invocation)
 {
   PpdDbusService *self = PPD_DBUS_SERVICE (object);
   g_autoptr(GVariant) info = pp_server_dup_worker_info (self->pool);
-  GVariantBuilder builder;
-  GVariantIter iter;
-  const char *state;
-  guint32 pid, done;
-  guint64 job, id;
-  double busy;
 
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ustud)"));
-  g_variant_iter_init (&iter, info);
-  while (g_variant_iter_next (&iter, "(u&stud)", &pid, &state, &job, &done, &busy))
-    {
-      id = job != 0 ? ppd_job_table_find_by_pool_id (self->jobs, job) : 0;
-      g_variant_builder_add (&builder, "(ustud)", pid, state, id != 0 ? id : job, done, busy);
-    }
-  ppd_dbus_ppd1_complete_list_workers (object, invocation, g_variant_builder_end (&builder));
+  ppd_dbus_ppd1_complete_list_workers (object, invocation, info);
   return TRUE;
 }
 
@@ -260,8 +247,8 @@ submit_checked (PpdDbusService        *self,
     }
   id = ppd_job_table_add (self->jobs, job, strlen (source) + strlen (args_json),
                           ppd_dbus_auth_caller_uid (invocation));
-  g_debug ("D-Bus job %" G_GUINT64_FORMAT " (pool job %" G_GUINT64_FORMAT "): %s() for %s",
-           id, pp_job_get_id (job), name, g_dbus_method_invocation_get_sender (invocation));
+  g_debug ("D-Bus job %" G_GUINT64_FORMAT ": %s() for %s",
+           id, name, g_dbus_method_invocation_get_sender (invocation));
   ppd_dbus_ppd1_complete_submit (PPD_DBUS_PPD1 (self), invocation, id);
   ppd_dbus_properties_poke (self);
 }

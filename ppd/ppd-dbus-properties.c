@@ -235,9 +235,9 @@ ppd_dbus_properties_get_cb (GDBusConnection  *connection,
   return dup_property (PPD_DBUS_SERVICE (user_data), property);
 }
 
-/* The id a signal about @job tells: @dbus_id for a D-Bus job; for a TCP
- * client's, its pool id, at most MAX_TCP_SIGNALS times a second (0 past
- * that: no signal). */
+/* The id a signal about @job tells: its pool id (the one Submit gave a
+ * D-Bus job, @dbus_id, and the one HTTP tells); for a TCP client's job, at
+ * most MAX_TCP_SIGNALS times a second (0 past that: no signal). */
 static guint64
 signal_job_id (PpJob            *job,
                guint64           dbus_id,

@@ -12,8 +12,11 @@
 #include "ppd-dbus-error.h"
 #include "ppd-job-table.h"
 
-/* The jobs submitted over D-Bus, by the ids ppd gave them (a counter from
- * 1; the pool's own ids are those of every job, TCP clients' included).
+/* The jobs submitted over D-Bus, by their pool ids (pp_job_get_id()): a
+ * job has one id everywhere, on D-Bus as over HTTP, in the status document
+ * and in the logs. The pool numbers every job, TCP clients' included, but
+ * only D-Bus jobs are here: any other id is unknown to GetJob, WaitJob and
+ * CancelJob, as an id never given is.
  *
  * An unfinished job stays until it finishes. A finished one stays for
  * @retention seconds, and at most @max_finished of them are kept: the
@@ -26,8 +29,7 @@
 
 typedef struct
 {
-  guint64  id;
-  guint64  pool_id;
+  guint64  id;           /* the pool's */
   PpJob   *job;
   gsize    size;
   guint32  owner;        /* the uid that submitted it */
@@ -38,9 +40,7 @@ typedef struct
 struct _PpdJobTable
 {
   GHashTable *by_id;       /* &id → Record, owning */
-  GHashTable *by_pool_id;  /* &pool_id → Record */
   GQueue      finished;    /* Records, oldest finished first */
-  guint64     next_id;
   gsize       unfinished_bytes;
   gint64      retention;   /* µs */
   guint       max_finished;
@@ -70,9 +70,7 @@ ppd_job_table_new (guint retention,
   PpdJobTable *self = g_new0 (PpdJobTable, 1);
 
   self->by_id = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL, record_free);
-  self->by_pool_id = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_queue_init (&self->finished);
-  self->next_id = 1;
   self->retention = (gint64) retention * G_USEC_PER_SEC;
   self->max_finished = max_finished;
   return self;
@@ -82,7 +80,6 @@ void
 ppd_job_table_free (PpdJobTable *self)
 {
   g_clear_handle_id (&self->prune_source, g_source_remove);
-  g_hash_table_unref (self->by_pool_id);
   g_hash_table_unref (self->by_id);
   g_free (self);
 }
@@ -95,7 +92,6 @@ remove_record (PpdJobTable *self,
     g_queue_unlink (&self->finished, &record->link);
   else
     self->unfinished_bytes -= record->size;
-  g_hash_table_remove (self->by_pool_id, &record->pool_id);
   g_hash_table_remove (self->by_id, &record->id);
 }
 
@@ -178,7 +174,7 @@ ppd_job_table_can_add (PpdJobTable  *self,
  * @size: the bytes it holds
  * @owner: the uid of its submitter, who alone (with root) may see it
  *
- * Returns: the job's D-Bus id
+ * Returns: the job's id: its pool id
  */
 guint64
 ppd_job_table_add (PpdJobTable *self,
@@ -188,15 +184,13 @@ ppd_job_table_add (PpdJobTable *self,
 {
   Record *record = g_new0 (Record, 1);
 
-  record->id = self->next_id++;
-  record->pool_id = pp_job_get_id (job);
+  record->id = pp_job_get_id (job);
   record->job = g_object_ref (job);
   record->size = size;
   record->owner = owner;
   record->link.data = record;
   self->unfinished_bytes += size;
   g_hash_table_insert (self->by_id, &record->id, record);
-  g_hash_table_insert (self->by_pool_id, &record->pool_id, record);
   prune (self);
   return record->id;
 }
@@ -204,10 +198,11 @@ ppd_job_table_add (PpdJobTable *self,
 /**
  * ppd_job_table_lookup:
  * @self: a table
- * @id: a D-Bus job id
+ * @id: a job id
  * @owner: (out): the uid that submitted it
  *
- * Returns: (transfer none) (nullable): the job, %NULL if unknown or dropped
+ * Returns: (transfer none) (nullable): the D-Bus job, %NULL if unknown,
+ *   dropped, or not a D-Bus job (a TCP client's)
  */
 PpJob *
 ppd_job_table_lookup (PpdJobTable *self,
@@ -223,36 +218,20 @@ ppd_job_table_lookup (PpdJobTable *self,
 }
 
 /**
- * ppd_job_table_find_by_pool_id:
- * @self: a table
- * @pool_id: the id the pool gave a job
- *
- * Returns: the D-Bus id of that job, 0 if it is not a D-Bus job
- */
-guint64
-ppd_job_table_find_by_pool_id (PpdJobTable *self,
-                               guint64      pool_id)
-{
-  Record *record = g_hash_table_lookup (self->by_pool_id, &pool_id);
-
-  return record != NULL ? record->id : 0;
-}
-
-/**
  * ppd_job_table_find:
  * @self: a table
  * @job: a job of the pool
  *
- * Returns: the D-Bus id of @job, 0 if it is not a D-Bus job
+ * Returns: the id of @job, 0 if it is not a D-Bus job
  */
 guint64
 ppd_job_table_find (PpdJobTable *self,
                     PpJob       *job)
 {
-  guint64 pool_id = pp_job_get_id (job);
-  Record *record = g_hash_table_lookup (self->by_pool_id, &pool_id);
+  guint64 id = pp_job_get_id (job);
+  Record *record = g_hash_table_lookup (self->by_id, &id);
 
-  return record != NULL && record->job == job ? record->id : 0;
+  return record != NULL && record->job == job ? id : 0;
 }
 
 /**
@@ -263,19 +242,17 @@ ppd_job_table_find (PpdJobTable *self,
  * Starts the retention time of @job, if it is a D-Bus job; calling it again
  * changes nothing.
  *
- * Returns: the D-Bus id of @job, 0 if it is not a D-Bus job
+ * Returns: the id of @job, 0 if it is not a D-Bus job
  */
 guint64
 ppd_job_table_finished (PpdJobTable *self,
                         PpJob       *job)
 {
-  guint64 pool_id = pp_job_get_id (job);
-  Record *record = g_hash_table_lookup (self->by_pool_id, &pool_id);
-  guint64 id;
+  guint64 id = pp_job_get_id (job);
+  Record *record = g_hash_table_lookup (self->by_id, &id);
 
   if (record == NULL || record->job != job)
     return 0;
-  id = record->id;
   if (record->finished_at == 0)
     {
       record->finished_at = g_get_monotonic_time ();
@@ -381,7 +358,7 @@ add_failure (GVariantDict *dict,
       g_free (type);
       type = g_strdup (error_type_name (error));
     }
-  /* The library's messages name the pool's job id, not the D-Bus one. */
+  /* ppd's words, not the library's (which speak of "the job server"). */
   if (message == NULL && g_error_matches (error, PP_ERROR, PP_ERROR_CANCELLED))
     message = g_strdup ("The job was cancelled");
   else if (message == NULL && g_error_matches (error, PP_ERROR, PP_ERROR_DESTROYED))

@@ -31,8 +31,6 @@ PpJob       *ppd_job_table_lookup            (PpdJobTable  *self,
                                               guint32      *owner);
 guint64      ppd_job_table_find              (PpdJobTable  *self,
                                               PpJob        *job);
-guint64      ppd_job_table_find_by_pool_id   (PpdJobTable  *self,
-                                              guint64       pool_id);
 guint64      ppd_job_table_finished          (PpdJobTable  *self,
                                               PpJob        *job);
 guint        ppd_job_table_cancel_queued     (PpdJobTable  *self);

@@ -2,7 +2,8 @@
  * Python pp program on a private session bus (run under
  * dbus-run-session -- xvfb-run -a): the window lists both, shows the
  * program's nodes and workers, a running job in the task stream, sets the
- * ppd's workers (checked over D-Bus), shows the ppd lost once killed; a
+ * ppd's workers (checked over D-Bus), shows a job submitted to the ppd over
+ * D-Bus under Submit's id and cancels it, shows the ppd lost once killed; a
  * screenshot of each main view, rendered in-process, in $PPM_ARTIFACTS.
  *
  * Copyright 2026 The pp-glib developers
@@ -807,6 +808,78 @@ cancel_from_stream (Fixture  *f,
   g_clear_pointer (&f->program_line, g_free);
 }
 
+/* The D-Bus job of cancel_dbus_job(), as Submit numbered it. */
+static guint64 dbus_job;
+
+static gboolean
+ppd_shows_dbus_job (Fixture *f)
+{
+  PpmSource *ppd = find_source (f, "ppd-session");
+  PpmTaskModel *tasks = ppm_source_get_tasks (ppd);
+  JsonObject *status = ppm_source_get_status (ppd);
+  gboolean in_stream = FALSE, on_a_worker = FALSE;
+  JsonArray *workers;
+
+  for (guint i = 0; i < ppm_task_model_get_n_running (tasks); i++)
+    in_stream |= ppm_task_model_get_running (tasks, i)->id == dbus_job;
+  if (status != NULL && !ppm_json_missing (status, "workers"))
+    {
+      workers = ppm_json_get_array (status, "workers");
+      for (guint i = 0; i < ppm_json_array_get_length (workers); i++)
+        on_a_worker |= ppm_json_get_int (ppm_json_array_get_object (workers, i), "job", 0) ==
+                       (gint64) dbus_job;
+    }
+  if (!on_a_worker)
+    ppm_source_refresh (ppd);
+  return in_stream && on_a_worker;
+}
+
+static void
+cancelled_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ppm_source_finish (PPM_SOURCE (object), result, &error));
+  g_assert_no_error (error);
+  f->program_line = g_strdup ("cancelled");
+}
+
+/* A job submitted to the ppd over D-Bus: the ppd's source shows it
+ * running under the id Submit gave, in the task stream (JobStarted) and on
+ * a worker in the node document (GetStatus), and cancels it by that id. */
+static void
+cancel_dbus_job (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) job = NULL;
+  const char *state;
+
+  reply = g_dbus_connection_call_sync (f->bus, "org.ppglib.Ppd", "/org/ppglib/Ppd", "org.ppglib.Ppd1", "Submit",
+                                       g_variant_new ("(sss^ass)", "def nap(t):\n    time.sleep(t)\n", "nap",
+                                                      "[60]", (const char * const[]) { "time", NULL },
+                                                      "dbus-long"),
+                                       G_VARIANT_TYPE ("(t)"), G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(t)", &dbus_job);
+  wait_for (f, ppd_shows_dbus_job, "the D-Bus job under its Submit id in the ppd's stream and status");
+  g_clear_pointer (&f->program_line, g_free);
+  ppm_source_cancel_job_async (find_source (f, "ppd-session"), dbus_job, NULL, cancelled_cb, f);
+  wait_for (f, program_answered, "CancelJob of the D-Bus job");
+  g_clear_pointer (&f->program_line, g_free);
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = g_dbus_connection_call_sync (f->bus, "org.ppglib.Ppd", "/org/ppglib/Ppd", "org.ppglib.Ppd1", "WaitJob",
+                                       g_variant_new ("(t)", dbus_job), G_VARIANT_TYPE ("(a{sv})"),
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+  job = g_variant_get_child_value (reply, 0);
+  g_assert_true (g_variant_lookup (job, "state", "&s", &state));
+  g_assert_cmpstr (state, ==, "cancelled");
+}
+
 static void
 test_window (Fixture       *f,
              gconstpointer  data)
@@ -863,6 +936,7 @@ test_window (Fixture       *f,
   save_screenshot (GTK_WIDGET (f->window), "node");
   set_spin_and_apply (node_view, PPM_TYPE_NODE_VIEW, "workers_spin", 3);
   wait_for (f, ppd_has_three_workers, "ppd's Workers to be 3");
+  cancel_dbus_job (f);
 
   watch_over_http (f);
 

@@ -362,6 +362,85 @@ def test_dbus_get_status_says_what_http_says(servers):
 
 
 @needs_pp
+def test_a_dbus_job_has_one_id_everywhere(tmp_path):
+    """A job submitted over D-Bus has one id: Submit's reply, JobStarted,
+    JobFinished, ListWorkers, GetStatus's worker, /api/v1/jobs (queued,
+    running, done) and the WebSocket events all tell it. A TCP client's
+    job (numbered by the same pool, here before the D-Bus ones) is no job
+    to a D-Bus caller: GetJob, WaitJob and CancelJob answer as for an id
+    never given."""
+    if Soup is None:
+        pytest.skip("gir1.2-soup-3.0 is not installed")
+    from test_dbus import Bus, Monitor, Ppd as BusPpd, gdbus_call, gdbus_error, gdbus_submit
+    go = tmp_path / "go"
+    bus = Bus()
+    try:
+        d = BusPpd(bus, workers=1, secret=SECRET, extra=("--http-port", "0"))
+        mon = Monitor(bus)
+        events = None
+        try:
+            base = "http://127.0.0.1:%d" % int(
+                d.wait_for(r"HTTP on http://127\.0\.0\.1:(\d+)/").group(1))
+            events = SoupEvents(base)
+            assert events.error is None, events.error
+            srv = PP.Server(ncpus=0, ppservers=("127.0.0.1:%d" % d.port,), secret=SECRET)
+            try:
+                assert srv.submit(square, (7,))() == 49
+            finally:
+                srv.destroy()
+            (tcp,) = curl_json(base + "/api/v1/jobs?state=done")["jobs"]
+            assert tcp["client"].startswith("127.0.0.1:"), tcp
+
+            running_id, queued_id = (gdbus_submit(bus, BLOCK_SOURCE, "block", [str(go)], group=g)
+                                     for g in ("first", "second"))
+            assert tcp["id"] < running_id < queued_id
+            assert mon.wait_signal("JobStarted", lambda a: a[0] == running_id)[0] == running_id
+            queued = curl_json(base + "/api/v1/jobs?state=queued")["jobs"]
+            assert [(j["id"], j["group"]) for j in queued] == [(queued_id, "second")], queued
+            running = curl_json(base + "/api/v1/jobs?state=running")["jobs"]
+            assert [(j["id"], j["group"]) for j in running] == [(running_id, "first")], running
+            worker = running[0]["worker"]
+            status = json.loads(gdbus_call(bus, "GetStatus")[0])
+            validate(status)
+            assert [(w["pid"], w["job"]) for w in status["workers"]] == [(worker, running_id)]
+            assert [(w[0], w[2]) for w in gdbus_call(bus, "ListWorkers")[0]] == \
+                [(worker, running_id)]
+            assert gdbus_call(bus, "GetJob", str(queued_id))[0]["state"] == "queued"
+
+            # The TCP client's id is unknown on D-Bus, word for word as an
+            # id never given.
+            for method in ("GetJob", "WaitJob", "CancelJob"):
+                unknown = [gdbus_error(bus, method, str(job_id)) for job_id in (tcp["id"], 999999)]
+                assert unknown[0][0] == unknown[1][0] == "org.ppglib.Ppd1.Error.UnknownJob"
+                assert unknown[0][1].replace("No job %d:" % tcp["id"], "No job N:") == \
+                    unknown[1][1].replace("No job 999999:", "No job N:"), unknown
+
+            go.touch()
+            for job_id in (running_id, queued_id):
+                assert gdbus_call(bus, "WaitJob", str(job_id))[0]["state"] == "done"
+            for job_id in (running_id, queued_id):
+                mon.wait_signal("JobStarted", lambda a: a[0] == job_id)
+                assert mon.wait_signal("JobFinished", lambda a: a[0] == job_id)[1] is True
+            done = curl_json(base + "/api/v1/jobs?state=done")["jobs"]
+            assert sorted((j["id"], j["group"]) for j in done if j["function"] == "block") == \
+                [(running_id, "first"), (queued_id, "second")], done
+            events.pump(lambda: sum(m["type"] == "job-finished" for m in events.messages) >= 3)
+            told = [(m["type"], m["job"], m["group"]) for m in events.messages
+                    if m["type"] in ("job-started", "job-finished") and m["function"] == "block"]
+            assert sorted(told) == sorted((kind, job_id, group)
+                                          for kind in ("job-started", "job-finished")
+                                          for job_id, group in ((running_id, "first"),
+                                                                (queued_id, "second"))), told
+        finally:
+            if events is not None:
+                events.close()
+            mon.close()
+            d.close()
+    finally:
+        bus.close()
+
+
+@needs_pp
 def test_metrics_pass_promtool_and_need_no_token_on_loopback(daemon, servers):
     promtool = need("promtool")
     d = daemon()
