@@ -11,6 +11,7 @@
 
 #include "ppm-ring.h"
 #include "ppm-series.h"
+#include "ppm-stats-table.h"
 #include "ppm-task-model.h"
 #include "ppm-trace.h"
 
@@ -242,6 +243,59 @@ test_trace (void)
   g_assert_cmpuint (names, ==, 4);  /* two processes, two threads */
 }
 
+/* The column of each '|' of a line, in display columns. */
+static GArray *
+bar_columns (const char *line)
+{
+  GArray *columns = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint column = 0;
+
+  for (const char *p = line; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      g_autofree char *one = g_utf8_substring (p, 0, 1);
+
+      if (*p == '|')
+        g_array_append_val (columns, column);
+      column += ppm_stats_table_display_width (one);
+    }
+  return columns;
+}
+
+/* print_stats in the Statistics view stays a table in Chinese: its
+ * separators line up in display columns whatever the headers' widths. */
+static void
+test_stats_table_aligned (void)
+{
+  const char *json = "{\"ncpus\": 2, \"uptime\": 1.5, \"stats\": ["
+                     "{\"node\": \"local\", \"jobs\": 1234567, \"active\": 1, \"time\": 12.5, \"time_per_job\": 0.00001},"
+                     "{\"node\": \"节点 10.0.0.2:60000\", \"jobs\": 3, \"active\": 0, \"time\": 0.25, \"time_per_job\": 0.083}]}";
+  const char *chinese[] = { "作业数", "占全部作业的百分比", "作业时间总和", "每个作业的时间", "作业服务器" };
+  const char *english[] = { "job count", "% of all jobs", "job time sum", "time per job", "job server" };
+  const char **headers[] = { chinese, english };
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_cmpuint (ppm_stats_table_display_width ("作业a"), ==, 5);
+  for (guint h = 0; h < G_N_ELEMENTS (headers); h++)
+    {
+      g_autofree char *text = ppm_stats_table_format_with (json_node_get_object (node), headers[h]);
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+      g_autoptr(GArray) first = bar_columns (lines[1]);
+
+      g_test_message ("%s", text);
+      g_assert_cmpuint (first->len, ==, 4);
+      for (guint i = 2; i < 4; i++)
+        {
+          g_autoptr(GArray) row = bar_columns (lines[i]);
+
+          g_assert_cmpuint (row->len, ==, first->len);
+          for (guint c = 0; c < row->len; c++)
+            g_assert_cmpuint (g_array_index (row, guint, c), ==, g_array_index (first, guint, c));
+        }
+      if (h == 1)
+        g_assert_cmpstr (lines[1], ==, " job count | % of all jobs | job time sum | time per job | job server");
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -255,5 +309,6 @@ main (int   argc,
   g_test_add_func ("/monitor/tasks/aggregate", test_aggregate);
   g_test_add_func ("/monitor/series", test_series);
   g_test_add_func ("/monitor/trace", test_trace);
+  g_test_add_func ("/monitor/stats/aligned", test_stats_table_aligned);
   return g_test_run ();
 }
