@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pp-error.h"
+#include "pp-flat-json-private.h"
 #include "pp-function-private.h"
 #include "pp-server-private.h"
 
@@ -248,6 +249,13 @@ _pp_server_check_json_args (const char  *args_json,
   g_autoptr(GError) parse_error = NULL;
   JsonNode *root;
 
+  /* JSON-GLib would read "[1][2]" as [1] (and leak [2]). */
+  if (!_pp_flat_json_is_one_value (args_json, strlen (args_json)))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments must be one JSON array, such as [1, 2], and nothing else");
+      return FALSE;
+    }
   if (json_nesting_depth (args_json) > MAX_JSON_DEPTH)
     {
       g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
