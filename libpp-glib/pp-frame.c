@@ -512,7 +512,7 @@ parse_header (PpFrameReader  *reader,
     return flat;
   if ((replaced = replace_nul_escapes (data, len)) != NULL)
     data = (const guint8 *) replaced;
-  if (data[0] != '{' || !_pp_flat_json_is_one_value ((const char *) data, len) ||
+  if (data[0] != '{' || !_pp_flat_json_is_safe ((const char *) data, len) ||
       !json_parser_load_from_data (reader->parser, (const char *) data, len, &local_error))
     {
       /* JSON-GLib quotes the text it stopped at, a lone surrogate escape

@@ -250,10 +250,11 @@ _pp_server_check_json_args (const char  *args_json,
   JsonNode *root;
 
   /* JSON-GLib would read "[1][2]" as [1] (and leak [2]). */
-  if (!_pp_flat_json_is_one_value (args_json, strlen (args_json)))
+  if (!_pp_flat_json_is_safe (args_json, strlen (args_json)))
     {
       g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-                   "Job arguments must be one JSON array, such as [1, 2], and nothing else");
+                   "Job arguments must be one JSON array, such as [1, 2], with nothing after it "
+                   "and no unpaired surrogate escape (\\ud800)");
       return FALSE;
     }
   if (json_nesting_depth (args_json) > MAX_JSON_DEPTH)
