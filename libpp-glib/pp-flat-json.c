@@ -318,10 +318,10 @@ skip_dq_string (const char *p,
  * whole, and it leaks on a surrogate escape that is not half of a pair —
  * a peer could make a node leak with each frame. Checks, before JSON-GLib
  * sees @text, that it is one object or array and nothing but spaces after
- * it, whose strings end and hold no such escape. Outside strings only
- * JSON's characters are allowed, so that no comment or single-quoted
- * string that JSON-GLib would skip hides a bracket; whether the rest is
- * JSON is JSON-GLib's to say. */
+ * it, whose strings end and hold no such escape. Outside strings (and
+ * the single-quoted ones JSON-GLib also reads) only JSON's characters are
+ * allowed, so that no comment JSON-GLib would skip hides a bracket;
+ * whether the rest is JSON is JSON-GLib's to say. */
 gboolean
 _pp_flat_json_is_safe (const char *text,
                        gsize       length)
@@ -339,6 +339,14 @@ _pp_flat_json_is_safe (const char *text,
         {
           if ((p = skip_dq_string (p, end)) == NULL)
             return FALSE;
+          continue;
+        }
+      if (*p == '\'')
+        {
+          /* JSON-GLib's single-quoted strings: no escapes in them */
+          if ((p = memchr (p + 1, '\'', end - p - 1)) == NULL)
+            return FALSE;
+          p++;
           continue;
         }
       if (*p == '{' || *p == '[')
