@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pp-error.h"
 #include "pp-job-private.h"
+#include "pp-node-address-private.h"
+#include "pp-server-bus-private.h"
 #include "ppd/ppd-dbus-auth.h"
 #include "ppd/ppd-dbus-error.h"
 #include "ppd/ppd-dbus-generated.h"
@@ -26,8 +29,10 @@
  * (ppd_dbus_submit_check(): the function name, modules, group, JSON
  * arguments, the job table's room), GetJob/WaitJob/CancelJob (a real job
  * table holding one job of uid 1000, asked by several uids), and
- * Properties.Set (any value in its "v"). Every refusal must make an error
- * reply that GDBus can send: its message is serialised.
+ * Properties.Set (any value in its "v"); and of a pp-glib client's
+ * org.ppglib.PpClient1, AddNode (the node address parser). Every refusal
+ * must make an error reply that GDBus can send: its message is
+ * serialised.
  *
  * Input: byte 0 picks the method; byte 1 the caller's uid; if bit 7 of
  * byte 0 is set, the type is the input's text up to the next NUL; the
@@ -43,11 +48,12 @@ typedef enum
   CALL_WAIT_JOB,
   CALL_CANCEL_JOB,
   CALL_SET_PROPERTY,
+  CALL_ADD_NODE,
   N_CALLS
 } Call;
 
 static const char * const method_names[N_CALLS] = {
-  "SetWorkers", "Submit", "GetJob", "WaitJob", "CancelJob", "Set",
+  "SetWorkers", "Submit", "GetJob", "WaitJob", "CancelJob", "Set", "AddNode",
 };
 
 static const guint32 uids[] = { 0, 1000, 1001, G_MAXUINT32 };
@@ -77,7 +83,9 @@ in_signature (Call call)
 
   if (call == CALL_SET_PROPERTY)
     return g_strdup ("(ssv)");
-  method = g_dbus_interface_info_lookup_method (ppd_dbus_ppd1_interface_info (), method_names[call]);
+  method = g_dbus_interface_info_lookup_method (call == CALL_ADD_NODE ? _pp_server_bus_interface_info ()
+                                                                      : ppd_dbus_ppd1_interface_info (),
+                                                method_names[call]);
   g_assert (method != NULL);
   signature = g_string_new ("(");
   for (guint i = 0; method->in_args != NULL && method->in_args[i] != NULL; i++)
@@ -103,7 +111,8 @@ check_refusal (Call          call,
   name = g_dbus_error_encode_gerror (error);
   method_call = g_dbus_message_new_method_call (":1.1", "/org/ppglib/Ppd",
                                                 call == CALL_SET_PROPERTY ? "org.freedesktop.DBus.Properties"
-                                                                          : "org.ppglib.Ppd1",
+                                                : call == CALL_ADD_NODE ? "org.ppglib.PpClient1"
+                                                : "org.ppglib.Ppd1",
                                                 method_names[call]);
   g_dbus_message_set_serial (method_call, 1);
   g_dbus_message_set_sender (method_call, ":1.2");
@@ -138,6 +147,27 @@ check_job_id (GVariant  *parameters,
   return job != NULL;
 }
 
+/* As pp-server-bus-methods.c's add_node(), up to adding the node. */
+static gboolean
+check_add_node (GVariant  *parameters,
+                GError   **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autofree char *host_and_port = NULL;
+  const char *address;
+
+  g_variant_get (parameters, "(&s)", &address);
+  host_and_port = _pp_node_address_parse (address, 60000, &parse_error);
+  if (host_and_port == NULL)
+    {
+      g_assert (g_error_matches (parse_error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT));
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, parse_error->message);
+      return FALSE;
+    }
+  g_assert (g_utf8_validate (host_and_port, -1, NULL) && strrchr (host_and_port, ':') != NULL);
+  return TRUE;
+}
+
 static void
 dispatch (Call      call,
           GVariant *parameters,
@@ -164,6 +194,9 @@ dispatch (Call      call,
     case CALL_SET_PROPERTY:
       ok = ppd_dbus_methods_check_set_property (parameters, &workers, &error);
       g_assert (!ok || workers >= 1);
+      break;
+    case CALL_ADD_NODE:
+      ok = check_add_node (parameters, &error);
       break;
     case N_CALLS:
     default:
