@@ -4,7 +4,7 @@
 #   ./dev.sh demo     install what is missing, build, run examples/sum_primes.py
 #   ./dev.sh test     install what is missing, build, run the whole test suite
 #   ./dev.sh asan     the whole test suite again under GCC AddressSanitizer/UBSan
-#   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20; --merge)
+#   ./dev.sh fuzz     the libFuzzer targets (FUZZ_SECONDS each, default 20, or FUZZ_RUNS; --merge)
 #   ./dev.sh bench    the benchmark of bench/bench.py (figures, not pass/fail)
 #   ./dev.sh bench-cluster  the same across ppd nodes on loopback
 #   ./dev.sh bench-modern   Executor, await, map/imap against the stdlib (bench/bench_modern.py)
@@ -116,8 +116,6 @@ case "$cmd" in
     ;;
   test)
     build "$build" -Ddocs=enabled
-    log "Fuzzing the frame decoder, the handshake and the messages (${FUZZ_SECONDS:-20} s each)"
-    "$top/tests/fuzz/run-fuzzers.sh"
     run_suite "$build" "$@"
     ;;
   fuzz)

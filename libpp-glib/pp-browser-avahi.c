@@ -18,7 +18,7 @@
 #include <avahi-common/malloc.h>
 #include <avahi-glib/glib-watch.h>
 
-#include "pp-browser-private.h"
+#include "pp-browser-avahi-private.h"
 
 struct _PpBrowserAvahi
 {
@@ -74,13 +74,13 @@ format_address (const AvahiAddress *address,
   return g_strdup (text);
 }
 
-static PpSighting *
-make_sighting (const char         *name,
-               const char         *host,
-               const AvahiAddress *address,
-               AvahiIfIndex        interface,
-               guint16             port,
-               AvahiStringList    *txt)
+PpSighting *
+_pp_browser_avahi_make_sighting (const char         *name,
+                                 const char         *host,
+                                 const AvahiAddress *address,
+                                 AvahiIfIndex        interface,
+                                 guint16             port,
+                                 AvahiStringList    *txt)
 {
   g_autoptr(PpSighting) sighting = _pp_sighting_new ();
   const char *id;
@@ -128,7 +128,7 @@ resolve_cb (AvahiServiceResolver   *resolver,
 
   if (event == AVAHI_RESOLVER_FOUND)
     _pp_browser_sighted (self->browser, key,
-                         make_sighting (name, host, address, interface, port, txt));
+                         _pp_browser_avahi_make_sighting (name, host, address, interface, port, txt));
   else
     g_debug ("Discovery: cannot resolve “%s”: %s", name,
              avahi_strerror (avahi_client_errno (self->client)));

@@ -60,6 +60,14 @@ void            _pp_browser_udp_free   (PpBrowserUdp   *self);
 GHashTable     *_pp_announcement_parse (const char     *data,
                                         gsize           len,
                                         gboolean       *bye);
+/* What one datagram from @address tells (the parse and the checks of
+ * its port and expiry), or NULL. */
+PpSighting     *_pp_announcement_read  (const char     *data,
+                                        gsize           len,
+                                        const char     *address,
+                                        gboolean       *bye,
+                                        char          **key,
+                                        guint          *expires_ms);
 
 /* pp-discovered-node.c */
 PpDiscoveredNode *_pp_discovered_node_new    (const PpSighting *sighting);

@@ -169,6 +169,31 @@ make_sighting (GHashTable *fields,
   return sighting;
 }
 
+/* What one announcement from @address tells: the sighting, the key that
+ * names its source, whether it says goodbye and for how long it holds;
+ * NULL if it is malformed. */
+PpSighting *
+_pp_announcement_read (const char  *data,
+                       gsize        len,
+                       const char  *address,
+                       gboolean    *bye,
+                       char       **key,
+                       guint       *expires_ms)
+{
+  g_autoptr(GHashTable) fields = _pp_announcement_parse (data, len, bye);
+  guint port;
+
+  if (fields == NULL)
+    return NULL;
+  port = field_uint (fields, "port", 1, 65535, 0);
+  if (port == 0)
+    return NULL;
+  *key = g_strdup_printf ("broadcast:%s:%u:%s", address, port,
+                          (const char *) g_hash_table_lookup (fields, "id"));
+  *expires_ms = field_uint (fields, "expires", MIN_EXPIRES_MS, MAX_EXPIRES_MS, 15000);
+  return make_sighting (fields, address, port);
+}
+
 static void
 handle_datagram (PpBrowserUdp *self,
                  const char   *data,
@@ -176,33 +201,27 @@ handle_datagram (PpBrowserUdp *self,
                  const char   *address)
 {
   gboolean bye = FALSE;
-  g_autoptr(GHashTable) fields = _pp_announcement_parse (data, len, &bye);
   g_autofree char *key = NULL;
-  guint port, expires;
+  guint expires;
+  g_autoptr(PpSighting) sighting = _pp_announcement_read (data, len, address, &bye, &key, &expires);
   gint64 *deadline;
 
-  if (fields == NULL)
+  if (sighting == NULL)
     {
       g_debug ("Discovery: ignoring a malformed announcement from %s", address);
       return;
     }
-  port = field_uint (fields, "port", 1, 65535, 0);
-  if (port == 0)
-    return;
-  key = g_strdup_printf ("broadcast:%s:%u:%s", address, port,
-                         (const char *) g_hash_table_lookup (fields, "id"));
   if (bye)
     {
       g_hash_table_remove (self->deadlines, key);
       _pp_browser_lost (self->browser, key);
       return;
     }
-  expires = field_uint (fields, "expires", MIN_EXPIRES_MS, MAX_EXPIRES_MS, 15000);
   deadline = g_new (gint64, 1);
   *deadline = g_get_monotonic_time () + (gint64) expires * 1000;
   g_hash_table_replace (self->deadlines, g_strdup (key), deadline);
   arm_expiry (self);
-  _pp_browser_sighted (self->browser, key, make_sighting (fields, address, port));
+  _pp_browser_sighted (self->browser, key, g_steal_pointer (&sighting));
 }
 
 static gboolean

@@ -20,5 +20,7 @@ JsonObject *_pp_flat_json_parse (const char *text,
 gboolean    _pp_flat_json_check_strict (const char  *text,
                                         gsize        length,
                                         GError     **error);
+gboolean    _pp_flat_json_is_safe (const char  *text,
+                                        gsize        length);
 
 G_END_DECLS

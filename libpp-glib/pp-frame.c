@@ -512,11 +512,15 @@ parse_header (PpFrameReader  *reader,
     return flat;
   if ((replaced = replace_nul_escapes (data, len)) != NULL)
     data = (const guint8 *) replaced;
-  if (data[0] != '{' ||
+  if (data[0] != '{' || !_pp_flat_json_is_safe ((const char *) data, len) ||
       !json_parser_load_from_data (reader->parser, (const char *) data, len, &local_error))
     {
+      /* JSON-GLib quotes the text it stopped at, a lone surrogate escape
+       * ("\ud800") as the invalid UTF-8 it decodes it to. */
+      g_autofree char *why = local_error ? g_utf8_make_valid (local_error->message, -1) : NULL;
+
       g_set_error (error, PP_ERROR, PP_ERROR_PROTOCOL, "Malformed frame header: %s",
-                   local_error ? local_error->message : "not a JSON object");
+                   why ? why : "not a JSON object");
       return NULL;
     }
   root = json_parser_get_root (reader->parser);

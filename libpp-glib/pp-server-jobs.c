@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pp-error.h"
+#include "pp-flat-json-private.h"
 #include "pp-function-private.h"
 #include "pp-server-private.h"
 
@@ -239,6 +240,49 @@ json_nesting_depth (const char *text)
   return deepest;
 }
 
+/* What pp_server_submit_json() takes: a JSON array, not nested too deep. */
+gboolean
+_pp_server_check_json_args (const char  *args_json,
+                            GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root;
+
+  /* JSON-GLib would read "[1][2]" as [1] (and leak [2]). */
+  if (!_pp_flat_json_is_safe (args_json, strlen (args_json)))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments must be one JSON array, such as [1, 2], with nothing after it "
+                   "and no unpaired surrogate escape (\\ud800)");
+      return FALSE;
+    }
+  if (json_nesting_depth (args_json) > MAX_JSON_DEPTH)
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments nest deeper than %d levels", MAX_JSON_DEPTH);
+      return FALSE;
+    }
+  if (!json_parser_load_from_data (parser, args_json, -1, &parse_error))
+    {
+      /* JSON-GLib quotes the text it stopped at, a lone surrogate escape
+       * ("\ud800") as the invalid UTF-8 it decodes it to. */
+      g_autofree char *why = g_utf8_make_valid (parse_error->message, -1);
+
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments are not valid JSON: %s", why);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
+    {
+      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
+                   "Job arguments must be a JSON array, such as [1, 2]");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * pp_server_submit_json:
  * @self: a #PpServer
@@ -262,33 +306,13 @@ pp_server_submit_json (PpServer    *self,
                        const char  *group,
                        GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GBytes) args = NULL;
-  g_autoptr(GError) parse_error = NULL;
-  JsonNode *root;
 
   g_return_val_if_fail (PP_IS_SERVER (self), NULL);
   g_return_val_if_fail (args_json != NULL, NULL);
 
-  if (json_nesting_depth (args_json) > MAX_JSON_DEPTH)
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-                   "Job arguments nest deeper than %d levels", MAX_JSON_DEPTH);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, args_json, -1, &parse_error))
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-                   "Job arguments are not valid JSON: %s", parse_error->message);
-      return NULL;
-    }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_ARRAY (root))
-    {
-      g_set_error (error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT,
-                   "Job arguments must be a JSON array, such as [1, 2]");
-      return NULL;
-    }
+  if (!_pp_server_check_json_args (args_json, error))
+    return NULL;
   args = g_bytes_new (args_json, strlen (args_json));
   return pp_server_submit (self, function, args, PP_PAYLOAD_FORMAT_JSON, group, error);
 }

@@ -217,4 +217,8 @@ _pp_server_dispatch_and_flush_locked (PpServer *self)
                                  self->io != NULL && _pp_io_thread_is_current (self->io));
 }
 
+/* pp-server-jobs.c: what pp_server_submit_json() takes */
+gboolean _pp_server_check_json_args (const char  *args_json,
+                                     GError     **error);
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "ppd-compile-check.h"
 #include "ppd-dbus-error.h"
+#include "ppd-json.h"
 
 /* Checks that the source of a D-Bus Submit (and its module statements)
  * compiles, before the job is accepted. ppd runs no Python itself, so the
@@ -275,24 +276,54 @@ format_failure (JsonArray *failure)
   return g_string_free (text, FALSE);
 }
 
-/* Reads the check job's result: TRUE when it says None. */
+/* Before JSON-GLib, which would read "[...][...]" as the first array and
+ * leak the second: the answer is null or one shallow array, strict JSON
+ * (ppd-json.c). */
 static gboolean
-interpret_result (PpJob   *job,
-                  GError **error)
+is_answer_shaped (const char *data,
+                  gsize       length)
 {
-  g_autoptr(GBytes) result = pp_job_dup_result (job);
+  g_autofree char *text = NULL;
+
+  if (memchr (data, '\0', length) != NULL)
+    return FALSE;
+  text = g_strstrip (g_strndup (data, length));
+  return g_str_equal (text, "null") || ppd_json_check_array (text, 2, NULL);
+}
+
+/**
+ * ppd_compile_check_read_answer:
+ * @result: (nullable): the check job's result, JSON from the worker
+ * @error: the source's fault (%PPD_DBUS_ERROR_SYNTAX_ERROR), or why the
+ *   answer could not be read
+ *
+ * Returns: whether @result says the source compiles (None)
+ */
+gboolean
+ppd_compile_check_read_answer (GBytes  *result,
+                               GError **error)
+{
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) parse_error = NULL;
   g_autofree char *message = NULL;
+  g_autofree char *valid = NULL;
   JsonNode *root;
   gsize length = 0;
   const char *data = result ? g_bytes_get_data (result, &length) : NULL;
 
+  if (data != NULL && !is_answer_shaped (data, length))
+    {
+      g_set_error_literal (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_FAILED,
+                           "The source could not be checked: unexpected answer");
+      return FALSE;
+    }
   if (data == NULL || !json_parser_load_from_data (parser, data, length, &parse_error))
     {
+      g_autofree char *why = parse_error ? g_utf8_make_valid (parse_error->message, -1) : NULL;
+
       g_set_error (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_FAILED,
                    "The source could not be checked: unreadable answer (%s)",
-                   parse_error ? parse_error->message : "none");
+                   why ? why : "none");
       return FALSE;
     }
   root = json_parser_get_root (parser);
@@ -304,9 +335,22 @@ interpret_result (PpJob   *job,
                    "The source could not be checked: unexpected answer");
       return FALSE;
     }
+  /* JSON-GLib reads a lone surrogate escape ("\ud800") as invalid UTF-8;
+   * D-Bus carries UTF-8 only (GDBus would send no reply at all). */
   message = format_failure (json_node_get_array (root));
-  g_set_error_literal (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_SYNTAX_ERROR, message);
+  valid = g_utf8_make_valid (message, -1);
+  g_set_error_literal (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_SYNTAX_ERROR, valid);
   return FALSE;
+}
+
+/* Reads the check job's result: TRUE when it says None. */
+static gboolean
+interpret_result (PpJob   *job,
+                  GError **error)
+{
+  g_autoptr(GBytes) result = pp_job_dup_result (job);
+
+  return ppd_compile_check_read_answer (result, error);
 }
 
 static void

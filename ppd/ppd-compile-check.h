@@ -26,5 +26,7 @@ gboolean         ppd_compile_check_run_finish (PpdCompileCheck     *self,
                                                GAsyncResult        *result,
                                                GError             **error);
 void             ppd_compile_check_shutdown   (PpdCompileCheck     *self);
+gboolean         ppd_compile_check_read_answer (GBytes             *result,
+                                                GError            **error);
 
 G_END_DECLS

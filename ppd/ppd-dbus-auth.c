@@ -177,22 +177,44 @@ PpJob *
 ppd_dbus_auth_lookup_job (PpdDbusService        *self,
                           GDBusMethodInvocation *invocation)
 {
-  guint32 uid = ppd_dbus_auth_caller_uid (invocation);
-  guint32 owner = 0;
+  g_autoptr(GError) error = NULL;
   guint64 id;
   PpJob *job;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(t)", &id);
-  job = ppd_job_table_lookup (self->jobs, id, &owner);
+  job = ppd_dbus_auth_check_job (self->jobs, id, ppd_dbus_auth_caller_uid (invocation), &error);
   if (job == NULL)
-    g_dbus_method_invocation_return_error (invocation, PPD_DBUS_ERROR, PPD_DBUS_ERROR_UNKNOWN_JOB,
-                                           "No job %" G_GUINT64_FORMAT ": never submitted here, or "
-                                           "dropped some time after it finished", id);
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  return job;
+}
+
+/**
+ * ppd_dbus_auth_check_job:
+ * @jobs: the D-Bus jobs
+ * @id: a D-Bus job id, from a caller
+ * @uid: the caller's uid
+ * @error: %PPD_DBUS_ERROR_UNKNOWN_JOB or %PPD_DBUS_ERROR_PERMISSION_DENIED
+ *
+ * Returns: (transfer none) (nullable): job @id, if @uid may see it: the
+ *   uid that submitted it, or root
+ */
+PpJob *
+ppd_dbus_auth_check_job (PpdJobTable  *jobs,
+                         guint64       id,
+                         guint32       uid,
+                         GError      **error)
+{
+  guint32 owner = 0;
+  PpJob *job = ppd_job_table_lookup (jobs, id, &owner);
+
+  if (job == NULL)
+    g_set_error (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_UNKNOWN_JOB,
+                 "No job %" G_GUINT64_FORMAT ": never submitted here, or "
+                 "dropped some time after it finished", id);
   else if (uid != 0 && uid != owner)
-    g_dbus_method_invocation_return_error (invocation, PPD_DBUS_ERROR,
-                                           PPD_DBUS_ERROR_PERMISSION_DENIED,
-                                           "Job %" G_GUINT64_FORMAT " is not yours: only the "
-                                           "user who submitted it and root may see it", id);
+    g_set_error (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_PERMISSION_DENIED,
+                 "Job %" G_GUINT64_FORMAT " is not yours: only the "
+                 "user who submitted it and root may see it", id);
   else
     return job;
   return NULL;

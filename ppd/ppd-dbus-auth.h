@@ -16,5 +16,9 @@ gboolean ppd_dbus_auth_authorize_method (GDBusInterfaceSkeleton *skeleton,
 guint32  ppd_dbus_auth_caller_uid       (GDBusMethodInvocation  *invocation);
 PpJob   *ppd_dbus_auth_lookup_job       (PpdDbusService         *self,
                                          GDBusMethodInvocation  *invocation);
+PpJob   *ppd_dbus_auth_check_job        (PpdJobTable            *jobs,
+                                         guint64                 id,
+                                         guint32                 uid,
+                                         GError                **error);
 
 G_END_DECLS

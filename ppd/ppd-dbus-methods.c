@@ -109,12 +109,18 @@ ppd_dbus_service_handle_get_status (PpdDbusPpd1           *object,
 
 /* Control methods -------------------------------------------------------- */
 
-/* SetWorkers and setting Workers: the rule of ppd's -w
- * (ppd_check_workers()), without -1. */
-static gboolean
-set_workers (PpdDbusService  *self,
-             guint32          workers,
-             GError         **error)
+/**
+ * ppd_dbus_methods_check_workers:
+ * @workers: what SetWorkers or setting Workers asks for
+ * @error: %PPD_DBUS_ERROR_INVALID_WORKER_COUNT
+ *
+ * The rule of ppd's -w (ppd_check_workers()), without -1.
+ *
+ * Returns: whether ppd takes @workers
+ */
+gboolean
+ppd_dbus_methods_check_workers (guint32   workers,
+                                GError  **error)
 {
   g_autofree char *problem = ppd_check_workers (workers, FALSE, "The number of workers");
 
@@ -123,6 +129,16 @@ set_workers (PpdDbusService  *self,
       g_set_error_literal (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_INVALID_WORKER_COUNT, problem);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+set_workers (PpdDbusService  *self,
+             guint32          workers,
+             GError         **error)
+{
+  if (!ppd_dbus_methods_check_workers (workers, error))
+    return FALSE;
   pp_server_set_ncpus (self->pool, workers);
   return TRUE;
 }
@@ -153,18 +169,44 @@ void
 ppd_dbus_methods_set_property (PpdDbusService        *self,
                                GDBusMethodInvocation *invocation)
 {
-  g_autoptr(GVariant) value = NULL;
   g_autoptr(GError) error = NULL;
-  const char *name;
+  guint32 workers;
 
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s&sv)", NULL, &name, &value);
-  if (!g_str_equal (name, "Workers") || !g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
-    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
-                                           "Property %s cannot be set to that", name);
-  else if (!set_workers (self, g_variant_get_uint32 (value), &error))
+  if (!ppd_dbus_methods_check_set_property (g_dbus_method_invocation_get_parameters (invocation),
+                                            &workers, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else if (!set_workers (self, workers, &error))
     return_error (invocation, error);
   else
     g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+/**
+ * ppd_dbus_methods_check_set_property:
+ * @parameters: the arguments of a Properties.Set, "(ssv)"
+ * @workers: (out): the number of workers it asks for
+ * @error: %G_DBUS_ERROR_PROPERTY_READ_ONLY, or
+ *   %PPD_DBUS_ERROR_INVALID_WORKER_COUNT
+ *
+ * Returns: whether @parameters set Workers to a number ppd takes
+ */
+gboolean
+ppd_dbus_methods_check_set_property (GVariant  *parameters,
+                                     guint32   *workers,
+                                     GError   **error)
+{
+  g_autoptr(GVariant) value = NULL;
+  const char *name;
+
+  g_variant_get (parameters, "(&s&sv)", NULL, &name, &value);
+  if (!g_str_equal (name, "Workers") || !g_variant_is_of_type (value, G_VARIANT_TYPE_UINT32))
+    {
+      g_set_error (error, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY,
+                   "Property %s cannot be set to that", name);
+      return FALSE;
+    }
+  *workers = g_variant_get_uint32 (value);
+  return ppd_dbus_methods_check_workers (*workers, error);
 }
 
 static gboolean

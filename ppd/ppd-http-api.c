@@ -317,20 +317,30 @@ add_done (PpdHttp     *self,
                                  % PPD_HTTP_MAX_DONE_JOBS]);
 }
 
-static gboolean
-parse_query (GHashTable  *query,
-             const char **state,
-             guint       *limit,
-             const char **problem)
+gboolean
+ppd_http_api_parse_jobs_query (const char  *text,
+                               const char **state,
+                               guint       *limit,
+                               const char **problem)
 {
-  const char *limit_text = query ? g_hash_table_lookup (query, "limit") : NULL;
+  static const char * const states[] = { "queued", "running", "done" };
+  g_autoptr(GHashTable) query = NULL;
+  const char *limit_text, *asked;
   guint64 number = DEFAULT_LIMIT;
 
-  *state = query ? g_hash_table_lookup (query, "state") : NULL;
+  if (text != NULL &&
+      (query = g_uri_parse_params (text, -1, "&", G_URI_PARAMS_NONE, NULL)) == NULL)
+    {
+      *problem = "the query is malformed";
+      return FALSE;
+    }
+  limit_text = query ? g_hash_table_lookup (query, "limit") : NULL;
+  asked = query ? g_hash_table_lookup (query, "state") : NULL;
+  *state = asked == NULL ? "running" : NULL;
+  for (guint i = 0; asked != NULL && i < G_N_ELEMENTS (states); i++)
+    if (g_str_equal (asked, states[i]))
+      *state = states[i];
   if (*state == NULL)
-    *state = "running";
-  if (!g_str_equal (*state, "queued") && !g_str_equal (*state, "running") &&
-      !g_str_equal (*state, "done"))
     {
       *problem = "state must be queued, running or done";
       return FALSE;
@@ -349,18 +359,13 @@ void
 ppd_http_api_jobs (PpdHttp           *self,
                    SoupServerMessage *msg)
 {
-  g_autoptr(GHashTable) query = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   GUri *uri = soup_server_message_get_uri (msg);
   const char *state, *problem = NULL;
   guint limit;
 
-  if (g_uri_get_query (uri) != NULL &&
-      (query = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE,
-                                   NULL)) == NULL)
-    problem = "the query is malformed";
-  if (problem != NULL || !parse_query (query, &state, &limit, &problem))
+  if (!ppd_http_api_parse_jobs_query (g_uri_get_query (uri), &state, &limit, &problem))
     {
       ppd_http_respond_error (msg, SOUP_STATUS_BAD_REQUEST, problem);
       return;

@@ -115,6 +115,15 @@ struct _PpdHttp
 /* ppd-http.c */
 GSocket    *ppd_http_message_get_socket (PpdHttp           *self,
                                          SoupServerMessage *msg);
+/* A request's token: "Authorization: Bearer TOKEN", or the WebSocket
+ * subprotocol "bearer.TOKEN"; NULL without one. */
+char       *ppd_http_request_token      (SoupMessageHeaders *headers);
+gboolean    ppd_http_token_equal        (const char        *a,
+                                         const char        *b);
+/* A browser's Origin (a request without one is not a browser's) must be
+ * this server's own: its scheme and Host. */
+gboolean    ppd_http_origin_allowed     (SoupMessageHeaders *headers,
+                                         gboolean           tls);
 void        ppd_http_respond_json       (SoupServerMessage *msg,
                                          guint              status,
                                          char              *json);
@@ -133,6 +142,12 @@ void        ppd_http_api_status         (PpdHttp           *self,
 void        ppd_http_api_jobs           (PpdHttp           *self,
                                          SoupServerMessage *msg);
 const char *ppd_http_name_text          (PpdHttpName       *name);
+/* The query of GET /api/v1/jobs (NULL: none): @state is a static string */
+gboolean    ppd_http_api_parse_jobs_query (const char      *query,
+                                           const char     **state,
+                                           guint           *limit,
+                                           const char     **problem);
+void        ppd_http_job_free           (PpdHttpJob        *job);
 
 /* ppd-http-events.c */
 void        ppd_http_events_init        (PpdHttp           *self);

@@ -294,9 +294,17 @@ incoming_cb (GSocketService    *service,
 
 /* Authentication --------------------------------------------------------- */
 
-static gboolean
-equal_in_constant_time (const char *a,
-                        const char *b)
+/**
+ * ppd_http_token_equal:
+ * @a: a token
+ * @b: another
+ *
+ * Returns: whether @a and @b are equal, in a time that depends on their
+ *   lengths only
+ */
+gboolean
+ppd_http_token_equal (const char *a,
+                      const char *b)
 {
   gsize len_a = strlen (a), len_b = strlen (b);
   guint8 diff = len_a != len_b;
@@ -340,10 +348,9 @@ log_auth_failure (PpdHttp    *self,
 /* The token of a request: "Authorization: Bearer TOKEN", or for the page's
  * WebSocket (a browser cannot set headers on one), the subprotocol
  * "bearer.TOKEN". */
-static char *
-request_token (SoupServerMessage *msg)
+char *
+ppd_http_request_token (SoupMessageHeaders *headers)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *authorization = soup_message_headers_get_one (headers, "Authorization");
   const char *protocols = soup_message_headers_get_list (headers, "Sec-WebSocket-Protocol");
   g_auto(GStrv) offered = NULL;
@@ -368,10 +375,10 @@ check_token (PpdHttp           *self,
              SoupServerMessage *msg,
              const char        *path)
 {
-  g_autofree char *token = request_token (msg);
+  g_autofree char *token = ppd_http_request_token (soup_server_message_get_request_headers (msg));
   PpdHttpConnection *conn = message_get_connection (msg);
 
-  if (token != NULL && equal_in_constant_time (token, self->token))
+  if (token != NULL && ppd_http_token_equal (token, self->token))
     return TRUE;
   log_auth_failure (self, conn ? conn->peer : "unknown", path,
                     token == NULL ? "no token" : "wrong token");
@@ -395,20 +402,26 @@ peer_is_loopback (SoupServerMessage *msg)
 /* A browser's WebSocket carries the page's origin: it must be this
  * server's own (scheme and Host), so that no other site's page can use a
  * token it got hold of. Clients that are not browsers send none. */
-static gboolean
-check_origin (PpdHttp           *self,
-              SoupServerMessage *msg,
-              const char        *refusal)
+gboolean
+ppd_http_origin_allowed (SoupMessageHeaders *headers,
+                         gboolean            tls)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *origin = soup_message_headers_get_one (headers, "Origin");
   const char *host = soup_message_headers_get_one (headers, "Host");
   g_autofree char *expected = NULL;
 
   if (origin == NULL)
     return TRUE;
-  expected = g_strdup_printf ("%s://%s", self->certificate ? "https" : "http", host ? host : "");
-  if (host != NULL && g_ascii_strcasecmp (origin, expected) == 0)
+  expected = g_strdup_printf ("%s://%s", tls ? "https" : "http", host ? host : "");
+  return host != NULL && g_ascii_strcasecmp (origin, expected) == 0;
+}
+
+static gboolean
+check_origin (PpdHttp           *self,
+              SoupServerMessage *msg,
+              const char        *refusal)
+{
+  if (ppd_http_origin_allowed (soup_server_message_get_request_headers (msg), self->certificate != NULL))
     return TRUE;
   ppd_http_respond_error (msg, SOUP_STATUS_FORBIDDEN, refusal);
   return FALSE;

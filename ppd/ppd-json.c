@@ -16,8 +16,9 @@
  * before ppd accepts the job, without building a tree: a loop with a
  * stack of the open containers, bounded by @max_depth (json-glib parses
  * recursively, so deep nesting would overflow ppd's stack). Stricter than
- * json-glib, as strict as the workers' json.loads() except that NaN and
- * Infinity are refused: what passes here decodes there. */
+ * json-glib, as strict as the workers' json.loads() except that NaN,
+ * Infinity and unpaired surrogate escapes are refused: what passes here
+ * decodes there. */
 
 typedef struct
 {
@@ -88,19 +89,50 @@ scan_number (Scanner  *s,
   return TRUE;
 }
 
+/* The code unit of the \\uXXXX at @p, or -1. */
+static int
+read_unit (const char *p)
+{
+  int unit = 0;
+
+  if (p[0] != '\\' || p[1] != 'u')
+    return -1;
+  for (int i = 2; i < 6; i++)
+    {
+      if (!g_ascii_isxdigit (p[i]))
+        return -1;
+      unit = unit * 16 + g_ascii_xdigit_value (p[i]);
+    }
+  return unit;
+}
+
+/* A surrogate escape must be half of a pair: the workers would read a
+ * lone one, but it is no character, JSON-GLib leaks on it, and no UTF-8
+ * can carry it. */
 static gboolean
 scan_escape (Scanner  *s,
              GError  **error)
 {
-  s->p++;  /* the backslash */
-  if (*s->p == 'u')
+  if (s->p[1] == 'u')
     {
-      for (int i = 1; i <= 4; i++)
-        if (!g_ascii_isxdigit (s->p[i]))
-          return fail (s, error, "\\u takes 4 hexadecimal digits");
-      s->p += 5;
+      int unit = read_unit (s->p);
+
+      if (unit < 0)
+        return fail (s, error, "\\u takes 4 hexadecimal digits");
+      if (unit >= 0xdc00 && unit <= 0xdfff)
+        return fail (s, error, "a low surrogate escape without a high one before it");
+      s->p += 6;
+      if (unit >= 0xd800 && unit <= 0xdbff)
+        {
+          int low = read_unit (s->p);
+
+          if (low < 0xdc00 || low > 0xdfff)
+            return fail (s, error, "a high surrogate escape without a low one after it");
+          s->p += 6;
+        }
       return TRUE;
     }
+  s->p++;  /* the backslash */
   if (*s->p == '\0' || strchr ("\"\\/bfnrt", *s->p) == NULL)
     return fail (s, error, "invalid escape in a string");
   s->p++;

@@ -83,6 +83,13 @@ test_submit_arguments (void)
   assert_refused ("f", "{}", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
   assert_refused ("f", "[1,]", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
   assert_refused ("f", "[1] [2]", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
+  /* A surrogate escape must be half of a pair (JSON-GLib leaks on
+   * "\ud800\u0041", found by fuzz-worker). */
+  g_assert_true (check ("f", "[\"\\ud83d\\ude00\", \"\\u00e9\"]", no_modules, "", NULL));
+  assert_refused ("f", "[\"\\ud800\\u0041\"]", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
+  assert_refused ("f", "[\"\\ud800\"]", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
+  assert_refused ("f", "[\"\\udfff\"]", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
+  assert_refused ("f", "[\"\\u12\"]", no_modules, "", PPD_DBUS_ERROR_BAD_JSON);
 }
 
 static void

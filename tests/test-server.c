@@ -249,6 +249,23 @@ test_server_invalid_args (Fixture       *fixture,
   g_assert_null (job2);
   g_assert_error (error2, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
 
+  /* What JSON-GLib would leak on is refused before it sees it: a second
+   * value after the array, a surrogate escape that is not half of a pair. */
+  {
+    static const char * const leaky[] = { "[1][2]", "[1] {\"a\": [2]}", "[\"\\ud800\\u0041\"]",
+                                          "[\"\\udfff\"]", "5 [1]" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (leaky); i++)
+      {
+        g_autoptr(GError) leak_error = NULL;
+        g_autoptr(PpJob) leak_job = pp_server_submit_json (fixture->server, f, leaky[i], NULL, &leak_error);
+
+        g_assert_null (leak_job);
+        g_assert_error (leak_error, PP_ERROR, PP_ERROR_INVALID_ARGUMENT);
+        g_assert_true (g_utf8_validate (leak_error->message, -1, NULL));
+      }
+  }
+
   /* Deep nesting is refused before json-glib recurses into it. */
   {
     g_autoptr(GString) deep = g_string_new (NULL);

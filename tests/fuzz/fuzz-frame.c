@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pp-error.h"
 #include "pp-frame-private.h"
 
 /* libFuzzer target for the frame decoder. The first input byte chooses the
@@ -124,7 +125,12 @@ pop_all (PpFrameReader *reader,
       g_autoptr(PpFrame) frame = _pp_frame_reader_pop (reader, &error);
 
       if (frame == NULL)
-        return error == NULL;
+        {
+          /* A refusal is logged and may be sent back: UTF-8. */
+          g_assert (error == NULL || (error->domain == PP_ERROR &&
+                                      g_utf8_validate (error->message, -1, NULL)));
+          return error == NULL;
+        }
       check_frame (walker, frame);
     }
 }

@@ -882,6 +882,11 @@ def test_garbage_refused(ppd):
     refused(daemon, PREFIX.pack(12, 0) + b"\x00\xffnot json!!", r"[Mm]alformed frame header")
     refused(daemon, frame(b"[1, 2, 3]"), r"[Mm]alformed frame header")
     refused(daemon, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", r"exceeds the limit")
+    # What JSON-GLib would read as a hello (its first value), leaking the
+    # rest (found by fuzz-worker, fuzz-job-args): refused before it.
+    hello = json.dumps({"t": "hello", "proto": 1, "nonce": os.urandom(32).hex()}).encode()
+    refused(daemon, frame(hello + b'{"x": [1, 2, 3]}'), r"[Mm]alformed frame header")
+    refused(daemon, frame(hello[:-1] + b', "agent": "\\ud800\\u0041"}'), r"[Mm]alformed frame header")
 
 
 def test_oversized_length_prefix_refused(ppd):
