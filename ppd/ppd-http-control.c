@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ppd-http-private.h"
+#include "ppd-json.h"
 #include "ppd-options.h"
 
 /* The worker count over HTTP, for whoever cannot reach ppd's D-Bus (a node
@@ -22,6 +23,7 @@
 
 #define CONTROL_PATH     "/api/v1/workers"
 #define CONTROL_MAX_BODY 1024
+#define MAX_BODY_DEPTH   8
 
 /**
  * ppd_http_control_claims:
@@ -85,21 +87,33 @@ ppd_http_control_check_request (SoupServerMessage *msg)
   return TRUE;
 }
 
-/* N of {"workers": N}, the only member; else why not. */
-static char *
-parse_workers (GBytes *body,
-               gint64 *workers)
+/**
+ * ppd_http_control_parse_workers:
+ * @body: a request's body
+ * @workers: (out): N of {"workers": N}, the only member
+ *
+ * Returns: (transfer full) (nullable): why the body is refused, or %NULL
+ */
+char *
+ppd_http_control_parse_workers (GBytes *body,
+                                gint64 *workers)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
   gsize size;
   const char *data = g_bytes_get_data (body, &size);
   JsonNode *root, *member;
   JsonObject *object;
 
-  if (size == 0 || !g_utf8_validate (data, size, NULL))
+  if (size == 0 || !g_utf8_validate_len (data, size, NULL))
     return g_strdup ("the body must be a JSON object: {\"workers\": N}");
-  if (!json_parser_load_from_data (parser, data, size, &error))
+  /* Strict JSON, one value: JSON-GLib would take the first of "{}{}" and
+   * leak the rest, and reads a lone surrogate escape as invalid UTF-8. */
+  text = g_strndup (data, size);
+  if (!ppd_json_check_object (text, MAX_BODY_DEPTH, &error))
+    return g_strdup_printf ("the body is not JSON: %s", error->message);
+  if (!json_parser_load_from_data (parser, text, size, &error))
     return g_strdup_printf ("the body is not JSON: %s", error->message);
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -144,7 +158,7 @@ ppd_http_control_serve (PpdHttp           *self,
   g_autofree char *problem = NULL;
   gint64 workers = 0;
 
-  problem = parse_workers (body, &workers);
+  problem = ppd_http_control_parse_workers (body, &workers);
   if (problem != NULL)
     {
       ppd_http_respond_error (msg, SOUP_STATUS_BAD_REQUEST, problem);

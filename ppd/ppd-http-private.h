@@ -179,6 +179,8 @@ void        ppd_http_metrics_serve      (PpdHttp           *self,
 /* ppd-http-control.c */
 gboolean    ppd_http_control_claims     (const char        *path);
 gboolean    ppd_http_control_check_request (SoupServerMessage *msg);
+char       *ppd_http_control_parse_workers (GBytes          *body,
+                                            gint64          *workers);
 void        ppd_http_control_serve      (PpdHttp           *self,
                                          SoupServerMessage *msg);
 

@@ -279,25 +279,46 @@ scan_value (Scanner  *s,
  *
  * Returns: whether @text is a JSON array
  */
-gboolean
-ppd_json_check_array (const char  *text,
-                      guint        max_depth,
-                      GError     **error)
+/* @text is one JSON value opening with @open ('[' or '{'), with nothing
+ * after it; else @refusal (and why, when it does open so). */
+static gboolean
+check_document (const char  *text,
+                guint        max_depth,
+                char         open,
+                const char  *refusal,
+                GError     **error)
 {
   g_autoptr(GString) stack = g_string_new (NULL);
   Scanner s = { text, text, stack, max_depth };
   gboolean more = TRUE;
 
   skip_space (&s);
-  if (*s.p != '[')
+  if (*s.p != open)
     {
-      g_set_error (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_BAD_JSON,
-                   "The arguments must be a JSON array, such as [1, 2]%s",
-                   *s.p == '\0' ? " (they are empty)" : "");
+      g_set_error (error, PPD_DBUS_ERROR, PPD_DBUS_ERROR_BAD_JSON, "%s%s",
+                   refusal, *s.p == '\0' ? " (got nothing)" : "");
       return FALSE;
     }
   while (more)
     if (!scan_value (&s, error) || !scan_after_value (&s, &more, error))
       return FALSE;
   return TRUE;
+}
+
+gboolean
+ppd_json_check_array (const char  *text,
+                      guint        max_depth,
+                      GError     **error)
+{
+  return check_document (text, max_depth, '[',
+                         "The arguments must be a JSON array, such as [1, 2]", error);
+}
+
+/* The same for a JSON object: ppd's HTTP request bodies. */
+gboolean
+ppd_json_check_object (const char  *text,
+                       guint        max_depth,
+                       GError     **error)
+{
+  return check_document (text, max_depth, '{', "The body must be a JSON object", error);
 }

@@ -14,5 +14,8 @@ G_BEGIN_DECLS
 gboolean ppd_json_check_array (const char  *text,
                                guint        max_depth,
                                GError     **error);
+gboolean ppd_json_check_object (const char  *text,
+                                guint        max_depth,
+                                GError     **error);
 
 G_END_DECLS

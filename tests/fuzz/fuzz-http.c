@@ -12,6 +12,7 @@
 
 #include "ppd/ppd-http-private.h"
 #include "ppd/ppd-http-websocket.h"
+#include "ppd/ppd-options.h"
 
 /* libFuzzer target for what ppd's HTTP side makes of a request: the head
  * is parsed as libsoup's server parses it (soup_headers_parse_request(),
@@ -19,8 +20,9 @@
  * takes over, as its early handler and handlers do: the path's route, the
  * token (Authorization: Bearer, or a "bearer.TOKEN" WebSocket
  * subprotocol) compared with the node's, the Origin of the events'
- * WebSocket, and the query of /api/v1/jobs (state=, limit=). What follows
- * the head is what a client sends on ppd's WebSocket once upgraded: its
+ * WebSocket, the query of /api/v1/jobs (state=, limit=), and the body of
+ * POST /api/v1/workers. What follows
+ * the head is the body of a POST, or what a client sends on ppd's WebSocket once upgraded: its
  * frames go through ppd-http-websocket.c's reader (a real PpdWebsocket on
  * in-memory streams, answering pings and closes), and everything ppd
  * writes back must be well-formed server frames.
@@ -34,10 +36,29 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 #define TOKEN       "3f1c0e4d1d4f0a5b6c7d8e9f00112233445566778899aabbccddeeff00112233"
 #define MAX_PENDING 4096
 
+/* The body of POST /api/v1/workers: a count SetWorkers takes, or a
+ * valid UTF-8 reason. */
 static void
-check_request (const char *head,
-               gsize       len,
-               gboolean    tls)
+check_workers_body (const guint8 *body,
+                    gsize         len)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (body, len);
+  g_autofree char *problem = NULL;
+  gint64 workers = 0;
+
+  problem = ppd_http_control_parse_workers (bytes, &workers);
+  if (problem == NULL)
+    g_assert (workers >= 1 && workers <= PPD_MAX_WORKERS);
+  else
+    g_assert (g_utf8_validate (problem, -1, NULL));
+}
+
+static void
+check_request (const char   *head,
+               gsize         len,
+               gboolean      tls,
+               const guint8 *body,
+               gsize         body_len)
 {
   g_autoptr(SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_REQUEST);
   g_autoptr(GUri) base = g_uri_parse ("http://127.0.0.1:8080/", SOUP_HTTP_URI_FLAGS, NULL);
@@ -56,7 +77,7 @@ check_request (const char *head,
   path = g_uri_get_path (uri);
 
   /* The early handler's checks, in its order. */
-  if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD"))
+  if (!g_str_equal (method, "GET") && !g_str_equal (method, "HEAD") && !g_str_equal (method, "POST"))
     return;
   if (!g_str_has_prefix (path, "/api/"))
     return;
@@ -67,6 +88,12 @@ check_request (const char *head,
       return;
     }
   g_assert (g_str_equal (token, TOKEN));
+  if (g_str_equal (method, "POST"))
+    {
+      if (ppd_http_control_claims (path))
+        check_workers_body (body, body_len);
+      return;
+    }
   if (g_str_equal (path, "/api/v1/events"))
     (void) ppd_http_origin_allowed (headers, tls);
   if (!g_str_equal (path, "/api/v1/jobs"))
@@ -177,7 +204,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   data++;
   size--;
   nul = memchr (data, '\0', size);
-  check_request ((const char *) data, nul ? (gsize) (nul - data) : size, mode & 1);
+  check_request ((const char *) data, nul ? (gsize) (nul - data) : size, mode & 1,
+                 nul ? nul + 1 : data + size, nul ? size - (nul + 1 - data) : 0);
   if (nul != NULL)
     run_websocket (nul + 1, size - (nul + 1 - data), mode);
   return 0;
