@@ -74,6 +74,10 @@ def test_400_for_bad_bodies_with_the_reason(daemon):
         '{"workers": 99999999999999999999}': "",
         '{"workers": 3': "not JSON",
         b'{"workers": "\xff"}': "JSON object",
+        # JSON-GLib would take the first value (3 workers) and leak the rest.
+        '{"workers": 3}{"x": 1}': "not JSON",
+        '{"workers": 3} 5': "not JSON",
+        '{"workers": "\\ud800"}': "not JSON",
     }
     for body, reason in cases.items():
         status, head, answer = post(d, body)
