@@ -374,7 +374,8 @@ _pp_node_client_fail (PpNodeClient *client,
 /* While the client's output is over the limit, none of its jobs goes to a
  * worker (the workers run other clients' jobs): what the node holds for it
  * is then the limit plus the results of the jobs already running. Its jobs
- * run again once it has read half. */
+ * run again once its output is below half the limit (checked as it drains,
+ * and as frames and results come). */
 static void
 update_dispatch (PpNodeClient *client,
                  gsize         pending)

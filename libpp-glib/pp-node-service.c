@@ -333,7 +333,7 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    * Bytes of results waiting to be sent to one client (16 MiB by default)
    * beyond which the service stops reading that client's frames until it
    * has read them, and hands none of that client's jobs to a worker until
-   * it has read half: a client that submits without reading cannot make the
+   * they have gone out: a client that submits without reading cannot make the
    * node hold more than about this (plus the results of the jobs its
    * workers were running, one per worker).
    *
