@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "pp-error.h"
 #include "pp-function-private.h"
 #include "pp-io-thread-private.h"
@@ -361,6 +363,37 @@ pp_local_pool_balance_locked (PpNode      *node,
       g_queue_push_tail (&thief->in_flight, g_object_ref (job));
       _pp_scheduler_started_locked (sched, job, thief->worker->pid);
       _pp_message_append_job (_pp_worker_get_out (thief->worker), thief->defined, job);
+    }
+}
+
+/* @group is held: each worker is told to skip the jobs of @group it holds
+ * but has not started, which go back to @sched (as stolen ones, they stay
+ * in the worker's in-flight list until it answers "skipped"). */
+static void
+pp_local_pool_recall_locked (PpNode      *node,
+                             PpScheduler *sched,
+                             const char  *group)
+{
+  PpLocalPool *self = (PpLocalPool *) node;
+
+  for (guint i = 0; i < self->workers->len; i++)
+    {
+      WorkerSlot *slot = g_ptr_array_index (self->workers, i);
+
+      if (slot->worker->dead || slot->in_flight.head == NULL)
+        continue;
+      for (GList *l = slot->in_flight.head->next; l != NULL; l = l->next)
+        {
+          PpJob *job = l->data;
+
+          if (_pp_job_get_worker (job) != slot->worker || pp_job_is_finished (job) ||
+              strcmp (pp_job_get_group (job), group) != 0)
+            continue;
+          _pp_message_append_skip (_pp_worker_get_out (slot->worker), pp_job_get_id (job));
+          _pp_job_set_holder (job, NULL, NULL);
+          _pp_job_set_queued (job);
+          _pp_scheduler_hold_job_locked (sched, g_object_ref (job));
+        }
     }
 }
 
@@ -744,6 +777,7 @@ pp_local_pool_class_init (PpLocalPoolClass *klass)
   node_class->count_cores_locked = pp_local_pool_count_cores_locked;
   node_class->take_round_locked = pp_local_pool_take_round_locked;
   node_class->balance_locked = pp_local_pool_balance_locked;
+  node_class->recall_locked = pp_local_pool_recall_locked;
   node_class->flush_locked = pp_local_pool_flush_locked;
   node_class->stop_job = pp_local_pool_stop_job;
 }

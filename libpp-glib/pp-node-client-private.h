@@ -50,6 +50,9 @@ struct _PpNodeClient
   GHashTable        *jobs;
   gboolean           authenticated;
   gboolean           connection_closed;
+  /* Its output is over the limit: none of its jobs is handed out (its
+   * jobs' group is held on the pool) until it drains to half. */
+  gboolean           dispatch_held;
   /* For pp_node_service_dup_clients() */
   double             since;
   guint64            jobs_done;

@@ -328,6 +328,9 @@ _pp_node_client_close (PpNodeClient *client,
     /* Still in the TLS handshake, which fails now. */
     g_io_stream_close (G_IO_STREAM (client->socket), NULL, NULL);
   client_cancel_jobs (self, client);
+  if (client->dispatch_held)
+    _pp_server_hold_group (self->pool, client->peer, FALSE);
+  client->dispatch_held = FALSE;
 
   if (client->authenticated)
     _pp_node_service_client_disconnected (self, client->peer, reason);
@@ -368,6 +371,25 @@ _pp_node_client_fail (PpNodeClient *client,
   _pp_node_client_abort (client, code, message);
 }
 
+/* While the client's output is over the limit, none of its jobs goes to a
+ * worker (the workers run other clients' jobs): what the node holds for it
+ * is then the limit plus the results of the jobs already running. Its jobs
+ * run again once its output is below half the limit (checked as it drains,
+ * and as frames and results come). */
+static void
+update_dispatch (PpNodeClient *client,
+                 gsize         pending)
+{
+  PpNodeService *self = client->service;
+  gboolean hold = client->dispatch_held ? pending > self->max_queued_output / 2
+                                        : pending >= self->max_queued_output;
+
+  if (hold == client->dispatch_held)
+    return;
+  client->dispatch_held = hold;
+  _pp_server_hold_group (self->pool, client->peer, hold);
+}
+
 /* Backpressure: a client that does not read its results stops being read,
  * so that the node holds a bounded amount for it. */
 void
@@ -375,13 +397,16 @@ _pp_node_client_update_reading (PpNodeClient *client)
 {
   PpNodeService *self = client->service;
   guint max_jobs;
+  gsize pending;
   gboolean full;
 
   if (self == NULL || !client->authenticated || client->connection == NULL ||
       client->connection_closed)
     return;
   max_jobs = MAX (MIN_MAX_JOBS, pp_server_get_ncpus (self->pool) * MAX_JOBS_PER_CPU);
-  full = _pp_connection_get_pending (client->connection) >= self->max_queued_output ||
+  pending = _pp_connection_get_pending (client->connection);
+  update_dispatch (client, pending);
+  full = pending >= self->max_queued_output ||
          g_hash_table_size (client->jobs) >= max_jobs;
   _pp_connection_set_paused (client->connection, full);
 }

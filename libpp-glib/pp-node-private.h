@@ -60,6 +60,12 @@ struct _PpNodeClass
                                    PpScheduler *sched);
   /* Sends what it took. */
   void      (*flush_locked)       (PpNode      *self);
+  /* @group was just held: gives back to @sched the jobs of @group it
+   * holds but has not started (_pp_scheduler_hold_job_locked()), to be
+   * sent at the next flush. Optional. */
+  void      (*recall_locked)      (PpNode      *self,
+                                   PpScheduler *sched,
+                                   const char  *group);
 
   /* On the I/O thread, without the lock: @job, cancelled, may still run
    * here; stop it (a running Python function cannot be interrupted: its

@@ -332,9 +332,10 @@ pp_node_service_class_init (PpNodeServiceClass *klass)
    *
    * Bytes of results waiting to be sent to one client (16 MiB by default)
    * beyond which the service stops reading that client's frames until it
-   * has read them: a client that submits without reading cannot make the
-   * node hold more than about this (plus the results of the jobs it already
-   * has running, at most 130 per worker).
+   * has read them, and hands none of that client's jobs to a worker until
+   * they have gone out: a client that submits without reading cannot make the
+   * node hold more than about this (plus the results of the jobs its
+   * workers were running, one per worker).
    *
    * Since: 0.1
    */

@@ -47,6 +47,9 @@ typedef struct
   gpointer                 hook_data;
   GPtrArray               *nodes;        /* during a dispatch */
   guint                    cores;        /* every node's, 0 until counted */
+  /* group → GQueue of its queued jobs held back, in order; %NULL while no
+   * group is held (pp-scheduler-hold.c) */
+  GHashTable              *held;
 } PpScheduler;
 
 void     _pp_scheduler_init               (PpScheduler             *self,
@@ -94,6 +97,30 @@ void     _pp_scheduler_take_back_locked   (PpScheduler             *self,
                                            PpJob                   *charged,
                                            GError                  *charged_error,
                                            guint64                 *nfailed);
+
+/* Held groups (pp-scheduler-hold.c), with the lock held: a held group's
+ * jobs are not handed out. Submitted jobs go to the queue, or aside when
+ * their group is held; given-back ones to the front of either. Holding
+ * moves the group's queued jobs aside (nodes may give back those they hold
+ * with _pp_scheduler_hold_job_locked()); letting go puts them back by id.
+ * Both return whether anything changed. */
+void     _pp_scheduler_enqueue_locked     (PpScheduler             *self,
+                                           PpJob                   *job);
+void     _pp_scheduler_requeue_locked     (PpScheduler             *self,
+                                           PpJob                   *job);
+gboolean _pp_scheduler_is_held_locked     (PpScheduler             *self,
+                                           const char              *group);
+gboolean _pp_scheduler_hold_locked        (PpScheduler             *self,
+                                           const char              *group);
+void     _pp_scheduler_hold_job_locked    (PpScheduler             *self,
+                                           PpJob                   *job);
+gboolean _pp_scheduler_let_go_locked      (PpScheduler             *self,
+                                           const char              *group);
+gboolean _pp_scheduler_unhold_job_locked  (PpScheduler             *self,
+                                           PpJob                   *job);
+void     _pp_scheduler_take_held_locked   (PpScheduler             *self,
+                                           GQueue                  *jobs);
+guint    _pp_scheduler_count_held_locked  (PpScheduler             *self);
 
 /* Without the lock */
 void     _pp_scheduler_fail_job           (PpScheduler             *self,

@@ -30,6 +30,7 @@ void
 _pp_scheduler_clear (PpScheduler *self)
 {
   g_assert (g_queue_is_empty (&self->queue));
+  g_assert (self->held == NULL);
 
   g_clear_pointer (&self->graveyard, g_ptr_array_unref);
   g_clear_pointer (&self->groups, g_hash_table_unref);
@@ -267,7 +268,7 @@ _pp_scheduler_take_back_locked (PpScheduler *self,
           continue;
         }
       _pp_job_set_queued (job);
-      g_queue_push_head (&self->queue, job);
+      _pp_scheduler_requeue_locked (self, job);
     }
   g_clear_error (&charged_error);
 }
@@ -306,6 +307,7 @@ _pp_scheduler_count_queued (PpScheduler *self)
   g_mutex_lock (&self->lock);
   for (GList *l = self->queue.head; l != NULL; l = l->next)
     queued += !pp_job_is_finished (l->data);
+  queued += _pp_scheduler_count_held_locked (self);
   g_mutex_unlock (&self->lock);
   return queued;
 }

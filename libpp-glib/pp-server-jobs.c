@@ -82,7 +82,8 @@ cancel_job (gpointer  owner,
   cancelled = _pp_job_finish_error (job, g_error_new (PP_ERROR, PP_ERROR_CANCELLED,
                                                       "Job %" G_GUINT64_FORMAT " was cancelled",
                                                       pp_job_get_id (job)));
-  queued = cancelled && g_queue_remove (&self->sched.queue, job);
+  queued = cancelled && (g_queue_remove (&self->sched.queue, job) ||
+                         _pp_scheduler_unhold_job_locked (&self->sched, job));
   if (cancelled)
     _pp_scheduler_job_done_locked (&self->sched, job);
   g_mutex_unlock (&self->sched.lock);
@@ -110,6 +111,42 @@ cancel_job (gpointer  owner,
 const PpJobOwnerFuncs _pp_server_job_owner_funcs = {
   cancel_job,
 };
+
+/* Holding a group ------------------------------------------------------- */
+
+/* While @group is held, none of its jobs is handed out: the queued ones
+ * wait aside, and the nodes give back those they hold but have not
+ * started. Letting go puts them back in the queue, in order. */
+void
+_pp_server_hold_group (PpServer   *self,
+                       const char *group,
+                       gboolean    hold)
+{
+  gboolean changed = FALSE;
+
+  g_mutex_lock (&self->sched.lock);
+  if (self->destroyed || self->io == NULL)
+    ;
+  else if (!hold)
+    changed = _pp_scheduler_let_go_locked (&self->sched, group);
+  else if (_pp_scheduler_hold_locked (&self->sched, group))
+    {
+      for (guint i = 0; i < self->nodes->len; i++)
+        {
+          PpNode *node = g_ptr_array_index (self->nodes, i);
+
+          if (PP_NODE_GET_CLASS (node)->recall_locked != NULL)
+            PP_NODE_GET_CLASS (node)->recall_locked (node, &self->sched, group);
+        }
+      changed = TRUE;
+    }
+  g_mutex_unlock (&self->sched.lock);
+
+  /* The I/O thread sends what was given back, and hands out other jobs. */
+  if (changed)
+    _pp_server_kick (self);
+  _pp_scheduler_empty_graveyard (&self->sched);
+}
 
 /**
  * pp_server_submit:
@@ -162,7 +199,7 @@ pp_server_submit (PpServer         *self,
     }
   job = _pp_job_new (self->owner, _pp_scheduler_next_id_locked (&self->sched), function, args, format, group);
   _pp_scheduler_count_job_locked (&self->sched, group);
-  g_queue_push_tail (&self->sched.queue, g_object_ref (job));
+  _pp_scheduler_enqueue_locked (&self->sched, g_object_ref (job));
   if (self->pool->spawn_failures >= PP_LOCAL_POOL_MAX_SPAWN_FAILURES)
     self->pool->spawn_failures = 0;
   direct = should_send_directly_locked (self);

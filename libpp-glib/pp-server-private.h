@@ -162,6 +162,11 @@ void     _pp_server_job_hook_free          (PpServerJobHook *hook);
 
 /* pp-server-jobs.c */
 extern const PpJobOwnerFuncs _pp_server_job_owner_funcs;
+/* Any thread: while @group is held none of its jobs is handed out (the
+ * node service holds a client that does not read its results). */
+void     _pp_server_hold_group             (PpServer        *self,
+                                            const char      *group,
+                                            gboolean         hold);
 
 /* pp-server-nodes.c */
 extern const PpNodeHost _pp_server_node_host;

@@ -825,6 +825,7 @@ pp_server_destroy (PpServer *self)
   self->destroyed = TRUE;
   queued = self->sched.queue;
   g_queue_init (&self->sched.queue);
+  _pp_scheduler_take_held_locked (&self->sched, &queued);
   g_mutex_unlock (&self->sched.lock);
 
   for (PpJob *job; (job = g_queue_pop_head (&queued)) != NULL; g_object_unref (job))

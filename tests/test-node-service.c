@@ -781,8 +781,7 @@ test_backpressure (Fixture       *fixture,
 
       run_for (fixture->context, 300);
       done_while_paused = get_jobs_done (fixture->service);
-      if (done_while_paused == before && done_while_paused > 0 &&
-          pp_node_service_get_active_jobs (fixture->service) == 0)
+      if (done_while_paused == before && done_while_paused > 0)
         break;
     }
   while (done_while_paused < n_jobs);
@@ -790,7 +789,6 @@ test_backpressure (Fixture       *fixture,
                   done_while_paused, n_jobs);
   /* What the sockets' buffers hold, and no more. */
   g_assert_cmpuint (done_while_paused, <, n_jobs / 2);
-  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
   if (GPOINTER_TO_UINT (data) > 0)
     run_for (fixture->context, GPOINTER_TO_UINT (data) * 1500);
 
@@ -813,6 +811,149 @@ test_backpressure (Fixture       *fixture,
       g_hash_table_add (seen, GINT_TO_POINTER (id + 1));
     }
   g_assert_cmpuint (get_jobs_done (fixture->service), ==, n_jobs);
+}
+
+static guint64
+get_total_jobs_done (PpNodeService *service)
+{
+  g_autoptr(GVariant) clients = pp_node_service_dup_clients (service);
+  guint64 total = 0;
+
+  for (gsize i = 0; i < g_variant_n_children (clients); i++)
+    {
+      guint64 jobs_done = 0;
+
+      g_variant_get_child (clients, i, "(&std)", NULL, &jobs_done, NULL);
+      total += jobs_done;
+    }
+  return total;
+}
+
+/* Backpressure reaches the workers: while the service holds
+ * max-queued-output bytes for a client, none of that client's jobs it has
+ * read goes to a worker, so what it holds does not grow with the result
+ * size times the jobs read (up to 130 a worker); the workers run another
+ * client's jobs meanwhile. Once the client reads, every result comes. */
+static void
+test_backpressure_dispatch (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(TestClient) other = NULL;
+  g_autoptr(PpFunction) big = pp_function_new ("big", "def big(i):\n    return 'x' * (512 * 1024)\n",
+                                               NULL);
+  g_autoptr(PpFunction) add = add_function ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  const guint n_jobs = 250;
+  guint64 done_while_paused, before;
+
+  g_object_set (fixture->service, "max-queued-output", (guint64) 64 * 1024, NULL);
+  client = test_client_new_authenticated (fixture);
+  test_client_send_def (client, big, NULL);
+  /* Its run time known (short), the workers take many of its jobs ahead:
+   * those they have not started are taken back too. */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(PpFrame) frame = run_job (client, n_jobs + i, big, "[0]");
+
+      g_assert_true (frame_flag (frame, "ok"));
+    }
+  _pp_connection_set_paused (client->connection, TRUE);
+  for (guint i = 0; i < n_jobs; i++)
+    {
+      g_autofree char *args = g_strdup_printf ("[%u]", i);
+
+      test_client_send_job (client, i, pp_function_get_key (big), args);
+    }
+  do
+    {
+      before = get_jobs_done (fixture->service);
+      run_for (fixture->context, 300);
+      done_while_paused = get_jobs_done (fixture->service);
+    }
+  while (done_while_paused != before || done_while_paused == 0);
+  done_while_paused -= 4;
+  g_test_message ("%" G_GUINT64_FORMAT " of %u jobs of 512 KiB results done, %u read and held, "
+                  "while the client did not read", done_while_paused, n_jobs,
+                  pp_node_service_get_active_jobs (fixture->service));
+  /* What the sockets' buffers hold (a few MiB each way), the limit, and
+   * the two jobs the workers were running; the jobs read beyond those
+   * wait. */
+  g_assert_cmpuint (done_while_paused, <=, 40);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), >, 0);
+
+  /* The workers serve another client meanwhile. */
+  other = test_client_new_authenticated (fixture);
+  test_client_send_def (other, add, NULL);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(PpFrame) frame = run_job (other, i, add, "[2, 3]");
+
+      assert_result (frame, "5");
+    }
+  g_assert_cmpuint (get_total_jobs_done (fixture->service), ==, 4 + done_while_paused + 20);
+  test_client_free (g_steal_pointer (&other));
+
+  _pp_connection_set_paused (client->connection, FALSE);
+  while (g_hash_table_size (seen) < n_jobs)
+    {
+      g_autoptr(PpFrame) frame = NULL;
+      gint64 id;
+
+      if (g_hash_table_size (seen) % 50 == 0)
+        test_client_send (client, "{\"t\":\"ping\",\"n\":1}", NULL, 0);
+      frame = test_client_next_result (client);
+      id = _pp_frame_get_int (frame, "id", -1);
+      g_assert_true (frame_flag (frame, "ok"));
+      g_assert_cmpint (id, >=, 0);
+      g_assert_cmpint (id, <, n_jobs);
+      g_assert_cmpuint (g_bytes_get_size (frame->body), ==, 512 * 1024 + 2);
+      g_assert_false (g_hash_table_contains (seen, GINT_TO_POINTER (id + 1)));
+      g_hash_table_add (seen, GINT_TO_POINTER (id + 1));
+    }
+  ITERATE_UNTIL (fixture->context, get_total_jobs_done (fixture->service) == 4 + n_jobs);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+}
+
+/* A client that leaves while its jobs are held back: they are cancelled,
+ * and the workers are free for the next client. */
+static void
+test_backpressure_dispatch_drop (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(TestClient) client = NULL;
+  g_autoptr(PpFunction) big = pp_function_new ("big", "def big(i):\n    return 'x' * (512 * 1024)\n",
+                                               NULL);
+  g_autoptr(PpFunction) add = add_function ();
+  guint64 done, before;
+
+  g_object_set (fixture->service, "max-queued-output", (guint64) 64 * 1024, NULL);
+  client = test_client_new_authenticated (fixture);
+  test_client_send_def (client, big, NULL);
+  _pp_connection_set_paused (client->connection, TRUE);
+  for (guint i = 0; i < 200; i++)
+    test_client_send_job (client, i, pp_function_get_key (big), "[0]");
+  do
+    {
+      before = get_jobs_done (fixture->service);
+      run_for (fixture->context, 300);
+      done = get_jobs_done (fixture->service);
+    }
+  while (done != before || done == 0);
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), >, 0);
+  test_client_free (g_steal_pointer (&client));
+  ITERATE_UNTIL (fixture->context, fixture->n_disconnected == 1);
+  /* Cancelled as the client went, the held ones too. */
+  g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), ==, 0);
+  g_assert_cmpuint (pp_server_get_queued_jobs (fixture->pool), ==, 0);
+
+  client = test_client_new_authenticated (fixture);
+  test_client_send_def (client, add, NULL);
+  {
+    g_autoptr(PpFrame) frame = run_job (client, 1, add, "[1, 2]");
+
+    assert_result (frame, "3");
+  }
 }
 
 /* A "def" whose key is not the SHA-256 of its function is refused. */
@@ -1633,6 +1774,8 @@ main (int   argc,
   ADD ("/node-service/def-evicted", test_def_evicted, 0);
   ADD ("/node-service/backpressure", test_backpressure, 0);
   ADD ("/node-service/backpressure-timeout", test_backpressure, 2);
+  ADD ("/node-service/backpressure-dispatch", test_backpressure_dispatch, 0);
+  ADD ("/node-service/backpressure-dispatch-drop", test_backpressure_dispatch_drop, 0);
   ADD ("/node-service/malformed-frames", test_malformed_frames, 0);
   ADD ("/node-service/hostile-ids", test_hostile_ids, 0);
   ADD ("/node-service/hostile-ping", test_hostile_ping, 0);

@@ -367,6 +367,119 @@ test_dispatch (Fixture       *fixture,
   g_mutex_unlock (&fixture->sched.lock);
 }
 
+/* A submitted job, queued as the server queues it: aside when its group
+ * is held. */
+static PpJob *
+enqueue_locked (Fixture    *fixture,
+                const char *group)
+{
+  g_autoptr(GBytes) args = g_bytes_new_static ("[]", 2);
+  PpJob *job = _pp_job_new (NULL, _pp_scheduler_next_id_locked (&fixture->sched),
+                            fixture->function, args, PP_PAYLOAD_FORMAT_JSON, group);
+
+  _pp_scheduler_count_job_locked (&fixture->sched, group);
+  _pp_scheduler_enqueue_locked (&fixture->sched, job);
+  return job;
+}
+
+static void
+assert_queue (GQueue     *queue,
+              const char *expected)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (GList *l = queue->head; l != NULL; l = l->next)
+    g_string_append_printf (ids, "%" G_GUINT64_FORMAT " ", pp_job_get_id (l->data));
+  g_assert_cmpstr (ids->str, ==, expected);
+}
+
+/* A held group's jobs are not handed out: its queued ones wait aside in
+ * order, with those submitted or given back meanwhile; other groups' run.
+ * Cancelled ones leave; letting go puts the rest back by id. */
+static void
+test_hold (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GString) log = g_string_new (NULL);
+  g_autoptr(FakeNode) node = fake_node_new ("n", 1, 10, log);
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new ();
+  g_autoptr(GPtrArray) taken = g_ptr_array_new ();
+  g_autoptr(GPtrArray) all = g_ptr_array_new ();
+  GQueue rest = G_QUEUE_INIT;
+  guint64 nfailed = 0;
+  PpJob *a1, *a3, *a5;
+
+  g_ptr_array_add (nodes, node);
+  g_mutex_lock (&fixture->sched.lock);
+  g_assert_false (_pp_scheduler_is_held_locked (&fixture->sched, "a"));
+  a1 = enqueue_locked (fixture, "a");
+  g_ptr_array_add (all, enqueue_locked (fixture, "b"));
+  a3 = enqueue_locked (fixture, "a");
+  g_ptr_array_add (all, enqueue_locked (fixture, "b"));
+  a5 = enqueue_locked (fixture, "a");
+  g_ptr_array_add (all, a1);
+  g_ptr_array_add (all, a3);
+  g_ptr_array_add (all, a5);
+  g_ptr_array_add (taken, hand_out_locked (fixture, fixture->worker));
+
+  g_assert_true (_pp_scheduler_hold_locked (&fixture->sched, "a"));
+  g_assert_false (_pp_scheduler_hold_locked (&fixture->sched, "a"));
+  g_assert_true (_pp_scheduler_is_held_locked (&fixture->sched, "a"));
+  g_assert_false (_pp_scheduler_is_held_locked (&fixture->sched, "b"));
+  assert_queue (&fixture->sched.queue, "2 4 ");
+  g_ptr_array_add (all, enqueue_locked (fixture, "a"));
+  g_ptr_array_add (all, enqueue_locked (fixture, "b"));
+  assert_queue (&fixture->sched.queue, "2 4 7 ");
+  assert_queue (g_hash_table_lookup (fixture->sched.held, "a"), "3 5 6 ");
+
+  _pp_scheduler_dispatch_locked (&fixture->sched, nodes, TRUE);
+  g_assert_cmpstr (log->str, ==, "n:2 n:4 n:7 ");
+  g_assert_true (g_queue_is_empty (&fixture->sched.queue));
+
+  /* Given back while held: aside, at the front. */
+  _pp_scheduler_take_back_locked (&fixture->sched, fixture->node, fixture->worker, taken, NULL,
+                                  NULL, &nfailed);
+  assert_queue (g_hash_table_lookup (fixture->sched.held, "a"), "1 3 5 6 ");
+  g_assert_cmpuint (_pp_scheduler_count_held_locked (&fixture->sched), ==, 4);
+  /* Cancelled: a3 is released when it is let go, a5 leaves at once. */
+  _pp_scheduler_fail_job_locked (&fixture->sched, a3,
+                                 g_error_new_literal (PP_ERROR, PP_ERROR_CANCELLED, "c"));
+  g_assert_cmpuint (_pp_scheduler_count_held_locked (&fixture->sched), ==, 3);
+  g_assert_true (_pp_scheduler_unhold_job_locked (&fixture->sched, a5));
+  g_assert_false (_pp_scheduler_unhold_job_locked (&fixture->sched, a5));
+  _pp_scheduler_fail_job_locked (&fixture->sched, a5,
+                                 g_error_new_literal (PP_ERROR, PP_ERROR_CANCELLED, "c"));
+  _pp_scheduler_release_locked (&fixture->sched, a5);
+  g_mutex_unlock (&fixture->sched.lock);
+  g_assert_cmpuint (_pp_scheduler_count_queued (&fixture->sched), ==, 2);
+  g_mutex_lock (&fixture->sched.lock);
+
+  /* Let go: back among the others by id. */
+  g_ptr_array_add (all, enqueue_locked (fixture, "b"));
+  g_assert_true (_pp_scheduler_let_go_locked (&fixture->sched, "a"));
+  g_assert_false (_pp_scheduler_let_go_locked (&fixture->sched, "a"));
+  g_assert_null (fixture->sched.held);
+  assert_queue (&fixture->sched.queue, "1 6 8 ");
+  g_assert_cmpint (pp_job_get_state (a1), ==, PP_JOB_STATE_QUEUED);
+
+  /* Held jobs are not lost when the server goes. */
+  g_assert_true (_pp_scheduler_hold_locked (&fixture->sched, "b"));
+  assert_queue (&fixture->sched.queue, "1 6 ");
+  _pp_scheduler_take_held_locked (&fixture->sched, &rest);
+  g_assert_null (fixture->sched.held);
+  assert_queue (&rest, "8 ");
+
+  for (PpJob *job; (job = g_queue_pop_head (&fixture->sched.queue)) != NULL; )
+    g_queue_push_tail (&rest, job);
+  for (PpJob *job; (job = g_queue_pop_head (&rest)) != NULL; )
+    _pp_scheduler_release_locked (&fixture->sched, job);
+  for (guint i = 0; i < all->len; i++)
+    _pp_scheduler_fail_job_locked (&fixture->sched, g_ptr_array_index (all, i),
+                                   g_error_new_literal (PP_ERROR, PP_ERROR_DESTROYED, "d"));
+  g_assert_cmpuint (_pp_scheduler_count_active_locked (&fixture->sched, NULL), ==, 0);
+  g_mutex_unlock (&fixture->sched.lock);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -378,6 +491,8 @@ main (int   argc,
   g_test_add ("/scheduler/dispatch", Fixture, NULL, fixture_setup, test_dispatch,
               fixture_teardown);
   g_test_add ("/scheduler/take-back", Fixture, NULL, fixture_setup, test_take_back,
+              fixture_teardown);
+  g_test_add ("/scheduler/hold", Fixture, NULL, fixture_setup, test_hold,
               fixture_teardown);
 
   return g_test_run ();
