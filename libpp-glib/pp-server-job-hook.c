@@ -127,6 +127,17 @@ _pp_server_set_job_events_func (PpServer              *self,
   _pp_server_job_hook_free (old);
 }
 
+/* The queued jobs of @queue, up to @max in @jobs. */
+static void
+add_queued (GPtrArray *jobs,
+            GQueue    *queue,
+            guint      max)
+{
+  for (GList *l = queue->head; l != NULL && jobs->len < max; l = l->next)
+    if (pp_job_get_state (l->data) == PP_JOB_STATE_QUEUED)
+      g_ptr_array_add (jobs, g_object_ref (l->data));
+}
+
 GPtrArray *
 _pp_server_list_queued_jobs (PpServer *self,
                              guint     max)
@@ -136,9 +147,17 @@ _pp_server_list_queued_jobs (PpServer *self,
   g_return_val_if_fail (PP_IS_SERVER (self), jobs);
 
   g_mutex_lock (&self->sched.lock);
-  for (GList *l = self->sched.queue.head; l != NULL && jobs->len < max; l = l->next)
-    if (pp_job_get_state (l->data) == PP_JOB_STATE_QUEUED)
-      g_ptr_array_add (jobs, g_object_ref (l->data));
+  add_queued (jobs, &self->sched.queue, max);
+  /* Then those of clients held back for not reading (pp-scheduler-hold.c). */
+  if (self->sched.held != NULL)
+    {
+      GHashTableIter iter;
+      gpointer queue;
+
+      g_hash_table_iter_init (&iter, self->sched.held);
+      while (g_hash_table_iter_next (&iter, NULL, &queue))
+        add_queued (jobs, queue, max);
+    }
   g_mutex_unlock (&self->sched.lock);
   return jobs;
 }

@@ -13,6 +13,7 @@
 
 #include "pp-connection-private.h"
 #include "pp-handshake-private.h"
+#include "pp-server-job-hook-private.h"
 
 /* A real node service on 127.0.0.1 with a real pool of two Python workers,
  * driven by raw clients built from the same connection and handshake code
@@ -844,6 +845,7 @@ test_backpressure_dispatch (Fixture       *fixture,
                                                NULL);
   g_autoptr(PpFunction) add = add_function ();
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) queued = NULL;
   const guint n_jobs = 250;
   guint64 done_while_paused, before;
 
@@ -881,6 +883,9 @@ test_backpressure_dispatch (Fixture       *fixture,
    * wait. */
   g_assert_cmpuint (done_while_paused, <=, 40);
   g_assert_cmpuint (pp_node_service_get_active_jobs (fixture->service), >, 0);
+  /* Held jobs are still queued jobs to whoever looks (ppd's HTTP jobs list). */
+  queued = _pp_server_list_queued_jobs (fixture->pool, n_jobs);
+  g_assert_cmpuint (queued->len, >=, n_jobs - 4 - 40 - 64);
 
   /* The workers serve another client meanwhile. */
   other = test_client_new_authenticated (fixture);
