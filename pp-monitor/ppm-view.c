@@ -1,5 +1,6 @@
 /* ppm-view.c: the base of the content views: a source, updated when it
- * changes, toasts through the window's overlay
+ * changes, toasts through the window's overlay, a job's or a group's
+ * cancel with its outcome toasted
  *
  * Copyright 2026 The pp-glib developers
  *
@@ -7,6 +8,9 @@
  */
 
 #include <adwaita.h>
+#include "config.h"
+
+#include <glib/gi18n.h>
 
 #include "ppm-view.h"
 
@@ -72,6 +76,60 @@ ppm_view_toast (PpmView    *self,
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
   else
     g_message ("%s", message);
+}
+
+/* A cancel's outcome: the source's error, or done. */
+static void
+toast_cancel (PpmView      *self,
+              PpmSource    *source,
+              GAsyncResult *result,
+              const char   *done)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ppm_source_finish (source, result, &error))
+    ppm_view_toast (self, error->message);
+  else
+    ppm_view_toast (self, done);
+}
+
+static void
+job_cancelled_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(PpmView) self = user_data;
+
+  toast_cancel (self, PPM_SOURCE (object), result, _("Job cancelled"));
+}
+
+static void
+group_cancelled_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PpmView) self = user_data;
+
+  toast_cancel (self, PPM_SOURCE (object), result, _("Group cancelled"));
+}
+
+/* Cancels job id of source (not necessarily the view's: it may have
+ * changed since the job was shown); the outcome is toasted. */
+void
+ppm_view_cancel_job (PpmView   *self,
+                     PpmSource *source,
+                     guint64    id)
+{
+  ppm_source_cancel_job_async (source, id, NULL, job_cancelled_cb, g_object_ref (self));
+}
+
+/* Cancels the jobs of group on source; the outcome is toasted. */
+void
+ppm_view_cancel_group (PpmView    *self,
+                       PpmSource  *source,
+                       const char *group)
+{
+  ppm_source_cancel_group_async (source, group, NULL, group_cancelled_cb, g_object_ref (self));
 }
 
 void
