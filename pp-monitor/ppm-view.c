@@ -78,39 +78,38 @@ ppm_view_toast (PpmView    *self,
     g_message ("%s", message);
 }
 
-/* A cancel's outcome: the source's error, or done. */
-static void
-toast_cancel (PpmView      *self,
-              PpmSource    *source,
-              GAsyncResult *result,
-              const char   *done)
+/* A cancel made from a view: its outcome is toasted there, the source's
+ * error or done. */
+typedef struct
 {
+  PpmView    *view;
+  const char *done;
+} Cancel;
+
+static Cancel *
+cancel_new (PpmView    *view,
+            const char *done)
+{
+  Cancel *cancel = g_new (Cancel, 1);
+
+  cancel->view = g_object_ref (view);
+  cancel->done = done;
+  return cancel;
+}
+
+static void
+cancelled_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree Cancel *cancel = user_data;
+  g_autoptr(PpmView) self = cancel->view;
   g_autoptr(GError) error = NULL;
 
-  if (!ppm_source_finish (source, result, &error))
+  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
     ppm_view_toast (self, error->message);
   else
-    ppm_view_toast (self, done);
-}
-
-static void
-job_cancelled_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(PpmView) self = user_data;
-
-  toast_cancel (self, PPM_SOURCE (object), result, _("Job cancelled"));
-}
-
-static void
-group_cancelled_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(PpmView) self = user_data;
-
-  toast_cancel (self, PPM_SOURCE (object), result, _("Group cancelled"));
+    ppm_view_toast (self, cancel->done);
 }
 
 /* Cancels job id of source (not necessarily the view's: it may have
@@ -120,7 +119,7 @@ ppm_view_cancel_job (PpmView   *self,
                      PpmSource *source,
                      guint64    id)
 {
-  ppm_source_cancel_job_async (source, id, NULL, job_cancelled_cb, g_object_ref (self));
+  ppm_source_cancel_job_async (source, id, NULL, cancelled_cb, cancel_new (self, _("Job cancelled")));
 }
 
 /* Cancels the jobs of group on source; the outcome is toasted. */
@@ -129,7 +128,8 @@ ppm_view_cancel_group (PpmView    *self,
                        PpmSource  *source,
                        const char *group)
 {
-  ppm_source_cancel_group_async (source, group, NULL, group_cancelled_cb, g_object_ref (self));
+  ppm_source_cancel_group_async (source, group, NULL, cancelled_cb,
+                                 cancel_new (self, _("Group cancelled")));
 }
 
 void
