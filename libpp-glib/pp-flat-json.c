@@ -277,6 +277,24 @@ read_u_escape (const char *p,
   return unit;
 }
 
+int
+_pp_json_u_escape_length (const char *p,
+                          const char *end)
+{
+  int unit = read_u_escape (p, end), low;
+
+  if (unit < 0)
+    return _PP_JSON_ESCAPE_NOT_HEX;
+  if (unit >= 0xdc00 && unit <= 0xdfff)
+    return _PP_JSON_ESCAPE_LONE_LOW;
+  if (unit < 0xd800 || unit > 0xdbff)
+    return 6;
+  low = read_u_escape (p + 6, end);
+  if (low < 0xdc00 || low > 0xdfff)
+    return _PP_JSON_ESCAPE_LONE_HIGH;
+  return 12;
+}
+
 /* Skips a double-quoted string from its opening quote: the position after
  * its closing quote; NULL if it does not end, or holds a \u escape that
  * is not four hexadecimal digits, or a surrogate that is not half of a
@@ -287,7 +305,7 @@ skip_dq_string (const char *p,
 {
   for (p++; p < end; p++)
     {
-      int unit;
+      int length;
 
       if (*p == '"')
         return p + 1;
@@ -298,17 +316,9 @@ skip_dq_string (const char *p,
           p++;
           continue;
         }
-      if ((unit = read_u_escape (p, end)) < 0 || (unit >= 0xdc00 && unit <= 0xdfff))
+      if ((length = _pp_json_u_escape_length (p, end)) < 0)
         return NULL;
-      if (unit >= 0xd800 && unit <= 0xdbff)
-        {
-          int low = read_u_escape (p + 6, end);
-
-          if (low < 0xdc00 || low > 0xdfff)
-            return NULL;
-          p += 6;
-        }
-      p += 5;
+      p += length - 1;
     }
   return NULL;
 }

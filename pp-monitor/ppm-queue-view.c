@@ -34,20 +34,6 @@ struct _PpmQueueView
 G_DEFINE_FINAL_TYPE (PpmQueueView, ppm_queue_view, PPM_TYPE_VIEW)
 
 static void
-cancel_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(PpmQueueView) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
-    ppm_view_toast (PPM_VIEW (self), error->message);
-  else
-    ppm_view_toast (PPM_VIEW (self), _("Group cancelled"));
-}
-
-static void
 cancel_clicked_cb (GtkButton    *button,
                    PpmQueueView *self)
 {
@@ -55,7 +41,7 @@ cancel_clicked_cb (GtkButton    *button,
   const char *group = g_object_get_data (G_OBJECT (button), "group");
 
   if (source)
-    ppm_source_cancel_group_async (source, group, NULL, cancel_cb, g_object_ref (self));
+    ppm_view_cancel_group (PPM_VIEW (self), source, group);
 }
 
 /* A group's row stays while the group has jobs (its Cancel button must

@@ -88,39 +88,11 @@ ppm_stream_view_export_to (PpmStreamView  *self,
 }
 
 static void
-cancel_job_done_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(PpmStreamView) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
-    ppm_view_toast (PPM_VIEW (self), error->message);
-  else
-    ppm_view_toast (PPM_VIEW (self), _("Job cancelled"));
-}
-
-static void
-cancel_group_done_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(PpmStreamView) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
-    ppm_view_toast (PPM_VIEW (self), error->message);
-  else
-    ppm_view_toast (PPM_VIEW (self), _("Group cancelled"));
-}
-
-static void
 cancel_job_clicked_cb (PpmStreamView *self)
 {
   gtk_popover_popdown (self->job_popover);
   if (self->job_source)
-    ppm_source_cancel_job_async (self->job_source, self->job_id, NULL, cancel_job_done_cb, g_object_ref (self));
+    ppm_view_cancel_job (PPM_VIEW (self), self->job_source, self->job_id);
 }
 
 static void
@@ -128,8 +100,7 @@ cancel_group_clicked_cb (PpmStreamView *self)
 {
   gtk_popover_popdown (self->job_popover);
   if (self->job_source)
-    ppm_source_cancel_group_async (self->job_source, self->job_group, NULL, cancel_group_done_cb,
-                                   g_object_ref (self));
+    ppm_view_cancel_group (PPM_VIEW (self), self->job_source, self->job_group);
 }
 
 /* A running job's bar clicked: its popover, with what the source can do. */

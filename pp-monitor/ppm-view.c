@@ -1,5 +1,6 @@
 /* ppm-view.c: the base of the content views: a source, updated when it
- * changes, toasts through the window's overlay
+ * changes, toasts through the window's overlay, a job's or a group's
+ * cancel with its outcome toasted
  *
  * Copyright 2026 The pp-glib developers
  *
@@ -7,6 +8,9 @@
  */
 
 #include <adwaita.h>
+#include "config.h"
+
+#include <glib/gi18n.h>
 
 #include "ppm-view.h"
 
@@ -72,6 +76,60 @@ ppm_view_toast (PpmView    *self,
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (escaped));
   else
     g_message ("%s", message);
+}
+
+/* A cancel made from a view: its outcome is toasted there, the source's
+ * error or done. */
+typedef struct
+{
+  PpmView    *view;
+  const char *done;
+} Cancel;
+
+static Cancel *
+cancel_new (PpmView    *view,
+            const char *done)
+{
+  Cancel *cancel = g_new (Cancel, 1);
+
+  cancel->view = g_object_ref (view);
+  cancel->done = done;
+  return cancel;
+}
+
+static void
+cancelled_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree Cancel *cancel = user_data;
+  g_autoptr(PpmView) self = cancel->view;
+  g_autoptr(GError) error = NULL;
+
+  if (!ppm_source_finish (PPM_SOURCE (object), result, &error))
+    ppm_view_toast (self, error->message);
+  else
+    ppm_view_toast (self, cancel->done);
+}
+
+/* Cancels job id of source (not necessarily the view's: it may have
+ * changed since the job was shown); the outcome is toasted. */
+void
+ppm_view_cancel_job (PpmView   *self,
+                     PpmSource *source,
+                     guint64    id)
+{
+  ppm_source_cancel_job_async (source, id, NULL, cancelled_cb, cancel_new (self, _("Job cancelled")));
+}
+
+/* Cancels the jobs of group on source; the outcome is toasted. */
+void
+ppm_view_cancel_group (PpmView    *self,
+                       PpmSource  *source,
+                       const char *group)
+{
+  ppm_source_cancel_group_async (source, group, NULL, cancelled_cb,
+                                 cancel_new (self, _("Group cancelled")));
 }
 
 void

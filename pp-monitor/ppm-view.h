@@ -32,5 +32,11 @@ void       ppm_view_set_source (PpmView   *self,
 void       ppm_view_toast      (PpmView   *self,
                                 const char *message);
 void       ppm_view_clear_box  (GtkWidget *box);
+void       ppm_view_cancel_job   (PpmView    *self,
+                                  PpmSource  *source,
+                                  guint64     id);
+void       ppm_view_cancel_group (PpmView    *self,
+                                  PpmSource  *source,
+                                  const char *group);
 
 G_END_DECLS

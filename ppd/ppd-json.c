@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <pp-flat-json-private.h>
+
 #include "ppd-dbus-error.h"
 #include "ppd-json.h"
 
@@ -89,23 +91,6 @@ scan_number (Scanner  *s,
   return TRUE;
 }
 
-/* The code unit of the \\uXXXX at @p, or -1. */
-static int
-read_unit (const char *p)
-{
-  int unit = 0;
-
-  if (p[0] != '\\' || p[1] != 'u')
-    return -1;
-  for (int i = 2; i < 6; i++)
-    {
-      if (!g_ascii_isxdigit (p[i]))
-        return -1;
-      unit = unit * 16 + g_ascii_xdigit_value (p[i]);
-    }
-  return unit;
-}
-
 /* A surrogate escape must be half of a pair: the workers would read a
  * lone one, but it is no character, JSON-GLib leaks on it, and no UTF-8
  * can carry it. */
@@ -115,21 +100,18 @@ scan_escape (Scanner  *s,
 {
   if (s->p[1] == 'u')
     {
-      int unit = read_unit (s->p);
+      int length = _pp_json_u_escape_length (s->p, s->p + strnlen (s->p, 12));
 
-      if (unit < 0)
+      if (length == _PP_JSON_ESCAPE_NOT_HEX)
         return fail (s, error, "\\u takes 4 hexadecimal digits");
-      if (unit >= 0xdc00 && unit <= 0xdfff)
+      if (length == _PP_JSON_ESCAPE_LONE_LOW)
         return fail (s, error, "a low surrogate escape without a high one before it");
-      s->p += 6;
-      if (unit >= 0xd800 && unit <= 0xdbff)
+      if (length == _PP_JSON_ESCAPE_LONE_HIGH)
         {
-          int low = read_unit (s->p);
-
-          if (low < 0xdc00 || low > 0xdfff)
-            return fail (s, error, "a high surrogate escape without a low one after it");
-          s->p += 6;
+          s->p += 6;  /* where the low one should be */
+          return fail (s, error, "a high surrogate escape without a low one after it");
         }
+      s->p += length;
       return TRUE;
     }
   s->p++;  /* the backslash */

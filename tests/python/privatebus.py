@@ -4,7 +4,8 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A dbus-daemon of a test's own, as a session bus in a temporary
-directory, letting every user in (test_dbus.py, test_client_bus.py)."""
+directory, letting every user in (test_dbus.py, test_client_bus.py), and
+quit_program() for the programs the tests drive on it."""
 
 import os
 import shutil
@@ -100,3 +101,21 @@ class PrivateBus:
             self.proc.wait()
         self.log_text = self.log()      # with what activated services printed
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def quit_program(proc, timeout):
+    """Ends proc, a program driven line by line on its stdin (text): a
+    "quit" line and stdin closed, then killed if it has not exited within
+    timeout s. Its exit status."""
+    if proc.poll() is None:
+        try:
+            proc.stdin.write("quit\n")
+            proc.stdin.close()
+        except (BrokenPipeError, ValueError):   # ValueError: stdin closed before
+            pass
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode

@@ -23,6 +23,7 @@ slow on purpose.
     PPD=$PWD/_build/ppd/ppd ./dev.sh env /usr/bin/python3 -m pytest -q tests/python/test_cancel_stress.py
 """
 
+import contextlib
 import json
 import os
 import queue
@@ -39,7 +40,9 @@ gi = pytest.importorskip("gi")
 pp = pytest.importorskip("pp")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from test_client_bus import DBUS_DAEMON, GDBUS, IFACE, OBJECT_PATH, Bus  # noqa: E402
+from privatebus import quit_program  # noqa: E402
+# pytestmark: the same needs (gdbus, dbus-daemon, ppd) and subreaper
+from test_client_bus import IFACE, OBJECT_PATH, Bus, pytestmark  # noqa: E402,F401
 from test_cluster import nodes  # noqa: E402,F401 (fixture)
 
 ROUNDS = int(os.environ.get("PP_CANCEL_ROUNDS", "16"))
@@ -47,13 +50,6 @@ TIMEOUT = 30.0
 # A cancel over the bus shows as finished within this (the signals are
 # sent every 0.1 s; the rest is slack for a loaded machine, and ASan).
 PROMPT = 1.0
-
-pytestmark = [
-    pytest.mark.skipif(GDBUS is None or DBUS_DAEMON is None,
-                       reason="gdbus and dbus-daemon are needed (libglib2.0-bin, dbus)"),
-    pytest.mark.skipif(not os.environ.get("PPD"), reason="ppd is not built (set PPD)"),
-    pytest.mark.usefixtures("subreaper"),
-]
 
 PROGRAM = r'''
 import json, os, random, sys, time
@@ -239,19 +235,9 @@ class Program:
         return self.proc.stderr.read()
 
     def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.close()
-            except (BrokenPipeError, ValueError):
-                pass
-            try:
-                self.proc.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        status = quit_program(self.proc, TIMEOUT)
         self.reader.join(10)
-        return self.proc.returncode
+        return status
 
 
 def spin(ctx, seconds, until=lambda: False):
@@ -262,18 +248,33 @@ def spin(ctx, seconds, until=lambda: False):
         time.sleep(0.002)
 
 
-def test_cancel_around_start(tmp_path, nodes):
-    node = nodes(workers=2)
+@contextlib.contextmanager
+def watched_program(tmp_path, source, *args):
+    """A private bus, the pp program source on it (args its arguments) and
+    a Watcher of its job signals, as (bus, program, watcher, the main
+    context); after, all three closed and the program's status checked (0)."""
     bus = Bus()
     program = None
     watcher = None
     try:
         ctx = GLib.MainContext.default()
-        program = Program(bus, tmp_path, PROGRAM, node.address)
+        program = Program(bus, tmp_path, source, *args)
         name = program.expect("NAME", ctx).strip()
-        assert name.startswith("org.ppglib.PpClient.")
+        assert name.startswith("org.ppglib.PpClient."), name
         watcher = Watcher(bus, name)
         spin(ctx, 0.2)
+        yield bus, program, watcher, ctx
+    finally:
+        if watcher is not None:
+            watcher.close()
+        if program is not None:
+            assert program.close() == 0, program.proc.stderr.read()
+        bus.close()
+
+
+def test_cancel_around_start(tmp_path, nodes):
+    node = nodes(workers=2)
+    with watched_program(tmp_path, PROGRAM, node.address) as (bus, program, watcher, ctx):
         seed = int(os.environ.get("PP_CANCEL_SEED", str(random.randrange(1 << 30))))
         print("seed", seed)
         all_jobs = {}
@@ -311,12 +312,6 @@ def test_cancel_around_start(tmp_path, nodes):
         program.send("idle")
         idle = json.loads(program.expect("IDLE", ctx))
         assert idle["idle"], idle
-    finally:
-        if watcher is not None:
-            watcher.close()
-        if program is not None:
-            assert program.close() == 0, program.proc.stderr.read()
-        bus.close()
 
 
 # Jobs run in a burst on stdin's word; their group names may be long.
@@ -355,15 +350,7 @@ def test_a_slow_bus_loses_no_job_events(tmp_path):
     never saw a job start, or finish). The bus is made slow by stopping its
     dbus-daemon once the program's signals have filled the socket (jobs with
     a 256 KB group name)."""
-    bus = Bus()
-    program = None
-    watcher = None
-    try:
-        ctx = GLib.MainContext.default()
-        program = Program(bus, tmp_path, BURST_PROGRAM)
-        name = program.expect("NAME", ctx).strip()
-        watcher = Watcher(bus, name)
-        spin(ctx, 0.2)
+    with watched_program(tmp_path, BURST_PROGRAM) as (bus, program, watcher, ctx):
         os.kill(bus.proc.pid, signal.SIGSTOP)
         try:
             program.send("run 16 262144")
@@ -380,9 +367,3 @@ def test_a_slow_bus_loses_no_job_events(tmp_path):
         for job_id in ids:
             assert len(watcher.started.get(job_id, [])) == 1, (job_id, watcher.started.get(job_id))
             assert watcher.finished.get(job_id) == ["done"], (job_id, watcher.finished.get(job_id))
-    finally:
-        if watcher is not None:
-            watcher.close()
-        if program is not None:
-            assert program.close() == 0, program.proc.stderr.read()
-        bus.close()

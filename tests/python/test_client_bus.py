@@ -31,7 +31,7 @@ gi = pytest.importorskip("gi")
 pp = pytest.importorskip("pp")
 from gi.repository import Gio, GLib  # noqa: E402
 
-from privatebus import PrivateBus  # noqa: E402
+from privatebus import PrivateBus, quit_program  # noqa: E402
 from test_cluster import SECRET, nodes  # noqa: E402,F401 (fixture)
 
 SRCDIR = os.environ.get("PP_SOURCE_ROOT") or \
@@ -162,17 +162,7 @@ class Program:
     def close(self):
         if self.proc.stdout.closed:
             return self.proc.returncode
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write("quit\n")
-                self.proc.stdin.close()
-            except BrokenPipeError:
-                pass
-            try:
-                self.proc.wait(timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        quit_program(self.proc, TIMEOUT)
         self.stdout = self.proc.stdout.read()
         self.stderr = self.proc.stderr.read()
         self.proc.stdout.close()

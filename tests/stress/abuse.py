@@ -47,6 +47,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import sampling  # tests/stress/sampling.py, beside this script
+
 TOP = Path(__file__).resolve().parents[2]
 SECRET = "abuse-secret-6f1c0e2a9d"
 # Under AddressSanitizer (the suite's ASan run) ppd's memory carries the
@@ -435,6 +437,52 @@ def open_idle(port, source):
     return sock
 
 
+class IdlePool:
+    """count idle connections to 127.0.0.1:port, from addresses in turn,
+    each one ppd drops re-opened from its address (by hold())."""
+
+    def __init__(self, port, count, addresses):
+        self.port = port
+        self.sel = selectors.DefaultSelector()
+        self.opened = self.dropped = 0
+        for i in range(count):
+            self._open(addresses[i % len(addresses)])
+
+    def _open(self, source):
+        sock = open_idle(self.port, source)
+        if sock:
+            self.sel.register(sock, selectors.EVENT_READ, source)
+            self.opened += 1
+
+    def hold(self, seconds, probe):
+        """Keeps the pool full for seconds, calling probe() (a new client's
+        try) every 0.5 s: the seconds of the tries that worked, and the
+        errors (OSError) of those that failed."""
+        probes, failures = [], []
+        end = time.monotonic() + seconds
+        next_probe = 0
+        while time.monotonic() < end:
+            for key, _ in self.sel.select(0.02):
+                self.sel.unregister(key.fileobj)
+                key.fileobj.close()
+                self.dropped += 1
+                self._open(key.data)
+            if time.monotonic() >= next_probe:
+                next_probe = time.monotonic() + 0.5
+                start = time.monotonic()
+                try:
+                    probe()
+                    probes.append(time.monotonic() - start)
+                except OSError as error:
+                    failures.append(repr(error))
+        return probes, failures
+
+    def close(self):
+        for key in list(self.sel.get_map().values()):
+            key.fileobj.close()
+        self.sel.close()
+
+
 # ---- a: idle pre-authentication sockets --------------------------------------
 
 def attack_idle(run, p):
@@ -443,42 +491,17 @@ def attack_idle(run, p):
     before = run.baseline()
     base_fds = run.ppd.fds()
     run.sampler.reset()
-    addrs = sources(p["idle_sockets"] // 4)
-    sel = selectors.DefaultSelector()
-    opened = dropped = 0
-    for i in range(p["idle_sockets"]):
-        sock = open_idle(run.ppd.port, addrs[i % len(addrs)])
-        if sock:
-            sel.register(sock, selectors.EVENT_READ, addrs[i % len(addrs)])
-            opened += 1
-    probes = []
-    probe_failures = []
+    pool = IdlePool(run.ppd.port, p["idle_sockets"], sources(p["idle_sockets"] // 4))
     t0 = time.time()
-    end = time.monotonic() + p["idle_seconds"]
-    next_probe = 0
-    while time.monotonic() < end:
-        for key, _ in sel.select(0.02):
-            sel.unregister(key.fileobj)
-            key.fileobj.close()
-            dropped += 1
-            sock = open_idle(run.ppd.port, key.data)
-            if sock:
-                sel.register(sock, selectors.EVENT_READ, key.data)
-                opened += 1
-        if time.monotonic() >= next_probe:
-            next_probe = time.monotonic() + 0.5
-            try:
-                probes.append(probe_job(run.ppd.port, timeout=10))
-            except (OSError, ConnectionError) as error:
-                probe_failures.append(repr(error))
+    probes, probe_failures = pool.hold(p["idle_seconds"],
+                                       lambda: probe_job(run.ppd.port, timeout=10))
     during = run.legit.window(t0, time.time())
-    for key in list(sel.get_map().values()):
-        key.fileobj.close()
-    sel.close()
+    pool.close()
     run.report("a", before, during,
                "attacker opened %d sockets, ppd closed %d of them; new clients during the attack: "
                "%d served (connect + handshake + job p50 %.0f ms, max %.0f ms), %d failed" % (
-                   opened, dropped, len(probes), 1000 * statistics.median(probes) if probes else -1,
+                   pool.opened, pool.dropped, len(probes),
+                   1000 * statistics.median(probes) if probes else -1,
                    1000 * max(probes) if probes else -1, len(probe_failures)))
     run.check(probes and not probe_failures, "a: a new client could not get in: %s" % probe_failures[:3])
     run.check(run.sampler.peak["sockets"] < 256 + 64 + 32,
@@ -795,50 +818,24 @@ def attack_http(run, p):
     base_fds = run.ppd.fds()
     run.sampler.reset()
     m0 = run.ppd.metrics()
-    addrs = sources(naddr + 4000)[4000:]
-    sel = selectors.DefaultSelector()
-    opened = dropped = 0
-    for i in range(p["http_conns"]):
-        sock = open_idle(port, addrs[i % naddr])
-        if sock:
-            sel.register(sock, selectors.EVENT_READ, addrs[i % naddr])
-            opened += 1
+    pool = IdlePool(port, p["http_conns"], sources(naddr + 4000)[4000:])
     t0 = time.time()
-    probes, probe_failures = [], 0
-    end = time.monotonic() + p["http_seconds"]
-    next_probe = 0
-    while time.monotonic() < end:
-        for key, _ in sel.select(0.02):
-            sel.unregister(key.fileobj)
-            key.fileobj.close()
-            dropped += 1
-            sock = open_idle(port, key.data)
-            if sock:
-                sel.register(sock, selectors.EVENT_READ, key.data)
-                opened += 1
-        if time.monotonic() >= next_probe:
-            next_probe = time.monotonic() + 0.5
-            start = time.monotonic()
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read()
-                probes.append(time.monotonic() - start)
-            except OSError:
-                probe_failures += 1
+    probes, probe_failures = pool.hold(
+        p["http_seconds"],
+        lambda: urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5).read())
     held = run.sampler.peak["sockets"]
     during = run.legit.window(t0, time.time())
-    for key in list(sel.get_map().values()):
-        key.fileobj.close()
-    sel.close()
+    pool.close()
     m1 = run.ppd.metrics()
     run.report("e", before, during,
                "attacker opened %d connections, ppd closed %d (refused at once: %d); /metrics for "
                "127.0.0.1 during the attack: %d served (p50 %.0f ms, max %.0f ms), %d failed" % (
-                   opened, dropped, m1.get("ppd_http_refused_connections_total", 0)
+                   pool.opened, pool.dropped, m1.get("ppd_http_refused_connections_total", 0)
                    - m0.get("ppd_http_refused_connections_total", 0), len(probes),
                    1000 * statistics.median(probes) if probes else -1,
-                   1000 * max(probes) if probes else -1, probe_failures))
-    run.check(probe_failures == 0, "e: /metrics refused to 127.0.0.1 %d times while idle "
-              "connections held the port" % probe_failures)
+                   1000 * max(probes) if probes else -1, len(probe_failures)))
+    run.check(not probe_failures, "e: /metrics refused to 127.0.0.1 %d times while idle "
+              "connections held the port" % len(probe_failures))
     run.check(held < 256 + 64 + 64, "e: ppd held %d sockets (HTTP: 256 at most)" % held)
     run.recovery("e", base_fds)
     if p["reader_seconds"]:
@@ -948,11 +945,7 @@ def main():
     print("\ntotal %.1f s; ppd exited with status %s" % (time.monotonic() - started, status))
     if status != 0:
         failures.append("ppd exited with status %s" % status)
-    if failures:
-        print("RESULT: FAIL " + "; ".join(failures))
-        return 1
-    print("RESULT: ok")
-    return 0
+    return sampling.result(failures)
 
 
 if __name__ == "__main__":

@@ -23,28 +23,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench"))
 import bench_cluster  # noqa: E402  (Nodes.LISTENING, SECRET, ppd_path)
+from sampling import children  # noqa: E402  (tests/stress/sampling.py, beside this one)
 
 SECRET = bench_cluster.SECRET
 
 
 def ppd_path():
     return bench_cluster.ppd_path(REPO / "_build")
-
-
-def children(pid):
-    """The pids of the children of process pid (every thread's)."""
-    found = []
-    try:
-        tasks = os.listdir("/proc/%d/task" % pid)
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                found += [int(p) for p in f.read().split()]
-        except OSError:
-            pass
-    return found
 
 
 def cmdline(pid):

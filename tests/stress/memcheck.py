@@ -44,6 +44,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import sampling  # tests/stress/sampling.py, beside this script
+
 TOP = Path(__file__).resolve().parents[2]
 SECRET = "memcheck-secret-0123456789"
 GLIB_SUPP = "/usr/share/glib-2.0/valgrind/glib.supp"
@@ -415,11 +417,7 @@ def main():
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print("total %.1f s" % (time.monotonic() - start))
-    if failures:
-        print("RESULT: FAIL " + "; ".join(failures))
-        return 1
-    print("RESULT: ok")
-    return 0
+    return sampling.result(failures)
 
 
 if __name__ == "__main__":

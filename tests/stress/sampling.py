@@ -13,7 +13,9 @@
 - slope(xs, ys): the least-squares slope of ys over xs;
 - sanitized(pid): whether pid runs with AddressSanitizer (its quarantine
   holds freed memory: RSS grows by design, so no RSS promise holds there);
-- Sampler: a daemon thread calling a function every few seconds.
+- Sampler: a daemon thread calling a function every few seconds;
+- print_verdicts(verdicts, failures), result(failures): a script's
+  verdicts and its last line, `RESULT: ok` or `RESULT: FAIL ...`.
 
 A process that has gone reads as NaN (RSS) or -1 (counts): a sample never
 raises because a process ended between two reads.
@@ -25,7 +27,7 @@ import threading
 import time
 
 __all__ = ["rss_mb", "threads", "fd_count", "children", "tree_rss_mb", "slope",
-           "sanitized", "Sampler"]
+           "sanitized", "Sampler", "print_verdicts", "result"]
 
 
 def _status_field(pid, field):
@@ -139,3 +141,23 @@ class Sampler:
             self._thread.join()
         if self.error is not None:
             raise self.error
+
+
+def print_verdicts(verdicts, failures):
+    """Prints each (line, ok) of verdicts as `ok  line` or `FAIL line`
+    (after a blank line); the lines of those that failed go to failures."""
+    print()
+    for line, ok in verdicts:
+        print("%s %s" % ("ok  " if ok else "FAIL", line))
+        if not ok:
+            failures.append(line)
+
+
+def result(failures):
+    """Prints the run's last line, `RESULT: ok` or `RESULT: FAIL` and the
+    failures; the exit status (0 or 1)."""
+    if failures:
+        print("RESULT: FAIL " + "; ".join(failures))
+        return 1
+    print("RESULT: ok")
+    return 0

@@ -349,11 +349,7 @@ def main():
         ("ppd fds back after every client (%d of %d ppd hold more)" % (len(ppd_leaks), count),
          not ppd_leaks),
     ]
-    print()
-    for line, ok in verdicts:
-        print("%s %s" % ("ok  " if ok else "FAIL", line))
-        if not ok:
-            failures.append(line)
+    sampling.print_verdicts(verdicts, failures)
     if fd_leaks:
         print("client fd leaks (nodes, before, after): %r" % fd_leaks[:10])
     if ppd_leaks:
@@ -365,11 +361,7 @@ def main():
                        "client_mb_per_node": per_node, "results": results, "cycles": cycles,
                        "fresh_clients": fresh,
                        "verdicts": verdicts}, f, indent=1)
-    if failures:
-        print("RESULT: FAIL %s" % failures[0])
-        return 1
-    print("RESULT: ok")
-    return 0
+    return sampling.result(failures)
 
 
 if __name__ == "__main__":

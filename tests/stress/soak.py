@@ -352,11 +352,7 @@ def main():
     more, report = analyse(sampler.samples, n, int(n * args.warmup), args.max_slope, args.noise_mb,
                             sanitized)
     verdicts += more
-    print()
-    for line, ok in verdicts:
-        print("%s %s" % ("ok  " if ok else "FAIL", line))
-        if not ok:
-            failures.append(line)
+    sampling.print_verdicts(verdicts, failures)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"jobs": n, "nodes": args.nodes, "local": args.local, "window": args.window,
@@ -364,11 +360,7 @@ def main():
                        "client_cpu_us_per_job": 1e6 * cpu / n, "per_node": per_node,
                        "figures": report, "samples": sampler.samples,
                        "verdicts": verdicts}, f, indent=1)
-    if failures:
-        print("RESULT: FAIL %s" % failures[0])
-        return 1
-    print("RESULT: ok")
-    return 0
+    return sampling.result(failures)
 
 
 if __name__ == "__main__":
