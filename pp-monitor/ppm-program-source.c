@@ -34,6 +34,26 @@ bus_name (PpmProgramSource *self)
   return ppm_source_get_id (PPM_SOURCE (self));
 }
 
+/* Each node's cores cap its lanes in the task stream (a node holds the
+ * jobs sent beyond them); 0 (connecting, lost) is unknown: no cap. */
+static void
+set_node_cores (PpmProgramSource *self,
+                JsonArray        *nodes)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (PPM_SOURCE (self));
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < ppm_json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = ppm_json_array_get_object (nodes, i);
+      const char *name = ppm_json_get_string (node, "name", NULL);
+      gint64 cores = ppm_json_get_int (node, "ncpus", 0);
+
+      if (name && *name)
+        ppm_task_model_set_node_cores (tasks, name, CLAMP (cores, 0, PPM_TASK_MODEL_MAX_LANES), now);
+    }
+}
+
 static void
 status_cb (GObject      *object,
            GAsyncResult *result,
@@ -69,6 +89,7 @@ status_cb (GObject      *object,
     {
       JsonArray *nodes = ppm_json_get_array (status, "nodes");
 
+      set_node_cores (self, nodes);
       if (ppm_json_array_get_length (nodes) > 0)
         {
           JsonObject *local = ppm_json_array_get_object (nodes, 0);

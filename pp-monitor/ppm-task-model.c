@@ -23,6 +23,21 @@ typedef struct
   gint64  total;
 } FunctionTime;
 
+/* A remote node's anonymous lanes are capped at its cores when known: it
+ * holds the jobs sent beyond them and runs them FIFO as cores free, so a
+ * job started there while every lane is busy waits here. */
+typedef struct
+{
+  guint  cores;    /* 0: unknown, no cap */
+  GQueue waiting;  /* Waiting, the oldest first */
+} Node;
+
+typedef struct
+{
+  PpmSpan span;
+  guint   node;
+} Waiting;
+
 struct _PpmTaskModel
 {
   PpmRing    *finished;
@@ -33,7 +48,20 @@ struct _PpmTaskModel
   GPtrArray  *strings;    /* index -> owned string */
   GHashTable *string_ids; /* string -> index + 1 */
   GArray     *times;      /* FunctionTime per string index */
+  GHashTable *nodes;      /* node string index -> Node */
+  GHashTable *waiting;    /* &Waiting.span.id -> its GList link in Node.waiting */
+  guint       capacity;   /* bound of the finished ring and of all waiting jobs */
+  guint64     dropped_waiting;
 };
+
+static void
+node_free (gpointer data)
+{
+  Node *node = data;
+
+  g_queue_clear_full (&node->waiting, g_free);
+  g_free (node);
+}
 
 PpmTaskModel *
 ppm_task_model_new (guint capacity)
@@ -48,6 +76,9 @@ ppm_task_model_new (guint capacity)
   self->strings = g_ptr_array_new_with_free_func (g_free);
   self->string_ids = g_hash_table_new (g_str_hash, g_str_equal);
   self->times = g_array_new (FALSE, TRUE, sizeof (FunctionTime));
+  self->nodes = g_hash_table_new_full (NULL, NULL, NULL, node_free);
+  self->waiting = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->capacity = capacity;
   /* Index 0 stands for every string beyond the table's bound. */
   g_ptr_array_add (self->strings, g_strdup ("(other)"));
   g_array_set_size (self->times, 1);
@@ -67,6 +98,8 @@ ppm_task_model_free (PpmTaskModel *self)
   g_hash_table_unref (self->string_ids);
   g_ptr_array_unref (self->strings);
   g_array_unref (self->times);
+  g_hash_table_unref (self->waiting);
+  g_hash_table_unref (self->nodes);
   g_free (self);
 }
 
@@ -190,9 +223,109 @@ finish_at (PpmTaskModel *self,
   *slot = span;
 }
 
-/* Returns the job's lane. A job already running is left as it is; a job
- * started on a busy worker ends the job the worker had (its finish was
- * not seen). */
+static Node *
+capped_node (PpmTaskModel *self,
+             guint         node)
+{
+  Node *n = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (node));
+
+  return n && n->cores > 0 ? n : NULL;
+}
+
+static guint
+count_busy (PpmTaskModel *self,
+            guint         node)
+{
+  guint busy = 0;
+
+  for (guint i = 0; i < self->lanes->len; i++)
+    {
+      Lane *l = &g_array_index (self->lanes, Lane, i);
+
+      busy += l->node == node && l->worker == 0 && l->job != 0;
+    }
+  return busy;
+}
+
+static guint
+place (PpmTaskModel *self,
+       PpmSpan      *span,
+       guint         node,
+       guint         worker,
+       gint64        now)
+{
+  Lane *lane;
+  gint existing;
+
+  span->lane = find_lane (self, node, worker);
+  lane = &g_array_index (self->lanes, Lane, span->lane);
+  if (lane->job != 0 && (existing = find_running (self, lane->job)) >= 0)
+    finish_at (self, existing, PPM_JOB_DONE, now);
+  lane = &g_array_index (self->lanes, Lane, span->lane);
+  lane->job = span->id;
+  g_array_append_val (self->running, *span);
+  return span->lane;
+}
+
+/* Beyond the model's capacity of waiting jobs (all nodes together) a job
+ * is not kept: it counts as dropped and is never drawn. */
+static guint
+enqueue (PpmTaskModel  *self,
+         const PpmSpan *span,
+         guint          node,
+         Node          *n)
+{
+  Waiting *w;
+
+  if (g_hash_table_size (self->waiting) >= self->capacity)
+    {
+      self->dropped_waiting++;
+      return PPM_TASK_MODEL_WAITING;
+    }
+  w = g_new (Waiting, 1);
+  w->span = *span;
+  w->node = node;
+  g_queue_push_tail (&n->waiting, w);
+  g_hash_table_insert (self->waiting, &w->span.id, n->waiting.tail);
+  return PPM_TASK_MODEL_WAITING;
+}
+
+static void
+remove_waiting (PpmTaskModel *self,
+                Node         *n,
+                GList        *link)
+{
+  Waiting *w = link->data;
+
+  g_hash_table_remove (self->waiting, &w->span.id);
+  g_queue_delete_link (&n->waiting, link);
+  g_free (w);
+}
+
+/* The node's waiting jobs start, the oldest first, while it has a free
+ * core: at @now, when the job before them ended (the node runs FIFO). */
+static void
+pump (PpmTaskModel *self,
+      guint         node,
+      gint64        now)
+{
+  Node *n = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (node));
+
+  while (n && n->waiting.head && (n->cores == 0 || count_busy (self, node) < n->cores))
+    {
+      PpmSpan span = ((Waiting *) n->waiting.head->data)->span;
+
+      remove_waiting (self, n, n->waiting.head);
+      span.start = MAX (now, span.start);
+      place (self, &span, node, 0, now);
+    }
+}
+
+/* Returns the job's lane, or PPM_TASK_MODEL_WAITING for a job on a remote
+ * node whose lanes (as many as its cores, when known) are all busy: it
+ * waits in the node's FIFO and gets a lane when one frees. A job already
+ * running or waiting is left as it is; a job started on a busy worker ends
+ * the job the worker had (its finish was not seen). */
 guint
 ppm_task_model_job_started (PpmTaskModel *self,
                             guint64       id,
@@ -203,28 +336,32 @@ ppm_task_model_job_started (PpmTaskModel *self,
                             gint64        now)
 {
   PpmSpan span = { 0, };
-  Lane *lane;
   gint existing = find_running (self, id);
+  guint node_id;
+  Node *n;
 
   if (existing >= 0)
     return g_array_index (self->running, PpmSpan, existing).lane;
+  if (g_hash_table_contains (self->waiting, &id))
+    return PPM_TASK_MODEL_WAITING;
 
   span.id = id;
   span.start = now;
   span.function = intern (self, function);
   span.group = intern (self, group);
-  span.lane = find_lane (self, intern (self, node), worker);
   span.state = PPM_JOB_RUNNING;
-  lane = &g_array_index (self->lanes, Lane, span.lane);
-  if (lane->job != 0 && (existing = find_running (self, lane->job)) >= 0)
-    finish_at (self, existing, PPM_JOB_DONE, now);
-  lane = &g_array_index (self->lanes, Lane, span.lane);
-  lane->job = id;
-  g_array_append_val (self->running, span);
-  return span.lane;
+  node_id = intern (self, node);
+  if (worker == 0 && (n = capped_node (self, node_id)) &&
+      (n->waiting.head || count_busy (self, node_id) >= n->cores))
+    return enqueue (self, &span, node_id, n);
+  return place (self, &span, node_id, worker, now);
 }
 
-/* FALSE when the job was not known to run (its start was missed). */
+/* FALSE when the job was not known to run (its start was missed). A job
+ * that ends while it waits for a lane leaves its node's FIFO and is not
+ * drawn: it never held one of the node's cores as far as the model knows
+ * (cancelled while held), so a bar would overlap a busy lane and a made-up
+ * run time would skew its function's mean (stuck detection). */
 gboolean
 ppm_task_model_job_finished (PpmTaskModel *self,
                              guint64       id,
@@ -232,21 +369,37 @@ ppm_task_model_job_finished (PpmTaskModel *self,
                              gint64        now)
 {
   gint index = find_running (self, id);
+  GList *link;
 
-  if (index < 0)
+  if (index >= 0)
+    {
+      Lane lane = g_array_index (self->lanes, Lane,
+                                 g_array_index (self->running, PpmSpan, index).lane);
+
+      finish_at (self, index, state, now);
+      if (lane.worker == 0)
+        pump (self, lane.node, now);
+      return TRUE;
+    }
+  if ((link = g_hash_table_lookup (self->waiting, &id)) == NULL)
     return FALSE;
-  finish_at (self, index, state, now);
+  remove_waiting (self, g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (((Waiting *) link->data)->node)),
+                  link);
   return TRUE;
 }
 
-/* A node lost: its running jobs end cancelled. */
+/* A node lost: its running jobs end cancelled, its waiting ones are
+ * dropped. */
 void
 ppm_task_model_forget_node (PpmTaskModel *self,
                             const char   *node,
                             gint64        now)
 {
   guint node_id = intern (self, node);
+  Node *n = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (node_id));
 
+  while (n && n->waiting.head)
+    remove_waiting (self, n, n->waiting.head);
   for (guint i = self->running->len; i > 0; i--)
     {
       PpmSpan *span = &g_array_index (self->running, PpmSpan, i - 1);
@@ -254,6 +407,39 @@ ppm_task_model_forget_node (PpmTaskModel *self,
       if (g_array_index (self->lanes, Lane, span->lane).node == node_id)
         finish_at (self, i - 1, PPM_JOB_CANCELLED, now);
     }
+}
+
+/* @cores: the remote node's cores, 0 when unknown (no cap). Its anonymous
+ * lanes run at most @cores jobs at once from now on; when the cap grows
+ * (or goes), waiting jobs start at @now. Lanes already drawn stay. */
+void
+ppm_task_model_set_node_cores (PpmTaskModel *self,
+                               const char   *node,
+                               guint         cores,
+                               gint64        now)
+{
+  guint node_id = intern (self, node);
+  Node *n;
+
+  /* Names beyond the string table's bound share one index: no cap. */
+  if (node_id == 0)
+    return;
+  n = g_hash_table_lookup (self->nodes, GUINT_TO_POINTER (node_id));
+  if (n == NULL)
+    {
+      if (cores == 0)
+        return;
+      n = g_new0 (Node, 1);
+      g_hash_table_insert (self->nodes, GUINT_TO_POINTER (node_id), n);
+    }
+  n->cores = cores;
+  pump (self, node_id, now);
+}
+
+guint
+ppm_task_model_get_n_waiting (PpmTaskModel *self)
+{
+  return g_hash_table_size (self->waiting);
 }
 
 guint
@@ -312,10 +498,12 @@ ppm_task_model_get_finished (PpmTaskModel *self,
   return ppm_ring_get (self->finished, index);
 }
 
+/* Finished jobs pushed out of the ring, and jobs not kept because the
+ * waiting FIFOs were full. */
 guint64
 ppm_task_model_get_dropped (PpmTaskModel *self)
 {
-  return ppm_ring_get_dropped (self->finished);
+  return ppm_ring_get_dropped (self->finished) + self->dropped_waiting;
 }
 
 guint

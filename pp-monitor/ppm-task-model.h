@@ -48,6 +48,7 @@ typedef struct
 
 #define PPM_TASK_MODEL_MAX_LANES   1024
 #define PPM_TASK_MODEL_MAX_STRINGS 4096
+#define PPM_TASK_MODEL_WAITING     G_MAXUINT  /* no lane yet: held by its node */
 
 typedef struct _PpmTaskModel PpmTaskModel;
 
@@ -67,6 +68,11 @@ gboolean       ppm_task_model_job_finished     (PpmTaskModel  *self,
 void           ppm_task_model_forget_node      (PpmTaskModel  *self,
                                                 const char    *node,
                                                 gint64         now);
+void           ppm_task_model_set_node_cores   (PpmTaskModel  *self,
+                                                const char    *node,
+                                                guint          cores,
+                                                gint64         now);
+guint          ppm_task_model_get_n_waiting    (PpmTaskModel  *self);
 guint          ppm_task_model_get_n_lanes      (PpmTaskModel  *self);
 guint          ppm_task_model_get_lane_at_row  (PpmTaskModel  *self,
                                                 guint          row);

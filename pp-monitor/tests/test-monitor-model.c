@@ -86,6 +86,165 @@ test_lanes (void)
                     ==, PPM_JOB_CANCELLED);
 }
 
+static const PpmSpan *
+find_span (PpmTaskModel *model,
+           guint64       id)
+{
+  for (guint i = 0; i < ppm_task_model_get_n_running (model); i++)
+    if (ppm_task_model_get_running (model, i)->id == id)
+      return ppm_task_model_get_running (model, i);
+  for (guint i = 0; i < ppm_task_model_get_n_finished (model); i++)
+    if (ppm_task_model_get_finished (model, i)->id == id)
+      return ppm_task_model_get_finished (model, i);
+  return NULL;
+}
+
+/* No two finished bars of a lane overlap. */
+static void
+assert_no_overlap (PpmTaskModel *model)
+{
+  guint n = ppm_task_model_get_n_finished (model);
+
+  for (guint i = 0; i < n; i++)
+    for (guint j = i + 1; j < n; j++)
+      {
+        const PpmSpan *a = ppm_task_model_get_finished (model, i);
+        const PpmSpan *b = ppm_task_model_get_finished (model, j);
+
+        if (a->lane == b->lane)
+          g_assert_true (a->end <= b->start || b->end <= a->start);
+      }
+}
+
+static void
+test_node_cores (void)
+{
+  g_autoptr(PpmTaskModel) model = ppm_task_model_new (100);
+  guint l1, l2;
+
+  /* A 2-core node sent 4 jobs runs 2 and holds 2. */
+  ppm_task_model_set_node_cores (model, "node:1", 2, 0);
+  l1 = ppm_task_model_job_started (model, 1, "g", "f", "node:1", 0, 10);
+  l2 = ppm_task_model_job_started (model, 2, "g", "f", "node:1", 0, 20);
+  g_assert_cmpuint (l1, !=, l2);
+  g_assert_cmpuint (ppm_task_model_job_started (model, 3, "g", "f", "node:1", 0, 30), ==, PPM_TASK_MODEL_WAITING);
+  g_assert_cmpuint (ppm_task_model_job_started (model, 4, "g", "f", "node:1", 0, 40), ==, PPM_TASK_MODEL_WAITING);
+  g_assert_cmpuint (ppm_task_model_get_n_lanes (model), ==, 2);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 2);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 2);
+  /* A start seen twice is still one waiting job. */
+  g_assert_cmpuint (ppm_task_model_job_started (model, 4, "g", "f", "node:1", 0, 45), ==, PPM_TASK_MODEL_WAITING);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 2);
+
+  /* FIFO: the 3rd starts when the 1st ends, on its lane; the 4th when the 2nd ends. */
+  g_assert_true (ppm_task_model_job_finished (model, 1, PPM_JOB_DONE, 100));
+  g_assert_cmpint (find_span (model, 3)->start, ==, 100);
+  g_assert_cmpuint (find_span (model, 3)->lane, ==, l1);
+  g_assert_cmpuint (find_span (model, 3)->state, ==, PPM_JOB_RUNNING);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 1);
+  g_assert_true (ppm_task_model_job_finished (model, 2, PPM_JOB_DONE, 150));
+  g_assert_cmpint (find_span (model, 4)->start, ==, 150);
+  g_assert_cmpuint (find_span (model, 4)->lane, ==, l2);
+  g_assert_true (ppm_task_model_job_finished (model, 3, PPM_JOB_DONE, 200));
+  g_assert_true (ppm_task_model_job_finished (model, 4, PPM_JOB_FAILED, 260));
+
+  g_assert_cmpuint (ppm_task_model_get_n_lanes (model), ==, 2);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 0);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 0);
+  g_assert_cmpuint (ppm_task_model_get_n_finished (model), ==, 4);
+  g_assert_cmpint (find_span (model, 3)->end, ==, 200);
+  g_assert_cmpint (find_span (model, 4)->end, ==, 260);
+  assert_no_overlap (model);
+  /* Run times count from the node's start: (90 + 130 + 100) / 3. */
+  g_assert_cmpfloat_with_epsilon (ppm_task_model_get_mean_time (model, find_span (model, 1)->function, NULL),
+                                  320.0 / 3, 1e-9);
+}
+
+static void
+test_node_cores_waiting_ends (void)
+{
+  g_autoptr(PpmTaskModel) model = ppm_task_model_new (100);
+
+  ppm_task_model_set_node_cores (model, "n", 2, 0);
+  for (guint64 id = 1; id <= 4; id++)
+    ppm_task_model_job_started (model, id, "g", "f", "n", 0, id);
+  /* Cancelled while held: out of the FIFO, no bar. */
+  g_assert_true (ppm_task_model_job_finished (model, 3, PPM_JOB_CANCELLED, 50));
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 1);
+  g_assert_cmpuint (ppm_task_model_get_n_finished (model), ==, 0);
+  g_assert_false (ppm_task_model_job_finished (model, 3, PPM_JOB_DONE, 55));
+  /* The next one waiting takes the lane that frees. */
+  g_assert_true (ppm_task_model_job_finished (model, 1, PPM_JOB_DONE, 60));
+  g_assert_cmpint (find_span (model, 4)->start, ==, 60);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 0);
+  /* A named worker of the same node is not capped. */
+  ppm_task_model_job_started (model, 5, "g", "f", "n", 4242, 70);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 3);
+  /* A lost node drops its waiting jobs with its running ones. */
+  ppm_task_model_job_started (model, 6, "g", "f", "n", 0, 80);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 1);
+  ppm_task_model_forget_node (model, "n", 90);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 0);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 0);
+  g_assert_false (ppm_task_model_job_finished (model, 6, PPM_JOB_DONE, 95));
+  assert_no_overlap (model);
+}
+
+static void
+test_node_cores_change (void)
+{
+  g_autoptr(PpmTaskModel) model = ppm_task_model_new (100);
+
+  ppm_task_model_set_node_cores (model, "n", 2, 0);
+  for (guint64 id = 1; id <= 5; id++)
+    ppm_task_model_job_started (model, id, "g", "f", "n", 0, id);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 3);
+  /* More cores: the oldest waiting starts now, on a 3rd lane. */
+  ppm_task_model_set_node_cores (model, "n", 3, 50);
+  g_assert_cmpuint (ppm_task_model_get_n_lanes (model), ==, 3);
+  g_assert_cmpint (find_span (model, 3)->start, ==, 50);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 2);
+  /* Fewer: nothing more starts until fewer than 1 run. */
+  ppm_task_model_set_node_cores (model, "n", 1, 60);
+  ppm_task_model_job_finished (model, 1, PPM_JOB_DONE, 70);
+  ppm_task_model_job_finished (model, 2, PPM_JOB_DONE, 80);
+  g_assert_null (find_span (model, 4));
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 1);
+  ppm_task_model_job_finished (model, 3, PPM_JOB_DONE, 90);
+  g_assert_cmpint (find_span (model, 4)->start, ==, 90);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 1);
+  /* Cores unknown again: no cap, the rest starts. */
+  ppm_task_model_set_node_cores (model, "n", 0, 100);
+  g_assert_cmpint (find_span (model, 5)->start, ==, 100);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 2);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 0);
+  g_assert_cmpuint (ppm_task_model_get_n_lanes (model), ==, 3);
+}
+
+static void
+test_node_cores_unknown (void)
+{
+  g_autoptr(PpmTaskModel) model = ppm_task_model_new (10);
+
+  /* Unknown cores: a lane per job sent, as before. */
+  for (guint64 id = 1; id <= 4; id++)
+    g_assert_cmpuint (ppm_task_model_job_started (model, id, "g", "f", "m", 0, id), !=, PPM_TASK_MODEL_WAITING);
+  g_assert_cmpuint (ppm_task_model_get_n_lanes (model), ==, 4);
+  g_assert_cmpuint (ppm_task_model_get_n_running (model), ==, 4);
+  ppm_task_model_set_node_cores (model, "unset", 0, 0);
+  g_assert_cmpuint (ppm_task_model_job_started (model, 5, "g", "f", "unset", 0, 5), !=, PPM_TASK_MODEL_WAITING);
+
+  /* The FIFOs are bounded at the model's capacity: beyond, a job is dropped. */
+  ppm_task_model_set_node_cores (model, "one", 1, 0);
+  for (guint64 id = 100; id < 121; id++)
+    ppm_task_model_job_started (model, id, "g", "f", "one", 0, id);
+  g_assert_cmpuint (ppm_task_model_get_n_waiting (model), ==, 10);
+  g_assert_cmpuint (ppm_task_model_get_dropped (model), ==, 10);
+  g_assert_false (ppm_task_model_job_finished (model, 120, PPM_JOB_DONE, 200));
+  g_assert_true (ppm_task_model_job_finished (model, 100, PPM_JOB_DONE, 200));
+  g_assert_cmpint (find_span (model, 101)->start, ==, 200);
+}
+
 static void
 test_hostile_strings (void)
 {
@@ -304,6 +463,10 @@ main (int   argc,
   g_test_add_func ("/monitor/ring/bounds", test_ring_bounds);
   g_test_add_func ("/monitor/tasks/bounds", test_task_bounds);
   g_test_add_func ("/monitor/tasks/lanes", test_lanes);
+  g_test_add_func ("/monitor/tasks/node-cores", test_node_cores);
+  g_test_add_func ("/monitor/tasks/node-cores/waiting-ends", test_node_cores_waiting_ends);
+  g_test_add_func ("/monitor/tasks/node-cores/change", test_node_cores_change);
+  g_test_add_func ("/monitor/tasks/node-cores/unknown", test_node_cores_unknown);
   g_test_add_func ("/monitor/tasks/hostile-strings", test_hostile_strings);
   g_test_add_func ("/monitor/tasks/stuck", test_stuck);
   g_test_add_func ("/monitor/tasks/aggregate", test_aggregate);
