@@ -14,7 +14,10 @@ G_BEGIN_DECLS
 /* The task stream's data: a lane per worker grouped by node, the running
  * jobs, the finished ones in a bounded ring, per-function timings (for
  * stuck detection and colours), the aggregate of a time range, and the
- * Chrome trace export. Times are microseconds of the caller's clock. */
+ * Chrome trace export. Times are microseconds of the caller's clock.
+ * A remote node's anonymous lanes (worker 0) are capped at its cores when
+ * known (ppm_task_model_set_node_cores()): jobs beyond them wait in the
+ * node's FIFO, bounded with the finished ring's capacity. */
 
 typedef enum
 {
