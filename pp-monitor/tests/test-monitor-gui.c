@@ -395,6 +395,66 @@ lanes_named_by_node (Fixture *f)
   return remote && local;
 }
 
+static int
+compare_time (gconstpointer a,
+              gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static void
+add_ppd_span (Fixture       *f,
+              PpmTaskModel  *tasks,
+              const PpmSpan *span,
+              gint64         since,
+              GArray        *starts,
+              GArray        *ends)
+{
+  gint64 end = span->end ? span->end : G_MAXINT64;
+
+  if (span->start < since ||
+      g_strcmp0 (ppm_task_model_get_lane_node (tasks, span->lane), f->ppd_address) != 0)
+    return;
+  g_array_append_val (starts, span->start);
+  g_array_append_val (ends, end);
+}
+
+/* The ppd (2 workers) holds the jobs the program sends beyond them: of
+ * the jobs the stream started on it once its cores were known (@since),
+ * never more than @cores run at once. */
+static void
+assert_ppd_jobs_within_cores (Fixture *f,
+                              gint64   since,
+                              guint    cores)
+{
+  PpmTaskModel *tasks = ppm_source_get_tasks (find_source (f, "org.ppglib.PpClient."));
+  g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) ends = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint at_once = 0, most = 0, e = 0;
+
+  for (guint i = 0; i < ppm_task_model_get_n_finished (tasks); i++)
+    add_ppd_span (f, tasks, ppm_task_model_get_finished (tasks, i), since, starts, ends);
+  for (guint i = 0; i < ppm_task_model_get_n_running (tasks); i++)
+    add_ppd_span (f, tasks, ppm_task_model_get_running (tasks, i), since, starts, ends);
+  g_array_sort (starts, compare_time);
+  g_array_sort (ends, compare_time);
+  for (guint s = 0; s < starts->len; s++)
+    {
+      gint64 t = g_array_index (starts, gint64, s);
+
+      for (; e < ends->len && g_array_index (ends, gint64, e) <= t; e++)
+        at_once--;
+      at_once++;
+      most = MAX (most, at_once);
+    }
+  g_test_message ("%u jobs on the ppd, at most %u at once, %u waiting now",
+                  starts->len, most, ppm_task_model_get_n_waiting (tasks));
+  g_assert_cmpuint (starts->len, >, 0);
+  g_assert_cmpuint (most, <=, cores);
+}
+
 static gboolean
 ppd_ready (Fixture *f)
 {
@@ -888,6 +948,7 @@ test_window (Fixture       *f,
   PpmView *node_view;
   GtkLabel *summary;
   AdwViewSwitcherTitle *switcher;
+  gint64 capped_since;
   AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_template_child (GTK_WIDGET (f->window), PPM_TYPE_WINDOW,
                                                                        "stack"));
 
@@ -905,6 +966,7 @@ test_window (Fixture       *f,
   g_assert_true (adw_view_switcher_title_get_view_switcher_enabled (switcher));
   g_assert_true (ppm_window_get_selected (f->window) == program);
   wait_for (f, remote_node_ready, "the program's two nodes ready");
+  capped_since = g_get_monotonic_time ();
   g_assert_cmpstr (ppm_source_get_title (program), ==, "monitor-program.py");
   g_assert_cmpstr (adw_view_switcher_title_get_title (switcher), ==, "monitor-program.py");
 
@@ -917,6 +979,7 @@ test_window (Fixture       *f,
   wait_for (f, lanes_named_by_node, "lanes under the ppd's address and under local");
   spin (1500);
   save_screenshot (GTK_WIDGET (f->window), "stream");
+  assert_ppd_jobs_within_cores (f, capped_since, 2);
   check_export (f);
   show (f, "throughput", "throughput");
   show (f, "stats", "statistics");
