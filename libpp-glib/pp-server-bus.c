@@ -290,7 +290,13 @@ stop_cb (gpointer data)
   self->live = FALSE;
   _pp_server_bus_clear_events_locked (self);
   g_mutex_unlock (&self->server->sched.lock);
+  /* Its last reference goes here, while the context lives: a destroyed
+   * source keeps a pointer to its context, which unreffing it locks, and
+   * the connecting thread may hold the bus, whose clearing would drop it,
+   * until after the server and its context are gone (valgrind saw it). No
+   * one else touches it once not live. */
   g_source_destroy (self->flush_source);
+  g_clear_pointer (&self->flush_source, g_source_unref);
 
   if (connection == NULL)
     return G_SOURCE_REMOVE;
