@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz-frame-input.h"
 #include "pp-error.h"
 #include "pp-function.h"
 #include "pp-job-private.h"
@@ -99,18 +100,9 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  g_autoptr(PpFrameReader) reader = _pp_frame_reader_new (MAX_BODY);
-  g_autoptr(GByteArray) stream = g_byte_array_new ();
-  g_autoptr(PpFrame) frame = NULL;
-  const guint8 *nul = memchr (data, '\0', size);
-  gsize header_len = nul ? (gsize) (nul - data) : size;
-  gsize body_len = nul ? size - header_len - 1 : 0;
+  g_autoptr(PpFrame) frame = fuzz_frame_from_input (data, size, MAX_BODY);
 
-  if (header_len < PP_FRAME_MIN_HEADER || header_len > PP_FRAME_MAX_HEADER || body_len > MAX_BODY)
-    return 0;
-  _pp_frame_append (stream, (const char *) data, header_len, nul ? nul + 1 : NULL, body_len);
-  _pp_frame_reader_push (reader, stream->data, stream->len);
-  if ((frame = _pp_frame_reader_pop (reader, NULL)) == NULL)
+  if (frame == NULL)
     return 0;
   take_result (frame, PP_PAYLOAD_FORMAT_PICKLE);
   take_result (frame, PP_PAYLOAD_FORMAT_JSON);
